@@ -1,0 +1,155 @@
+import type { Protocol } from '../core/protocol.js';
+import type { BackendSpec } from '../ring/types.js';
+import type { Secret } from '../core/secret.js';
+
+/**
+ * The validated, frozen configuration. YAML keys are snake_case (Dovecot's
+ * habit); see README "Configuration reference" and cluster-config/example.yaml.
+ */
+export interface Config {
+  /** The file this came from, for messages and SIGHUP reload. */
+  readonly file: string;
+  readonly director: DirectorConfig;
+  readonly listen: ListenConfig;
+  readonly tls: ServerTlsConfig | undefined;
+  readonly backendTls: BackendTlsConfig;
+  readonly limits: LimitsConfig;
+  readonly passdb: PassdbConfig;
+  readonly cache: CacheConfig;
+  readonly ring: RingConfig;
+  readonly log: LogConfig;
+}
+
+export interface DirectorConfig {
+  readonly id: string;
+  /** Extra addresses that count as "self" (Dovecot's auth_proxy_self). */
+  readonly selfAddresses: readonly string[];
+  /** Backend id (or host) used for `proxy_maybe` users whose host is self. */
+  readonly localBackend: string | undefined;
+  /** CIDRs allowed plaintext auth without TLS and trusted like login_trusted_networks. Default loopback. */
+  readonly trustedNetworks: readonly string[];
+  /** Keep the client's IMAP ID and forward it (Dovecot's imap_id_retain). */
+  readonly imapIdRetain: boolean;
+  /** SIGTERM: how long to wait for sessions before closing them. */
+  readonly shutdownGraceMs: number;
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A port left out or set to 0 is not opened (SPEC §1). */
+export interface ListenConfig {
+  readonly imap: ListenAddress | undefined;
+  readonly imaps: ListenAddress | undefined;
+  readonly pop3: ListenAddress | undefined;
+  readonly pop3s: ListenAddress | undefined;
+  readonly submission: ListenAddress | undefined;
+  readonly submissions: ListenAddress | undefined;
+  readonly lmtp: ListenAddress | undefined;
+  readonly sieve: ListenAddress | undefined;
+  readonly grpc: ListenAddress | undefined;
+  readonly http: ListenAddress | undefined;
+}
+
+export interface ServerTlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+export interface BackendTlsConfig {
+  readonly caFile: string | undefined;
+  readonly ca: Buffer | undefined;
+  readonly clientCert: Buffer | undefined;
+  readonly clientKey: Buffer | undefined;
+}
+
+export interface LimitsConfig {
+  /** Longest command line before login, bytes (Dovecot: 64 KiB for IMAP). */
+  readonly maxLineLength: number;
+  /** Largest literal accepted before login, bytes. */
+  readonly maxLiteralSize: number;
+  /** Invalid commands before `* BYE Too many invalid IMAP commands.` */
+  readonly maxInvalidCommands: number;
+  /** Close a connection that has not logged in after this long. */
+  readonly preloginTimeoutMs: number;
+  /** Failed authentication attempts per connection before it is closed. */
+  readonly maxAuthAttempts: number;
+  /** Dovecot's auth_failure_delay. */
+  readonly authFailureDelayMs: number;
+  /** Relay idle timeout (no bytes either way). */
+  readonly idleTimeoutMs: number;
+  /** Default proxy_timeout when the passdb gives none. */
+  readonly proxyTimeoutMs: number;
+  /** Longest time a login is held for delay_until or a move. */
+  readonly maxLoginDelayMs: number;
+  /** Spread kicks caused by a backend failure over this long (login_proxy_max_disconnect_delay). */
+  readonly maxDisconnectDelayMs: number;
+}
+
+export type PassdbConfig = LdapPassdbConfig | PasswdFilePassdbConfig;
+
+export interface FieldMapEntry {
+  /** Dovecot field name (`host`, `proxy_maybe`, `forward_x`, ...). */
+  readonly field: string;
+  /** LDAP attribute holding the value, or undefined for a constant. */
+  readonly attribute: string | undefined;
+  /** Constant value (`=proxy_maybe=y`), used when `attribute` is undefined. */
+  readonly constant: string | undefined;
+}
+
+export interface LdapPassdbConfig {
+  readonly driver: 'ldap';
+  readonly uris: readonly string[];
+  readonly bindDn: string | undefined;
+  readonly bindPassword: Secret | undefined;
+  readonly base: string;
+  readonly scope: 'base' | 'one' | 'sub';
+  /** Filter template; `%u` (user), `%n` (local part), `%d` (domain) are replaced inside filter objects, escaped. */
+  readonly filter: string;
+  /** true: search the DN, then bind as the user. false: compare `passwordAttribute` with schemes. */
+  readonly authBind: boolean;
+  readonly passwordAttribute: string;
+  readonly fields: readonly FieldMapEntry[];
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly searchPoolSize: number;
+  readonly bindPoolSize: number;
+  /** StartTLS on ldap:// URIs. */
+  readonly startTls: boolean;
+  readonly caFile: string | undefined;
+  readonly ca: Buffer | undefined;
+  /** How often to look for host changes (modifyTimestamp), issue 3. */
+  readonly changePollMs: number;
+}
+
+export interface PasswdFilePassdbConfig {
+  readonly driver: 'passwd-file';
+  readonly path: string;
+}
+
+export interface CacheConfig {
+  /** Entries; 0 disables the cache. */
+  readonly size: number;
+  readonly ttlMs: number;
+  readonly negativeTtlMs: number;
+}
+
+export interface RingConfig {
+  /** Hash key template: `%u` (default) or `%d` to keep a domain together. */
+  readonly hashKey: string;
+  readonly vnodes: number;
+  readonly backends: readonly BackendSpec[];
+}
+
+export interface LogConfig {
+  readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** File path, or undefined for stdout. */
+  readonly file: string | undefined;
+}
+
+export type ListenKey = keyof ListenConfig;
+export type ClientProtocolOf = Record<Exclude<ListenKey, 'grpc' | 'http'>, Protocol>;

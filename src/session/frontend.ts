@@ -1,0 +1,84 @@
+import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Protocol } from '../core/protocol.js';
+import type { Secret } from '../core/secret.js';
+import type { LoginFailure } from '../core/failure.js';
+import type { LimitsConfig } from '../config/types.js';
+import type { Destination } from '../routing/decision.js';
+import type { BackendLoginParams, BackendLoginSuccess, ClientEndpoint } from './backend-login.js';
+
+/** Credentials a protocol driver has parsed from LOGIN, AUTHENTICATE, USER/PASS or AUTH. */
+export interface LoginRequest {
+  readonly user: string;
+  readonly password: Secret;
+  /** SASL authorization identity; a non-empty one different from `user` is refused. */
+  readonly authzid: string | undefined;
+  /** SASL mechanism or command used, for logs: 'LOGIN', 'PLAIN', 'USER'. */
+  readonly mechanism: string;
+  /** IMAP ID parameters sent by the client before login, if any. */
+  readonly clientId: ReadonlyArray<readonly [string, string | null]> | undefined;
+}
+
+export type LoginOutcome =
+  | {
+      readonly ok: true;
+      readonly user: string;
+      readonly destination: Destination;
+      readonly backend: BackendLoginSuccess;
+    }
+  | { readonly ok: false; readonly failure: LoginFailure };
+
+/** Backend side of one protocol: connect, banner, (STARTTLS), ID/XCLIENT, login. Throws LoginFailure. */
+export type BackendLogin = (params: BackendLoginParams) => Promise<BackendLoginSuccess>;
+
+/**
+ * What the protocol-free session core gives a protocol driver for one
+ * connection. The driver owns the pre-login conversation (framing, parsing,
+ * STARTTLS, replies); the core owns auth, routing, backend choice, relay,
+ * registry and the per-session log line.
+ */
+export interface FrontendContext {
+  readonly protocol: Protocol;
+  readonly sessionId: string;
+  readonly client: ClientEndpoint;
+  /** The connection arrived on an implicit-TLS port (993/995). */
+  readonly implicitTls: boolean;
+  /** Undefined when no certificate is configured: STARTTLS/STLS is then not offered. */
+  readonly secureContext: SecureContext | undefined;
+  /** Plaintext authentication allowed on this connection now (trusted network, or TLS active). */
+  plaintextAllowed(tlsActive: boolean): boolean;
+  readonly limits: LimitsConfig;
+  readonly imapIdRetain: boolean;
+  /** Session-scoped logger (session id, client address, director already bound). */
+  readonly log: Logger;
+  /**
+   * Capabilities every configured backend announced before login (banner or
+   * CAPABILITY), or undefined if not yet known. Pre-login CAPABILITY must not
+   * advertise more than this.
+   */
+  backendPreloginCapabilities(): ReadonlySet<string> | undefined;
+  /**
+   * Authenticate, route, honour delay_until/moves, and log in to the backend
+   * with `backendLogin`. On failure the core has already applied the
+   * auth-failure delay; the driver only renders the reply.
+   */
+  login(request: LoginRequest, backendLogin: BackendLogin): Promise<LoginOutcome>;
+  /**
+   * After the driver wrote the success reply: relay bytes both ways until one
+   * side closes. `clientPending` are bytes the client sent after its login
+   * command (pipelined); they go to the backend first. Resolves when the
+   * session ends. `kickText` is written to the client when an operator kicks.
+   */
+  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): Promise<void>;
+  /** The driver is closing the connection without a relayed session (logout, limits, errors). */
+  closed(reason: string): void;
+}
+
+/** One protocol front end, registered with the listener for its ports. */
+export interface FrontendDriver {
+  readonly protocol: Protocol;
+  readonly backendLogin: BackendLogin;
+  /** Take over a freshly accepted socket (already TLS on implicit-TLS ports). */
+  handle(socket: Socket, context: FrontendContext): void;
+}
