@@ -1,0 +1,73 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type { CallOptions, ClientUnaryCall, requestCallback, ServiceError } from '@grpc/grpc-js';
+import type { AdminClient } from './generated/maildirector/admin/v1/Admin.js';
+import type { FlushAuthCacheRequest } from './generated/maildirector/admin/v1/FlushAuthCacheRequest.js';
+import type { FlushAuthCacheResponse__Output } from './generated/maildirector/admin/v1/FlushAuthCacheResponse.js';
+import type { KickUserRequest } from './generated/maildirector/admin/v1/KickUserRequest.js';
+import type { KickUserResponse__Output } from './generated/maildirector/admin/v1/KickUserResponse.js';
+import type { StatusResponse__Output } from './generated/maildirector/admin/v1/StatusResponse.js';
+import type { WhoRequest } from './generated/maildirector/admin/v1/WhoRequest.js';
+import type { WhoResponse__Output } from './generated/maildirector/admin/v1/WhoResponse.js';
+import { AdminCallError } from './errors.js';
+import { loadAdminProto } from './load.js';
+import { channelCredentials, KEEPALIVE_OPTIONS } from './security.js';
+import type { MutualTls } from './security.js';
+
+export interface AdminClientOptions {
+  /** host:port of the director's admin gRPC service. */
+  readonly target: string;
+  readonly tls?: MutualTls | undefined;
+  /** Name to check the director's certificate against, when it differs from the target host. */
+  readonly tlsServerName?: string | undefined;
+  /** Per-call deadline. */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** The admin service as promises; every failure is an AdminCallError. */
+export interface AdminApi {
+  status(): Promise<StatusResponse__Output>;
+  who(request: WhoRequest): Promise<WhoResponse__Output>;
+  kickUser(request: KickUserRequest): Promise<KickUserResponse__Output>;
+  flushAuthCache(request: FlushAuthCacheRequest): Promise<FlushAuthCacheResponse__Output>;
+  close(): void;
+}
+
+export const DEFAULT_ADMIN_TIMEOUT_MS = 10_000;
+
+/** Status codes that mean the director never answered, as opposed to answering "no". */
+const UNREACHABLE_CODES: ReadonlySet<number> = new Set([grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED]);
+
+export function toAdminCallError(err: ServiceError): AdminCallError {
+  // grpc-js appends an empty "Resolution note:" to connection failures; one clean line is enough.
+  const firstLine = (err.details || err.message).split('\n', 1)[0] ?? '';
+  const details = firstLine.replace(/\s*Resolution note:\s*$/, '').trim();
+  return new AdminCallError(UNREACHABLE_CODES.has(err.code) ? 'unreachable' : 'rejected', err.code, details);
+}
+
+type UnaryMethod<Req, Res> = (request: Req, options: CallOptions, callback: requestCallback<Res>) => ClientUnaryCall;
+
+export function createAdminApi(options: AdminClientOptions): AdminApi {
+  const { Admin } = loadAdminProto().maildirector.admin.v1;
+  const channelOptions: Record<string, string | number> = { ...KEEPALIVE_OPTIONS };
+  if (options.tlsServerName !== undefined) channelOptions['grpc.ssl_target_name_override'] = options.tlsServerName;
+  const client: AdminClient = new Admin(options.target, channelCredentials(options.tls), channelOptions);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_ADMIN_TIMEOUT_MS;
+
+  function call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      method.call(client, request, { deadline: Date.now() + timeoutMs }, (err, response) => {
+        if (err !== null) reject(toAdminCallError(err));
+        else if (response === undefined) reject(new AdminCallError('rejected', grpcStatus.INTERNAL, 'empty response'));
+        else resolve(response);
+      });
+    });
+  }
+
+  return {
+    status: () => call<object, StatusResponse__Output>(client.status, {}),
+    who: (request) => call<WhoRequest, WhoResponse__Output>(client.who, request),
+    kickUser: (request) => call<KickUserRequest, KickUserResponse__Output>(client.kickUser, request),
+    flushAuthCache: (request) => call<FlushAuthCacheRequest, FlushAuthCacheResponse__Output>(client.flushAuthCache, request),
+    close: () => client.close(),
+  };
+}

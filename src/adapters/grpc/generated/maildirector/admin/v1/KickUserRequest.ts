@@ -1,0 +1,14 @@
+// Original file: maildirector/admin/v1/admin.proto
+
+
+export interface KickUserRequest {
+  'user'?: (string);
+  'reason'?: (string);
+  'backendHost'?: (string);
+}
+
+export interface KickUserRequest__Output {
+  'user': (string);
+  'reason': (string);
+  'backendHost': (string);
+}

@@ -1,0 +1,144 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { sanitizeReplyText } from '../core/failure.js';
+import type { Passdb } from '../auth/passdb.js';
+import type { RingView } from '../ring/types.js';
+import type { SessionInfo, SessionRegistry } from '../session/registry.js';
+import { loadAdminProto } from '../adapters/grpc/load.js';
+import { startGrpcServer } from '../adapters/grpc/server.js';
+import type { MutualTls } from '../adapters/grpc/security.js';
+import type { AdminHandlers } from '../adapters/grpc/generated/maildirector/admin/v1/Admin.js';
+import type { BackendStatus } from '../adapters/grpc/generated/maildirector/admin/v1/BackendStatus.js';
+import type { Session } from '../adapters/grpc/generated/maildirector/admin/v1/Session.js';
+import type { StatusResponse } from '../adapters/grpc/generated/maildirector/admin/v1/StatusResponse.js';
+import { AdminRequestError } from './errors.js';
+import { compileUserMask } from './user-mask.js';
+
+export interface AdminServiceDeps {
+  readonly directorId: string;
+  /** Unix ms when this director started. */
+  readonly startedAt: number;
+  readonly registry: SessionRegistry;
+  readonly passdb: Pick<Passdb, 'flushCache'>;
+  /** Called per request: the ring may be swapped on reload. */
+  readonly ring: () => RingView;
+  /** Health as probes or operators see it; absent: every backend counts as up. */
+  readonly isBackendDown?: (id: string) => boolean;
+  /** A handler failed unexpectedly or a call broke; for the director's log. */
+  readonly onError?: (method: string, err: unknown) => void;
+  readonly now?: () => number;
+}
+
+/** What the client hears when no reason is given (Dovecot's KILLED_BY_ADMIN_REASON). */
+export const DEFAULT_KICK_REASON = 'Kicked by admin';
+
+function toSession(info: SessionInfo, directorId: string): Session {
+  return {
+    sessionId: info.sessionId,
+    user: info.user,
+    protocol: info.protocol,
+    clientIp: info.clientIp,
+    clientPort: info.clientPort,
+    backendId: info.backendId ?? '',
+    backendHost: info.backendHost,
+    backendPort: info.backendPort,
+    startedAtMs: info.startedAt,
+    bytesFromClient: info.bytesFromClient,
+    bytesFromBackend: info.bytesFromBackend,
+    directorId,
+  };
+}
+
+/**
+ * Wrap a synchronous handler body: a refused request becomes INVALID_ARGUMENT,
+ * anything else INTERNAL, and the call always gets an error listener.
+ */
+function unary<Req, Res>(
+  method: string,
+  onError: AdminServiceDeps['onError'],
+  body: (request: Req) => Res,
+): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+  return (call, callback) => {
+    call.on('error', (err: unknown) => onError?.(method, err));
+    try {
+      callback(null, body(call.request));
+    } catch (err) {
+      if (err instanceof AdminRequestError) {
+        callback({ code: grpcStatus.INVALID_ARGUMENT, details: err.message });
+        return;
+      }
+      onError?.(method, err);
+      callback({ code: grpcStatus.INTERNAL, details: `${method} failed: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  };
+}
+
+export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
+  const now = deps.now ?? Date.now;
+  const { onError } = deps;
+
+  return {
+    Status: unary('Status', onError, (): StatusResponse => {
+      const isDown = deps.isBackendDown ?? (() => false);
+      const backends: BackendStatus[] = [...deps.ring().backends()]
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((b) => ({
+          id: b.id,
+          host: b.host,
+          ports: { ...b.ports },
+          weight: b.weight,
+          tag: b.tag,
+          state: isDown(b.id) ? 'BACKEND_STATE_DOWN' : 'BACKEND_STATE_UP',
+        }));
+      const current = now();
+      return {
+        directorId: deps.directorId,
+        startedAtMs: deps.startedAt,
+        uptimeMs: Math.max(0, current - deps.startedAt),
+        sessionCount: deps.registry.list().length,
+        backends,
+      };
+    }),
+
+    Who: unary('Who', onError, (request) => {
+      const matches = compileUserMask(request.userMask);
+      const sessions = deps.registry
+        .list()
+        .filter((s) => matches(s.user))
+        .sort((a, b) => a.user.localeCompare(b.user) || a.startedAt - b.startedAt)
+        .map((s) => toSession(s, deps.directorId));
+      return { sessions };
+    }),
+
+    KickUser: unary('KickUser', onError, (request) => {
+      if (request.user === '') throw new AdminRequestError('user is required');
+      const reason = sanitizeReplyText(request.reason) || DEFAULT_KICK_REASON;
+      const backendHost = request.backendHost === '' ? undefined : request.backendHost;
+      return { kicked: deps.registry.kickUser(request.user, reason, backendHost) };
+    }),
+
+    FlushAuthCache: unary('FlushAuthCache', onError, (request) => ({
+      flushed: deps.passdb.flushCache(request.user === '' ? undefined : request.user),
+    })),
+  };
+}
+
+export interface AdminServerHandle {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serve `service` on `address`. With `credentials` the server requires client
+ * certificates signed by their CA; without, it refuses any non-loopback
+ * address (GrpcServerError kind `insecure_non_loopback`).
+ */
+export async function startAdminServer(
+  address: { readonly host: string; readonly port: number },
+  service: AdminHandlers,
+  credentials: MutualTls | undefined,
+): Promise<AdminServerHandle> {
+  const definition = loadAdminProto().maildirector.admin.v1.Admin.service;
+  const handle = await startGrpcServer(address, [{ definition, handlers: service }], credentials);
+  return { port: handle.port, close: () => handle.close() };
+}

@@ -1,0 +1,174 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Secret } from '../core/secret.js';
+import { md5Crypt, parseMd5CryptSalt, parseShaCrypt, shaCrypt } from './crypt.js';
+
+/**
+ * Result of checking a password against a stored value. `unsupported` means
+ * "cannot decide" (unknown scheme, malformed hash, missing library): callers
+ * turn it into a temporary failure and a log line, never into success or "wrong password".
+ */
+export type VerifyResult =
+  | { readonly kind: 'match' }
+  | { readonly kind: 'mismatch' }
+  | { readonly kind: 'unsupported'; readonly scheme: string; readonly reason: string };
+
+const MATCH: VerifyResult = { kind: 'match' };
+const MISMATCH: VerifyResult = { kind: 'mismatch' };
+
+function unsupported(scheme: string, reason: string): VerifyResult {
+  return { kind: 'unsupported', scheme, reason };
+}
+
+// Comparing HMACs under a per-process key makes the comparison constant-time
+// whatever the lengths, without leaking the length of the stored value.
+const COMPARE_KEY = randomBytes(32);
+
+export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
+  const ha = createHmac('sha256', COMPARE_KEY).update(a).digest();
+  const hb = createHmac('sha256', COMPARE_KEY).update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+function result(equal: boolean): VerifyResult {
+  return equal ? MATCH : MISMATCH;
+}
+
+type Digest = 'md5' | 'sha1' | 'sha256' | 'sha512';
+const DIGEST_BYTES: Readonly<Record<Digest, number>> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 };
+
+/** Dovecot accepts digests in base64 or hex; tell them apart by length. */
+function decodeDigest(text: string, encoding: string | undefined, minBytes: number): Buffer | undefined {
+  const trimmed = text.trim();
+  if (encoding === 'HEX' || (encoding === undefined && /^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length === minBytes * 2)) {
+    return /^(?:[0-9a-fA-F]{2})+$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : undefined;
+  }
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(trimmed)) return undefined;
+  return Buffer.from(trimmed, 'base64');
+}
+
+function verifyDigest(scheme: string, digest: Digest, salted: boolean, stored: string, encoding: string | undefined, key: Buffer): VerifyResult {
+  const size = DIGEST_BYTES[digest];
+  const decoded = decodeDigest(stored, encoding, size);
+  if (decoded === undefined || (salted ? decoded.length < size : decoded.length !== size)) {
+    return unsupported(scheme, 'malformed stored hash');
+  }
+  const salt = decoded.subarray(size);
+  const computed = createHash(digest).update(key).update(salt).digest();
+  return result(constantTimeEqual(computed, decoded.subarray(0, size)));
+}
+
+interface BcryptModule {
+  compare(password: string, hash: string): Promise<boolean>;
+}
+
+function isBcryptModule(value: unknown): value is BcryptModule {
+  return typeof value === 'object' && value !== null && 'compare' in value && typeof value.compare === 'function';
+}
+
+let bcryptLoader: Promise<BcryptModule | undefined> | undefined;
+
+/**
+ * bcrypt comes from `bcryptjs` when it is installed (a well-kept pure-JS
+ * implementation); we do not write our own Blowfish. Without it BLF-CRYPT is
+ * reported as unsupported.
+ */
+function loadBcrypt(): Promise<BcryptModule | undefined> {
+  const specifier = 'bcryptjs';
+  bcryptLoader ??= import(specifier).then(
+    (mod: unknown) => {
+      if (isBcryptModule(mod)) return mod;
+      const fallback = typeof mod === 'object' && mod !== null && 'default' in mod ? mod.default : undefined;
+      return isBcryptModule(fallback) ? fallback : undefined;
+    },
+    () => undefined,
+  );
+  return bcryptLoader;
+}
+
+async function verifyCrypt(scheme: string, stored: string, key: Buffer, password: Secret): Promise<VerifyResult> {
+  const hash = stored.trim();
+  if (hash.startsWith('$6$') || hash.startsWith('$5$')) {
+    const params = parseShaCrypt(hash);
+    if (params === undefined) return unsupported(scheme, 'malformed SHA-CRYPT hash');
+    return result(constantTimeEqual(Buffer.from(shaCrypt(key, params)), Buffer.from(hash)));
+  }
+  if (hash.startsWith('$1$')) {
+    const salt = parseMd5CryptSalt(hash);
+    if (salt === undefined) return unsupported(scheme, 'malformed MD5-CRYPT hash');
+    return result(constantTimeEqual(Buffer.from(md5Crypt(key, salt)), Buffer.from(hash)));
+  }
+  if (/^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
+    const bcrypt = await loadBcrypt();
+    if (bcrypt === undefined) return unsupported(scheme, 'bcrypt needs the bcryptjs package');
+    // $2y$ (PHP) and $2b$ are the same algorithm; bcryptjs knows them as $2b$.
+    const normalized = hash.startsWith('$2y$') ? `$2b$${hash.slice(4)}` : hash;
+    return result(await bcrypt.compare(password.reveal(), normalized));
+  }
+  return unsupported(scheme, 'crypt variant not supported (only $1$, $5$, $6$, $2*$)');
+}
+
+const CRYPT_LIKE = /^\$(?:1|5|6|2[abxy])\$/;
+
+/** Scheme name of a stored value, upper-case, without encoding suffix; "PLAIN" when there is no prefix. */
+export function schemeOf(stored: string): string {
+  const match = /^\{([A-Za-z0-9_-]+)(?:\.[A-Za-z0-9]+)?\}/.exec(stored);
+  if (match?.[1] !== undefined) return match[1].toUpperCase();
+  return CRYPT_LIKE.test(stored) ? 'CRYPT' : 'PLAIN';
+}
+
+/**
+ * Check `password` against a stored value in Dovecot's `{SCHEME}value` form.
+ * Without a prefix the value is plaintext, unless it is a crypt(3) string
+ * ($1$, $5$, $6$, $2y$...), which is how OpenLDAP's {CRYPT} values often arrive.
+ */
+export async function verifyPassword(stored: string, password: Secret): Promise<VerifyResult> {
+  const key = Buffer.from(password.reveal(), 'utf8');
+  const match = /^\{([A-Za-z0-9_-]+)(?:\.([A-Za-z0-9]+))?\}/.exec(stored);
+  if (match === null) {
+    if (CRYPT_LIKE.test(stored)) return verifyCrypt('CRYPT', stored, key, password);
+    return result(constantTimeEqual(key, Buffer.from(stored, 'utf8')));
+  }
+  const scheme = (match[1] ?? '').toUpperCase();
+  const encoding = match[2]?.toUpperCase();
+  const value = stored.slice(match[0].length);
+  switch (scheme) {
+    case 'PLAIN':
+    case 'CLEARTEXT':
+      if (encoding === 'B64' || encoding === 'BASE64') {
+        return result(constantTimeEqual(key, Buffer.from(value, 'base64')));
+      }
+      if (encoding === 'HEX') return result(constantTimeEqual(key, Buffer.from(value, 'hex')));
+      return result(constantTimeEqual(key, Buffer.from(value, 'utf8')));
+    case 'SHA':
+    case 'SHA1':
+      return verifyDigest(scheme, 'sha1', false, value, encoding, key);
+    case 'SSHA':
+      return verifyDigest(scheme, 'sha1', true, value, encoding, key);
+    case 'SHA256':
+      return verifyDigest(scheme, 'sha256', false, value, encoding, key);
+    case 'SSHA256':
+      return verifyDigest(scheme, 'sha256', true, value, encoding, key);
+    case 'SHA512':
+      return verifyDigest(scheme, 'sha512', false, value, encoding, key);
+    case 'SSHA512':
+      return verifyDigest(scheme, 'sha512', true, value, encoding, key);
+    case 'PLAIN-MD5':
+    case 'LDAP-MD5':
+      return verifyDigest(scheme, 'md5', false, value, encoding, key);
+    case 'SMD5':
+      return verifyDigest(scheme, 'md5', true, value, encoding, key);
+    case 'CRYPT':
+      return verifyCrypt(scheme, value, key, password);
+    case 'SHA512-CRYPT':
+      return value.startsWith('$6$') ? verifyCrypt(scheme, value, key, password) : unsupported(scheme, 'not a $6$ hash');
+    case 'SHA256-CRYPT':
+      return value.startsWith('$5$') ? verifyCrypt(scheme, value, key, password) : unsupported(scheme, 'not a $5$ hash');
+    case 'MD5':
+    case 'MD5-CRYPT':
+      return value.startsWith('$1$') ? verifyCrypt(scheme, value, key, password) : unsupported(scheme, 'not a $1$ hash');
+    case 'BLF-CRYPT':
+      return value.startsWith('$2') ? verifyCrypt(scheme, value, key, password) : unsupported(scheme, 'not a $2*$ hash');
+    default:
+      return unsupported(scheme, 'unknown password scheme');
+  }
+}

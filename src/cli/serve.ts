@@ -1,0 +1,40 @@
+import { Director } from '../app/director.js';
+import { ConfigError, formatProblem } from '../config/load.js';
+
+/** `mail-director serve --config FILE [--id ID]`: run a director until SIGTERM. */
+export async function serve(configFile: string, id: string | undefined): Promise<number> {
+  let director: Director;
+  try {
+    director = Director.fromFile(configFile, id);
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) process.stderr.write(formatProblem(problem) + '\n');
+      return 78; // EX_CONFIG
+    }
+    throw error;
+  }
+  try {
+    await director.start();
+  } catch (error: unknown) {
+    director.log.fatal({ err: error }, 'director failed to start');
+    process.stderr.write(`mail-director: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+    await director.stop().catch(() => undefined);
+    return 1;
+  }
+  process.on('SIGHUP', () => director.reload());
+  const shutdown = (signal: string): void => {
+    director.log.info({ signal }, 'draining');
+    director.drain().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('uncaughtException', (error) => {
+    director.log.fatal({ err: error }, 'uncaught exception');
+    director.log.flush();
+    process.exit(70);
+  });
+  return new Promise<number>(() => undefined);
+}

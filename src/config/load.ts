@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { Config } from './types.js';
+import { ConfigError, type ConfigProblem } from './problems.js';
+import { Reader } from './reader.js';
+import { readConfig, topLevelKeys } from './sections.js';
+
+export { ConfigError, formatProblem, type ConfigProblem } from './problems.js';
+
+export interface ConfigOverrides {
+  /** `--id` on the command line; wins over director.id. */
+  readonly id?: string | undefined;
+}
+
+export interface CheckResult {
+  /** Set only when there are no problems. */
+  readonly config: Config | undefined;
+  readonly problems: readonly ConfigProblem[];
+}
+
+/** Reads and validates a config file, collecting every problem rather than stopping at the first. */
+export function checkConfig(file: string, overrides: ConfigOverrides = {}): CheckResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err: unknown) {
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error';
+    return { config: undefined, problems: [{ file, line: 0, column: 0, key: '', message: `cannot read the file (${code})` }] };
+  }
+  return checkConfigText(file, text, overrides);
+}
+
+/** As checkConfig, for text already read (tests, and a future `config check -`). */
+export function checkConfigText(file: string, text: string, overrides: ConfigOverrides = {}): CheckResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const reader = new Reader(file, lines, doc);
+  for (const err of doc.errors) reader.reportAt(err.pos[0], '', `YAML: ${err.message}`);
+  // A document that does not parse gives nodes in unknown shapes; the syntax errors are what to fix first.
+  if (doc.errors.length > 0) return { config: undefined, problems: reader.problems };
+
+  const root = reader.map(doc.contents, '', topLevelKeys());
+  if (root === undefined) {
+    reader.reportAt(0, '', 'the file is empty or not a mapping of sections');
+  }
+  const config = readConfig({ reader, baseDir: dirname(resolve(file)), overrides }, root, file);
+  if (reader.problems.length > 0) return { config: undefined, problems: sortProblems(reader.problems) };
+  return { config: deepFreeze(config), problems: [] };
+}
+
+/** Throws ConfigError listing every problem. */
+export function loadConfig(file: string, overrides: ConfigOverrides = {}): Config {
+  const { config, problems } = checkConfig(file, overrides);
+  if (config === undefined) throw new ConfigError(file, problems);
+  return config;
+}
+
+function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Freezes plain objects and arrays; Buffers cannot be frozen and Secret hides its value already. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || Object.isFrozen(value)) return value;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
+}

@@ -1,0 +1,561 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { isMap, isScalar, isSeq } from 'yaml';
+import type { Protocol } from '../core/protocol.js';
+import { Secret } from '../core/secret.js';
+import type { BackendSpec } from '../ring/types.js';
+import type {
+  BackendTlsConfig,
+  CacheConfig,
+  Config,
+  DirectorConfig,
+  FieldMapEntry,
+  LdapPassdbConfig,
+  LimitsConfig,
+  ListenAddress,
+  ListenConfig,
+  ListenKey,
+  LogConfig,
+  PassdbConfig,
+  RingConfig,
+  ServerTlsConfig,
+} from './types.js';
+import { closest } from './did-you-mean.js';
+import { parseCidr, parseHost, parseHostPort } from './net-syntax.js';
+import { join, scalarString, type Entry, type MapView, type Reader } from './reader.js';
+
+export interface LoadContext {
+  readonly reader: Reader;
+  /** Relative file names in the config are relative to the config file's directory. */
+  readonly baseDir: string;
+  readonly overrides: { readonly id?: string | undefined };
+}
+
+const MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+const KiB = 1024;
+
+/**
+ * Defaults follow Dovecot where Dovecot has the same knob (the comment names
+ * it); the others are our choice and say why.
+ */
+export const DEFAULTS = {
+  // Dovecot has no such knob; long enough for IMAP IDLE clients to be told, short for deploys.
+  shutdownGraceMs: 10 * MS.s,
+  // login_trusted_networks is empty in Dovecot, but plaintext from loopback is
+  // already "secured" there (disable_plaintext_auth exempts localhost).
+  trustedNetworks: ['127.0.0.0/8', '::1/128'],
+  // imap_max_line_length = 64k.
+  maxLineLength: 64 * KiB,
+  // Pre-login literals are small (LOGIN/AUTHENTICATE arguments); same cap as a line.
+  maxLiteralSize: 64 * KiB,
+  // imap-login CLIENT_MAX_BAD_COMMANDS = 10.
+  maxInvalidCommands: 10,
+  // MASTER_LOGIN_TIMEOUT_SECS = 3*60 ("Inactivity (no auth attempts in 180 secs)").
+  preloginTimeoutMs: 3 * MS.m,
+  // Dovecot login processes disconnect after 3 failed attempts.
+  maxAuthAttempts: 3,
+  // auth_failure_delay = 2 secs.
+  authFailureDelayMs: 2 * MS.s,
+  // imap CLIENT_IDLE_TIMEOUT = 30 min.
+  idleTimeoutMs: 30 * MS.m,
+  // login_proxy_timeout = 30 secs.
+  proxyTimeoutMs: 30 * MS.s,
+  // The Proxying document suggests "a bit over 30 seconds" for moves; anything longer risks client timeouts.
+  maxLoginDelayMs: 40 * MS.s,
+  // login_proxy_max_disconnect_delay = 0 (off).
+  maxDisconnectDelayMs: 0,
+  // auth_cache_size = 0: the cache is off unless asked for, since a cached
+  // `host` would hide an ldapmodify move until it expires.
+  cacheSize: 0,
+  // auth_cache_ttl = 1 hour, auth_cache_negative_ttl = 1 hour.
+  cacheTtlMs: MS.h,
+  cacheNegativeTtlMs: MS.h,
+  // Dovecot's LDAP has no per-request deadline; without one a dead server hangs logins (LIBRARY-NOTES).
+  ldapTimeoutMs: 5 * MS.s,
+  ldapConnectTimeoutMs: 2 * MS.s,
+  searchPoolSize: 2,
+  bindPoolSize: 4,
+  // SPEC I5 wants host changes to apply "within seconds".
+  changePollMs: 2 * MS.s,
+  // Dovecot ldap scope = subtree, pass_attrs password attribute userPassword.
+  ldapScope: 'sub',
+  passwordAttribute: 'userPassword',
+  hashKey: '%u',
+  // hashring vnodes per backend at weight 100 (each vnode is 4 ketama points).
+  vnodes: 160,
+  // Dovecot director's vhost_count default.
+  weight: 100,
+  logLevel: 'info',
+} as const;
+
+const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'log'];
+const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace'];
+const LISTEN_KEYS: readonly ListenKey[] = [
+  'imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http',
+];
+const IMPLICIT_TLS: readonly ListenKey[] = ['imaps', 'pop3s', 'submissions'];
+const LIMIT_KEYS = [
+  'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
+  'auth_failure_delay', 'idle_timeout', 'proxy_timeout', 'max_login_delay', 'max_disconnect_delay',
+];
+const LDAP_KEYS = [
+  'uris', 'bind_dn', 'bind_password', 'base', 'scope', 'filter', 'auth_bind', 'password_attribute', 'fields',
+  'timeout', 'connect_timeout', 'search_pool_size', 'bind_pool_size', 'start_tls', 'ca', 'change_poll',
+];
+const PASSWD_FILE_KEYS = ['path'];
+const PROTOCOLS: readonly Protocol[] = ['imap', 'pop3', 'lmtp', 'submission', 'sieve'];
+/** The fields of SPEC §2 that a field map may fill. */
+const USER_FIELDS = [
+  'user', 'proxy', 'proxy_maybe', 'proxy_always', 'host', 'port', 'source_ip', 'protocol', 'destuser', 'proxy_mech',
+  'proxy_timeout', 'proxy_nopipelining', 'proxy_not_trusted', 'ssl', 'starttls', 'master', 'pass', 'nopassword',
+  'delay_until', 'director_tag', 'nologin', 'reason',
+];
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const LDAP_ATTRIBUTE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)(?:;[A-Za-z0-9-]+)*$/;
+/** %u, %n, %d, optionally lower-cased with L; %% is a literal percent. */
+const HASH_KEY_TOKEN = /%(?:L?[und]|%)/g;
+
+export function readConfig(ctx: LoadContext, root: MapView | undefined, file: string): Config {
+  const r = ctx.reader;
+  const section = (name: string, keys: readonly string[]): MapView | undefined =>
+    r.section(root, name, keys);
+
+  const directorView = section('director', DIRECTOR_KEYS);
+  const listenView = section('listen', LISTEN_KEYS);
+  const ringView = section('ring', ['hash_key', 'vnodes', 'backends']);
+  const ring = readRing(ctx, ringView);
+  const listen = readListen(listenView);
+  const tlsView = section('tls', ['cert', 'key']);
+  const tls = readServerTls(ctx, tlsView);
+  // A tls section whose files cannot be read is reported there; only a missing section is reported here.
+  if (tlsView === undefined && listenView !== undefined) {
+    for (const key of IMPLICIT_TLS) {
+      const e = listenView.entries.get(key);
+      if (listen[key] !== undefined && e !== undefined) {
+        r.report(e.keyNode, e.path, 'needs a tls section with cert and key');
+      }
+    }
+  }
+  if (root !== undefined && !root.has('passdb')) root.value('passdb', true);
+  if (root !== undefined && !root.has('ring')) root.value('ring', true);
+
+  return {
+    file,
+    director: readDirector(ctx, directorView, root, ring.backends),
+    listen,
+    tls,
+    backendTls: readBackendTls(ctx, section('backend_tls', ['ca', 'client_cert', 'client_key'])),
+    limits: readLimits(section('limits', LIMIT_KEYS)),
+    passdb: readPassdb(ctx, section('passdb', ['driver', ...LDAP_KEYS, ...PASSWD_FILE_KEYS])),
+    cache: readCache(section('cache', ['size', 'ttl', 'negative_ttl'])),
+    ring,
+    log: readLog(ctx, section('log', ['level', 'file'])),
+  };
+}
+
+export function topLevelKeys(): readonly string[] {
+  return TOP_KEYS;
+}
+
+function readDirector(
+  ctx: LoadContext,
+  v: MapView | undefined,
+  root: MapView | undefined,
+  backends: readonly BackendSpec[],
+): DirectorConfig {
+  const r = ctx.reader;
+  let id = ctx.overrides.id;
+  if (id !== undefined) {
+    if (!ID.test(id)) r.reportAt(0, 'director.id', `--id "${id}" must be letters, digits, '.', '_' or '-'`);
+  } else if (v === undefined) {
+    r.report(root?.anchor, 'director.id', 'required key is missing (or pass --id)');
+  } else {
+    const e = v.value('id');
+    if (e === undefined) r.report(v.anchor, 'director.id', 'required key is missing (or pass --id)');
+    else {
+      id = scalarString(r, e.node, e.path);
+      if (id !== undefined && !ID.test(id)) v.problem(e, "must be letters, digits, '.', '_' or '-' (at most 64)");
+    }
+  }
+
+  const selfAddresses: string[] = [];
+  for (const e of v?.stringList('self_addresses')?.entries ?? []) {
+    const host = parseHost(scalarString(r, e.node, e.path) ?? '');
+    if (host.ok) selfAddresses.push(host.value);
+    else r.report(e.node, e.path, host.message);
+  }
+
+  const trusted = v?.stringList('trusted_networks');
+  const trustedNetworks: string[] = [];
+  for (const e of trusted?.entries ?? []) {
+    const net = parseCidr(scalarString(r, e.node, e.path) ?? '');
+    if (net.ok) trustedNetworks.push(net.value);
+    else r.report(e.node, e.path, net.message);
+  }
+
+  let localBackend: string | undefined;
+  const lbEntry = v?.value('local_backend');
+  const lb = v?.string('local_backend');
+  if (lb !== undefined && lbEntry !== undefined) {
+    const host = parseHost(lb);
+    const match = backends.find((b) => b.id === lb) ?? backends.find((b) => host.ok && b.host === host.value);
+    if (match !== undefined) localBackend = match.id;
+    else if (backends.length > 0) {
+      const hint = closest(lb, backends.map((b) => b.id));
+      v!.problem(lbEntry, `no backend with id or host "${lb}" in ring.backends${hint === undefined ? '' : `; did you mean "${hint}"?`}`);
+    }
+  }
+
+  return {
+    id: id ?? '',
+    selfAddresses,
+    localBackend,
+    trustedNetworks: trusted === undefined ? [...DEFAULTS.trustedNetworks] : trustedNetworks,
+    imapIdRetain: v?.bool('imap_id_retain', false) ?? false,
+    shutdownGraceMs: v?.duration('shutdown_grace', DEFAULTS.shutdownGraceMs) ?? DEFAULTS.shutdownGraceMs,
+  };
+}
+
+function readListen(v: MapView | undefined): ListenConfig {
+  const out: Record<ListenKey, ListenAddress | undefined> = {
+    imap: undefined, imaps: undefined, pop3: undefined, pop3s: undefined, submission: undefined,
+    submissions: undefined, lmtp: undefined, sieve: undefined, grpc: undefined, http: undefined,
+  };
+  if (v === undefined) return out;
+  for (const key of LISTEN_KEYS) {
+    const e = v.value(key);
+    if (e === undefined) continue;
+    const raw = isScalar(e.node) ? e.node.value : undefined;
+    if (raw === 0 || raw === '0' || raw === '') continue;
+    if (typeof raw !== 'string') {
+      v.problem(e, 'expected host:port (or 0 to not open it)');
+      continue;
+    }
+    const hp = parseHostPort(raw);
+    if (!hp.ok) v.problem(e, hp.message);
+    else if (hp.value.port !== 0) out[key] = hp.value;
+  }
+  return out;
+}
+
+interface FileData {
+  readonly path: string;
+  readonly data: Buffer;
+}
+
+function readFileKey(ctx: LoadContext, v: MapView, name: string, required: boolean): FileData | undefined {
+  const e = v.value(name, required);
+  const raw = v.string(name);
+  if (e === undefined || raw === undefined) return undefined;
+  const path = isAbsolute(raw) ? raw : resolve(ctx.baseDir, raw);
+  try {
+    const data = readFileSync(path);
+    if (data.length === 0) {
+      v.problem(e, `${path} is empty`);
+      return undefined;
+    }
+    return { path, data };
+  } catch (err: unknown) {
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error';
+    v.problem(e, `cannot read ${path} (${code})`);
+    return undefined;
+  }
+}
+
+function readServerTls(ctx: LoadContext, v: MapView | undefined): ServerTlsConfig | undefined {
+  if (v === undefined) return undefined;
+  const cert = readFileKey(ctx, v, 'cert', true);
+  const key = readFileKey(ctx, v, 'key', true);
+  if (cert === undefined || key === undefined) return undefined;
+  return { certFile: cert.path, keyFile: key.path, cert: cert.data, key: key.data };
+}
+
+function readBackendTls(ctx: LoadContext, v: MapView | undefined): BackendTlsConfig {
+  if (v === undefined) return { caFile: undefined, ca: undefined, clientCert: undefined, clientKey: undefined };
+  const ca = readFileKey(ctx, v, 'ca', false);
+  const hasCert = v.has('client_cert');
+  const hasKey = v.has('client_key');
+  if (hasCert !== hasKey) {
+    const present = v.entries.get(hasCert ? 'client_cert' : 'client_key')!;
+    v.problem(present, `needs ${hasCert ? 'client_key' : 'client_cert'} as well`);
+  }
+  const clientCert = hasCert && hasKey ? readFileKey(ctx, v, 'client_cert', true) : undefined;
+  const clientKey = hasCert && hasKey ? readFileKey(ctx, v, 'client_key', true) : undefined;
+  return { caFile: ca?.path, ca: ca?.data, clientCert: clientCert?.data, clientKey: clientKey?.data };
+}
+
+function readLimits(v: MapView | undefined): LimitsConfig {
+  const d = DEFAULTS;
+  if (v === undefined) {
+    return {
+      maxLineLength: d.maxLineLength, maxLiteralSize: d.maxLiteralSize, maxInvalidCommands: d.maxInvalidCommands,
+      preloginTimeoutMs: d.preloginTimeoutMs, maxAuthAttempts: d.maxAuthAttempts,
+      authFailureDelayMs: d.authFailureDelayMs, idleTimeoutMs: d.idleTimeoutMs, proxyTimeoutMs: d.proxyTimeoutMs,
+      maxLoginDelayMs: d.maxLoginDelayMs, maxDisconnectDelayMs: d.maxDisconnectDelayMs,
+    };
+  }
+  const positive = { min: 1 };
+  return {
+    // Below 512 bytes an IMAP LOGIN with a long password no longer fits.
+    maxLineLength: v.size('max_line_length', d.maxLineLength, { min: 512 }),
+    maxLiteralSize: v.size('max_literal_size', d.maxLiteralSize, positive),
+    maxInvalidCommands: v.int('max_invalid_commands', d.maxInvalidCommands, positive),
+    preloginTimeoutMs: v.duration('prelogin_timeout', d.preloginTimeoutMs, positive),
+    maxAuthAttempts: v.int('max_auth_attempts', d.maxAuthAttempts, positive),
+    authFailureDelayMs: v.duration('auth_failure_delay', d.authFailureDelayMs),
+    idleTimeoutMs: v.duration('idle_timeout', d.idleTimeoutMs, positive),
+    proxyTimeoutMs: v.duration('proxy_timeout', d.proxyTimeoutMs, positive),
+    maxLoginDelayMs: v.duration('max_login_delay', d.maxLoginDelayMs),
+    maxDisconnectDelayMs: v.duration('max_disconnect_delay', d.maxDisconnectDelayMs),
+  };
+}
+
+function readPassdb(ctx: LoadContext, v: MapView | undefined): PassdbConfig {
+  const fallback: PassdbConfig = { driver: 'passwd-file', path: '' };
+  if (v === undefined) return fallback;
+  const driverEntry = v.value('driver', true);
+  const driver = v.string('driver');
+  if (driverEntry === undefined || driver === undefined) return fallback;
+  const own = driver === 'ldap' ? LDAP_KEYS : driver === 'passwd-file' ? PASSWD_FILE_KEYS : undefined;
+  if (own === undefined) {
+    v.problem(driverEntry, `unknown driver "${driver}"; use ldap or passwd-file`);
+    return fallback;
+  }
+  for (const [key, e] of v.entries) {
+    if (key !== 'driver' && !own.includes(key)) ctx.reader.report(e.keyNode, e.path, `only used with driver ${driver === 'ldap' ? 'passwd-file' : 'ldap'}`);
+  }
+  if (driver === 'passwd-file') {
+    const raw = v.string('path', true);
+    return { driver: 'passwd-file', path: raw === undefined ? '' : resolve(ctx.baseDir, raw) };
+  }
+  return readLdap(ctx, v);
+}
+
+function readLdap(ctx: LoadContext, v: MapView): LdapPassdbConfig {
+  const d = DEFAULTS;
+  const uris: string[] = [];
+  const uriList = v.stringList('uris', true);
+  for (const e of uriList?.entries ?? []) {
+    const text = scalarString(ctx.reader, e.node, e.path) ?? '';
+    // Dovecot writes several URIs space-separated in one string.
+    for (const uri of text.split(/\s+/).filter((s) => s !== '')) {
+      let ok = false;
+      try {
+        const u = new URL(uri);
+        ok = (u.protocol === 'ldap:' || u.protocol === 'ldaps:') && u.hostname !== '';
+      } catch {
+        ok = false;
+      }
+      if (ok) uris.push(uri);
+      else ctx.reader.report(e.node, e.path, `"${uri}" is not an ldap:// or ldaps:// URI`);
+    }
+  }
+
+  const bindDn = v.string('bind_dn');
+  const passwordEntry = v.value('bind_password');
+  const password = v.string('bind_password');
+  if (bindDn !== undefined && password === undefined && passwordEntry === undefined) {
+    // An empty password makes an unauthenticated bind, which some servers accept (LIBRARY-NOTES).
+    ctx.reader.report(v.entries.get('bind_dn')!.keyNode, join(v.path, 'bind_password'), 'bind_dn needs bind_password');
+  }
+  if (password !== undefined && bindDn === undefined && passwordEntry !== undefined) {
+    v.problem(passwordEntry, 'bind_password without bind_dn');
+  }
+
+  const filterEntry = v.value('filter', true);
+  const filter = v.string('filter') ?? '';
+  if (filterEntry !== undefined && filter !== '' && !balancedFilter(filter)) {
+    v.problem(filterEntry, 'an LDAP filter is "(...)" with balanced parentheses');
+  }
+
+  const scopeEntry = v.value('scope');
+  const scopeRaw = v.string('scope') ?? d.ldapScope;
+  const scopes: Readonly<Record<string, 'base' | 'one' | 'sub'>> = {
+    base: 'base', one: 'one', onelevel: 'one', sub: 'sub', subtree: 'sub',
+  };
+  const scope = Object.hasOwn(scopes, scopeRaw) ? scopes[scopeRaw]! : undefined;
+  if (scope === undefined && scopeEntry !== undefined) v.problem(scopeEntry, 'must be base, one or sub');
+
+  const passwordAttribute = v.string('password_attribute') ?? d.passwordAttribute;
+  const paEntry = v.value('password_attribute');
+  if (paEntry !== undefined && !LDAP_ATTRIBUTE.test(passwordAttribute)) v.problem(paEntry, 'not an LDAP attribute name');
+
+  const ca = readFileKey(ctx, v, 'ca', false);
+  return {
+    driver: 'ldap',
+    uris,
+    bindDn,
+    bindPassword: password === undefined ? undefined : new Secret(password),
+    base: v.string('base', true) ?? '',
+    scope: scope ?? 'sub',
+    filter,
+    authBind: v.bool('auth_bind', false),
+    passwordAttribute,
+    fields: readFieldMap(ctx, v),
+    timeoutMs: v.duration('timeout', d.ldapTimeoutMs, { min: 1 }),
+    connectTimeoutMs: v.duration('connect_timeout', d.ldapConnectTimeoutMs, { min: 1 }),
+    searchPoolSize: v.int('search_pool_size', d.searchPoolSize, { min: 1, max: 64 }),
+    bindPoolSize: v.int('bind_pool_size', d.bindPoolSize, { min: 1, max: 64 }),
+    startTls: v.bool('start_tls', false),
+    caFile: ca?.path,
+    ca: ca?.data,
+    changePollMs: v.duration('change_poll', d.changePollMs),
+  };
+}
+
+function balancedFilter(filter: string): boolean {
+  if (!filter.startsWith('(') || !filter.endsWith(')')) return false;
+  let depth = 0;
+  for (let i = 0; i < filter.length; i++) {
+    const c = filter[i];
+    if (c === '\\') i += 2;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+function readFieldMap(ctx: LoadContext, v: MapView): FieldMapEntry[] {
+  const e = v.value('fields');
+  if (e === undefined) return [];
+  if (!isMap(e.node)) {
+    v.problem(e, 'expected a mapping of Dovecot field: LDAP attribute (or "=constant")');
+    return [];
+  }
+  const out: FieldMapEntry[] = [];
+  for (const pair of e.node.items) {
+    const keyNode = ctx.reader.deref(pair.key);
+    const field = keyNode !== null && isScalar(keyNode) && typeof keyNode.value === 'string' ? keyNode.value : undefined;
+    if (field === undefined) {
+      ctx.reader.report(keyNode, e.path, 'field names must be plain names');
+      continue;
+    }
+    const path = join(e.path, field);
+    if (!USER_FIELDS.includes(field) && !/^forward_[A-Za-z0-9_-]+$/.test(field)) {
+      const hint = closest(field, USER_FIELDS);
+      ctx.reader.report(keyNode, path, `unknown passdb field${hint === undefined ? ' (or forward_NAME)' : `; did you mean "${hint}"?`}`);
+      continue;
+    }
+    const valueNode = ctx.reader.deref(pair.value);
+    const value = scalarString(ctx.reader, valueNode, path);
+    if (value === undefined) continue;
+    if (value.startsWith('=')) {
+      out.push({ field, attribute: undefined, constant: value.slice(1) });
+    } else if (LDAP_ATTRIBUTE.test(value)) {
+      out.push({ field, attribute: value, constant: undefined });
+    } else {
+      ctx.reader.report(valueNode, path, `"${value}" is neither an LDAP attribute name nor "=constant"`);
+    }
+  }
+  return out;
+}
+
+function readCache(v: MapView | undefined): CacheConfig {
+  const d = DEFAULTS;
+  return {
+    size: v?.int('size', d.cacheSize, { min: 0 }) ?? d.cacheSize,
+    ttlMs: v?.duration('ttl', d.cacheTtlMs) ?? d.cacheTtlMs,
+    negativeTtlMs: v?.duration('negative_ttl', d.cacheNegativeTtlMs) ?? d.cacheNegativeTtlMs,
+  };
+}
+
+function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
+  const d = DEFAULTS;
+  if (v === undefined) return { hashKey: d.hashKey, vnodes: d.vnodes, backends: [] };
+  const hashKey = v.string('hash_key') ?? d.hashKey;
+  const hkEntry = v.value('hash_key');
+  if (hkEntry !== undefined) {
+    const stray = hashKey.replace(HASH_KEY_TOKEN, '');
+    if (stray.includes('%')) v.problem(hkEntry, 'only %u, %n, %d (and %Lu, %Ln, %Ld, %%) are understood');
+    else if (stray === hashKey) v.problem(hkEntry, 'must contain %u, %n or %d, or every user lands on one backend');
+  }
+  return {
+    hashKey,
+    // More than 1000 vnodes × weight makes ring builds slow for no better spread.
+    vnodes: v.int('vnodes', d.vnodes, { min: 1, max: 1000 }),
+    backends: readBackends(ctx, v),
+  };
+}
+
+function readBackends(ctx: LoadContext, v: MapView): BackendSpec[] {
+  const r = ctx.reader;
+  const e = v.value('backends', true);
+  if (e === undefined) return [];
+  if (!isSeq(e.node)) {
+    v.problem(e, 'expected a list of backends');
+    return [];
+  }
+  if (e.node.items.length === 0) v.problem(e, 'needs at least one backend');
+  const out: BackendSpec[] = [];
+  const ids = new Map<string, string>();
+  const hosts = new Map<string, string>();
+  e.node.items.forEach((item, i) => {
+    const path = `${e.path}[${i}]`;
+    const b = r.map(r.deref(item), path, ['id', 'host', 'weight', 'tag', 'ports']);
+    if (b === undefined) {
+      r.report(r.deref(item), path, 'expected { id, host, weight, tag, ports }');
+      return;
+    }
+    const idEntry = b.value('id', true);
+    const id = b.string('id');
+    if (id !== undefined && idEntry !== undefined) {
+      if (!ID.test(id)) b.problem(idEntry, "must be letters, digits, '.', '_' or '-' (at most 64)");
+      else if (ids.has(id)) b.problem(idEntry, `duplicate backend id (also ${ids.get(id)})`);
+      else ids.set(id, idEntry.path);
+    }
+    const hostEntry = b.value('host', true);
+    const hostRaw = b.string('host');
+    let host: string | undefined;
+    if (hostRaw !== undefined && hostEntry !== undefined) {
+      const h = parseHost(hostRaw);
+      if (!h.ok) b.problem(hostEntry, h.message);
+      else if (hosts.has(h.value)) b.problem(hostEntry, `duplicate backend host (also ${hosts.get(h.value)})`);
+      else {
+        hosts.set(h.value, hostEntry.path);
+        host = h.value;
+      }
+    }
+    const weight = readWeight(b);
+    const tag = b.has('tag') ? (b.string('tag') ?? '') : '';
+    const ports = readPorts(ctx, b);
+    if (id !== undefined && host !== undefined && weight !== undefined && ID.test(id)) {
+      out.push({ id, host, ports, weight, tag });
+    }
+  });
+  return out;
+}
+
+function readWeight(b: MapView): number | undefined {
+  const e = b.value('weight');
+  if (e === undefined) return DEFAULTS.weight;
+  const w = isScalar(e.node) ? e.node.value : undefined;
+  // An upper bound keeps a typo (100000) from building a ring of millions of points.
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 10_000) {
+    b.problem(e, 'weight must be a whole number from 1 to 10000 (take a backend out with `backend down`)');
+    return undefined;
+  }
+  return w;
+}
+
+function readPorts(ctx: LoadContext, b: MapView): Partial<Record<Protocol, number>> {
+  const p = ctx.reader.section(b, 'ports', PROTOCOLS);
+  const ports: Partial<Record<Protocol, number>> = {};
+  if (p === undefined) return ports;
+  for (const proto of PROTOCOLS) {
+    const e: Entry | undefined = p.value(proto);
+    if (e === undefined) continue;
+    const port = p.int(proto, 0, { min: 1, max: 65535 });
+    if (port !== 0) ports[proto] = port;
+  }
+  return ports;
+}
+
+function readLog(ctx: LoadContext, v: MapView | undefined): LogConfig {
+  const levels = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+  const e = v?.value('level');
+  const raw = v?.string('level') ?? DEFAULTS.logLevel;
+  const level = levels.find((l) => l === raw);
+  if (level === undefined && e !== undefined) v!.problem(e, `must be one of ${levels.join(', ')}`);
+  const file = v?.string('file');
+  return { level: level ?? DEFAULTS.logLevel, file: file === undefined ? undefined : resolve(ctx.baseDir, file) };
+}

@@ -1,0 +1,365 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { LoginFailure } from '../../core/failure.js';
+import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
+import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
+import { BackendLineReader, BackendTimeout } from './backend-reader.js';
+import { imapString, quoteNString, quoteString } from './quote.js';
+
+export interface ImapBackendLoginOptions {
+  readonly log?: Logger | undefined;
+  /** Reconnects after a failed connect(), within the budget (Dovecot: login_proxy_max_reconnects = 3). */
+  readonly connectRetries?: number;
+  /**
+   * Pause before a reconnect. Dovecot waits 1 s; we wait less because a
+   * refused port is usually a restarting backend and the ring's health checks
+   * handle real outages (SPEC I3 wants a quick temporary failure).
+   */
+  readonly retryDelayMs?: number;
+}
+
+/** State names as Dovecot's imap-proxy logs them (sent/received), for debug logs and timeout details. */
+export type BackendLoginState =
+  | 'connect'
+  | 'banner'
+  | 'capability'
+  | 'starttls'
+  | 'tls'
+  | 'id'
+  | 'login'
+  | 'auth-continue'
+  | 'post-login-capability'
+  | 'done';
+
+const DEFAULT_RETRIES = 3;
+const DEFAULT_RETRY_DELAY_MS = 200;
+
+/** Log in to an IMAP backend on the user's behalf. Throws LoginFailure (backend_unavailable / backend_auth_failed). */
+export function imapBackendLogin(params: BackendLoginParams, options: ImapBackendLoginOptions = {}): Promise<BackendLoginSuccess> {
+  return new ImapBackendLoginMachine(params, options).run();
+}
+
+class ImapBackendLoginMachine {
+  readonly #params: BackendLoginParams;
+  readonly #options: ImapBackendLoginOptions;
+  readonly #started = Date.now();
+  #state: BackendLoginState = 'connect';
+  #socket: Socket | undefined;
+  #reader: BackendLineReader | undefined;
+
+  constructor(params: BackendLoginParams, options: ImapBackendLoginOptions) {
+    this.#params = params;
+    this.#options = options;
+  }
+
+  async run(): Promise<BackendLoginSuccess> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#params.timeoutMs);
+    try {
+      return await this.#login(controller.signal);
+    } catch (err: unknown) {
+      this.#reader?.detach();
+      this.#socket?.on('error', () => undefined);
+      this.#socket?.destroy();
+      throw this.#toFailure(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #enter(state: BackendLoginState): void {
+    this.#state = state;
+    this.#options.log?.debug({ backend: `${this.#params.host}:${this.#params.port}`, state }, 'imap backend login state');
+  }
+
+  #toFailure(err: unknown): LoginFailure {
+    const where = `${this.#params.host}:${this.#params.port}`;
+    const after = `after ${Date.now() - this.#started} ms`;
+    if (err instanceof LoginFailure) {
+      return new LoginFailure(err.kind, `${err.message} (backend ${where}, state=${this.#state}, ${after})`, err.clientText);
+    }
+    if (err instanceof BackendTimeout || (err instanceof BackendConnectError && err.code === 'timeout')) {
+      return new LoginFailure('backend_unavailable', `Login timed out in state=${this.#state} (backend ${where}, ${after})`);
+    }
+    if (err instanceof BackendConnectError) {
+      return new LoginFailure('backend_unavailable', `${err.message} (state=${this.#state}, ${after})`);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return new LoginFailure('backend_unavailable', `Backend login failed: ${message} (backend ${where}, state=${this.#state})`);
+  }
+
+  async #login(signal: AbortSignal): Promise<BackendLoginSuccess> {
+    const p = this.#params;
+    const starttls = p.starttls !== 'no';
+    this.#enter('connect');
+    this.#socket = await this.#connect(signal, starttls ? 'no' : p.ssl);
+    this.#reader = new BackendLineReader(this.#socket);
+
+    this.#enter('banner');
+    const banner = await this.#reader.next(signal);
+    if (!banner.startsWith('* OK')) {
+      throw new LoginFailure('backend_unavailable', `Remote returned invalid banner: ${printable(banner)}`);
+    }
+    let caps = capabilityCode(banner.slice(4).trimStart());
+    if (caps === undefined) {
+      this.#enter('capability');
+      this.#write('C CAPABILITY\r\n');
+      caps = await this.#untilTagged('C', signal);
+    }
+
+    if (starttls) {
+      if (!caps.has('STARTTLS')) throw new LoginFailure('backend_unavailable', "Remote doesn't support STARTTLS");
+      this.#enter('starttls');
+      this.#write('S STARTTLS\r\n');
+      await this.#untilTagged('S', signal);
+      const leftover = this.#reader.detach();
+      if (leftover.length > 0) throw new LoginFailure('backend_unavailable', 'Remote sent data after STARTTLS reply');
+      this.#enter('tls');
+      this.#socket = await upgradeClientSocket(this.#socket, {
+        mode: p.starttls === 'any-cert' ? 'any-cert' : 'yes',
+        host: p.host,
+        ca: p.tls.ca,
+        cert: p.tls.clientCert,
+        key: p.tls.clientKey,
+        signal,
+      });
+      this.#reader = new BackendLineReader(this.#socket);
+    } else if (caps.has('LOGINDISABLED') && p.ssl === 'no') {
+      throw new LoginFailure('backend_unavailable', 'Remote advertised LOGINDISABLED and SSL/TLS not enabled');
+    }
+
+    const idCommand = caps.has('ID') && !p.notTrusted ? this.#idCommand() : undefined;
+    const login = this.#loginCommand(caps);
+    if (idCommand !== undefined && p.nopipelining) {
+      this.#enter('id');
+      this.#write(idCommand);
+      await this.#untilTagged('I', signal, true);
+      this.#enter('login');
+      this.#write(login.first);
+    } else {
+      this.#enter(idCommand !== undefined ? 'id' : 'login');
+      this.#write(idCommand === undefined ? login.first : idCommand + login.first);
+    }
+    let postLoginCaps = await this.#awaitLogin(login, signal);
+
+    if (postLoginCaps === undefined) {
+      this.#enter('post-login-capability');
+      this.#write('C CAPABILITY\r\n');
+      postLoginCaps = await this.#untilTagged('C', signal);
+    }
+    this.#enter('done');
+    const pending = this.#reader.detach();
+    return { socket: this.#socket, capabilities: [...postLoginCaps.original], pending };
+  }
+
+  async #connect(signal: AbortSignal, tls: BackendLoginParams['ssl']): Promise<Socket> {
+    const p = this.#params;
+    const retries = this.#options.connectRetries ?? DEFAULT_RETRIES;
+    const delayMs = this.#options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await connectBackend({
+          host: p.host,
+          port: p.port,
+          sourceIp: p.sourceIp,
+          tls,
+          ca: p.tls.ca,
+          cert: p.tls.clientCert,
+          key: p.tls.clientKey,
+          signal,
+        });
+      } catch (err: unknown) {
+        const retryable = err instanceof BackendConnectError && (err.code === 'refused' || err.code === 'network');
+        const left = this.#params.timeoutMs - (Date.now() - this.#started);
+        if (!retryable || attempt >= retries || left <= 0) throw err;
+        this.#options.log?.debug({ attempt: attempt + 1, err: (err as Error).message }, 'imap backend reconnecting');
+        await sleep(Math.min(delayMs, left), signal);
+      }
+    }
+  }
+
+  #write(data: string | Buffer): void {
+    (this.#socket as Socket).write(data);
+  }
+
+  /** Read until the tagged reply for `tag`; returns capabilities seen on the way (or in the reply's code). */
+  async #untilTagged(tag: string, signal: AbortSignal, anyStatus = false): Promise<CapabilitySet> {
+    const reader = this.#reader as BackendLineReader;
+    let caps: CapabilitySet | undefined;
+    for (;;) {
+      const line = await reader.next(signal);
+      const untaggedCaps = untaggedCapability(line);
+      if (untaggedCaps !== undefined) {
+        caps = untaggedCaps;
+        continue;
+      }
+      if (line.startsWith('* BYE')) throw new LoginFailure('backend_unavailable', `Remote disconnected: ${printable(line)}`);
+      if (!line.startsWith(`${tag} `)) continue;
+      const rest = line.slice(tag.length + 1);
+      if (!anyStatus && !/^OK\b/i.test(rest)) {
+        throw new LoginFailure('backend_unavailable', `Remote ${tag === 'S' ? 'STARTTLS' : 'command'} failed: ${printable(rest)}`);
+      }
+      return capabilityCode(rest.replace(/^\S+\s*/, '')) ?? caps ?? new CapabilitySet([]);
+    }
+  }
+
+  /** Read replies to ID and login; answers `+` continuations. Returns post-login capabilities if seen. */
+  async #awaitLogin(login: LoginCommand, signal: AbortSignal): Promise<CapabilitySet | undefined> {
+    const reader = this.#reader as BackendLineReader;
+    const continuations = [...login.continuations];
+    let caps: CapabilitySet | undefined;
+    for (;;) {
+      const line = await reader.next(signal);
+      if (line.startsWith('+')) {
+        const next = continuations.shift();
+        if (next === undefined) throw new LoginFailure('backend_unavailable', 'Remote sent an unexpected continuation');
+        if (login.sasl) this.#enter('auth-continue');
+        this.#write(next);
+        continue;
+      }
+      if (line.startsWith('I ')) {
+        this.#enter('login');
+        continue;
+      }
+      const untaggedCaps = untaggedCapability(line);
+      if (untaggedCaps !== undefined) {
+        caps = untaggedCaps;
+        continue;
+      }
+      if (line.startsWith('* BYE')) throw new LoginFailure('backend_unavailable', `Remote disconnected: ${printable(line)}`);
+      if (!line.startsWith('L ')) continue;
+      const rest = line.slice(2);
+      if (/^OK\b/i.test(rest)) return capabilityCode(rest.slice(2).trimStart()) ?? caps;
+      // Never relay the backend's text; a temporary failure is not a wrong password.
+      const code = /^(?:NO|BAD)\s+\[([A-Z-]+)/i.exec(rest)?.[1]?.toUpperCase();
+      const kind = code !== undefined && TEMPORARY_CODES.has(code) ? 'backend_unavailable' : 'backend_auth_failed';
+      throw new LoginFailure(kind, `Remote refused login: ${printable(rest)}`);
+    }
+  }
+
+  #idCommand(): string {
+    const p = this.#params;
+    const fields: Array<readonly [string, string | null]> = [];
+    for (const [key, value] of p.clientId ?? []) {
+      // The client's own x-* keys could claim another origin: only ours are sent.
+      if (!key.toLowerCase().startsWith('x-')) fields.push([key, value]);
+    }
+    fields.push(
+      ['x-session-id', p.sessionId],
+      ['x-originating-ip', p.client.remoteIp],
+      ['x-originating-port', String(p.client.remotePort)],
+      ['x-connected-ip', p.client.localIp],
+      ['x-connected-port', String(p.client.localPort)],
+      ['x-proxy-ttl', String(Math.max(0, p.ttl))],
+    );
+    for (const [name, value] of Object.entries(p.forward)) fields.push([`x-forward-${name}`, value]);
+    const body = fields.map(([key, value]) => `${quoteString(key.replace(/[^\x21-\x7e]/g, '_'))} ${quoteNString(value)}`).join(' ');
+    return `I ID (${body})\r\n`;
+  }
+
+  #loginCommand(caps: CapabilitySet): LoginCommand {
+    const p = this.#params;
+    const mech = p.proxyMech?.toUpperCase();
+    if (mech !== undefined && mech !== 'PLAIN' && mech !== 'LOGIN') {
+      throw new LoginFailure('backend_unavailable', `Unsupported proxy_mech ${mech}`);
+    }
+    const usePlain = p.master !== undefined || mech === 'PLAIN' || (mech === undefined && caps.has('SASL-IR') && caps.has('AUTH=PLAIN'));
+    if (usePlain) {
+      // RFC 4616: authzid NUL authcid NUL password; a master logs in as authcid on behalf of authzid.
+      const authzid = p.master !== undefined ? p.user : '';
+      const authcid = p.master ?? p.user;
+      const payload = Buffer.concat([
+        Buffer.from(authzid, 'utf8'),
+        Buffer.from([0]),
+        Buffer.from(authcid, 'utf8'),
+        Buffer.from([0]),
+        Buffer.from(p.password.reveal(), 'utf8'),
+      ]);
+      const encoded = payload.toString('base64');
+      payload.fill(0);
+      if (caps.has('SASL-IR')) return { first: `L AUTHENTICATE PLAIN ${encoded}\r\n`, continuations: [], sasl: true };
+      return { first: 'L AUTHENTICATE PLAIN\r\n', continuations: [`${encoded}\r\n`], sasl: true };
+    }
+    // LOGIN user password, quoted when possible, else literals (LITERAL+ when offered).
+    const nonSync = caps.has('LITERAL+');
+    const pieces: string[] = [];
+    let current = 'L LOGIN';
+    for (const value of [p.user, p.password.reveal()]) {
+      const part = imapString(value);
+      if (part.kind === 'text') {
+        current += ` ${part.text}`;
+        continue;
+      }
+      current += ` {${part.data.length}${nonSync ? '+' : ''}}\r\n`;
+      if (nonSync) {
+        current += part.data.toString('utf8');
+      } else {
+        pieces.push(current);
+        current = part.data.toString('utf8');
+      }
+    }
+    pieces.push(`${current}\r\n`);
+    return { first: pieces[0] as string, continuations: pieces.slice(1), sasl: false };
+  }
+}
+
+interface LoginCommand {
+  readonly first: string;
+  /** Written one per `+` from the backend (synchronizing literals, or a SASL response). */
+  readonly continuations: readonly string[];
+  readonly sasl: boolean;
+}
+
+/** Response codes that mean "try later", not "wrong credentials" (RFC 5530). */
+const TEMPORARY_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'SERVERBUG', 'INUSE', 'LIMIT', 'CONTACTADMIN']);
+
+/** Capabilities with case-insensitive lookup that keep the backend's spelling for the client. */
+export class CapabilitySet {
+  readonly original: readonly string[];
+  readonly #upper: ReadonlySet<string>;
+
+  constructor(caps: readonly string[]) {
+    this.original = caps;
+    this.#upper = new Set(caps.map((cap) => cap.toUpperCase()));
+  }
+
+  has(cap: string): boolean {
+    return this.#upper.has(cap.toUpperCase());
+  }
+}
+
+/** `[CAPABILITY a b c] text` → the set; undefined without that code. */
+export function capabilityCode(text: string): CapabilitySet | undefined {
+  const match = /^\[CAPABILITY ([^\]]*)\]/i.exec(text);
+  if (match === null) return undefined;
+  return new CapabilitySet(splitCaps(match[1] as string));
+}
+
+function untaggedCapability(line: string): CapabilitySet | undefined {
+  if (!/^\* CAPABILITY /i.test(line)) return undefined;
+  return new CapabilitySet(splitCaps(line.slice(13)));
+}
+
+function splitCaps(text: string): string[] {
+  return text.split(' ').filter((cap) => cap.length > 0 && /^[\x21-\x7e]+$/.test(cap));
+}
+
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = text.replace(/[\x00-\x1f\x7f-\xff]/g, '?');
+  return cleaned.length > 160 ? `${cleaned.slice(0, 160)}...` : cleaned;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new BackendTimeout());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

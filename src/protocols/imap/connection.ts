@@ -1,0 +1,301 @@
+import type { Socket } from 'node:net';
+import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '../../session/frontend.js';
+import { upgradeServerSocket } from '../../net/starttls.js';
+import { LoginFailure } from '../../core/failure.js';
+import { preloginCapabilities } from './capabilities.js';
+import { dispatchCommand, lookupCommand } from './commands/registry.js';
+import type { CommandResult, CommandSession, ImapState } from './commands/types.js';
+import { ImapFramer } from './framer.js';
+import type { FramerEvent } from './framer.js';
+import { ImapParseError, parseCommand, textOf } from './parser.js';
+import { IMAP_KICK_TEXT, IMAP_TEXT, bye, renderFailure, renderLoginSuccess, tagged } from './replies.js';
+
+/** How long a closing connection may take to flush before it is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * One client's pre-login conversation. Reads only when it wants a command,
+ * so nothing is parsed while a login is pending, and bytes pipelined after
+ * LOGIN stay in the framer (or the socket) for the relay.
+ */
+export class ImapConnection implements CommandSession {
+  readonly context: FrontendContext;
+  readonly #backendLogin: BackendLogin;
+  #socket: Socket;
+  #framer: ImapFramer;
+  #tls: boolean;
+  #capabilityAsked = false;
+  #starttlsUsed = false;
+  #clientId: ReadonlyArray<readonly [string, string | null]> | undefined;
+  #invalidCommands = 0;
+  #authFailures = 0;
+  #finished = false;
+  #wake: (() => void) | undefined;
+  #preloginTimer: NodeJS.Timeout | undefined;
+
+  constructor(socket: Socket, context: FrontendContext, backendLogin: BackendLogin) {
+    this.context = context;
+    this.#backendLogin = backendLogin;
+    this.#socket = socket;
+    this.#tls = context.implicitTls;
+    this.#framer = this.#newFramer();
+  }
+
+  start(): void {
+    this.#attach();
+    this.#preloginTimer = setTimeout(() => {
+      this.context.log.debug('pre-login timeout');
+      this.end('Disconnected: Inactivity', bye(IMAP_TEXT.inactivity));
+    }, this.context.limits.preloginTimeoutMs);
+    this.#preloginTimer.unref();
+    this.write(`* OK [CAPABILITY ${this.capabilities().join(' ')}] ${IMAP_TEXT.greeting}\r\n`);
+    this.#run().catch((err: unknown) => {
+      this.context.log.error({ err }, 'imap pre-login loop failed');
+      this.end('Internal error', bye('Internal error occurred. Refer to server log for more information.', 'UNAVAILABLE'));
+    });
+  }
+
+  get state(): ImapState {
+    return this.#tls ? 'tls' : 'plaintext';
+  }
+
+  write(data: string): void {
+    if (!this.#finished && !this.#socket.destroyed) this.#socket.write(data);
+  }
+
+  capabilities(): readonly string[] {
+    return preloginCapabilities({
+      tlsActive: this.#tls,
+      starttlsAvailable: this.context.secureContext !== undefined,
+      plaintextAllowed: this.plaintextAllowed(),
+      backendCapabilities: this.context.backendPreloginCapabilities(),
+    });
+  }
+
+  noteCapabilityAsked(): void {
+    // Clients must ask again after STARTTLS, so only earlier requests show the resp-code is ignored.
+    if (!this.#starttlsUsed) this.#capabilityAsked = true;
+  }
+
+  plaintextAllowed(): boolean {
+    return this.context.plaintextAllowed(this.#tls);
+  }
+
+  setClientId(params: ReadonlyArray<readonly [string, string | null]>): void {
+    this.#clientId = params;
+  }
+
+  async startTls(tag: string): Promise<CommandResult> {
+    const secureContext = this.context.secureContext;
+    if (secureContext === undefined) return 'bad';
+    this.write(tagged(tag, 'OK', IMAP_TEXT.starttlsBegin));
+    // starttls-injection: whatever the client pipelined after STARTTLS was sent in
+    // plaintext and must never be executed inside the TLS session.
+    const dropped = this.#framer.discard();
+    if (dropped > 0) this.context.log.warn({ bytes: dropped }, 'discarded input pipelined after STARTTLS');
+    this.#detach();
+    this.#starttlsUsed = true;
+    try {
+      const tlsSocket = await upgradeServerSocket(this.#socket, secureContext, {
+        handshakeTimeoutMs: this.context.limits.preloginTimeoutMs,
+      });
+      if (this.#finished) {
+        tlsSocket.destroy();
+        return 'stop';
+      }
+      this.#socket = tlsSocket;
+      this.#tls = true;
+      this.#framer = this.#newFramer();
+      this.#attach();
+      return 'ok';
+    } catch (err: unknown) {
+      this.context.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'STARTTLS handshake failed');
+      this.#finish('Disconnected: TLS handshake failed');
+      return 'stop';
+    }
+  }
+
+  async login(tag: string, request: Omit<LoginRequest, 'clientId'>): Promise<CommandResult> {
+    let outcome: LoginOutcome;
+    if (request.user.length === 0 || request.password.isEmpty) {
+      outcome = { ok: false, failure: new LoginFailure('invalid_input', 'empty user name or password') };
+    } else {
+      const fullRequest: LoginRequest = {
+        ...request,
+        clientId: this.context.imapIdRetain ? this.#clientId : undefined,
+      };
+      outcome = await this.context.login(fullRequest, this.#backendLogin);
+    }
+    if (!outcome.ok) {
+      if (this.#finished) return 'stop';
+      this.write(renderFailure(tag, outcome.failure));
+      this.#authFailures++;
+      if (this.#authFailures >= this.context.limits.maxAuthAttempts) {
+        return this.end('Disconnected: Too many failed authentication attempts', bye(IMAP_TEXT.tooManyAuth));
+      }
+      return 'ok';
+    }
+    if (this.#finished) {
+      // The client went away (or timed out) while we were logging in.
+      outcome.backend.socket.destroy();
+      return 'stop';
+    }
+    this.#handOff(tag, outcome);
+    return 'stop';
+  }
+
+  async readContinuation(): Promise<string | undefined> {
+    const event = await this.#nextEvent();
+    if (event === undefined) return undefined;
+    if (event.kind === 'error') {
+      this.#onFramerProblem(event);
+      return undefined;
+    }
+    const text = event.kind === 'command' ? textOf(event.command) : undefined;
+    if (text === undefined) {
+      this.end('Disconnected: Invalid AUTHENTICATE continuation', bye(IMAP_TEXT.badCommand));
+      return undefined;
+    }
+    return text;
+  }
+
+  end(reason: string, finalText?: string): CommandResult {
+    if (this.#finished) return 'stop';
+    if (finalText !== undefined) this.write(finalText);
+    this.#finish(reason);
+    return 'stop';
+  }
+
+  async #run(): Promise<void> {
+    for (;;) {
+      const event = await this.#nextEvent();
+      if (event === undefined) return;
+      if (event.kind === 'continue') {
+        this.write('+ OK\r\n');
+        continue;
+      }
+      if (event.kind === 'error') {
+        this.#onFramerProblem(event);
+        return;
+      }
+      let result: CommandResult;
+      let tag = '';
+      try {
+        const command = parseCommand(event.command);
+        tag = command.tag;
+        result = await dispatchCommand(this, command);
+        if (result === 'bad' && tag.toUpperCase() === 'LOGIN' && lookupCommand(command.name) === undefined) {
+          // Dovecot's hint for clients that forgot the tag (`login user pass`).
+          this.write(tagged(tag, 'BAD', IMAP_TEXT.tagIsLogin));
+          continue;
+        }
+      } catch (err: unknown) {
+        if (!(err instanceof ImapParseError)) throw err;
+        tag = err.tag;
+        result = 'bad';
+      }
+      if (result === 'stop') return;
+      if (result === 'bad') {
+        this.#invalidCommands++;
+        if (this.#invalidCommands >= this.context.limits.maxInvalidCommands) {
+          this.end('Disconnected: Too many invalid commands', bye(IMAP_TEXT.tooManyInvalid));
+          return;
+        }
+        this.write(tagged(tag, 'BAD', IMAP_TEXT.badCommand));
+      }
+      if (this.#finished) return;
+    }
+  }
+
+  #onFramerProblem(event: Extract<FramerEvent, { kind: 'error' }>): void {
+    if (event.error === 'literal_too_big') this.end('Disconnected: Literal size too large', bye(IMAP_TEXT.literalTooBig));
+    else this.end('Disconnected: Input buffer full', bye(IMAP_TEXT.inputTooLong));
+  }
+
+  /**
+   * The next framer event, reading from the socket only now. The socket is
+   * used in 'readable' mode: unread bytes stay in it (and in the kernel) while
+   * we are busy, and a relay that later attaches 'data' gets them in order.
+   */
+  async #nextEvent(): Promise<FramerEvent | undefined> {
+    for (;;) {
+      if (this.#finished) return undefined;
+      const event = this.#framer.next();
+      if (event !== undefined) return event;
+      const chunk: unknown = this.#socket.read();
+      if (chunk !== null) {
+        this.#framer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'latin1'));
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  readonly #onReadable = (): void => {
+    this.#wakeUp();
+  };
+
+  readonly #onGone = (): void => {
+    this.#finish('Disconnected');
+  };
+
+  readonly #onError = (err: Error): void => {
+    this.context.log.debug({ err: err.message }, 'client connection error');
+    this.#finish('Disconnected: Connection error');
+  };
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #attach(): void {
+    this.#socket.on('readable', this.#onReadable);
+    this.#socket.on('end', this.#onGone);
+    this.#socket.on('close', this.#onGone);
+    this.#socket.on('error', this.#onError);
+  }
+
+  #detach(): void {
+    this.#socket.off('readable', this.#onReadable);
+    this.#socket.off('end', this.#onGone);
+    this.#socket.off('close', this.#onGone);
+    this.#socket.off('error', this.#onError);
+  }
+
+  #newFramer(): ImapFramer {
+    return new ImapFramer({
+      maxLineLength: this.context.limits.maxLineLength,
+      maxLiteralSize: this.context.limits.maxLiteralSize,
+    });
+  }
+
+  #finish(reason: string): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#preloginTimer !== undefined) clearTimeout(this.#preloginTimer);
+    this.#detach();
+    const socket = this.#socket;
+    socket.on('error', () => undefined);
+    socket.end();
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    this.#wakeUp();
+    this.context.closed(reason);
+  }
+
+  #handOff(tag: string, outcome: Extract<LoginOutcome, { ok: true }>): void {
+    this.#finished = true;
+    if (this.#preloginTimer !== undefined) clearTimeout(this.#preloginTimer);
+    this.#socket.write(renderLoginSuccess(tag, outcome.backend.capabilities, this.#capabilityAsked));
+    this.#detach();
+    // Bytes the client pipelined after its login command go to the backend first, unparsed.
+    const pending = this.#framer.takeRemaining();
+    this.context.relay(this.#socket, outcome, pending, IMAP_KICK_TEXT).catch((err: unknown) => {
+      this.context.log.error({ err }, 'relay failed');
+      this.#socket.destroy();
+    });
+  }
+}

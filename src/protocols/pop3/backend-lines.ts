@@ -1,0 +1,88 @@
+import type { Socket } from 'node:net';
+import { LineFramer } from './framer.js';
+
+/** Backend replies before login are short; a backend sending more is broken. */
+const MAX_BACKEND_LINE = 16 * 1024;
+
+export class BackendLineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendLineError';
+  }
+}
+
+/** Reads reply lines from a backend socket during its login; `detach()` gives back what is left. */
+export class BackendLines {
+  readonly #socket: Socket;
+  readonly #framer = new LineFramer(MAX_BACKEND_LINE);
+  #waiter: { resolve: (line: string) => void; reject: (err: Error) => void } | undefined;
+  #error: Error | undefined;
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#framer.push(chunk);
+    this.#wake();
+  };
+  readonly #onEnd = (): void => this.#fail(new BackendLineError('backend closed the connection'));
+  readonly #onError = (err: Error): void => this.#fail(new BackendLineError(`backend socket error: ${err.message}`));
+  readonly #onAbort = (): void => this.#fail(new BackendLineError('timed out'));
+  readonly #signal: AbortSignal;
+
+  constructor(socket: Socket, signal: AbortSignal) {
+    this.#socket = socket;
+    this.#signal = signal;
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onEnd);
+    socket.on('error', this.#onError);
+    if (signal.aborted) this.#onAbort();
+    else signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** The next line without its CRLF, decoded as UTF-8. */
+  readLine(): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+      this.#wake();
+    });
+  }
+
+  /** Stop reading (the socket stays paused) and return the bytes not yet consumed as lines. */
+  detach(): Buffer {
+    this.#socket.pause();
+    this.#socket.off('data', this.#onData);
+    this.#socket.off('end', this.#onEnd);
+    this.#socket.off('close', this.#onEnd);
+    this.#socket.off('error', this.#onError);
+    // A late error on a socket nobody listens to would crash the process.
+    this.#socket.on('error', () => undefined);
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#waiter = undefined;
+    return this.#framer.takeRemaining();
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    if (waiter === undefined) return;
+    const frame = this.#framer.next();
+    if (frame.kind === 'line') {
+      this.#waiter = undefined;
+      waiter.resolve(frame.line.toString('utf8'));
+      return;
+    }
+    if (frame.kind === 'too-long') {
+      this.#fail(new BackendLineError('backend sent an over-long line'));
+      return;
+    }
+    if (this.#error !== undefined) {
+      this.#waiter = undefined;
+      waiter.reject(this.#error);
+    }
+  }
+
+  #fail(err: Error): void {
+    this.#error ??= err;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.reject(this.#error);
+  }
+}

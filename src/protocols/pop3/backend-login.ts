@@ -1,0 +1,253 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
+import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
+import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
+import { BackendLineError, BackendLines } from './backend-lines.js';
+
+/** Dovecot's pop3-proxy states, logged as the machine moves. */
+export type Pop3BackendState = 'connect' | 'banner' | 'starttls' | 'xclient' | 'login1' | 'login2' | 'done';
+
+const CONNECT_ATTEMPTS = 3;
+const CONNECT_RETRY_DELAY_MS = 100;
+
+/**
+ * The backend's success line per backend socket, so the driver can forward it
+ * like Dovecot does (BackendLoginSuccess has no field for it).
+ */
+const successLines = new WeakMap<object, string>();
+
+export function backendSuccessLine(backendSocket: object): string | undefined {
+  return successLines.get(backendSocket);
+}
+
+/** One command sent to the backend and what its reply means. */
+interface Step {
+  readonly state: Pop3BackendState;
+  /** Written to the backend; may hold the password, never logged. */
+  readonly line: string;
+  /** The reply that completes the login. */
+  readonly final: boolean;
+}
+
+/** Dovecot's str_tabescape: forward fields travel as tab-separated key=value. */
+export function tabEscape(text: string): string {
+  return text.replace(/[\x00\x01\t\r\n]/g, (c) => {
+    switch (c) {
+      case '\x00':
+        return '\x010';
+      case '\x01':
+        return '\x011';
+      case '\t':
+        return '\x01t';
+      case '\r':
+        return '\x01r';
+      default:
+        return '\x01n';
+    }
+  });
+}
+
+function plainAddress(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
+}
+
+/** `XCLIENT ADDR= PORT= SESSION= TTL= [FORWARD=]`, as Dovecot's pop3-proxy.c sends it. */
+export function xclientLine(params: BackendLoginParams): string {
+  let line =
+    `XCLIENT ADDR=${plainAddress(params.client.remoteIp)} PORT=${params.client.remotePort}` +
+    ` SESSION=${params.sessionId} TTL=${Math.max(params.ttl - 1, 0)}`;
+  const forward = Object.entries(params.forward).map(([key, value]) => tabEscape(`${key}=${value}`));
+  if (forward.length > 0) line += ` FORWARD=${Buffer.from(forward.join('\t'), 'utf8').toString('base64')}`;
+  return line;
+}
+
+function usesSaslPlain(params: BackendLoginParams): boolean {
+  if (params.master !== undefined) return true;
+  const mech = params.proxyMech?.toUpperCase();
+  return mech === 'PLAIN' || mech === 'SASL';
+}
+
+/** The login commands after the banner (and STLS). */
+export function loginSteps(params: BackendLoginParams, xclient: boolean): Step[] {
+  const steps: Step[] = [];
+  if (xclient) steps.push({ state: 'xclient', line: xclientLine(params), final: false });
+  const password = params.password.reveal();
+  if (usesSaslPlain(params)) {
+    // authzid = the user, authcid = the master user (or empty: the user itself).
+    const authcid = params.master ?? '';
+    const message = Buffer.from(`${params.user}\0${authcid}\0${password}`, 'utf8').toString('base64');
+    steps.push({ state: 'login2', line: `AUTH PLAIN ${message}`, final: true });
+  } else {
+    steps.push({ state: 'login1', line: `USER ${params.user}`, final: false });
+    steps.push({ state: 'login2', line: `PASS ${password}`, final: true });
+  }
+  return steps;
+}
+
+function hasLineBreakOrNul(text: string): boolean {
+  return /[\r\n\0]/.test(text);
+}
+
+/** Backend said -ERR: a temporary condition is not the user's fault (RFC 3206 codes). */
+function isTemporary(line: string): boolean {
+  return /^-ERR \[(SYS\/TEMP|IN-USE)\]/i.test(line);
+}
+
+class Pop3BackendLogin {
+  state: Pop3BackendState = 'connect';
+  #socket: Socket | undefined;
+  readonly #params: BackendLoginParams;
+  readonly #signal: AbortSignal;
+  readonly #log: Logger | undefined;
+
+  constructor(params: BackendLoginParams, signal: AbortSignal, log: Logger | undefined) {
+    this.#params = params;
+    this.#signal = signal;
+    this.#log = log;
+  }
+
+  async run(): Promise<BackendLoginSuccess> {
+    const params = this.#params;
+    if (hasLineBreakOrNul(params.user) || hasLineBreakOrNul(params.password.reveal()) || hasLineBreakOrNul(params.master ?? '')) {
+      // Would split into extra backend commands.
+      throw new LoginFailure('backend_auth_failed', 'pop3 backend login: user or password contains CR, LF or NUL');
+    }
+    this.#enter('connect');
+    let socket = await this.#connect();
+    let lines = new BackendLines(socket, this.#signal);
+
+    this.#enter('banner');
+    const banner = await lines.readLine();
+    if (!banner.startsWith('+OK')) throw this.#unavailable(`invalid banner: ${sanitizeReplyText(banner, 160)}`);
+    // Dovecot announces XCLIENT in the banner to trusted peers only (saves a CAPA round trip).
+    const xclient = banner.startsWith('+OK [XCLIENT]') && !params.notTrusted;
+
+    if (params.ssl === 'no' && params.starttls !== 'no') {
+      this.#enter('starttls');
+      socket.write('STLS\r\n');
+      const reply = await lines.readLine();
+      if (!reply.startsWith('+OK')) throw this.#unavailable(`STLS failed: ${sanitizeReplyText(reply, 160)}`);
+      // Anything after the +OK arrived in the clear: not trusted, dropped.
+      lines.detach();
+      socket = await upgradeClientSocket(socket, {
+        mode: params.starttls,
+        host: params.host,
+        ca: params.tls.ca,
+        cert: params.tls.clientCert,
+        key: params.tls.clientKey,
+        signal: this.#signal,
+      });
+      this.#socket = socket;
+      lines = new BackendLines(socket, this.#signal);
+    }
+
+    const steps = loginSteps(params, xclient);
+    if (!params.nopipelining) socket.write(steps.map((s) => s.line + '\r\n').join(''));
+    for (const step of steps) {
+      this.#enter(step.state);
+      if (params.nopipelining) socket.write(step.line + '\r\n');
+      const reply = await lines.readLine();
+      if (reply.startsWith('+OK')) {
+        if (!step.final) continue;
+        this.#enter('done');
+        const pending = lines.detach();
+        successLines.set(socket, reply);
+        return { socket, capabilities: [], pending };
+      }
+      const text = sanitizeReplyText(reply, 160);
+      if (step.state === 'xclient') throw this.#unavailable(`XCLIENT failed: ${text}`);
+      if (reply.startsWith('-ERR') && !isTemporary(reply)) {
+        throw new LoginFailure('backend_auth_failed', `pop3 backend ${this.#where()} refused login in state ${step.state}: ${text}`);
+      }
+      throw this.#unavailable(`unexpected reply: ${text}`);
+    }
+    throw this.#unavailable('no login step');
+  }
+
+  destroy(): void {
+    this.#socket?.destroy();
+  }
+
+  async #connect(): Promise<Socket> {
+    const params = this.#params;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const socket = await connectBackend({
+          host: params.host,
+          port: params.port,
+          sourceIp: params.sourceIp,
+          tls: params.ssl,
+          ca: params.tls.ca,
+          cert: params.tls.clientCert,
+          key: params.tls.clientKey,
+          signal: this.#signal,
+        });
+        this.#socket = socket;
+        return socket;
+      } catch (err) {
+        // A backend restarting refuses for a moment; retry while the budget lasts.
+        if (!(err instanceof BackendConnectError) || err.code !== 'refused' || attempt >= CONNECT_ATTEMPTS) throw err;
+        this.#log?.debug({ attempt }, 'pop3 backend connect refused, retrying');
+        await delay(CONNECT_RETRY_DELAY_MS * attempt, this.#signal);
+      }
+    }
+  }
+
+  #enter(state: Pop3BackendState): void {
+    this.state = state;
+    this.#log?.debug({ state, backend: this.#where() }, 'pop3 backend login state');
+  }
+
+  #where(): string {
+    return `${this.#params.host}:${this.#params.port}`;
+  }
+
+  #unavailable(detail: string): LoginFailure {
+    return new LoginFailure('backend_unavailable', `pop3 backend ${this.#where()} in state ${this.state}: ${detail}`);
+  }
+
+  toFailure(err: unknown): LoginFailure {
+    if (err instanceof LoginFailure) return err;
+    if (this.#signal.aborted) return this.#unavailable(`timed out after ${this.#params.timeoutMs} ms`);
+    if (err instanceof BackendConnectError || err instanceof BackendLineError) return this.#unavailable(err.message);
+    return this.#unavailable(`unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new BackendLineError('timed out'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Log in to a POP3 backend on the user's behalf (Dovecot's pop3-proxy.c):
+ * connect (implicit TLS), banner, STLS, XCLIENT, USER/PASS or AUTH PLAIN.
+ * One deadline covers everything. Throws LoginFailure backend_unavailable or
+ * backend_auth_failed.
+ */
+export async function pop3BackendLogin(params: BackendLoginParams, log?: Logger): Promise<BackendLoginSuccess> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), params.timeoutMs);
+  const machine = new Pop3BackendLogin(params, controller.signal, log);
+  try {
+    return await machine.run();
+  } catch (err) {
+    machine.destroy();
+    const failure = machine.toFailure(err);
+    log?.debug({ state: machine.state, kind: failure.kind }, 'pop3 backend login failed');
+    throw failure;
+  } finally {
+    clearTimeout(timer);
+  }
+}

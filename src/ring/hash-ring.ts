@@ -1,0 +1,107 @@
+import HashRing from 'hashring';
+import type { BackendSpec, RingView } from './types.js';
+
+/** A backend list the ring cannot be built from (duplicate ids, bad weights). */
+export class RingConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RingConfigError';
+  }
+}
+
+/** Weight that gets exactly `vnodes` hashring vnodes (Dovecot director's default vhost_count). */
+export const REFERENCE_WEIGHT = 100;
+
+// Names inside hashring and keys into its lookup cache are prefixed: the
+// cache is a plain object, so a user called `__proto__` or `toString` would
+// otherwise poison Object.prototype or return a server not in the ring.
+const SERVER_PREFIX = 'b=';
+const KEY_PREFIX = 'k:';
+const LOOKUP_CACHE_SIZE = 5000;
+
+/**
+ * Immutable ketama ring over the healthy backends, one ring per tag.
+ * Health or membership changes build a new BackendRing (withHealth,
+ * withBackends) that the owner swaps in; a ring in use is never mutated.
+ */
+export class BackendRing implements RingView {
+  readonly vnodes: number;
+  readonly down: ReadonlySet<string>;
+  readonly #all: readonly BackendSpec[];
+  readonly #byId: ReadonlyMap<string, BackendSpec>;
+  readonly #byServer: ReadonlyMap<string, BackendSpec>;
+  readonly #rings: ReadonlyMap<string, HashRing>;
+
+  constructor(backends: readonly BackendSpec[], vnodes: number, down: ReadonlySet<string> = new Set()) {
+    if (!Number.isInteger(vnodes) || vnodes < 1) throw new RingConfigError(`vnodes must be a positive integer, got ${vnodes}`);
+    const sorted = [...backends].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const byId = new Map<string, BackendSpec>();
+    for (const b of sorted) {
+      if (byId.has(b.id)) throw new RingConfigError(`duplicate backend id "${b.id}"`);
+      if (!Number.isInteger(b.weight) || b.weight < 0) throw new RingConfigError(`backend "${b.id}": weight must be a whole number >= 0`);
+      byId.set(b.id, Object.freeze({ ...b, ports: Object.freeze({ ...b.ports }) }));
+    }
+    this.vnodes = vnodes;
+    this.down = new Set([...down].filter((id) => byId.has(id)));
+    this.#all = Object.freeze([...byId.values()]);
+    this.#byId = byId;
+
+    const byServer = new Map<string, BackendSpec>();
+    const perTag = new Map<string, Record<string, { vnodes: number }>>();
+    for (const b of this.#all) {
+      // Weight 0 keeps a backend known but gives it no new users.
+      if (this.down.has(b.id) || b.weight === 0) continue;
+      const server = SERVER_PREFIX + b.id;
+      byServer.set(server, b);
+      let servers = perTag.get(b.tag);
+      if (servers === undefined) {
+        servers = Object.create(null) as Record<string, { vnodes: number }>;
+        perTag.set(b.tag, servers);
+      }
+      // Explicit vnodes for every server: hashring's own weight arithmetic
+      // rounds 40 down to 39 at 7, 14, 28... servers and moves keys between survivors.
+      servers[server] = { vnodes: Math.max(1, Math.round((vnodes * b.weight) / REFERENCE_WEIGHT)) };
+    }
+    const rings = new Map<string, HashRing>();
+    for (const [tag, servers] of perTag) {
+      // 'vnode count' 0 so no explicit count can equal the default and fall back to the rounding path.
+      rings.set(tag, new HashRing(servers, 'md5', { 'vnode count': 0, 'max cache size': LOOKUP_CACHE_SIZE }));
+    }
+    this.#byServer = byServer;
+    this.#rings = rings;
+  }
+
+  pick(key: string, tag: string): BackendSpec | undefined {
+    const ring = this.#rings.get(tag);
+    if (ring === undefined) return undefined;
+    // hashring's types say string; an empty ring gives undefined.
+    const server = ring.get(KEY_PREFIX + key) as string | undefined;
+    return server === undefined ? undefined : this.#byServer.get(server);
+  }
+
+  backends(): readonly BackendSpec[] {
+    return this.#all;
+  }
+
+  backend(id: string): BackendSpec | undefined {
+    return this.#byId.get(id);
+  }
+
+  isUp(id: string): boolean {
+    return this.#byId.has(id) && !this.down.has(id);
+  }
+
+  /** Tags that have at least one backend taking users. */
+  tags(): readonly string[] {
+    return [...this.#rings.keys()].sort();
+  }
+
+  withHealth(down: ReadonlySet<string>): BackendRing {
+    return new BackendRing(this.#all, this.vnodes, down);
+  }
+
+  /** A ring of other backends; ids still present keep their down state. */
+  withBackends(backends: readonly BackendSpec[], vnodes: number = this.vnodes): BackendRing {
+    return new BackendRing(backends, vnodes, this.down);
+  }
+}

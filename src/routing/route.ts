@@ -1,0 +1,89 @@
+import type { UserFields } from '../auth/fields.js';
+import { sanitizeReplyText } from '../core/failure.js';
+import { DEFAULT_PORTS, type Protocol } from '../core/protocol.js';
+import { compileHashKey, type HashKeyFn } from '../ring/hash-key.js';
+import type { BackendSpec, RingView } from '../ring/types.js';
+import type { Destination, RouteDecision } from './decision.js';
+import { normalizeAddress, WILDCARD_ADDRESSES } from './address.js';
+
+export interface RouteInput {
+  readonly fields: UserFields;
+  readonly protocol: Protocol;
+  /** Normalised (normalizeAddress) addresses of this director and its ring. */
+  readonly selfAddresses: ReadonlySet<string>;
+  readonly ring: RingView;
+  /** Hash key template (`%u`, `%d`, ...), applied to fields.user. */
+  readonly hashKey: string;
+  readonly localBackend: BackendSpec | undefined;
+}
+
+/** Dovecot's reply when nologin comes without a reason (AUTH_FAILED_MSG). */
+export const NOLOGIN_DEFAULT_TEXT = 'Authentication failed.';
+/** Dovecot's text for a `proxy` destination that is the proxy itself. */
+export const PROXY_LOOP_TEXT = 'Proxying loops';
+
+// Templates are few (one per config); compiling once keeps the per-login cost to the expansion.
+const compiled = new Map<string, HashKeyFn>();
+function hashKeyFor(template: string, user: string): string {
+  let fn = compiled.get(template);
+  if (fn === undefined) {
+    if (compiled.size > 16) compiled.clear();
+    fn = compileHashKey(template);
+    compiled.set(template, fn);
+  }
+  return fn(user);
+}
+
+function portOf(backend: BackendSpec, protocol: Protocol): number {
+  return backend.ports[protocol] ?? DEFAULT_PORTS[protocol];
+}
+
+function viaRing(input: RouteInput): RouteDecision {
+  const tag = input.fields.directorTag;
+  const backend = input.ring.pick(hashKeyFor(input.hashKey, input.fields.user), tag);
+  if (backend === undefined) {
+    return { kind: 'refuse', failure: 'no_backend', detail: `no backend up for tag "${tag}"` };
+  }
+  const destination: Destination = { host: backend.host, port: portOf(backend, input.protocol), backend };
+  return { kind: 'proxy', reason: 'ring', destination };
+}
+
+function backendWithHost(ring: RingView, host: string): BackendSpec | undefined {
+  return ring.backends().find((b) => normalizeAddress(b.host) === host);
+}
+
+/**
+ * SPEC §3: where a user goes, from the passdb fields alone. Pure: the same
+ * input always gives the same decision, and nothing is logged or touched.
+ * The first row that matches decides.
+ */
+export function routeUser(input: RouteInput): RouteDecision {
+  const { fields, protocol } = input;
+
+  if (fields.nologin) {
+    const reason = sanitizeReplyText(fields.reason ?? '');
+    return { kind: 'refuse', failure: 'nologin', detail: reason === '' ? NOLOGIN_DEFAULT_TEXT : reason };
+  }
+
+  if (fields.host === undefined || fields.host.trim() === '') return viaRing(input);
+
+  const host = normalizeAddress(fields.host);
+  const isSelf = input.selfAddresses.has(host) || WILDCARD_ADDRESSES.has(host);
+
+  if (isSelf) {
+    if (fields.proxy === 'proxy_maybe' && fields.proxyAlways) return viaRing(input);
+    if (fields.proxy === 'proxy_maybe') {
+      const local = input.localBackend;
+      if (local === undefined) {
+        return { kind: 'refuse', failure: 'proxy_loop', detail: `${PROXY_LOOP_TEXT} (host ${host} is this director and no local_backend is set)` };
+      }
+      return { kind: 'proxy', reason: 'local', destination: { host: local.host, port: portOf(local, protocol), backend: local } };
+    }
+    return { kind: 'refuse', failure: 'proxy_loop', detail: PROXY_LOOP_TEXT };
+  }
+
+  // A director always proxies: proxy, proxy_maybe and no proxy field all go to another host.
+  const backend = backendWithHost(input.ring, host);
+  const port = fields.port ?? (backend === undefined ? DEFAULT_PORTS[protocol] : portOf(backend, protocol));
+  return { kind: 'proxy', reason: 'ldap_host', destination: { host, port, backend } };
+}

@@ -1,0 +1,159 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { LoginFailure } from '../core/failure.js';
+import type { Protocol } from '../core/protocol.js';
+import type { Config } from '../config/types.js';
+import type { Passdb } from '../auth/passdb.js';
+import type { UserFields } from '../auth/fields.js';
+import type { RingView } from '../ring/types.js';
+import type { RouteDecision } from '../routing/decision.js';
+import { routeUser } from '../routing/route.js';
+import { loginDelayMs } from '../routing/delay.js';
+import type { BackendLogin, LoginOutcome, LoginRequest } from './frontend.js';
+import type { BackendLoginParams, ClientEndpoint } from './backend-login.js';
+
+/** Dovecot starts proxy TTL at 5; each hop decrements it. */
+export const INITIAL_PROXY_TTL = 5;
+
+export interface LoginCoreDeps {
+  readonly config: () => Config;
+  readonly passdb: () => Passdb;
+  readonly ring: () => RingView;
+  readonly selfAddresses: () => ReadonlySet<string>;
+}
+
+export interface LoginAttempt {
+  readonly protocol: Protocol;
+  readonly sessionId: string;
+  readonly client: ClientEndpoint;
+  readonly log: Logger;
+}
+
+/** What the core learned during a login, for the session's log line. */
+export interface LoginTrace {
+  user: string | undefined;
+  routeReason: string | undefined;
+  backend: string | undefined;
+  delayedMs: number;
+}
+
+/**
+ * The protocol-free login path: authenticate → route → hold (delay_until) →
+ * backend login. Each failure is a LoginFailure kind; the driver renders it.
+ */
+export class LoginCore {
+  readonly #deps: LoginCoreDeps;
+
+  constructor(deps: LoginCoreDeps) {
+    this.#deps = deps;
+  }
+
+  async login(attempt: LoginAttempt, request: LoginRequest, backendLogin: BackendLogin, trace: LoginTrace): Promise<LoginOutcome> {
+    try {
+      return await this.#login(attempt, request, backendLogin, trace);
+    } catch (error: unknown) {
+      if (error instanceof LoginFailure) {
+        if (error.kind === 'auth_failed' || error.kind === 'backend_auth_failed' || error.kind === 'invalid_input') {
+          await sleep(this.#deps.config().limits.authFailureDelayMs);
+        }
+        return { ok: false, failure: error };
+      }
+      attempt.log.error({ err: error }, 'login failed with an unexpected error');
+      return { ok: false, failure: new LoginFailure('auth_temp', 'internal error') };
+    }
+  }
+
+  async #login(attempt: LoginAttempt, request: LoginRequest, backendLogin: BackendLogin, trace: LoginTrace): Promise<LoginOutcome> {
+    const config = this.#deps.config();
+    trace.user = request.user;
+    if (request.authzid !== undefined && request.authzid !== '' && request.authzid !== request.user) {
+      throw new LoginFailure('auth_failed', 'authorization identity differs from the authentication identity');
+    }
+    const result = await this.#deps.passdb().authenticate({
+      user: request.user,
+      password: request.password,
+      protocol: attempt.protocol,
+      sessionId: attempt.sessionId,
+      remoteIp: attempt.client.remoteIp,
+      localIp: attempt.client.localIp,
+    });
+    if (result.kind === 'fail') throw new LoginFailure('auth_failed', result.detail);
+    if (result.kind === 'tempfail') throw new LoginFailure('auth_temp', result.detail);
+    const fields = result.fields;
+    trace.user = fields.user;
+
+    const decision = this.#route(fields, attempt.protocol);
+    if (decision.kind === 'refuse') {
+      switch (decision.failure) {
+        case 'nologin':
+          throw new LoginFailure('nologin', 'nologin', decision.detail);
+        case 'proxy_loop':
+          attempt.log.error({ user: fields.user, host: fields.host }, 'Proxying loops');
+          throw new LoginFailure('proxy_loop', decision.detail);
+        case 'no_backend':
+          throw new LoginFailure('backend_unavailable', decision.detail);
+      }
+    }
+    trace.routeReason = decision.reason;
+    trace.backend = decision.destination.backend?.id ?? decision.destination.host;
+
+    const delayMs = loginDelayMs(fields.delayUntil, Date.now(), Math.random, config.limits.maxLoginDelayMs);
+    if (delayMs > 0) {
+      trace.delayedMs = delayMs;
+      attempt.log.info({ user: fields.user, delayMs }, 'login held by delay_until');
+      await sleep(delayMs);
+    }
+
+    const params = this.#backendParams(attempt, request, fields, decision, config);
+    const backend = await backendLogin(params);
+    return { ok: true, user: fields.user, destination: decision.destination, backend };
+  }
+
+  #route(fields: UserFields, protocol: Protocol): RouteDecision {
+    const config = this.#deps.config();
+    const ring = this.#deps.ring();
+    const localId = config.director.localBackend;
+    return routeUser({
+      fields,
+      protocol,
+      selfAddresses: this.#deps.selfAddresses(),
+      ring,
+      hashKey: config.ring.hashKey,
+      localBackend: localId === undefined ? undefined : ring.backend(localId),
+    });
+  }
+
+  #backendParams(
+    attempt: LoginAttempt,
+    request: LoginRequest,
+    fields: UserFields,
+    decision: Extract<RouteDecision, { kind: 'proxy' }>,
+    config: Config,
+  ): BackendLoginParams {
+    const masterLogin = fields.master !== undefined && fields.pass !== undefined;
+    return {
+      host: decision.destination.host,
+      port: decision.destination.port,
+      sourceIp: fields.sourceIp,
+      ssl: fields.ssl,
+      starttls: fields.starttls,
+      tls: {
+        ca: config.backendTls.ca,
+        clientCert: config.backendTls.clientCert,
+        clientKey: config.backendTls.clientKey,
+      },
+      user: fields.destuser ?? fields.user,
+      password: masterLogin && fields.pass !== undefined ? fields.pass : request.password,
+      master: masterLogin ? fields.master : undefined,
+      proxyMech: fields.proxyMech,
+      timeoutMs: fields.proxyTimeoutMs ?? config.limits.proxyTimeoutMs,
+      nopipelining: fields.proxyNopipelining,
+      notTrusted: fields.proxyNotTrusted,
+      ttl: INITIAL_PROXY_TTL,
+      sessionId: attempt.sessionId,
+      client: attempt.client,
+      forward: fields.forward,
+      clientId: config.director.imapIdRetain ? request.clientId : undefined,
+    };
+  }
+}
