@@ -10,7 +10,6 @@ import { MetricsRegistry } from '../adapters/metrics/metrics.js';
 import { createPassdb } from '../auth/build.js';
 import type { Passdb } from '../auth/passdb.js';
 import { BackendRing } from '../ring/hash-ring.js';
-import type { RingView } from '../ring/types.js';
 import { selfAddressesFrom } from '../routing/self-addresses.js';
 import { CapabilityProbe } from '../cluster/capability-probe.js';
 import { Listener, type Endpoint } from '../net/listener.js';
@@ -43,7 +42,7 @@ export class Director {
   #config: Config;
   readonly log: Logger;
   #passdb: Passdb;
-  #ring: RingView;
+  #ring: BackendRing;
   #selfAddresses: ReadonlySet<string>;
   #trusted: NetworkSet;
   #secureContext: SecureContext | undefined;
@@ -203,7 +202,7 @@ export class Director {
     const oldPassdb = this.#passdb;
     this.#config = next;
     this.#passdb = createPassdb({ passdb: next.passdb, cache: next.cache }, this.log.child({ component: 'auth' }));
-    this.#ring = BackendRing.fromConfig(next.ring);
+    this.#ring = this.#ring.withBackends(next.ring.backends, next.ring.vnodes);
     this.#selfAddresses = selfAddressesFrom(next);
     this.#trusted = new NetworkSet(next.director.trustedNetworks);
     this.#secureContext = Director.#serverTls(next);

@@ -71,6 +71,14 @@ export class BackendRing implements RingView {
     this.#rings = rings;
   }
 
+  /** From the `ring` section of Config (structurally, so ring/ does not import config/). */
+  static fromConfig(
+    ring: { readonly backends: readonly BackendSpec[]; readonly vnodes: number },
+    down: ReadonlySet<string> = new Set(),
+  ): BackendRing {
+    return new BackendRing(ring.backends, ring.vnodes, down);
+  }
+
   pick(key: string, tag: string): BackendSpec | undefined {
     const ring = this.#rings.get(tag);
     if (ring === undefined) return undefined;

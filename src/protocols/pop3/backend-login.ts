@@ -74,9 +74,10 @@ export function loginSteps(params: BackendLoginParams, xclient: boolean): Step[]
   if (xclient) steps.push({ state: 'xclient', line: xclientLine(params), final: false });
   const password = params.password.reveal();
   if (usesSaslPlain(params)) {
-    // authzid = the user, authcid = the master user (or empty: the user itself).
-    const authcid = params.master ?? '';
-    const message = Buffer.from(`${params.user}\0${authcid}\0${password}`, 'utf8').toString('base64');
+    // Master login: authorize as the user, authenticate as the master. Otherwise the user alone.
+    const plain =
+      params.master === undefined ? `\0${params.user}\0${password}` : `${params.user}\0${params.master}\0${password}`;
+    const message = Buffer.from(plain, 'utf8').toString('base64');
     steps.push({ state: 'login2', line: `AUTH PLAIN ${message}`, final: true });
   } else {
     steps.push({ state: 'login1', line: `USER ${params.user}`, final: false });

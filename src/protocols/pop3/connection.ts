@@ -219,7 +219,8 @@ export class Pop3Connection implements Pop3CommandSession {
     const args = space < 0 ? '' : text.slice(space + 1);
     const command = findCommand(name);
     if (command === undefined) {
-      this.context.log.debug({ command: name.slice(0, 16).toUpperCase() }, 'pop3 unknown command');
+      // Not even the name: a confused client may have sent its password as a line of its own.
+      this.context.log.debug({ length: text.length }, 'pop3 unknown command');
       this.reply(POP3_TEXT.unknownCommand);
       return 'invalid';
     }

@@ -12,6 +12,11 @@ import { Secret } from '../../../src/core/secret.js';
 import { LoginFailure } from '../../../src/core/failure.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../../src/session/backend-login.js';
 import { backendSuccessLine, pop3BackendLogin } from '../../../src/protocols/pop3/backend-login.js';
+import { createPop3Driver } from '../../../src/protocols/pop3/driver.js';
+import { Relay } from '../../../src/relay/relay.js';
+import { pino } from 'pino';
+import { connect } from 'node:net';
+import type { FrontendContext } from '../../../src/session/frontend.js';
 
 // 127.0.0.12 is the backend, 127.0.0.13 our source address: out of other tests' way.
 const BACKEND_HOST = '127.0.0.12';
@@ -134,7 +139,7 @@ test('USER/PASS logs in, XCLIENT tells the backend the client address and sessio
   result.socket.destroy();
   const login = await waitForLog(`session=<${p.sessionId}>`);
   assert.match(login, /Login: user=<alice>/);
-  assert.match(login, /rip=192\.0\.2\.7 /);
+  assert.match(login, /rip=192\.0\.2\.7,/);
 });
 
 test('proxy_not_trusted skips XCLIENT: the backend sees our own address', async () => {
@@ -144,7 +149,7 @@ test('proxy_not_trusted skips XCLIENT: the backend sees our own address', async 
   const deadline = Date.now() + 5_000;
   let lines: string[] = [];
   while (lines.length === 0 && Date.now() < deadline) {
-    lines = (await logLines('Login: user=<bob>')).filter((l) => l.includes(`rip=${SOURCE_IP} `));
+    lines = (await logLines('Login: user=<bob>')).filter((l) => l.includes(`rip=${SOURCE_IP},`));
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.equal(lines.length, 1, 'one login of bob from the director address');
@@ -223,4 +228,60 @@ test('after login the returned socket serves RETR of a delivered message', async
   assert.match(retr, /Subject: pop3 relay check/);
   assert.match(retr, /body line one/);
   result.socket.destroy();
+});
+
+test('through the driver: pipelined USER, PASS, STAT, QUIT reach the backend after login', async () => {
+  const closed: string[] = [];
+  const context: FrontendContext = {
+    protocol: 'pop3',
+    sessionId: 'md-pop3-driver-1',
+    client: { remoteIp: '192.0.2.8', remotePort: 40124, localIp: '127.0.0.1', localPort: 110 },
+    implicitTls: false,
+    secureContext: undefined,
+    plaintextAllowed: () => true,
+    limits: {
+      maxLineLength: 8192, maxLiteralSize: 0, maxInvalidCommands: 10, preloginTimeoutMs: 10_000, maxAuthAttempts: 3,
+      authFailureDelayMs: 0, idleTimeoutMs: 10_000, proxyTimeoutMs: 5_000, maxLoginDelayMs: 0, maxDisconnectDelayMs: 0,
+    },
+    imapIdRetain: false,
+    log: pino({ level: 'silent' }),
+    backendPreloginCapabilities: () => undefined,
+    async login(request, backendLogin) {
+      // Stands in for the session core: no passdb, straight to the backend.
+      try {
+        const backend = await backendLogin(params({ user: request.user, password: request.password, sessionId: this.sessionId, client: this.client }));
+        return { ok: true, user: request.user, destination: { host: BACKEND_HOST, port: dovecot.pop3, backend: undefined }, backend };
+      } catch (err) {
+        if (err instanceof LoginFailure) return { ok: false, failure: err };
+        throw err;
+      }
+    },
+    async relay(client, outcome, clientPending) {
+      const relay = new Relay(client, outcome.backend.socket, { clientPending, backendPending: outcome.backend.pending, idleTimeoutMs: 10_000 });
+      await relay.done;
+    },
+    closed(reason) {
+      closed.push(reason);
+    },
+  };
+  const listener = createServer((socket) => createPop3Driver({ greeting: 'Director' }).handle(socket, context));
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const address = listener.address();
+  assert.ok(address !== null && typeof address !== 'string');
+  try {
+    const client = connect({ host: '127.0.0.1', port: address.port });
+    let text = '';
+    client.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    await new Promise<void>((resolve) => client.once('connect', resolve));
+    // First a wrong password, then everything at once.
+    client.write('USER alice\r\nPASS wrong\r\nUSER alice\r\nPASS alice-pw\r\nSTAT\r\nQUIT\r\n');
+    await new Promise<void>((resolve) => client.once('close', resolve));
+    const lines = text.split('\r\n');
+    assert.deepEqual(lines.slice(0, 5), ['+OK Director ready.', '+OK', '-ERR [AUTH] Authentication failed.', '+OK', '+OK Logged in.']);
+    assert.match(lines[5] ?? '', /^\+OK \d+ \d+$/);
+    assert.match(lines[6] ?? '', /^\+OK Logging out/);
+    assert.deepEqual(closed, []);
+  } finally {
+    listener.close();
+  }
 });

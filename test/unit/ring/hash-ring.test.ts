@@ -146,6 +146,13 @@ test('withBackends keeps the down state of backends still present', () => {
   assert.equal(next.vnodes, 160);
 });
 
+test('fromConfig builds from a ring config section', () => {
+  const ringSection = { hashKey: '%u', vnodes: 40, backends: backends(2) };
+  const ring = BackendRing.fromConfig(ringSection, new Set(['b1']));
+  assert.equal(ring.vnodes, 40);
+  assert.equal(ring.pick('x', '')?.id, 'b2');
+});
+
 test('bad backend lists are refused', () => {
   assert.throws(() => new BackendRing([...backends(2), ...backends(1)], 160), RingConfigError);
   assert.throws(() => new BackendRing(backends(2, '', 1.5), 160), RingConfigError);

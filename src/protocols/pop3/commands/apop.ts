@@ -4,7 +4,6 @@ import type { Pop3Command } from './types.js';
 /** APOP needs the plaintext password on our side; like Dovecot without it, say so instead of "unknown". */
 export const apopCommand: Pop3Command = {
   name: 'APOP',
-  sensitive: true,
   run(session) {
     session.reply(POP3_TEXT.apopNotEnabled);
     return 'ok';

@@ -72,7 +72,6 @@ function begin(
 
 export const authCommand: Pop3Command = {
   name: 'AUTH',
-  sensitive: true,
   run(session, args) {
     if (args === '') {
       // Old-style SASL discovery (RFC 1734 clients such as Outlook).

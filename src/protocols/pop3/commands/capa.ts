@@ -29,7 +29,6 @@ export function capabilityLines(session: Pop3CommandSession): string[] {
 
 export const capaCommand: Pop3Command = {
   name: 'CAPA',
-  sensitive: false,
   run(session) {
     session.reply('+OK');
     for (const line of capabilityLines(session)) session.reply(line);

@@ -4,7 +4,6 @@ import type { CommandResult, Pop3Command } from './types.js';
 
 export const passCommand: Pop3Command = {
   name: 'PASS',
-  sensitive: true,
   async run(session, args): Promise<CommandResult> {
     if (!session.plaintextAllowed()) {
       session.reply(POP3_TEXT.plaintextDisallowed);

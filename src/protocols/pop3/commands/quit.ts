@@ -3,7 +3,6 @@ import type { Pop3Command } from './types.js';
 
 export const quitCommand: Pop3Command = {
   name: 'QUIT',
-  sensitive: false,
   run(session) {
     session.reply(POP3_TEXT.loggingOut);
     session.logout();

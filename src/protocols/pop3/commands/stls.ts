@@ -3,7 +3,6 @@ import type { CommandResult, Pop3Command } from './types.js';
 
 export const stlsCommand: Pop3Command = {
   name: 'STLS',
-  sensitive: false,
   async run(session): Promise<CommandResult> {
     if (session.tlsActive) {
       session.reply(POP3_TEXT.tlsAlreadyActive);

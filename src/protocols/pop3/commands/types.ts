@@ -27,10 +27,9 @@ export interface Pop3CommandSession {
   logout(): void;
 }
 
+/** Arguments are never logged: PASS, AUTH and APOP carry credentials, and a confused client may send them anywhere. */
 export interface Pop3Command {
   /** Upper-case command name. */
   readonly name: string;
-  /** Arguments carry credentials: neither they nor the raw line may be logged. */
-  readonly sensitive: boolean;
   run(session: Pop3CommandSession, args: string): CommandResult | Promise<CommandResult>;
 }

@@ -3,7 +3,6 @@ import type { Pop3Command } from './types.js';
 
 export const userCommand: Pop3Command = {
   name: 'USER',
-  sensitive: false,
   run(session, args) {
     if (!session.plaintextAllowed()) {
       session.reply(POP3_TEXT.plaintextDisallowed);

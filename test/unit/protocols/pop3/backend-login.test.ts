@@ -96,7 +96,7 @@ test('master login and proxy_mech=plain use AUTH PLAIN with an initial response'
   assert.equal(Buffer.from(b64, 'base64').toString(), 'alice\0proxy\0masterpw');
   const plain = loginSteps(params({ proxyMech: 'plain' }), true);
   assert.deepEqual(plain.map((s) => s.state), ['xclient', 'login2']);
-  assert.equal(Buffer.from(plain[1]?.line.replace('AUTH PLAIN ', '') ?? '', 'base64').toString(), 'alice\0\0pw 1');
+  assert.equal(Buffer.from(plain[1]?.line.replace('AUTH PLAIN ', '') ?? '', 'base64').toString(), '\0alice\0pw 1');
 });
 
 test('USER and PASS are pipelined after XCLIENT; bytes after the final +OK become pending', async () => {

@@ -264,3 +264,11 @@ async function waitFor(predicate: () => boolean, timeoutMs = 2_000): Promise<voi
   }
 }
 
+
+test('a password sent as a line of its own is not logged as an unknown command', async () => {
+  const c = await open();
+  c.write('CorrectHorseBatteryStaple\r\n');
+  assert.equal(await c.reader.next(), '-ERR Unknown command.');
+  assert.ok(!c.fake.logs.join('').toLowerCase().includes('correcthorse'));
+  c.close();
+});
