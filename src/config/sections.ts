@@ -80,7 +80,7 @@ export const DEFAULTS = {
   // Dovecot ldap scope = subtree, pass_attrs password attribute userPassword.
   ldapScope: 'sub',
   passwordAttribute: 'userPassword',
-  hashKey: '%Lu', // Dovecot director_username_hash: case-insensitive names stay together
+  hashKey: '%u', // SPEC §3; map the passdb field `user` (e.g. to uid) so case variants hash alike
   // hashring vnodes per backend at weight 100 (each vnode is 4 ketama points).
   vnodes: 160,
   // Dovecot director's vhost_count default.

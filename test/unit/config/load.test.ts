@@ -111,7 +111,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.equal(p.startTls, false);
   assert.equal(p.ca, undefined);
   assert.deepEqual(c.cache, { size: 10_000, ttlMs: 60_000, negativeTtlMs: 10_000 });
-  assert.equal(c.ring.hashKey, '%Lu');
+  assert.equal(c.ring.hashKey, '%u');
   assert.equal(c.ring.vnodes, 160);
   assert.deepEqual(c.ring.backends, [
     { id: 'b1', host: '127.0.0.11', weight: 100, tag: '', ports: { imap: 143, pop3: 110 } },
@@ -146,7 +146,7 @@ test('minimal config takes Dovecot-like defaults', () => {
   assert.equal(c.cache.size, 0);
   assert.deepEqual(c.passdb, { driver: 'passwd-file', path: join(FIXTURES, 'users.passwd') });
   assert.deepEqual(c.ring.backends, [{ id: 'b1', host: '127.0.0.11', weight: 100, tag: '', ports: {} }]);
-  assert.equal(c.ring.hashKey, '%Lu');
+  assert.equal(c.ring.hashKey, '%u');
   assert.equal(c.log.level, 'info');
 });
 
