@@ -96,6 +96,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.equal(p.authBind, true);
   assert.equal(p.passwordAttribute, 'userPassword');
   assert.deepEqual(p.fields, [
+    { field: 'user', attribute: 'uid', constant: undefined },
     { field: 'host', attribute: 'mailHost', constant: undefined },
     { field: 'proxy', attribute: 'mailProxy', constant: undefined },
     { field: 'destuser', attribute: 'mailDestUser', constant: undefined },
