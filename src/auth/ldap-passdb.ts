@@ -35,6 +35,8 @@ export class LdapPassdb implements Passdb {
   readonly #filter: FilterTemplate;
   readonly #attributes: string[];
   readonly #maxUsernameLength: number;
+  #lastUnavailableLogMs = 0;
+  #suppressed = 0;
 
   constructor(config: LdapPassdbConfig, log: Logger, options: LdapPassdbOptions = {}) {
     this.#config = config;
@@ -83,7 +85,21 @@ export class LdapPassdb implements Passdb {
   #logLdapError(err: unknown, user: string, op: string, started: number): string {
     const durationMs = Date.now() - started;
     if (err instanceof LdapError) {
-      this.#log.warn({ user, op, uri: err.uri, kind: err.kind, code: err.code, durationMs, error: err.message }, 'LDAP request failed');
+      // With LDAP down every login fails the same way: one line per second is enough.
+      const now = Date.now();
+      if (err.kind !== 'unavailable' || now - this.#lastUnavailableLogMs >= 1000) {
+        const suppressed = err.kind === 'unavailable' ? this.#suppressed : undefined;
+        if (err.kind === 'unavailable') {
+          this.#lastUnavailableLogMs = now;
+          this.#suppressed = 0;
+        }
+        this.#log.warn(
+          { user, op, uri: err.uri, kind: err.kind, code: err.code, durationMs, suppressed, error: err.message },
+          'LDAP request failed',
+        );
+      } else {
+        this.#suppressed += 1;
+      }
       return `LDAP ${err.kind}: ${err.message}`;
     }
     const message = err instanceof Error ? err.message : String(err);

@@ -109,6 +109,8 @@ const USER_FIELDS = [
   'user', 'proxy', 'proxy_maybe', 'proxy_always', 'host', 'port', 'source_ip', 'protocol', 'destuser', 'proxy_mech',
   'proxy_timeout', 'proxy_nopipelining', 'proxy_not_trusted', 'ssl', 'starttls', 'master', 'pass', 'nopassword',
   'delay_until', 'director_tag', 'nologin', 'reason',
+  // Not a field: each value of its attribute is a "field=value" pair (any field above, or forward_*).
+  'extra',
 ];
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const LDAP_ATTRIBUTE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)(?:;[A-Za-z0-9-]+)*$/;

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
 import type { TLSSocket } from 'node:tls';
 import type { Secret } from '../core/secret.js';
 import type { TlsMode } from '../auth/fields.js';
@@ -45,6 +46,8 @@ export interface BackendLoginParams {
   readonly forward: Readonly<Record<string, string>>;
   /** IMAP: the client's own ID parameters, forwarded when kept (imap_id_retain). */
   readonly clientId: ReadonlyArray<readonly [string, string | null]> | undefined;
+  /** The session's logger, for the state machine's debug lines. */
+  readonly log?: Logger;
 }
 
 export interface BackendLoginSuccess {
@@ -53,4 +56,6 @@ export interface BackendLoginSuccess {
   readonly capabilities: readonly string[];
   /** Bytes the backend sent after the login reply; the relay writes them to the client first. */
   readonly pending: Buffer;
+  /** The backend's own success line, for protocols that forward it (POP3 does, like Dovecot). */
+  readonly loginReply?: string;
 }

@@ -149,11 +149,12 @@ export class LoginCore {
       timeoutMs: fields.proxyTimeoutMs ?? config.limits.proxyTimeoutMs,
       nopipelining: fields.proxyNopipelining,
       notTrusted: fields.proxyNotTrusted,
-      ttl: INITIAL_PROXY_TTL,
+      ttl: INITIAL_PROXY_TTL - 1,
       sessionId: attempt.sessionId,
       client: attempt.client,
       forward: fields.forward,
       clientId: config.director.imapIdRetain ? request.clientId : undefined,
+      log: attempt.log,
     };
   }
 }

@@ -32,9 +32,10 @@ export const LDAP_FIELDS = {
 } as const;
 
 /**
- * The field map written into director configs. WORKAROUND: `extra` is left
- * out until src/config/sections.ts accepts it as a field name (it reports
- * "unknown passdb field" today although src/auth/ldap-fields.ts handles it);
+ * The field map written into director configs: the directory's fields, plus
+ * `user` from uid so the name routing hashes is the directory's spelling.
+ */
+export const DIRECTOR_FIELDS: Readonly<Record<string, string>> = { user: 'uid', ...LDAP_FIELDS };
  * then this becomes LDAP_FIELDS. Tests can pass `fieldMap` meanwhile.
  */
 export const DIRECTOR_FIELDS: Readonly<Record<string, string>> = Object.fromEntries(

@@ -90,8 +90,7 @@ export class LdapConnection {
   /** Connect, StartTLS and service bind once; concurrent callers share the same attempt. */
   ready(deadline: Deadline): Promise<void> {
     if (this.#dead) return Promise.reject(new LdapError('unavailable', 'connection closed', this.uri));
-    this.#ready ??= this.#prepare();
-    return this.#guard(this.#ready, 'connect', deadline);
+    return this.#guard(() => (this.#ready ??= this.#prepare()), 'connect', deadline);
   }
 
   async #prepare(): Promise<void> {
@@ -112,21 +111,20 @@ export class LdapConnection {
   }
 
   search(base: string, options: SearchOptions, deadline: Deadline): Promise<SearchResult> {
-    return this.#guard(this.#client.search(base, { ...options }), 'search', deadline);
+    return this.#guard(() => this.#client.search(base, { ...options }), 'search', deadline);
   }
 
   /** Simple bind. Only on connections used for nothing else, one at a time (the pool sees to that). */
   bind(dn: string, password: Secret, deadline: Deadline): Promise<void> {
-    return this.#guard(this.#client.bind(dn, password.reveal()), 'bind', deadline);
+    return this.#guard(() => this.#client.bind(dn, password.reveal()), 'bind', deadline);
   }
 
-  async #guard<T>(work: Promise<T>, what: string, deadline: Deadline): Promise<T> {
-    if (this.#dead) {
-      work.catch(() => undefined);
-      throw new LdapError('unavailable', `${what}: connection closed`, this.uri);
-    }
+  /** Start `work` only with time left on a live connection; a late answer tears the connection down. */
+  async #guard<T>(work: () => Promise<T>, what: string, deadline: Deadline): Promise<T> {
+    if (this.#dead) throw new LdapError('unavailable', `${what}: connection closed`, this.uri);
+    if (deadline.expired) throw new LdapError('unavailable', `${what}: deadline passed`, this.uri);
     try {
-      return await deadline.race(work, what, this.uri, () => this.destroy());
+      return await deadline.race(work(), what, this.uri, () => this.destroy());
     } catch (err) {
       throw this.#classify(err, what);
     }

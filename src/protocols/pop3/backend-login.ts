@@ -11,16 +11,6 @@ export type Pop3BackendState = 'connect' | 'banner' | 'starttls' | 'xclient' | '
 const CONNECT_ATTEMPTS = 3;
 const CONNECT_RETRY_DELAY_MS = 100;
 
-/**
- * The backend's success line per backend socket, so the driver can forward it
- * like Dovecot does (BackendLoginSuccess has no field for it).
- */
-const successLines = new WeakMap<object, string>();
-
-export function backendSuccessLine(backendSocket: object): string | undefined {
-  return successLines.get(backendSocket);
-}
-
 /** One command sent to the backend and what its reply means. */
 interface Step {
   readonly state: Pop3BackendState;
@@ -56,7 +46,7 @@ function plainAddress(ip: string): string {
 export function xclientLine(params: BackendLoginParams): string {
   let line =
     `XCLIENT ADDR=${plainAddress(params.client.remoteIp)} PORT=${params.client.remotePort}` +
-    ` SESSION=${params.sessionId} TTL=${Math.max(params.ttl - 1, 0)}`;
+    ` SESSION=${params.sessionId} TTL=${params.ttl}`;
   const forward = Object.entries(params.forward).map(([key, value]) => tabEscape(`${key}=${value}`));
   if (forward.length > 0) line += ` FORWARD=${Buffer.from(forward.join('\t'), 'utf8').toString('base64')}`;
   return line;
@@ -153,8 +143,7 @@ class Pop3BackendLogin {
         if (!step.final) continue;
         this.#enter('done');
         const pending = lines.detach();
-        successLines.set(socket, reply);
-        return { socket, capabilities: [], pending };
+        return { socket, capabilities: [], pending, loginReply: reply };
       }
       const text = sanitizeReplyText(reply, 160);
       if (step.state === 'xclient') throw this.#unavailable(`XCLIENT failed: ${text}`);

@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import { upgradeServerSocket } from '../../net/starttls.js';
 import { LoginFailure } from '../../core/failure.js';
 import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '../../session/frontend.js';
-import { backendSuccessLine } from './backend-login.js';
 import { findCommand } from './commands/registry.js';
 import type { CommandResult, ContinuationHandler, Pop3CommandSession } from './commands/types.js';
 import { LineFramer } from './framer.js';
@@ -143,7 +142,7 @@ export class Pop3Connection implements Pop3CommandSession {
     this.#detach(socket);
     this.#finished = true;
     // Like Dovecot's proxy: the client sees the backend's own success line.
-    socket.write(renderBackendSuccess(backendSuccessLine(outcome.backend.socket)) + CRLF);
+    socket.write(renderBackendSuccess(outcome.backend.loginReply) + CRLF);
     try {
       // Handed over paused, so nothing is read and lost between here and the relay.
       await this.context.relay(socket, outcome, pending, POP3_TEXT.kicked + CRLF);

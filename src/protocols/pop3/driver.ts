@@ -10,14 +10,12 @@ export interface Pop3DriverOptions {
 
 export function createPop3Driver(options: Pop3DriverOptions = {}): FrontendDriver {
   const greeting = options.greeting ?? 'mail-director';
-  const backendLogin: BackendLogin = (params) => pop3BackendLogin(params);
+  const backendLogin: BackendLogin = (params) => pop3BackendLogin(params, params.log);
   return {
     protocol: 'pop3',
     backendLogin,
     handle(socket: Socket, context: FrontendContext): void {
-      // Per session, so the backend state machine logs with the session's bindings.
-      const sessionBackendLogin: BackendLogin = (params) => pop3BackendLogin(params, context.log);
-      new Pop3Connection(socket, context, sessionBackendLogin, greeting).start();
+      new Pop3Connection(socket, context, backendLogin, greeting).start();
     },
   };
 }

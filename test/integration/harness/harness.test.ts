@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -113,6 +114,25 @@ test('IMAP LOGIN directly on each backend; bad password refused', async () => {
     assert.match(ok.at(-1) ?? '', /^a OK /, `${b.id}: ${ok.join(' | ')}`);
     const bad = await imapLogin(b, 'alice', 'nope');
     assert.match(bad.at(-1) ?? '', /^a NO \[AUTHENTICATIONFAILED\]/);
+  }
+});
+
+test('IMAPS and POP3S present a certificate for the backend IP, issued by the CA', async () => {
+  const caPem = await readFile(ca.cert);
+  for (const b of backends) {
+    for (const port of [b.imaps, b.pop3s]) {
+      const greeting = await new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({ host: b.host, port, ca: caPem }, () => {
+          socket.once('data', (d: Buffer) => {
+            socket.destroy();
+            resolve(d.toString('latin1'));
+          });
+        });
+        socket.once('error', reject);
+      });
+      assert.match(greeting, /^(\* OK|\+OK)/);
+    }
+    assert.equal(b.caFile, ca.cert);
   }
 });
 

@@ -44,7 +44,7 @@ test('parsePasswdFile: columns, extra fields with colons, bare flags, comments',
   assert.equal(entries.get('bob')?.fields.get('host'), '::1');
   assert.equal(entries.get('nopass')?.fields.get('nopassword'), 'y');
   assert.equal(entries.get('legacy')?.password, '{PLAIN}legacy-pw');
-  assert.deepEqual(problems.map((p) => p.line), [8, 9]);
+  assert.deepEqual(problems.map((p) => p.line), [7, 8]);
 });
 
 test('authenticate with SHA512-CRYPT and PLAIN entries, fields from the extra column', async () => {

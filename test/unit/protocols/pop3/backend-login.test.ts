@@ -6,7 +6,6 @@ import { Secret } from '../../../../src/core/secret.js';
 import { LoginFailure } from '../../../../src/core/failure.js';
 import type { BackendLoginParams } from '../../../../src/session/backend-login.js';
 import {
-  backendSuccessLine,
   loginSteps,
   pop3BackendLogin,
   tabEscape,
@@ -105,7 +104,7 @@ test('USER and PASS are pipelined after XCLIENT; bytes after the final +OK becom
     const result = await pop3BackendLogin(params({ port: backend.port }));
     assert.deepEqual(backend.received, ['XCLIENT ADDR=192.0.2.7 PORT=4711 SESSION=SeSsIoN TTL=4', 'USER alice', 'PASS pw 1']);
     assert.equal(backend.chunks.length, 1, 'all three commands in one write');
-    assert.equal(backendSuccessLine(result.socket), '+OK Logged in.');
+    assert.equal(result.loginReply, '+OK Logged in.');
     // Bytes may arrive after the reply line in the same or a later segment.
     const later: Buffer[] = [result.pending];
     if (result.pending.length < 'extra bytes'.length) {
@@ -182,7 +181,7 @@ test('a silent backend fails as backend_unavailable within the budget', async ()
     const start = Date.now();
     const failure = await expectFailure(pop3BackendLogin(params({ port: silent.port, timeoutMs: 300 })), 'backend_unavailable');
     const elapsed = Date.now() - start;
-    assert.ok(elapsed >= 250 && elapsed < 1_000, `took ${elapsed} ms`);
+    assert.ok(elapsed >= 250 && elapsed < 2_000, `took ${elapsed} ms`);
     assert.match(failure.message, /banner/);
   } finally {
     silent.server.close();

@@ -1,0 +1,15 @@
+// Original file: maildirector/ring/v1/ring.proto
+
+import type { BackendSpec as _maildirector_ring_v1_BackendSpec, BackendSpec__Output as _maildirector_ring_v1_BackendSpec__Output } from '../../../maildirector/ring/v1/BackendSpec.js';
+
+export interface BackendEntry {
+  'backendId'?: (string);
+  'removed'?: (boolean);
+  'spec'?: (_maildirector_ring_v1_BackendSpec | null);
+}
+
+export interface BackendEntry__Output {
+  'backendId': (string);
+  'removed': (boolean);
+  'spec': (_maildirector_ring_v1_BackendSpec__Output | null);
+}

@@ -1,0 +1,13 @@
+// Original file: maildirector/ring/v1/ring.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface Hello {
+  'directorId'?: (string);
+  'clock'?: (number | string | Long);
+}
+
+export interface Hello__Output {
+  'directorId': (string);
+  'clock': (number);
+}

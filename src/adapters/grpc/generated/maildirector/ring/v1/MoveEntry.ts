@@ -1,0 +1,14 @@
+// Original file: maildirector/ring/v1/ring.proto
+
+
+export interface MoveEntry {
+  'user'?: (string);
+  'cleared'?: (boolean);
+  'backendId'?: (string);
+}
+
+export interface MoveEntry__Output {
+  'user': (string);
+  'cleared': (boolean);
+  'backendId': (string);
+}
