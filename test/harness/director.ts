@@ -36,11 +36,6 @@ export const LDAP_FIELDS = {
  * `user` from uid so the name routing hashes is the directory's spelling.
  */
 export const DIRECTOR_FIELDS: Readonly<Record<string, string>> = { user: 'uid', ...LDAP_FIELDS };
- * then this becomes LDAP_FIELDS. Tests can pass `fieldMap` meanwhile.
- */
-export const DIRECTOR_FIELDS: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(LDAP_FIELDS).filter(([field]) => field !== 'extra'),
-);
 
 /** A ring backend; a DovecotHandle fits. */
 export interface DirectorBackend {

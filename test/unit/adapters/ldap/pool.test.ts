@@ -46,8 +46,10 @@ test('a destroyed connection is replaced, and shared connections rotate', async 
   assert.notEqual(a, b);
   assert.equal(p.shared(), a);
   a.destroy();
-  const c = p.shared();
+  assert.equal(p.shared(), b);
+  const c = p.shared(); // slot 0 again, where the destroyed one was
   assert.notEqual(c, a);
+  assert.notEqual(c, b);
   assert.equal(c.dead, false);
   await p.close();
 });
