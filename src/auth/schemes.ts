@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Secret } from '../core/secret.js';
 import { md5Crypt, parseMd5CryptSalt, parseShaCrypt, shaCrypt } from './crypt.js';
+import bcrypt from 'bcryptjs';
 
 /**
  * Result of checking a password against a stored value. `unsupported` means
@@ -57,34 +58,6 @@ function verifyDigest(scheme: string, digest: Digest, salted: boolean, stored: s
   return result(constantTimeEqual(computed, decoded.subarray(0, size)));
 }
 
-interface BcryptModule {
-  compare(password: string, hash: string): Promise<boolean>;
-}
-
-function isBcryptModule(value: unknown): value is BcryptModule {
-  return typeof value === 'object' && value !== null && 'compare' in value && typeof value.compare === 'function';
-}
-
-let bcryptLoader: Promise<BcryptModule | undefined> | undefined;
-
-/**
- * bcrypt comes from `bcryptjs` when it is installed (a well-kept pure-JS
- * implementation); we do not write our own Blowfish. Without it BLF-CRYPT is
- * reported as unsupported.
- */
-function loadBcrypt(): Promise<BcryptModule | undefined> {
-  const specifier = 'bcryptjs';
-  bcryptLoader ??= import(specifier).then(
-    (mod: unknown) => {
-      if (isBcryptModule(mod)) return mod;
-      const fallback = typeof mod === 'object' && mod !== null && 'default' in mod ? mod.default : undefined;
-      return isBcryptModule(fallback) ? fallback : undefined;
-    },
-    () => undefined,
-  );
-  return bcryptLoader;
-}
-
 async function verifyCrypt(scheme: string, stored: string, key: Buffer, password: Secret): Promise<VerifyResult> {
   const hash = stored.trim();
   if (hash.startsWith('$6$') || hash.startsWith('$5$')) {
@@ -98,8 +71,6 @@ async function verifyCrypt(scheme: string, stored: string, key: Buffer, password
     return result(constantTimeEqual(Buffer.from(md5Crypt(key, salt)), Buffer.from(hash)));
   }
   if (/^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
-    const bcrypt = await loadBcrypt();
-    if (bcrypt === undefined) return unsupported(scheme, 'bcrypt needs the bcryptjs package');
     // $2y$ (PHP) and $2b$ are the same algorithm; bcryptjs knows them as $2b$.
     const normalized = hash.startsWith('$2y$') ? `$2b$${hash.slice(4)}` : hash;
     return result(await bcrypt.compare(password.reveal(), normalized));

@@ -90,7 +90,13 @@ export class LdapConnection {
   /** Connect, StartTLS and service bind once; concurrent callers share the same attempt. */
   ready(deadline: Deadline): Promise<void> {
     if (this.#dead) return Promise.reject(new LdapError('unavailable', 'connection closed', this.uri));
-    return this.#guard(() => (this.#ready ??= this.#prepare()), 'connect', deadline);
+    // A failed start-up leaves nothing worth keeping: the next caller gets a fresh connection.
+    const start = (): Promise<void> =>
+      (this.#ready ??= this.#prepare().catch((err: unknown) => {
+        this.destroy();
+        throw err;
+      }));
+    return this.#guard(start, 'connect', deadline);
   }
 
   async #prepare(): Promise<void> {

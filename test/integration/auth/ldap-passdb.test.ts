@@ -48,6 +48,7 @@ before(async () => {
       { uid: 'nopass', password: 'unused', attrs: { mailExtraField: ['nopassword=y'], mailHost: '127.0.0.12' } },
       { uid: 'blocked', password: 'blocked-pw', attrs: { mailNoLogin: 'y', mailNoLoginReason: 'Moved to the new system.' } },
       { uid: 'broken', password: 'broken-pw', attrs: { mailPort: 'abc' } },
+      { uid: 'argon', password: 'argon-pw', userPassword: '{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA' },
     ],
   });
 });
@@ -171,6 +172,25 @@ test('password lookup (auth_bind=false): SSHA and SHA512-CRYPT stored values', a
   assert.equal(kind(await p.authenticate(request('carol', 'carol-pw'))), 'ok');
   assert.deepEqual(await p.authenticate(request('carol', 'alice-pw')), { kind: 'fail', detail: 'wrong password' });
   assert.equal(kind(await p.authenticate(request('carol', ''))), 'fail');
+  // A scheme we cannot check is "cannot decide", not "wrong password".
+  const argon = await p.authenticate(request('argon', 'argon-pw'));
+  assert.equal(argon.kind, 'tempfail');
+  assert.match(argon.kind === 'tempfail' ? argon.detail : '', /ARGON2ID/);
+});
+
+test('a refused service bind (bad bind_password) is a temporary failure, not "wrong password"', async () => {
+  const p = passdb({ bindPassword: new Secret('not-the-admin-password') });
+  const result = await p.authenticate(request('alice', 'alice-pw'));
+  assert.equal(result.kind, 'tempfail');
+  assert.match(result.kind === 'tempfail' ? result.detail : '', /service/);
+  assert.equal((await p.lookup('alice')).kind, 'tempfail');
+});
+
+test('StartTLS refused by a server without TLS: tempfail, no plaintext fallback', async () => {
+  const p = passdb({ startTls: true });
+  const started = Date.now();
+  assert.equal(kind(await p.authenticate(request('alice', 'alice-pw'))), 'tempfail');
+  assert.ok(Date.now() - started < 1500);
 });
 
 test('injection attempts match nobody', async () => {

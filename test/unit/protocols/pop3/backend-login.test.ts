@@ -27,7 +27,7 @@ function params(overrides: Partial<BackendLoginParams> = {}): BackendLoginParams
     timeoutMs: 2_000,
     nopipelining: false,
     notTrusted: false,
-    ttl: 5,
+    ttl: 4,
     sessionId: 'SeSsIoN',
     client: { remoteIp: '::ffff:192.0.2.7', remotePort: 4711, localIp: '127.0.0.1', localPort: 110 },
     forward: {},
@@ -80,7 +80,7 @@ async function expectFailure(promise: Promise<unknown>, kind: LoginFailure['kind
   assert.fail('login unexpectedly succeeded');
 }
 
-test('XCLIENT carries address, port, session, decremented TTL and tab-escaped forward fields', () => {
+test('XCLIENT carries address, port, session, the TTL the core gives and tab-escaped forward fields', () => {
   assert.equal(xclientLine(params()), 'XCLIENT ADDR=192.0.2.7 PORT=4711 SESSION=SeSsIoN TTL=4');
   const line = xclientLine(params({ forward: { a: '1', 'b\tc': 'x\ny' } }));
   const encoded = /FORWARD=(\S+)$/.exec(line)?.[1] ?? '';

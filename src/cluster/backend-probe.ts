@@ -1,0 +1,191 @@
+import { connect } from 'node:net';
+import type { Logger } from 'pino';
+import { DEFAULT_PORTS } from '../core/protocol.js';
+import { NO_CAPABILITIES } from '../ring/state.js';
+import type { Capabilities, ProbedProtocol } from '../ring/state.js';
+import type { BackendSpec } from '../ring/types.js';
+import { probeImapCapabilities, probePop3Capabilities } from './capability-probe.js';
+
+/** Probe one backend: resolves with what it offers, rejects when it does not answer properly. */
+export type ProbeFn = (backend: BackendSpec, timeoutMs: number) => Promise<Capabilities>;
+
+export interface ProbeSettings {
+  /** Time between two probes of a backend. */
+  readonly intervalMs: number;
+  /** One probe's budget (connect + banner + CAPABILITY). */
+  readonly timeoutMs: number;
+  /** Consecutive failures before the verdict turns down. */
+  readonly failuresToDown: number;
+  /** Consecutive successes before the verdict turns up again. */
+  readonly successesToUp: number;
+}
+
+export const DEFAULT_PROBE_SETTINGS: ProbeSettings = Object.freeze({
+  intervalMs: 1_000,
+  timeoutMs: 1_000,
+  failuresToDown: 2,
+  successesToUp: 2,
+});
+
+export interface BackendProberOptions {
+  readonly settings?: Partial<ProbeSettings> | undefined;
+  /** The backends to probe now (re-read every round: added and removed backends follow). */
+  readonly backends: () => readonly BackendSpec[];
+  /** This director's last published verdict (from the state file), so a restart keeps hysteresis. */
+  readonly previous: (backendId: string) => boolean | undefined;
+  readonly publish: (backendId: string, down: boolean, capabilities: Capabilities) => void;
+  readonly probe?: ProbeFn | undefined;
+  readonly log: Logger;
+}
+
+class ProbeTimeout extends Error {
+  constructor() {
+    super('probe timed out');
+    this.name = 'ProbeTimeout';
+  }
+}
+
+function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProbeTimeout()), timeoutMs);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Connect and read the greeting only: `* OK` (IMAP) or `+OK` (POP3). */
+export function probeGreeting(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const socket = connect({ host, port });
+    let buffered = '';
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      socket.removeAllListeners('data');
+      socket.destroy();
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const timer = setTimeout(() => finish(new ProbeTimeout()), timeoutMs);
+    socket.setEncoding('latin1');
+    socket.on('error', (err) => finish(err));
+    socket.on('close', () => finish(new Error('closed before greeting')));
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      const newline = buffered.indexOf('\n');
+      if (newline < 0) {
+        if (buffered.length > 4096) finish(new Error('greeting too long'));
+        return;
+      }
+      const line = buffered.slice(0, newline);
+      finish(/^(\* OK|\+OK)/i.test(line) ? undefined : new Error('unexpected greeting'));
+    });
+  });
+}
+
+/**
+ * The default probe: IMAP greeting and CAPABILITY (and POP3 CAPA when the
+ * backend has a pop3 port configured). Capabilities go into the verdict so
+ * the directors' pre-login capabilities follow the backends.
+ */
+export function defaultProbe(protocols: readonly ProbedProtocol[] = ['imap']): ProbeFn {
+  return async (backend, timeoutMs) => {
+    const caps: Record<ProbedProtocol, string[]> = { imap: [], pop3: [] };
+    for (const protocol of protocols) {
+      const port = backend.ports[protocol] ?? DEFAULT_PORTS[protocol];
+      const probe = protocol === 'imap' ? probeImapCapabilities : probePop3Capabilities;
+      const seen = await withDeadline(probe(backend.host, port), timeoutMs);
+      caps[protocol] = [...seen].sort();
+    }
+    return caps;
+  };
+}
+
+interface Track {
+  down: boolean | undefined;
+  failures: number;
+  successes: number;
+  inFlight: boolean;
+  capabilities: Capabilities;
+}
+
+/**
+ * Probes every backend on an interval with hysteresis and publishes this
+ * director's verdicts (ring/state.ts); the down rule combines the verdicts
+ * of all live directors.
+ */
+export class BackendProber {
+  readonly settings: ProbeSettings;
+  readonly #opts: BackendProberOptions;
+  readonly #probe: ProbeFn;
+  readonly #tracks = new Map<string, Track>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(opts: BackendProberOptions) {
+    this.#opts = opts;
+    this.settings = Object.freeze({ ...DEFAULT_PROBE_SETTINGS, ...opts.settings });
+    this.#probe = opts.probe ?? defaultProbe();
+  }
+
+  start(): void {
+    void this.round();
+    this.#timer = setInterval(() => void this.round(), this.settings.intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Probe every backend once (skipping ones whose previous probe is still running). */
+  async round(): Promise<void> {
+    const backends = this.#opts.backends();
+    const ids = new Set(backends.map((b) => b.id));
+    for (const id of this.#tracks.keys()) if (!ids.has(id)) this.#tracks.delete(id);
+    await Promise.all(backends.map((b) => this.#probeOne(b)));
+  }
+
+  async #probeOne(backend: BackendSpec): Promise<void> {
+    let track = this.#tracks.get(backend.id);
+    if (track === undefined) {
+      track = { down: this.#opts.previous(backend.id), failures: 0, successes: 0, inFlight: false, capabilities: NO_CAPABILITIES };
+      this.#tracks.set(backend.id, track);
+    }
+    if (track.inFlight) return;
+    track.inFlight = true;
+    let capabilities: Capabilities | undefined;
+    let failure: string | undefined;
+    try {
+      capabilities = await withDeadline(this.#probe(backend, this.settings.timeoutMs), this.settings.timeoutMs);
+    } catch (err) {
+      failure = err instanceof Error ? err.message : 'probe failed';
+    } finally {
+      track.inFlight = false;
+    }
+    if (this.#tracks.get(backend.id) !== track) return;
+    if (capabilities !== undefined) {
+      track.successes += 1;
+      track.failures = 0;
+      track.capabilities = capabilities;
+      if (track.down !== false && track.successes >= this.settings.successesToUp) {
+        track.down = false;
+        this.#opts.log.info({ backend: backend.id }, 'backend probe verdict: up');
+      }
+      // Published every success once up: capabilities may change; unchanged verdicts are not re-sent.
+      if (track.down === false) this.#opts.publish(backend.id, false, capabilities);
+    } else {
+      track.failures += 1;
+      track.successes = 0;
+      if (track.down !== true && track.failures >= this.settings.failuresToDown) {
+        track.down = true;
+        this.#opts.log.warn({ backend: backend.id, reason: failure }, 'backend probe verdict: down');
+        this.#opts.publish(backend.id, true, NO_CAPABILITIES);
+      }
+    }
+  }
+
+  /** This director's current verdict on a backend (undefined before hysteresis settled). */
+  verdict(backendId: string): boolean | undefined {
+    return this.#tracks.get(backendId)?.down;
+  }
+}

@@ -1,0 +1,339 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { GossipMessage, GossipMessage__Output } from '../adapters/grpc/generated/maildirector/ring/v1/GossipMessage.js';
+import type { RingHandlers, RingPeerClient } from '../adapters/grpc/ring-transport.js';
+import type { RingEntry, RingState } from '../ring/state.js';
+import { PeerLink } from './peer-link.js';
+import type { LinkHost } from './peer-link.js';
+import type { GossipTuning } from './tuning.js';
+import { DEFAULT_GOSSIP_TUNING } from './tuning.js';
+import { entryFromWire, entryToWire } from './wire.js';
+
+/*
+ * DESIGN NOTE: liveness and the down rule.
+ * A peer is live while this director has heard anything from it (on the
+ * stream it dialed to us, or on ours to it) within `deadAfterMs`. The live
+ * set feeds ring/state.ts effectiveDown: only live directors' probe verdicts
+ * vote. Liveness is a local view, so two directors can briefly disagree on
+ * it after a crash; both views converge within `deadAfterMs`, and during that
+ * window the dead director's last verdicts are the only difference.
+ */
+
+export interface GossipStats {
+  /** Messages or entries dropped as malformed. */
+  malformed: number;
+  batchesSent: number;
+  entriesSent: number;
+  batchesReceived: number;
+  entriesReceived: number;
+}
+
+export interface GossipOptions {
+  readonly state: RingState;
+  readonly log: Logger;
+  /** A client for a peer's Ring service at `address` (mTLS is the factory's business). */
+  readonly connect: (address: string) => RingPeerClient;
+  readonly tuning?: Partial<GossipTuning>;
+  /** Entries from peers that changed the state. */
+  readonly onRemoteChange: (changed: RingEntry[]) => void;
+  /** The live set changed (ids, self included). */
+  readonly onLivenessChange: (live: ReadonlySet<string>) => void;
+  /**
+   * An operator change arriving by the Apply RPC: apply it locally (with this
+   * director's versions) and resolve once live peers acknowledged.
+   */
+  readonly onApply: (entries: RingEntry[], timeoutMs: number) => Promise<ApplyOutcome>;
+  /** Backend ids the effective ring treats as down (for Snapshot). */
+  readonly effectiveDown: () => ReadonlySet<string>;
+}
+
+export interface ApplyOutcome {
+  readonly applied: number;
+  readonly ackedBy: readonly string[];
+  readonly notAcked: readonly string[];
+}
+
+type IncomingCall = ServerDuplexStream<GossipMessage__Output, GossipMessage>;
+
+/**
+ * Full-mesh gossip: one PeerLink dialed to every other ring member, and the
+ * server side of the links the others dial to us. Entries that change our
+ * state are passed on to every link (so one broken link between two
+ * directors is bridged by a third); entries that change nothing stop there.
+ */
+export class Gossip {
+  readonly tuning: GossipTuning;
+  readonly stats: GossipStats = { malformed: 0, batchesSent: 0, entriesSent: 0, batchesReceived: 0, entriesReceived: 0 };
+  readonly #opts: GossipOptions;
+  readonly #state: RingState;
+  readonly #log: Logger;
+  readonly #links = new Map<string, PeerLink>();
+  readonly #incoming = new Set<IncomingCall>();
+  readonly #heard = new Map<string, number>();
+  #live: ReadonlySet<string>;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #malformedLoggedAt = 0;
+  readonly #linkHost: LinkHost;
+
+  constructor(opts: GossipOptions) {
+    this.#opts = opts;
+    this.#state = opts.state;
+    this.#log = opts.log;
+    this.tuning = Object.freeze({ ...DEFAULT_GOSSIP_TUNING, ...opts.tuning });
+    this.#live = new Set([opts.state.selfId]);
+    this.#linkHost = {
+      selfId: opts.state.selfId,
+      tuning: this.tuning,
+      log: opts.log,
+      clock: () => this.#state.clock,
+      allEntries: () => this.#state.sortedEntries(),
+      observeClock: (counter) => this.#state.observe(counter),
+      heard: (peerId) => this.#markHeard(peerId),
+      malformed: (peerId, reason) => this.#countMalformed(peerId, reason),
+      countSent: (batches, entries) => {
+        this.stats.batchesSent += batches;
+        this.stats.entriesSent += entries;
+      },
+    };
+  }
+
+  get selfId(): string {
+    return this.#state.selfId;
+  }
+
+  start(): void {
+    this.reconcileMembers();
+    this.#timer = setInterval(() => this.#recheckLiveness(), Math.max(50, Math.floor(this.tuning.heartbeatMs / 2)));
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    for (const link of this.#links.values()) link.stop();
+    this.#links.clear();
+    for (const call of this.#incoming) call.end();
+    this.#incoming.clear();
+  }
+
+  /** Director ids heard from within deadAfterMs, self included. */
+  live(): ReadonlySet<string> {
+    return this.#live;
+  }
+
+  peers(): Array<{ id: string; live: boolean; lastHeardMs: number; linkOpen: boolean }> {
+    return this.#state
+      .directors()
+      .filter((d) => d.id !== this.selfId)
+      .map((d) => ({
+        id: d.id,
+        live: this.#live.has(d.id),
+        lastHeardMs: this.#heard.get(d.id) ?? 0,
+        linkOpen: this.#links.get(d.id)?.isOpen ?? false,
+      }));
+  }
+
+  /** Open links to new members, close links to removed ones, re-dial moved ones. */
+  reconcileMembers(): void {
+    if (this.#stopped) return;
+    const members = new Map(this.#state.directors().map((d) => [d.id, d.address]));
+    for (const [id, link] of this.#links) {
+      if (members.get(id) !== link.address) {
+        link.stop();
+        this.#links.delete(id);
+      }
+    }
+    for (const [id, address] of members) {
+      if (id === this.selfId || this.#links.has(id)) continue;
+      const link = new PeerLink(id, address, this.#opts.connect(address), this.#linkHost);
+      this.#links.set(id, link);
+      link.start();
+    }
+    this.#recheckLiveness();
+  }
+
+  /** Send entries that changed our state to every peer. */
+  publish(entries: readonly RingEntry[]): void {
+    if (entries.length === 0) return;
+    for (const link of this.#links.values()) link.enqueue(entries);
+  }
+
+  /**
+   * Wait until every live peer acknowledged all it was sent up to now.
+   * Peers that are not live are not waited for: they get the whole state
+   * when their link opens again.
+   */
+  async waitForPeers(timeoutMs: number): Promise<{ ackedBy: string[]; notAcked: string[] }> {
+    const waiting = [...this.#links].filter(([id]) => this.#live.has(id));
+    const acked = new Set<string>();
+    const waits = waiting.map(([id, link]) =>
+      link.waitAcked().then((ok) => {
+        if (ok) acked.add(id);
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(waits), timeout]);
+    clearTimeout(timer);
+    const ids = waiting.map(([id]) => id).sort();
+    return { ackedBy: ids.filter((id) => acked.has(id)), notAcked: ids.filter((id) => !acked.has(id)) };
+  }
+
+  /** Handlers of the Ring service, for the director's gRPC server. */
+  handlers(): RingHandlers {
+    return {
+      Gossip: (call: IncomingCall) => this.#serveGossip(call),
+      Apply: (call, callback) => {
+        const entries: RingEntry[] = [];
+        for (const wire of call.request.entries) {
+          const entry = entryFromWire(wire);
+          if (entry === undefined || entry.kind === 'verdict') {
+            callback({ code: grpcStatus.INVALID_ARGUMENT, details: 'malformed entry (verdicts come only from probes)' });
+            return;
+          }
+          entries.push(entry);
+        }
+        const timeoutMs = call.request.timeoutMs > 0 ? call.request.timeoutMs : this.tuning.applyTimeoutMs;
+        this.#opts.onApply(entries, timeoutMs).then(
+          (outcome) => callback(null, { applied: outcome.applied, ackedBy: [...outcome.ackedBy], notAcked: [...outcome.notAcked] }),
+          (err: unknown) => callback({ code: grpcStatus.INTERNAL, details: err instanceof Error ? err.message : 'apply failed' }),
+        );
+      },
+      Snapshot: (_call, callback) => {
+        callback(null, {
+          directorId: this.selfId,
+          clock: this.#state.clock,
+          entries: this.#state.sortedEntries().map(entryToWire),
+          peers: this.peers().map((p) => ({ directorId: p.id, live: p.live, lastHeardMs: p.lastHeardMs })),
+          down: [...this.#opts.effectiveDown()].sort(),
+        });
+      },
+    };
+  }
+
+  #serveGossip(call: IncomingCall): void {
+    this.#incoming.add(call);
+    let peerId: string | undefined;
+    let lastSent = Date.now();
+    const write = (msg: GossipMessage): void => {
+      lastSent = Date.now();
+      call.write(msg);
+    };
+    const beat = setInterval(() => {
+      if (Date.now() - lastSent >= this.tuning.heartbeatMs) write({ heartbeat: { sentAtMs: Date.now() } });
+    }, this.tuning.heartbeatMs);
+    beat.unref();
+    const done = (): void => {
+      clearInterval(beat);
+      this.#incoming.delete(call);
+    };
+    // An unhandled 'error' on a stream crashes the process.
+    call.on('error', (err: Error) => {
+      this.#log.debug({ peer: peerId, err: err.message.split('\n', 1)[0] }, 'incoming gossip stream error');
+      done();
+    });
+    call.on('cancelled', done);
+    call.on('end', () => {
+      done();
+      call.end();
+    });
+    call.on('data', (msg: GossipMessage__Output) => {
+      try {
+        peerId = this.#receiveIncoming(call, msg, peerId, write);
+      } catch (err) {
+        // Whatever a peer sends, the director stays up.
+        this.#countMalformed(peerId ?? '?', err instanceof Error ? err.message : 'handler threw');
+      }
+    });
+  }
+
+  #receiveIncoming(
+    call: IncomingCall,
+    msg: GossipMessage__Output,
+    peerId: string | undefined,
+    write: (msg: GossipMessage) => void,
+  ): string | undefined {
+    if (msg.body === 'hello') {
+      const id = msg.hello?.directorId;
+      if (typeof id !== 'string' || id === '' || id.length > 256 || id === this.selfId || (peerId !== undefined && id !== peerId)) {
+        this.#countMalformed(peerId ?? '?', 'bad hello');
+        call.end();
+        return peerId;
+      }
+      this.#state.observe(msg.hello?.clock ?? 0);
+      write({ hello: { directorId: this.selfId, clock: this.#state.clock } });
+      this.#markHeard(id);
+      return id;
+    }
+    if (peerId === undefined) {
+      this.#countMalformed('?', `${msg.body ?? 'empty'} before hello`);
+      return peerId;
+    }
+    this.#markHeard(peerId);
+    switch (msg.body) {
+      case 'batch': {
+        const batch = msg.batch;
+        if (batch == null || batch.seq < 1) {
+          this.#countMalformed(peerId, 'batch without seq');
+          return peerId;
+        }
+        const entries: RingEntry[] = [];
+        let bad = 0;
+        for (const wire of batch.entries) {
+          const entry = entryFromWire(wire);
+          if (entry === undefined) bad += 1;
+          else entries.push(entry);
+        }
+        if (bad > 0) this.#countMalformed(peerId, `${bad} malformed entries in a batch`, bad);
+        this.stats.batchesReceived += 1;
+        this.stats.entriesReceived += batch.entries.length;
+        const { changed } = this.#state.merge(entries);
+        write({ ack: { seq: batch.seq } });
+        if (changed.length > 0) {
+          this.publish(changed);
+          this.#opts.onRemoteChange(changed);
+        }
+        return peerId;
+      }
+      case 'heartbeat':
+        return peerId;
+      default:
+        this.#countMalformed(peerId, `unexpected ${msg.body ?? 'empty'} message`);
+        return peerId;
+    }
+  }
+
+  #countMalformed(peerId: string, reason: string, count = 1): void {
+    this.stats.malformed += count;
+    const now = Date.now();
+    // Rate-limited: a peer sending garbage must not flood the log either.
+    if (now - this.#malformedLoggedAt > 5_000) {
+      this.#malformedLoggedAt = now;
+      this.#log.warn({ peer: peerId, reason, malformedTotal: this.stats.malformed }, 'dropped malformed gossip');
+    }
+  }
+
+  #markHeard(peerId: string): void {
+    this.#heard.set(peerId, Date.now());
+    if (!this.#live.has(peerId)) this.#recheckLiveness();
+  }
+
+  #recheckLiveness(): void {
+    const now = Date.now();
+    const live = new Set([this.selfId]);
+    for (const d of this.#state.directors()) {
+      const last = this.#heard.get(d.id);
+      if (last !== undefined && now - last <= this.tuning.deadAfterMs) live.add(d.id);
+    }
+    const before = this.#live;
+    if (live.size === before.size && [...live].every((id) => before.has(id))) return;
+    for (const id of before) if (!live.has(id)) this.#log.warn({ peer: id }, 'director marked dead (heartbeat timeout)');
+    for (const id of live) if (!before.has(id) && id !== this.selfId) this.#log.info({ peer: id }, 'director live');
+    this.#live = live;
+    this.#opts.onLivenessChange(live);
+  }
+}

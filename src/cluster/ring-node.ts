@@ -1,0 +1,273 @@
+import type { Logger } from 'pino';
+import { createRingClient, ringServiceBinding } from '../adapters/grpc/ring-transport.js';
+import type { MutualTls } from '../adapters/grpc/security.js';
+import type { GrpcServiceBinding } from '../adapters/grpc/server.js';
+import { BackendRing } from '../ring/hash-ring.js';
+import type { BackendSpec } from '../ring/types.js';
+import { commonCapabilities, effectiveDown, RingState, RingStateError, seedEntries } from '../ring/state.js';
+import type { AdminState, Capabilities, ProbedProtocol, RingEntry, RingSeed } from '../ring/state.js';
+import { Gossip } from './gossip.js';
+import type { ApplyOutcome, GossipStats } from './gossip.js';
+import { loadStateFile, StateFileWriter } from './state-file.js';
+import type { GossipTuning } from './tuning.js';
+
+export type { ApplyOutcome };
+
+export interface RingNodeOptions {
+  readonly selfId: string;
+  /** Backends and directors from the cluster config; they only seed a ring that has no newer entries. */
+  readonly seed: RingSeed;
+  readonly vnodes: number;
+  /** JSON file keeping the state across restarts; undefined keeps it in memory only (tests). */
+  readonly stateFile: string | undefined;
+  /** mTLS for director links (both directions); undefined only on loopback tests. */
+  readonly tls: MutualTls | undefined;
+  /** Name the peers' certificates are checked against, when not their address host. */
+  readonly tlsServerName?: string | undefined;
+  readonly log: Logger;
+  readonly tuning?: Partial<GossipTuning> | undefined;
+}
+
+export type EntrySource = 'local' | 'remote';
+
+/** Kinds of entry that change the effective BackendRing or the membership. */
+const RING_KINDS: ReadonlySet<RingEntry['kind']> = new Set(['backend', 'admin', 'verdict', 'director']);
+
+/**
+ * One director's member of the ring: the replicated state, its file, the
+ * gossip links and the effective BackendRing derived from them. The
+ * composition root builds one, adds `grpcService()` to its gRPC server,
+ * calls `start()`, and swaps its routing ring on `onRingChange`.
+ */
+export class RingNode {
+  readonly state: RingState;
+  readonly gossip: Gossip;
+  readonly #opts: RingNodeOptions;
+  readonly #log: Logger;
+  readonly #writer: StateFileWriter | undefined;
+  readonly #ringListeners = new Set<(ring: BackendRing) => void>();
+  readonly #entryListeners = new Set<(changed: readonly RingEntry[], source: EntrySource) => void>();
+  #ring: BackendRing;
+  #ringKey: string;
+  #dirty = false;
+  #recomputeScheduled = false;
+  #closed = false;
+
+  constructor(opts: RingNodeOptions) {
+    this.#opts = opts;
+    this.#log = opts.log;
+    const loaded = opts.stateFile === undefined ? undefined : loadStateFile(opts.stateFile);
+    this.state = new RingState(opts.selfId);
+    if (loaded !== undefined) {
+      this.state.merge(loaded.state.entries);
+      this.state.observe(loaded.state.clock);
+      if (loaded.dropped > 0) this.#log.warn({ dropped: loaded.dropped }, 'ring state file: dropped unreadable entries');
+    }
+    this.state.merge(seedEntries(opts.seed));
+    this.#writer =
+      opts.stateFile === undefined
+        ? undefined
+        : new StateFileWriter(opts.stateFile, () => this.state.toJSON(), (err) => this.#log.error({ err }, 'could not save ring state'));
+    this.#writer?.schedule();
+
+    const tls = opts.tls;
+    this.gossip = new Gossip({
+      state: this.state,
+      log: opts.log,
+      tuning: opts.tuning,
+      connect: (address) => createRingClient({ target: address, tls, tlsServerName: opts.tlsServerName }),
+      onRemoteChange: (changed) => this.#changed(changed, 'remote'),
+      onLivenessChange: () => this.#markDirty(),
+      onApply: (entries, timeoutMs) => this.applyEntries(entries, timeoutMs),
+      effectiveDown: () => this.ring().down,
+    });
+    const { ring, key } = this.#build();
+    this.#ring = ring;
+    this.#ringKey = key;
+  }
+
+  /** The Ring gRPC service; serve it on the director's gRPC port (mTLS). */
+  grpcService(): GrpcServiceBinding {
+    return ringServiceBinding(this.gossip.handlers());
+  }
+
+  /** Dial every other member. Call once the gRPC server is listening. */
+  start(): void {
+    this.gossip.start();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.gossip.stop();
+    this.#writer?.flush();
+  }
+
+  /** The effective ring: live backends, down per the down rule (ring/state.ts effectiveDown). */
+  ring(): BackendRing {
+    if (this.#dirty) this.#recompute();
+    return this.#ring;
+  }
+
+  /** Called with each new BackendRing (after the change, coalesced per tick). Returns an unsubscribe. */
+  onRingChange(listener: (ring: BackendRing) => void): () => void {
+    this.#ringListeners.add(listener);
+    return () => this.#ringListeners.delete(listener);
+  }
+
+  /** Every entry that changed the state, local or from a peer (moves, verdicts, ...). */
+  onEntries(listener: (changed: readonly RingEntry[], source: EntrySource) => void): () => void {
+    this.#entryListeners.add(listener);
+    return () => this.#entryListeners.delete(listener);
+  }
+
+  live(): ReadonlySet<string> {
+    return this.gossip.live();
+  }
+
+  stats(): GossipStats {
+    return { ...this.gossip.stats };
+  }
+
+  /** Pre-login capabilities every backend offered to the live directors' probes. */
+  capabilities(protocol: ProbedProtocol): Set<string> | undefined {
+    return commonCapabilities(this.state, this.gossip.live(), protocol);
+  }
+
+  /** Operator moves in force (user → backend id). */
+  moves(): ReadonlyMap<string, string> {
+    return this.state.moves();
+  }
+
+  // --- probe verdicts (cluster/backend-probe.ts) ---
+
+  /** Publish this director's verdict when it differs from the one in the state. */
+  publishVerdict(backendId: string, down: boolean, capabilities: Capabilities): void {
+    if (this.#closed) return;
+    const current = this.state.verdict(this.state.selfId, backendId);
+    if (
+      current !== undefined &&
+      current.down === down &&
+      sameList(current.capabilities.imap, capabilities.imap) &&
+      sameList(current.capabilities.pop3, capabilities.pop3)
+    ) {
+      return;
+    }
+    const entry = this.state.setVerdict(backendId, down, capabilities);
+    this.#changed([entry], 'local');
+  }
+
+  // --- admin mutations: each resolves after local apply + live peers' acks ---
+
+  addBackend(spec: BackendSpec, timeoutMs?: number): Promise<ApplyOutcome> {
+    return this.#local(() => [this.state.setBackend(spec)], timeoutMs);
+  }
+
+  removeBackend(backendId: string, timeoutMs?: number): Promise<ApplyOutcome> {
+    return this.#local(() => [this.state.removeBackend(backendId)], timeoutMs);
+  }
+
+  setWeight(backendId: string, weight: number, timeoutMs?: number): Promise<ApplyOutcome> {
+    return this.#local(() => {
+      const spec = this.state.backends().find((b) => b.id === backendId);
+      if (spec === undefined) throw new RingStateError(`unknown backend "${backendId}"`);
+      return [this.state.setBackend({ ...spec, weight })];
+    }, timeoutMs);
+  }
+
+  /** 'down'/'up' override the probes until set back to 'none'. */
+  setAdminState(backendId: string, state: AdminState, timeoutMs?: number): Promise<ApplyOutcome> {
+    return this.#local(() => {
+      if (!this.state.backends().some((b) => b.id === backendId)) throw new RingStateError(`unknown backend "${backendId}"`);
+      return [this.state.setAdmin(backendId, state)];
+    }, timeoutMs);
+  }
+
+  addDirector(directorId: string, address: string, timeoutMs?: number): Promise<ApplyOutcome> {
+    return this.#local(() => [this.state.setDirector(directorId, address)], timeoutMs);
+  }
+
+  removeDirector(directorId: string, timeoutMs?: number): Promise<ApplyOutcome> {
+    return this.#local(() => [this.state.setDirector(directorId, null)], timeoutMs);
+  }
+
+  /** Pin a user to a backend (null clears the pin). */
+  moveUser(user: string, backendId: string | null, timeoutMs?: number): Promise<ApplyOutcome> {
+    return this.#local(() => [this.state.setMove(user, backendId)], timeoutMs);
+  }
+
+  /**
+   * Apply operator entries (the Ring.Apply RPC): each gets a fresh version
+   * from this director, so a command always orders after everything this
+   * director has seen, whatever version it came with.
+   */
+  applyEntries(entries: readonly RingEntry[], timeoutMs?: number): Promise<ApplyOutcome> {
+    return this.#local(() => {
+      const written: RingEntry[] = [];
+      for (const e of entries) {
+        if (e.kind === 'verdict') throw new RingStateError('verdicts come only from probes');
+        const version = this.state.nextVersion();
+        const entry: RingEntry = { ...e, version };
+        this.state.merge([entry]);
+        written.push(entry);
+      }
+      return written;
+    }, timeoutMs);
+  }
+
+  async #local(write: () => RingEntry[], timeoutMs: number | undefined): Promise<ApplyOutcome> {
+    if (this.#closed) throw new RingStateError('ring node is closed');
+    const written = write();
+    this.#changed(written, 'local');
+    // Durable before anyone is told it happened.
+    this.#writer?.flush();
+    const { ackedBy, notAcked } = await this.gossip.waitForPeers(timeoutMs ?? this.gossip.tuning.applyTimeoutMs);
+    return { applied: written.length, ackedBy, notAcked };
+  }
+
+  #changed(changed: readonly RingEntry[], source: EntrySource): void {
+    if (changed.length === 0) return;
+    if (source === 'local') this.gossip.publish(changed);
+    this.#writer?.schedule();
+    let ringKinds = false;
+    let members = false;
+    for (const e of changed) {
+      if (RING_KINDS.has(e.kind)) ringKinds = true;
+      if (e.kind === 'director') members = true;
+    }
+    if (members) this.gossip.reconcileMembers();
+    if (ringKinds) this.#markDirty();
+    for (const listener of this.#entryListeners) listener(changed, source);
+  }
+
+  #markDirty(): void {
+    this.#dirty = true;
+    if (this.#recomputeScheduled) return;
+    this.#recomputeScheduled = true;
+    setImmediate(() => {
+      this.#recomputeScheduled = false;
+      if (this.#dirty) this.#recompute();
+    });
+  }
+
+  #recompute(): void {
+    this.#dirty = false;
+    const { ring, key } = this.#build();
+    if (key === this.#ringKey) return;
+    this.#ring = ring;
+    this.#ringKey = key;
+    this.#log.info({ backends: ring.backends().length, down: [...ring.down].sort() }, 'effective ring changed');
+    for (const listener of this.#ringListeners) listener(ring);
+  }
+
+  #build(): { ring: BackendRing; key: string } {
+    const backends = this.state.backends();
+    const down = effectiveDown(this.state, this.gossip.live());
+    const key = JSON.stringify([backends, [...down].sort()]);
+    return { ring: new BackendRing(backends, this.#opts.vnodes, down), key };
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

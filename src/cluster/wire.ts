@@ -1,0 +1,109 @@
+import type { Entry, Entry__Output } from '../adapters/grpc/generated/maildirector/ring/v1/Entry.js';
+import type { AdminState as WireAdminState__Output } from '../adapters/grpc/generated/maildirector/ring/v1/AdminState.js';
+import type { AdminState, BackendValue, RingEntry } from '../ring/state.js';
+import { checkEntry } from '../ring/state.js';
+
+const ADMIN_TO_WIRE = { none: 'ADMIN_STATE_NONE', up: 'ADMIN_STATE_UP', down: 'ADMIN_STATE_DOWN' } as const;
+
+function adminFromWire(state: WireAdminState__Output): AdminState | undefined {
+  switch (state) {
+    case 'ADMIN_STATE_NONE':
+      return 'none';
+    case 'ADMIN_STATE_UP':
+      return 'up';
+    case 'ADMIN_STATE_DOWN':
+      return 'down';
+    default:
+      return undefined;
+  }
+}
+
+export function entryToWire(entry: RingEntry): Entry {
+  const version = { counter: entry.version.counter, origin: entry.version.origin };
+  switch (entry.kind) {
+    case 'backend':
+      return {
+        version,
+        backend:
+          entry.spec === null
+            ? { backendId: entry.backendId, removed: true }
+            : { backendId: entry.backendId, removed: false, spec: { ...entry.spec, ports: { ...entry.spec.ports } } },
+      };
+    case 'admin':
+      return { version, admin: { backendId: entry.backendId, state: ADMIN_TO_WIRE[entry.state] } };
+    case 'verdict':
+      return {
+        version,
+        verdict: {
+          directorId: entry.directorId,
+          backendId: entry.backendId,
+          down: entry.down,
+          imapCapabilities: [...entry.capabilities.imap],
+          pop3Capabilities: [...entry.capabilities.pop3],
+        },
+      };
+    case 'director':
+      return {
+        version,
+        director: { directorId: entry.directorId, removed: entry.address === null, address: entry.address ?? '' },
+      };
+    case 'move':
+      return { version, move: { user: entry.user, cleared: entry.backendId === null, backendId: entry.backendId ?? '' } };
+  }
+}
+
+/** A sound RingEntry from a decoded wire entry, or undefined (counted and dropped by the caller). */
+export function entryFromWire(wire: Entry__Output): RingEntry | undefined {
+  const v = wire.version;
+  if (v === null || typeof v !== 'object') return undefined;
+  const version = { counter: v.counter, origin: v.origin };
+  let entry: RingEntry | undefined;
+  switch (wire.entry) {
+    case 'backend': {
+      const b = wire.backend;
+      if (b == null) return undefined;
+      if (b.removed) entry = { kind: 'backend', version, backendId: b.backendId, spec: null };
+      else {
+        if (b.spec === null) return undefined;
+        const spec: BackendValue = { host: b.spec.host, ports: { ...b.spec.ports }, weight: b.spec.weight, tag: b.spec.tag };
+        entry = { kind: 'backend', version, backendId: b.backendId, spec };
+      }
+      break;
+    }
+    case 'admin': {
+      const a = wire.admin;
+      const state = a == null ? undefined : adminFromWire(a.state);
+      if (a == null || state === undefined) return undefined;
+      entry = { kind: 'admin', version, backendId: a.backendId, state };
+      break;
+    }
+    case 'verdict': {
+      const d = wire.verdict;
+      if (d == null) return undefined;
+      entry = {
+        kind: 'verdict',
+        version,
+        directorId: d.directorId,
+        backendId: d.backendId,
+        down: d.down,
+        capabilities: { imap: [...d.imapCapabilities], pop3: [...d.pop3Capabilities] },
+      };
+      break;
+    }
+    case 'director': {
+      const d = wire.director;
+      if (d == null) return undefined;
+      entry = { kind: 'director', version, directorId: d.directorId, address: d.removed ? null : d.address };
+      break;
+    }
+    case 'move': {
+      const m = wire.move;
+      if (m == null) return undefined;
+      entry = { kind: 'move', version, user: m.user, backendId: m.cleared ? null : m.backendId };
+      break;
+    }
+    default:
+      return undefined;
+  }
+  return checkEntry(entry) === undefined ? entry : undefined;
+}

@@ -1,0 +1,414 @@
+import type { Protocol } from '../core/protocol.js';
+import type { BackendSpec } from './types.js';
+
+/**
+ * The replicated ring state: a map of last-writer-wins registers.
+ *
+ * Every entry carries a Version (counter, origin). Merging keeps, per key, the
+ * entry that sorts highest by (counter, origin, canonical value); that order is
+ * total, so merge is commutative, associative and idempotent, and directors
+ * that have seen the same entries hold the same state whatever the order.
+ *
+ * Counters are Lamport clocks: a director's next counter is
+ * max(clock + 1, wall ms), and every counter it sees raises its clock. A write
+ * made after seeing another (an operator's second command, wherever it lands)
+ * therefore always wins; wall time only keeps counters monotonic across a
+ * restart that lost the state file, it never overrides causality.
+ *
+ * No I/O here: cluster/state-file.ts persists, cluster/gossip.ts replicates.
+ */
+
+export interface Version {
+  readonly counter: number;
+  /** Director id that wrote the entry ('' for entries seeded from config). */
+  readonly origin: string;
+}
+
+/** Config-seeded entries lose to any write made at run time. */
+export const SEED_VERSION: Version = Object.freeze({ counter: 0, origin: '' });
+
+export type AdminState = 'none' | 'up' | 'down';
+
+export type BackendValue = Omit<BackendSpec, 'id'>;
+
+export type ProbedProtocol = 'imap' | 'pop3';
+
+export type Capabilities = Readonly<Record<ProbedProtocol, readonly string[]>>;
+
+export const NO_CAPABILITIES: Capabilities = Object.freeze({ imap: Object.freeze([]), pop3: Object.freeze([]) });
+
+export type RingEntry =
+  /** spec null: removed (tombstone). */
+  | { readonly kind: 'backend'; readonly version: Version; readonly backendId: string; readonly spec: BackendValue | null }
+  | { readonly kind: 'admin'; readonly version: Version; readonly backendId: string; readonly state: AdminState }
+  /** Written only by `directorId` (its version origin). */
+  | {
+      readonly kind: 'verdict';
+      readonly version: Version;
+      readonly directorId: string;
+      readonly backendId: string;
+      readonly down: boolean;
+      readonly capabilities: Capabilities;
+    }
+  /** address null: removed from the ring. */
+  | { readonly kind: 'director'; readonly version: Version; readonly directorId: string; readonly address: string | null }
+  /** backendId null: the move was cleared. */
+  | { readonly kind: 'move'; readonly version: Version; readonly user: string; readonly backendId: string | null };
+
+export type RingEntryKind = RingEntry['kind'];
+
+/** Map key of the register an entry writes. */
+export function entryKey(entry: RingEntry): string {
+  switch (entry.kind) {
+    case 'backend':
+      return `backend\0${entry.backendId}`;
+    case 'admin':
+      return `admin\0${entry.backendId}`;
+    case 'verdict':
+      return `verdict\0${entry.directorId}\0${entry.backendId}`;
+    case 'director':
+      return `director\0${entry.directorId}`;
+    case 'move':
+      return `move\0${entry.user}`;
+  }
+}
+
+export function compareVersions(a: Version, b: Version): number {
+  if (a.counter !== b.counter) return a.counter < b.counter ? -1 : 1;
+  return a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0;
+}
+
+function sortedRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const key of Object.keys(record).sort()) out[key] = record[key] as T;
+  return out;
+}
+
+/** The value part of an entry as a canonical string: the last tie-break. */
+function canonicalValue(entry: RingEntry): string {
+  switch (entry.kind) {
+    case 'backend':
+      return entry.spec === null
+        ? 'removed'
+        : JSON.stringify([entry.spec.host, sortedRecord(entry.spec.ports), entry.spec.weight, entry.spec.tag]);
+    case 'admin':
+      return entry.state;
+    case 'verdict':
+      return JSON.stringify([entry.down, [...entry.capabilities.imap].sort(), [...entry.capabilities.pop3].sort()]);
+    case 'director':
+      return entry.address ?? 'removed';
+    case 'move':
+      return entry.backendId ?? 'cleared';
+  }
+}
+
+/** Total order on two entries of the same key: > 0 when `a` wins. */
+export function compareEntries(a: RingEntry, b: RingEntry): number {
+  const byVersion = compareVersions(a.version, b.version);
+  if (byVersion !== 0) return byVersion;
+  const va = canonicalValue(a);
+  const vb = canonicalValue(b);
+  return va < vb ? -1 : va > vb ? 1 : 0;
+}
+
+const PROTOCOL_NAMES: ReadonlySet<string> = new Set<Protocol>(['imap', 'pop3', 'lmtp', 'submission', 'sieve']);
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 256;
+}
+
+/**
+ * Why an entry (from a peer, a file or an operator) cannot be merged, or
+ * undefined when it is sound. Gossip counts and drops entries that fail.
+ */
+export function checkEntry(entry: RingEntry): string | undefined {
+  const { counter, origin } = entry.version;
+  if (!Number.isSafeInteger(counter) || counter < 0) return 'version counter is not a whole number';
+  if (typeof origin !== 'string' || origin.length > 256) return 'bad version origin';
+  if (counter > 0 && origin === '') return 'run-time entry without an origin';
+  switch (entry.kind) {
+    case 'backend': {
+      if (!isId(entry.backendId)) return 'bad backend id';
+      if (entry.spec === null) return undefined;
+      const { host, ports, weight, tag } = entry.spec;
+      if (!isId(host)) return 'bad backend host';
+      if (!Number.isInteger(weight) || weight < 0 || weight > 1_000_000) return 'bad backend weight';
+      if (typeof tag !== 'string' || tag.length > 256) return 'bad backend tag';
+      for (const [protocol, port] of Object.entries(ports)) {
+        if (!PROTOCOL_NAMES.has(protocol)) return `unknown protocol ${JSON.stringify(protocol).slice(0, 40)}`;
+        if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return 'bad backend port';
+      }
+      return undefined;
+    }
+    case 'admin':
+      if (!isId(entry.backendId)) return 'bad backend id';
+      return entry.state === 'none' || entry.state === 'up' || entry.state === 'down' ? undefined : 'bad admin state';
+    case 'verdict':
+      if (!isId(entry.directorId) || !isId(entry.backendId)) return 'bad verdict ids';
+      // Only a director speaks for its own probes.
+      if (origin !== entry.directorId) return 'verdict not written by its director';
+      if (typeof entry.down !== 'boolean') return 'bad verdict';
+      return undefined;
+    case 'director':
+      if (!isId(entry.directorId)) return 'bad director id';
+      return entry.address === null || isId(entry.address) ? undefined : 'bad director address';
+    case 'move':
+      if (!isId(entry.user)) return 'bad user';
+      return entry.backendId === null || isId(entry.backendId) ? undefined : 'bad move backend';
+    default:
+      return 'unknown entry kind';
+  }
+}
+
+export interface DirectorMember {
+  readonly id: string;
+  /** host:port of its Ring gRPC service. */
+  readonly address: string;
+}
+
+/** What the cluster config says, turned into seed entries (SEED_VERSION). */
+export interface RingSeed {
+  readonly backends: readonly BackendSpec[];
+  readonly directors: readonly DirectorMember[];
+}
+
+export function seedEntries(seed: RingSeed): RingEntry[] {
+  const entries: RingEntry[] = [];
+  for (const b of seed.backends) {
+    entries.push({
+      kind: 'backend',
+      version: SEED_VERSION,
+      backendId: b.id,
+      spec: { host: b.host, ports: { ...b.ports }, weight: b.weight, tag: b.tag },
+    });
+  }
+  for (const d of seed.directors) entries.push({ kind: 'director', version: SEED_VERSION, directorId: d.id, address: d.address });
+  return entries;
+}
+
+/** The file format of a persisted state (cluster/state-file.ts writes it). */
+export interface PersistedState {
+  readonly format: 1;
+  readonly directorId: string;
+  readonly clock: number;
+  readonly entries: readonly RingEntry[];
+}
+
+export class RingState {
+  readonly selfId: string;
+  readonly #entries = new Map<string, RingEntry>();
+  #clock = 0;
+
+  constructor(selfId: string) {
+    this.selfId = selfId;
+  }
+
+  /** The highest counter seen or written. */
+  get clock(): number {
+    return this.#clock;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Raise the clock to a counter seen elsewhere (a peer's Hello). */
+  observe(counter: number): void {
+    if (Number.isSafeInteger(counter) && counter > this.#clock) this.#clock = counter;
+  }
+
+  nextVersion(nowMs: number = Date.now()): Version {
+    this.#clock = Math.max(this.#clock + 1, Math.floor(nowMs));
+    return { counter: this.#clock, origin: this.selfId };
+  }
+
+  /**
+   * Merge entries; returns those that changed the state (the delta to pass
+   * on). Entries that fail checkEntry are skipped and returned in `rejected`.
+   */
+  merge(entries: Iterable<RingEntry>): { changed: RingEntry[]; rejected: number } {
+    const changed: RingEntry[] = [];
+    let rejected = 0;
+    for (const entry of entries) {
+      if (checkEntry(entry) !== undefined) {
+        rejected += 1;
+        continue;
+      }
+      this.observe(entry.version.counter);
+      const key = entryKey(entry);
+      const current = this.#entries.get(key);
+      if (current === undefined || compareEntries(entry, current) > 0) {
+        this.#entries.set(key, entry);
+        changed.push(entry);
+      }
+    }
+    return { changed, rejected };
+  }
+
+  entries(): IterableIterator<RingEntry> {
+    return this.#entries.values();
+  }
+
+  /** Entries sorted by key: equal states give equal lists. */
+  sortedEntries(): RingEntry[] {
+    return [...this.#entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+  }
+
+  // --- local writes: each makes one entry with a fresh version and merges it ---
+
+  setBackend(spec: BackendSpec, nowMs?: number): RingEntry {
+    const { id, ...value } = spec;
+    return this.#write({ kind: 'backend', version: this.nextVersion(nowMs), backendId: id, spec: { ...value, ports: { ...value.ports } } });
+  }
+
+  removeBackend(backendId: string, nowMs?: number): RingEntry {
+    return this.#write({ kind: 'backend', version: this.nextVersion(nowMs), backendId, spec: null });
+  }
+
+  setAdmin(backendId: string, state: AdminState, nowMs?: number): RingEntry {
+    return this.#write({ kind: 'admin', version: this.nextVersion(nowMs), backendId, state });
+  }
+
+  setVerdict(backendId: string, down: boolean, capabilities: Capabilities = NO_CAPABILITIES, nowMs?: number): RingEntry {
+    return this.#write({
+      kind: 'verdict',
+      version: this.nextVersion(nowMs),
+      directorId: this.selfId,
+      backendId,
+      down,
+      capabilities,
+    });
+  }
+
+  setDirector(directorId: string, address: string | null, nowMs?: number): RingEntry {
+    return this.#write({ kind: 'director', version: this.nextVersion(nowMs), directorId, address });
+  }
+
+  setMove(user: string, backendId: string | null, nowMs?: number): RingEntry {
+    return this.#write({ kind: 'move', version: this.nextVersion(nowMs), user, backendId });
+  }
+
+  #write(entry: RingEntry): RingEntry {
+    const problem = checkEntry(entry);
+    if (problem !== undefined) throw new RingStateError(problem);
+    this.merge([entry]);
+    return entry;
+  }
+
+  // --- reads ---
+
+  /** Backends not removed, sorted by id. */
+  backends(): BackendSpec[] {
+    const out: BackendSpec[] = [];
+    for (const e of this.#entries.values()) {
+      if (e.kind === 'backend' && e.spec !== null) out.push({ id: e.backendId, ...e.spec });
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  removedBackends(): string[] {
+    const out: string[] = [];
+    for (const e of this.#entries.values()) if (e.kind === 'backend' && e.spec === null) out.push(e.backendId);
+    return out.sort();
+  }
+
+  adminState(backendId: string): AdminState {
+    const e = this.#entries.get(`admin\0${backendId}`);
+    return e?.kind === 'admin' ? e.state : 'none';
+  }
+
+  verdict(directorId: string, backendId: string): Extract<RingEntry, { kind: 'verdict' }> | undefined {
+    const e = this.#entries.get(`verdict\0${directorId}\0${backendId}`);
+    return e?.kind === 'verdict' ? e : undefined;
+  }
+
+  /** Directors in the ring (not removed), sorted by id. */
+  directors(): DirectorMember[] {
+    const out: DirectorMember[] = [];
+    for (const e of this.#entries.values()) {
+      if (e.kind === 'director' && e.address !== null) out.push({ id: e.directorId, address: e.address });
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Operator moves in force: user → backend id. */
+  moves(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const e of this.#entries.values()) if (e.kind === 'move' && e.backendId !== null) out.set(e.user, e.backendId);
+    return out;
+  }
+
+  toJSON(): PersistedState {
+    return { format: 1, directorId: this.selfId, clock: this.#clock, entries: this.sortedEntries() };
+  }
+
+  /** A state from a persisted one; entries that fail checkEntry are dropped. */
+  static fromPersisted(data: PersistedState, selfId: string): RingState {
+    const state = new RingState(selfId);
+    state.merge(data.entries);
+    state.observe(data.clock);
+    return state;
+  }
+}
+
+export class RingStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RingStateError';
+  }
+}
+
+/**
+ * The down rule. A backend is down when
+ *   - an operator set it down, or
+ *   - no operator forced it up, and a strict majority of the voters say down,
+ * where the voters are the live ring members that have published a verdict on
+ * it. One director with a bad link to a backend is a minority of one: it
+ * cannot take the backend out of the ring (its own logins there fail as
+ * temporary failures; it never places users elsewhere on its own). A tie, as
+ * in a two-director ring with one dissenter, keeps the backend up. Verdicts of
+ * dead or removed directors do not count, so a crashed director's last
+ * opinion neither holds a backend down nor keeps it up.
+ *
+ * `live` is the set of director ids this director currently hears from
+ * (itself included); see DESIGN NOTE in cluster/gossip.ts.
+ */
+export function effectiveDown(state: RingState, live: ReadonlySet<string>): Set<string> {
+  const members = state.directors().filter((d) => live.has(d.id));
+  const down = new Set<string>();
+  for (const backend of state.backends()) {
+    const admin = state.adminState(backend.id);
+    if (admin === 'down') {
+      down.add(backend.id);
+      continue;
+    }
+    if (admin === 'up') continue;
+    let voters = 0;
+    let downVotes = 0;
+    for (const member of members) {
+      const v = state.verdict(member.id, backend.id);
+      if (v === undefined) continue;
+      voters += 1;
+      if (v.down) downVotes += 1;
+    }
+    if (downVotes * 2 > voters) down.add(backend.id);
+  }
+  return down;
+}
+
+/**
+ * Capabilities every backend offered to the live directors' probes, per
+ * protocol (the intersection: the director must not promise more than any
+ * backend gives). undefined when no probe has reported one yet.
+ */
+export function commonCapabilities(state: RingState, live: ReadonlySet<string>, protocol: ProbedProtocol): Set<string> | undefined {
+  let common: Set<string> | undefined;
+  const backends = new Set(state.backends().map((b) => b.id));
+  for (const e of state.entries()) {
+    if (e.kind !== 'verdict' || e.down || !live.has(e.directorId) || !backends.has(e.backendId)) continue;
+    const caps = e.capabilities[protocol];
+    if (caps.length === 0) continue;
+    common = common === undefined ? new Set(caps) : new Set(caps.filter((c) => common?.has(c)));
+  }
+  return common;
+}
