@@ -220,7 +220,7 @@ export class RingNode {
     const written = write();
     this.#changed(written, 'local');
     // Durable before anyone is told it happened.
-    this.#writer?.flush();
+    await this.#writer?.durable();
     const { ackedBy, notAcked } = await this.gossip.waitForPeers(timeoutMs ?? this.gossip.tuning.applyTimeoutMs);
     return { applied: written.length, ackedBy, notAcked };
   }

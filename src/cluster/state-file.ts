@@ -107,6 +107,7 @@ export class StateFileWriter {
   readonly #delayMs: number;
   readonly #onError: (err: unknown) => void;
   #timer: NodeJS.Timeout | undefined;
+  #durable: Promise<void> | undefined;
 
   constructor(path: string, snapshot: () => PersistedState, onError: (err: unknown) => void, delayMs = 50) {
     this.#path = path;
@@ -128,6 +129,23 @@ export class StateFileWriter {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#write();
+  }
+
+  /**
+   * Resolves once everything written so far is on disk. Callers in the same
+   * tick share one write, so a burst of admin changes is not a burst of fsyncs.
+   */
+  durable(): Promise<void> {
+    this.#durable ??= new Promise<void>((resolve) => {
+      setImmediate(() => {
+        this.#durable = undefined;
+        if (this.#timer !== undefined) clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#write();
+        resolve();
+      });
+    });
+    return this.#durable;
   }
 
   #write(): void {

@@ -94,6 +94,8 @@ const LISTEN_KEYS: readonly ListenKey[] = [
   'imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http',
 ];
 const IMPLICIT_TLS: readonly ListenKey[] = ['imaps', 'pop3s', 'submissions'];
+/** SPEC §1 ports this version does not serve yet: refused, so nobody relies on a port that is not open. */
+const NOT_YET_SERVED: readonly ListenKey[] = ['submission', 'submissions', 'lmtp', 'sieve'];
 const LIMIT_KEYS = [
   'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
   'auth_failure_delay', 'idle_timeout', 'proxy_timeout', 'max_login_delay', 'max_disconnect_delay',
@@ -235,6 +237,7 @@ function readListen(v: MapView | undefined): ListenConfig {
     }
     const hp = parseHostPort(raw);
     if (!hp.ok) v.problem(e, hp.message);
+    else if (hp.value.port !== 0 && NOT_YET_SERVED.includes(key)) v.problem(e, `${key} is not served by this version of mail-director; leave it out or set 0`);
     else if (hp.value.port !== 0) out[key] = hp.value;
   }
   return out;
