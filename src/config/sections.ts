@@ -140,7 +140,6 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
       }
     }
   }
-  if (root !== undefined && !root.has('passdb')) root.value('passdb', true);
   if (root !== undefined && !root.has('ring')) root.value('ring', true);
 
   return {
@@ -316,7 +315,8 @@ function readLimits(v: MapView | undefined): LimitsConfig {
 }
 
 function readPassdb(ctx: LoadContext, v: MapView | undefined): PassdbConfig {
-  const fallback: PassdbConfig = { driver: 'passwd-file', path: '' };
+  // Quick start without LDAP: a Dovecot passwd-file named `users` beside the config.
+  const fallback: PassdbConfig = { driver: 'passwd-file', path: resolve(ctx.baseDir, 'users') };
   if (v === undefined) return fallback;
   const driverEntry = v.value('driver', true);
   const driver = v.string('driver');

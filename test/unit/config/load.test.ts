@@ -324,3 +324,9 @@ test('driver-specific keys, required keys, unknown sections, wrong types', () =>
   assert.ok(keys(empty.problems).includes(''));
   assert.ok(keys(empty.problems).includes('director.id'));
 });
+
+test('without a passdb section the quick-start passwd-file beside the config is used', () => {
+  const c = checkConfigText('/etc/md/director.yaml', 'director: { id: d1 }\nring:\n  backends: [{ id: b1, host: 127.0.0.11 }]\n', {});
+  assert.deepEqual(c.problems, []);
+  assert.deepEqual(c.config?.passdb, { driver: 'passwd-file', path: '/etc/md/users' });
+});
