@@ -23,6 +23,8 @@ export interface LoginCoreDeps {
 }
 
 export interface LoginAttempt {
+  /** The client is in trusted_networks: its ID x-* fields (another proxy's) are believed. */
+  readonly trustedClient: boolean;
   readonly protocol: Protocol;
   readonly sessionId: string;
   readonly client: ClientEndpoint;
@@ -104,7 +106,12 @@ export class LoginCore {
       await sleep(delayMs);
     }
 
-    const params = this.#backendParams(attempt, request, fields, decision, config);
+    const ttl = proxyTtl(attempt, request) - 1;
+    if (ttl <= 0) {
+      attempt.log.error({ user: fields.user, host: decision.destination.host }, 'Proxying loops: proxy TTL reached zero');
+      throw new LoginFailure('proxy_loop', 'proxy TTL reached zero');
+    }
+    const params = this.#backendParams(attempt, request, fields, decision, config, ttl);
     const backend = await backendLogin(params);
     return { ok: true, user: fields.user, destination: decision.destination, backend };
   }
@@ -129,6 +136,7 @@ export class LoginCore {
     fields: UserFields,
     decision: Extract<RouteDecision, { kind: 'proxy' }>,
     config: Config,
+    ttl: number,
   ): BackendLoginParams {
     const masterLogin = fields.master !== undefined && fields.pass !== undefined;
     return {
@@ -149,7 +157,7 @@ export class LoginCore {
       timeoutMs: fields.proxyTimeoutMs ?? config.limits.proxyTimeoutMs,
       nopipelining: fields.proxyNopipelining,
       notTrusted: fields.proxyNotTrusted,
-      ttl: INITIAL_PROXY_TTL - 1,
+      ttl,
       sessionId: attempt.sessionId,
       client: attempt.client,
       forward: fields.forward,
@@ -157,4 +165,15 @@ export class LoginCore {
       log: attempt.log,
     };
   }
+}
+
+/** The TTL this hop starts from: a trusted upstream proxy's x-proxy-ttl, else Dovecot's initial 5. */
+function proxyTtl(attempt: LoginAttempt, request: LoginRequest): number {
+  if (!attempt.trustedClient || request.clientId === undefined) return INITIAL_PROXY_TTL;
+  for (const [key, value] of request.clientId) {
+    if (key.toLowerCase() !== 'x-proxy-ttl' || value === null) continue;
+    const upstream = Number.parseInt(value, 10);
+    if (Number.isInteger(upstream) && upstream >= 0) return Math.min(upstream, INITIAL_PROXY_TTL);
+  }
+  return INITIAL_PROXY_TTL;
 }

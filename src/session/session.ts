@@ -72,7 +72,13 @@ export class ClientSession implements FrontendContext {
 
   async login(request: LoginRequest, backendLogin: BackendLogin): Promise<LoginOutcome> {
     const outcome = await this.#deps.loginCore.login(
-      { protocol: this.protocol, sessionId: this.sessionId, client: this.client, log: this.log },
+      {
+        trustedClient: this.#deps.trustedForPlaintext(this.client.remoteIp),
+        protocol: this.protocol,
+        sessionId: this.sessionId,
+        client: this.client,
+        log: this.log,
+      },
       request,
       backendLogin,
       this.#trace,

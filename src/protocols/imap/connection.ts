@@ -122,7 +122,7 @@ export class ImapConnection implements CommandSession {
     } else {
       const fullRequest: LoginRequest = {
         ...request,
-        clientId: this.context.imapIdRetain ? this.#clientId : undefined,
+        clientId: this.#clientId, // the core reads x-proxy-ttl and forwards only with imap_id_retain
       };
       outcome = await this.context.login(fullRequest, this.#backendLogin);
     }

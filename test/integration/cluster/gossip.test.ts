@@ -1,0 +1,264 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRingClient } from '../../../src/adapters/grpc/ring-transport.js';
+import type { RingPeerClient } from '../../../src/adapters/grpc/ring-transport.js';
+import type { MutualTls } from '../../../src/adapters/grpc/security.js';
+import type { SnapshotResponse__Output } from '../../../src/adapters/grpc/generated/maildirector/ring/v1/SnapshotResponse.js';
+import { makeClusterPki } from './certs.js';
+import type { ClusterPki } from './certs.js';
+import type { NodeCommand, NodeConfig } from './node-main.js';
+
+const NODE_MAIN = fileURLToPath(new URL('./node-main.ts', import.meta.url));
+const IDS = ['d1', 'd2', 'd3'] as const;
+type Id = (typeof IDS)[number];
+const TUNING = { heartbeatMs: 200, deadAfterMs: 1_000, backoffMinMs: 50, backoffMaxMs: 500, applyTimeoutMs: 3_000 };
+const BACKENDS = ['b1', 'b2', 'b3'].map((id, i) => ({ id, host: `127.0.0.${i + 10}`, ports: { imap: 143 }, weight: 100, tag: '' }));
+
+let tmp: string;
+let pki: ClusterPki;
+const ports = new Map<Id, number>();
+const children = new Map<Id, Child>();
+const clients = new Map<Id, RingPeerClient>();
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+class Child {
+  readonly proc: ChildProcess;
+  readonly ready: Promise<void>;
+  #next = 1;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(config: NodeConfig) {
+    this.proc = fork(NODE_MAIN, [JSON.stringify(config)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.proc.once('exit', (code) => reject(new Error(`${config.id} exited early (${code})`)));
+      this.proc.on('message', (msg: { ready?: boolean; id?: number; result?: unknown; error?: string }) => {
+        if (msg.ready === true) resolve();
+        if (msg.id === undefined) return;
+        const waiter = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        if (msg.error !== undefined) waiter?.reject(new Error(msg.error));
+        else waiter?.resolve(msg.result);
+      });
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  call<T>(cmd: NodeCommand): Promise<T> {
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: (v) => resolve(v as T), reject });
+      this.proc.send({ id, cmd });
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.proc.pid !== undefined && this.proc.exitCode === null) process.kill(this.proc.pid, signal);
+  }
+
+  async killHard(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+    this.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function tlsFiles(id: string): NodeConfig['tls'] {
+  return { ca: join(tmp, 'ring-ca.crt'), cert: join(tmp, `${id}.crt`), key: join(tmp, `${id}.key`) };
+}
+
+async function startNode(id: Id): Promise<Child> {
+  const config: NodeConfig = {
+    id,
+    port: ports.get(id) as number,
+    stateFile: join(tmp, `${id}-ring.json`),
+    seed: { backends: BACKENDS, directors: IDS.map((d) => ({ id: d, address: `127.0.0.1:${ports.get(d)}` })) },
+    tls: tlsFiles(id),
+    tuning: TUNING,
+  };
+  const child = new Child(config);
+  children.set(id, child);
+  await child.ready;
+  return child;
+}
+
+function client(id: Id, tls: MutualTls = pki.directors.get('d1') as MutualTls): RingPeerClient {
+  return createRingClient({ target: `127.0.0.1:${ports.get(id)}`, tls });
+}
+
+function snapshot(id: Id): Promise<SnapshotResponse__Output> {
+  let c = clients.get(id);
+  if (c === undefined) {
+    c = client(id);
+    clients.set(id, c);
+  }
+  return c.snapshot(2_000);
+}
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      if (await check()) return Date.now() - started;
+    } catch {
+      // Not reachable yet.
+    }
+    if (Date.now() - started > timeoutMs) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const liveView = async (id: Id): Promise<string[]> =>
+  (await snapshot(id)).peers.filter((p) => p.live).map((p) => p.directorId).sort();
+
+const entriesOf = async (id: Id): Promise<string> => JSON.stringify((await snapshot(id)).entries);
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'md-cluster-'));
+  pki = makeClusterPki(tmp, IDS);
+  for (const id of IDS) ports.set(id, await freePort());
+  await Promise.all(IDS.map((id) => startNode(id)));
+  for (const id of IDS) {
+    await waitFor(`${id} to see both peers live`, 10_000, async () => (await liveView(id)).length === 2);
+  }
+});
+
+after(async () => {
+  for (const c of clients.values()) c.close();
+  await Promise.all([...children.values()].map((c) => c.killHard()));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('an admin change applied at one director is acknowledged by and visible at all of them within 2 s', async () => {
+  const started = Date.now();
+  const outcome = await clients.get('d1')?.apply({ entries: [{ version: { counter: 0, origin: '' }, admin: { backendId: 'b1', state: 'ADMIN_STATE_DOWN' } }], timeoutMs: 2_000 }, 3_000);
+  assert.ok(outcome !== undefined);
+  assert.equal(outcome.applied, 1);
+  assert.deepEqual(outcome.ackedBy, ['d2', 'd3']);
+  assert.deepEqual(outcome.notAcked, []);
+  // Acked means merged: no polling needed.
+  for (const id of IDS) assert.deepEqual((await snapshot(id)).down, ['b1'], `${id} effective down`);
+  assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+});
+
+test('back-to-back admin commands at different directors are never lost: the later one wins everywhere', async () => {
+  const a = children.get('d2') as Child;
+  const b = children.get('d3') as Child;
+  await a.call({ op: 'admin', backend: 'b2', state: 'down' });
+  await b.call({ op: 'admin', backend: 'b2', state: 'up' });
+  await a.call({ op: 'admin', backend: 'b3', state: 'down' });
+  await b.call({ op: 'admin', backend: 'b3', state: 'none' });
+  for (const id of IDS) assert.deepEqual((await snapshot(id)).down, ['b1'], `${id} effective down`);
+  assert.equal(await entriesOf('d1'), await entriesOf('d2'));
+  assert.equal(await entriesOf('d1'), await entriesOf('d3'));
+});
+
+test('a client certificate from an unknown CA is refused, for unary calls and the gossip stream', async () => {
+  const stranger = client('d1', pki.stranger);
+  try {
+    await assert.rejects(stranger.snapshot(2_000), (err: { code?: number }) => err.code === 14 /* UNAVAILABLE */);
+    const stream = stranger.openGossip();
+    const failed = new Promise<number | undefined>((resolve) => stream.on('error', (err: { code?: number }) => resolve(err.code)));
+    stream.write({ hello: { directorId: 'evil', clock: 1 } });
+    stream.write({ batch: { seq: 1, kind: 'BATCH_KIND_DELTA', entries: [{ version: { counter: 9e12, origin: 'evil' }, admin: { backendId: 'b1', state: 'ADMIN_STATE_UP' } }] } });
+    assert.equal(await failed, 14);
+  } finally {
+    stranger.close();
+  }
+  assert.deepEqual((await snapshot('d1')).down, ['b1'], 'the stranger changed nothing');
+});
+
+test('malformed gossip is counted and dropped; the director keeps running', async () => {
+  const before = await (children.get('d2') as Child).call<{ stats: { malformed: number } }>({ op: 'stats' });
+  const rogue = client('d2');
+  const stream = rogue.openGossip();
+  stream.on('error', () => undefined);
+  stream.on('data', () => undefined);
+  stream.write({ batch: { seq: 1, entries: [] } }); // before hello
+  stream.write({ hello: { directorId: 'd9', clock: 1 } });
+  stream.write({
+    batch: {
+      seq: 2,
+      entries: [
+        { version: { counter: 1, origin: 'd9' } },
+        { version: { counter: 2 ** 50, origin: 'd9' }, backend: { backendId: 'b1', spec: { host: '', ports: { imap: 99999 } } } },
+        { version: { counter: 5, origin: 'd9' }, verdict: { directorId: 'd1', backendId: 'b2', down: true } },
+      ],
+    },
+  });
+  stream.write({ ack: { seq: 77 } });
+  await waitFor('malformed count to rise', 2_000, async () => {
+    const now = await (children.get('d2') as Child).call<{ stats: { malformed: number } }>({ op: 'stats' });
+    return now.stats.malformed >= before.stats.malformed + 5;
+  });
+  stream.end();
+  rogue.close();
+  assert.equal((children.get('d2') as Child).proc.exitCode, null);
+  assert.equal(await entriesOf('d1'), await entriesOf('d2'), 'nothing malformed was merged');
+});
+
+test('a silent director is marked dead by heartbeat timeout; restarted from its file it rejoins and converges', async () => {
+  const d3 = children.get('d3') as Child;
+  d3.kill('SIGSTOP'); // sockets stay open: only heartbeats can tell
+  try {
+    const deadAfter = await waitFor('d1 and d2 to mark d3 dead', 5_000, async () =>
+      (await liveView('d1')).join() === 'd2' && (await liveView('d2')).join() === 'd1');
+    assert.ok(deadAfter >= TUNING.deadAfterMs - 300, `marked dead after ${deadAfter} ms, before the timeout`);
+    // A change while d3 is dead is acknowledged by the live peers only, without waiting for d3.
+    const outcome = await clients.get('d1')?.apply({ entries: [{ version: { counter: 0, origin: '' }, backend: { backendId: 'b4', spec: { host: '127.0.0.14', ports: { imap: 143 }, weight: 50 } } }] }, 3_000);
+    assert.deepEqual(outcome?.ackedBy, ['d2']);
+  } finally {
+    d3.kill('SIGCONT');
+  }
+  await d3.killHard();
+  await startNode('d3');
+  const converged = await waitFor('d3 to converge after restart', 5_000, async () => {
+    const [a, c] = await Promise.all([entriesOf('d1'), entriesOf('d3')]);
+    return a === c && (await liveView('d3')).length === 2 && (await liveView('d1')).length === 2;
+  });
+  assert.ok(converged < 5_000);
+  assert.deepEqual((await snapshot('d3')).down, ['b1']);
+  assert.ok((await snapshot('d3')).entries.some((e) => e.backend?.backendId === 'b4'));
+});
+
+test('a flood of 10,000 separate changes converges everywhere, in batches', async () => {
+  const flood = await (children.get('d2') as Child).call<{ ms: number; notAcked: string[]; stats: { batchesSent: number } }>({ op: 'flood', n: 10_000, prefix: 'flood-user-', backend: 'b2' });
+  assert.deepEqual(flood.notAcked, []);
+  const moves = async (id: Id): Promise<number> => (await snapshot(id)).entries.filter((e) => e.move?.user.startsWith('flood-user-') === true).length;
+  for (const id of IDS) assert.equal(await moves(id), 10_000, `${id} has every move once the flood is acknowledged`);
+  // One message per change would be 20,000 batches to two peers.
+  assert.ok(flood.stats.batchesSent < 200, `sent ${flood.stats.batchesSent} batches`);
+  assert.equal(await entriesOf('d1'), await entriesOf('d2'));
+  assert.equal(await entriesOf('d3'), await entriesOf('d2'));
+});
+
+test('a whole-ring restart keeps admin down, added and removed backends, and moves', async () => {
+  await (children.get('d1') as Child).call({ op: 'admin', backend: 'b3', state: 'down' });
+  const before = await entriesOf('d1');
+  await Promise.all(IDS.map((id) => (children.get(id) as Child).killHard()));
+  for (const c of clients.values()) c.close();
+  clients.clear();
+  // Restart one director alone: what it knows can only come from its file.
+  await startNode('d2');
+  const alone = await snapshot('d2');
+  assert.deepEqual(alone.down, ['b1', 'b3']);
+  assert.equal(JSON.stringify(alone.entries), before);
+  await Promise.all([startNode('d1'), startNode('d3')]);
+  await waitFor('the ring to reform', 5_000, async () => (await liveView('d1')).length === 2 && (await liveView('d2')).length === 2);
+  assert.equal(await entriesOf('d3'), before);
+});

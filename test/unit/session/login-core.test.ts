@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { LoginCore } from '../../../src/session/login-core.js';
+import { Secret } from '../../../src/core/secret.js';
+import { LoginFailure } from '../../../src/core/failure.js';
+import { BackendRing } from '../../../src/ring/hash-ring.js';
+import { checkConfigText } from '../../../src/config/load.js';
+import { parseUserFields } from '../../../src/auth/parse-fields.js';
+import type { Passdb } from '../../../src/auth/passdb.js';
+import type { BackendLoginParams } from '../../../src/session/backend-login.js';
+import type { LoginRequest } from '../../../src/session/frontend.js';
+
+const yaml = `director: { id: d1 }
+limits: { auth_failure_delay: 50ms }
+passdb: { driver: passwd-file, path: /nonexistent }
+ring:
+  backends: [{ id: b1, host: 127.0.0.11 }, { id: b2, host: 127.0.0.12 }]
+`;
+const checked = checkConfigText('/tmp/d.yaml', yaml, {});
+const config = checked.config;
+if (config === undefined) throw new Error(JSON.stringify(checked.problems));
+
+/** A passdb that knows one user with the given raw fields (a fake: this tests the login core alone). */
+function passdbWith(raw: Record<string, string>, password = 'pw'): Passdb {
+  return {
+    authenticate: async (req) => {
+      if (req.password.reveal() !== password) return { kind: 'fail', detail: 'wrong password' };
+      const parsed = parseUserFields(req.user, new Map(Object.entries(raw)));
+      if ('error' in parsed) return { kind: 'tempfail', detail: parsed.error };
+      return { kind: 'ok', fields: parsed.fields };
+    },
+    lookup: async () => ({ kind: 'not_found' }),
+    flushCache: () => 0,
+    close: async () => undefined,
+  };
+}
+
+function core(passdb: Passdb): LoginCore {
+  const ring = BackendRing.fromConfig(config!.ring);
+  return new LoginCore({ config: () => config!, passdb: () => passdb, ring: () => ring, selfAddresses: () => new Set(['127.0.0.1']) });
+}
+
+const attempt = (trustedClient: boolean) => ({
+  trustedClient,
+  protocol: 'imap' as const,
+  sessionId: 's1',
+  client: { remoteIp: '127.0.0.5', remotePort: 1000, localIp: '127.0.0.1', localPort: 143 },
+  log: pino({ level: 'silent' }),
+});
+
+function request(clientId?: Array<[string, string | null]>): LoginRequest {
+  return { user: 'alice', password: new Secret('pw'), authzid: undefined, mechanism: 'LOGIN', clientId };
+}
+
+const trace = () => ({ user: undefined, routeReason: undefined, backend: undefined, delayedMs: 0 });
+
+test('the backend login gets the LDAP host, destuser and a decremented TTL', async () => {
+  let seen: BackendLoginParams | undefined;
+  const outcome = await core(passdbWith({ host: '10.1.2.3', proxy: 'y', destuser: 'alice@example.org' })).login(
+    attempt(false),
+    request(),
+    async (params) => {
+      seen = params;
+      throw new LoginFailure('backend_unavailable', 'test stops here');
+    },
+    trace(),
+  );
+  assert.equal(outcome.ok, false);
+  assert.equal(seen?.host, '10.1.2.3');
+  assert.equal(seen?.port, 143);
+  assert.equal(seen?.user, 'alice@example.org');
+  assert.equal(seen?.ttl, 4);
+  assert.equal(seen?.password.reveal(), 'pw');
+});
+
+test('a trusted upstream proxy with x-proxy-ttl 1 is refused as a loop; an untrusted one cannot lower the TTL', async () => {
+  const loop = await core(passdbWith({})).login(attempt(true), request([['x-proxy-ttl', '1']]), async () => {
+    throw new Error('must not reach the backend');
+  }, trace());
+  assert.equal(!loop.ok && loop.failure.kind, 'proxy_loop');
+
+  let ttl = -1;
+  await core(passdbWith({})).login(attempt(false), request([['x-proxy-ttl', '1']]), async (params) => {
+    ttl = params.ttl;
+    throw new LoginFailure('backend_unavailable', 'stop');
+  }, trace());
+  assert.equal(ttl, 4);
+});
+
+test('a wrong password is auth_failed after the failure delay; a different authzid is refused', async () => {
+  const started = Date.now();
+  const bad = await core(passdbWith({})).login(attempt(false), { ...request(), password: new Secret('nope') }, async () => {
+    throw new Error('must not reach the backend');
+  }, trace());
+  assert.equal(!bad.ok && bad.failure.kind, 'auth_failed');
+  assert.ok(Date.now() - started >= 45, 'auth_failure_delay applied');
+
+  const authz = await core(passdbWith({})).login(attempt(false), { ...request(), authzid: 'root' }, async () => {
+    throw new Error('must not reach the backend');
+  }, trace());
+  assert.equal(!authz.ok && authz.failure.kind, 'auth_failed');
+});
+
+test('master user: the backend gets the master name and its password, not the user password', async () => {
+  let seen: BackendLoginParams | undefined;
+  await core(passdbWith({ master: 'proxyadmin', pass: 'masterpw' })).login(attempt(false), request(), async (params) => {
+    seen = params;
+    throw new LoginFailure('backend_unavailable', 'stop');
+  }, trace());
+  assert.equal(seen?.master, 'proxyadmin');
+  assert.equal(seen?.password.reveal(), 'masterpw');
+  assert.equal(seen?.user, 'alice');
+});
