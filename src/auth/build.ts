@@ -1,13 +1,74 @@
 import type { Logger } from 'pino';
 import type { CacheConfig, PassdbConfig } from '../config/types.js';
-import type { Passdb } from './passdb.js';
+import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js';
 import { CachedPassdb } from './cached-passdb.js';
 import { LdapPassdb } from './ldap-passdb.js';
 import { PasswdFilePassdb } from './passwd-file-passdb.js';
+import { LdapChangeWatcher } from './ldap-changes.js';
+import type { LdapChangeWatcherOptions, UserChangeSource, UsersChangedListener } from './ldap-changes.js';
+
+/** The passdb plus what the rest of the director may learn from it. */
+export interface DirectorPassdb extends Passdb, UserChangeSource {}
+
+/**
+ * A passdb with an LDAP change watcher beside it. The watcher runs while the
+ * cache needs it (so a changed password stops working within change_poll)
+ * or once anyone subscribes; close() stops it.
+ */
+class WatchedPassdb implements DirectorPassdb {
+  readonly #inner: Passdb;
+  readonly #watcher: LdapChangeWatcher | undefined;
+
+  constructor(inner: Passdb, watcher: LdapChangeWatcher | undefined) {
+    this.#inner = inner;
+    this.#watcher = watcher;
+  }
+
+  authenticate(request: AuthRequest): Promise<AuthResult> {
+    return this.#inner.authenticate(request);
+  }
+
+  lookup(user: string): Promise<LookupResult> {
+    return this.#inner.lookup(user);
+  }
+
+  flushCache(user?: string): number {
+    return this.#inner.flushCache(user);
+  }
+
+  /** Never called for passwd-file or `change_poll: 0`. */
+  onUsersChanged(listener: UsersChangedListener): () => void {
+    if (this.#watcher === undefined) return () => undefined;
+    const unsubscribe = this.#watcher.onUsersChanged(listener);
+    this.#watcher.start();
+    return unsubscribe;
+  }
+
+  async close(): Promise<void> {
+    await this.#watcher?.stop();
+    await this.#inner.close();
+  }
+}
+
+export interface CreatePassdbOptions {
+  /** For tests: the change watcher's directory, clock, start window. */
+  readonly changes?: LdapChangeWatcherOptions;
+}
 
 /** The configured passdb, behind the cache unless `cache.size` is 0. */
-export function createPassdb(config: { readonly passdb: PassdbConfig; readonly cache: CacheConfig }, log: Logger): Passdb {
-  const inner: Passdb =
-    config.passdb.driver === 'ldap' ? new LdapPassdb(config.passdb, log) : new PasswdFilePassdb(config.passdb, log);
-  return config.cache.size > 0 ? new CachedPassdb(inner, config.cache, log) : inner;
+export function createPassdb(
+  config: { readonly passdb: PassdbConfig; readonly cache: CacheConfig },
+  log: Logger,
+  options: CreatePassdbOptions = {},
+): DirectorPassdb {
+  const passdb = config.passdb;
+  const inner: Passdb = passdb.driver === 'ldap' ? new LdapPassdb(passdb, log) : new PasswdFilePassdb(passdb, log);
+  const cache = config.cache.size > 0 ? new CachedPassdb(inner, config.cache, log) : undefined;
+  const watcher =
+    passdb.driver === 'ldap' && passdb.changePollMs > 0 ? new LdapChangeWatcher(passdb, log, options.changes) : undefined;
+  if (watcher !== undefined && cache !== undefined) {
+    watcher.onUsersChanged((changes) => void cache.forgetUsers(changes.map((c) => c.user)));
+    watcher.start();
+  }
+  return new WatchedPassdb(cache ?? inner, watcher);
 }

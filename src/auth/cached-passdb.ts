@@ -148,6 +148,32 @@ export class CachedPassdb implements Passdb {
     return result;
   }
 
+  /**
+   * Drop every result for these users because their LDAP entries changed:
+   * entries cached under the login name and those whose fields name the
+   * user, both compared without case (a login as "Alice" is cached as typed,
+   * the change names the entry's "alice"). One pass over the cache per call.
+   */
+  forgetUsers(users: Iterable<string>): number {
+    const names = new Set([...users].map((u) => u.toLowerCase()));
+    if (names.size === 0) return 0;
+    // An answer in flight may predate the change: do not store it.
+    this.#generation += 1;
+    let dropped = 0;
+    const maps: Map<string, Slot<CachedAuth | CachedLookup>>[] = [this.#auth, this.#lookups];
+    for (const map of maps) {
+      for (const [key, slot] of map) {
+        const fieldsUser = slot.value.kind === 'ok' ? slot.value.fields.user.toLowerCase() : undefined;
+        if (!names.has(slot.user.toLowerCase()) && (fieldsUser === undefined || !names.has(fieldsUser))) continue;
+        map.delete(key);
+        this.#unindex(slot.user, key);
+        dropped += 1;
+      }
+    }
+    this.#log.info({ users: names.size, dropped }, 'auth cache entries dropped after LDAP changes');
+    return dropped;
+  }
+
   flushCache(user?: string): number {
     if (user === undefined) {
       const dropped = this.#auth.size + this.#lookups.size;

@@ -77,6 +77,8 @@ export class PeerLink {
     if (this.#beatTimer !== undefined) clearInterval(this.#beatTimer);
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     this.#teardown();
+    for (const resolve of this.#barriers) resolve(false);
+    this.#barriers = [];
     this.#client.close();
   }
 
@@ -89,10 +91,12 @@ export class PeerLink {
 
   /**
    * Resolves true once the peer has merged everything this director held
-   * when called, false when the link is not open or fails first.
+   * when called. While the link is (re)connecting the wait carries over: the
+   * whole-state exchange on open covers it. Resolves false only on stop();
+   * callers bound the wait with their own timeout.
    */
   waitAcked(): Promise<boolean> {
-    if (!this.#open) return Promise.resolve(false);
+    if (this.#stopped) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       this.#barriers.push(resolve);
       this.#scheduleFlush();
@@ -274,9 +278,8 @@ export class PeerLink {
     this.#queue.clear();
     this.#seq = 0;
     this.#ackedSeq = 0;
-    for (const resolve of this.#barriers) resolve(false);
-    for (const a of this.#awaiting) a.resolve(false);
-    this.#barriers = [];
+    // Unacknowledged waits move back to barriers: the next open's full state satisfies them.
+    for (const a of this.#awaiting) this.#barriers.push(a.resolve);
     this.#awaiting = [];
     if (call !== undefined) {
       // Keep the error listener: cancel() makes grpc-js emit a CANCELLED error.

@@ -82,15 +82,19 @@ export class LdapDirectory {
     return Deadline.after(this.#options.timeoutMs);
   }
 
-  async #withFailover<T>(op: string, deadline: Deadline, attempt: (uri: string) => Promise<T>): Promise<T> {
+  async #withFailover<T>(op: string, deadline: Deadline, attempt: (uri: string, deadline: Deadline) => Promise<T>): Promise<T> {
     const candidates = this.#health.candidates();
     if (candidates.length === 0) throw new LdapError('unavailable', 'every LDAP server is in backoff after failures');
     let last: LdapError | undefined;
-    for (const uri of candidates) {
+    for (const [i, uri] of candidates.entries()) {
       if (deadline.expired) break;
       const started = Date.now();
+      // A server that accepted the connection and then hangs would otherwise eat the
+      // whole deadline: each URI gets a fair share of what is left, the last one all of it.
+      const left = candidates.length - i;
+      const share = left > 1 ? deadline.capped(Math.floor(deadline.remainingMs() / left)) : deadline;
       try {
-        const result = await attempt(uri);
+        const result = await attempt(uri, share);
         this.#health.markSuccess(uri);
         return result;
       } catch (err) {
@@ -115,7 +119,7 @@ export class LdapDirectory {
    * More than one match is an error (`ambiguous`), never "the first one".
    */
   findOne(spec: SearchSpec, deadline: Deadline): Promise<FoundEntry | undefined> {
-    return this.#withFailover('search', deadline, async (uri) => {
+    return this.#withFailover('search', deadline, async (uri, deadline) => {
       const connection = this.#pool(this.#searchPools, uri).shared();
       await connection.ready(deadline.capped(this.#options.connectTimeoutMs));
       const result = await connection.search(
@@ -138,11 +142,34 @@ export class LdapDirectory {
     });
   }
 
+  /**
+   * Every entry matching `spec`, fetched in pages so that a server-side size
+   * limit (OpenLDAP's default is 500) does not cut a large answer short.
+   */
+  findAll(spec: SearchSpec, deadline: Deadline, pageSize = 500): Promise<FoundEntry[]> {
+    return this.#withFailover('search', deadline, async (uri, deadline) => {
+      const connection = this.#pool(this.#searchPools, uri).shared();
+      await connection.ready(deadline.capped(this.#options.connectTimeoutMs));
+      const result = await connection.search(
+        spec.base,
+        {
+          scope: spec.scope,
+          filter: spec.filter,
+          attributes: spec.attributes.length === 0 ? ['1.1'] : [...spec.attributes],
+          paged: { pageSize },
+          timeLimit: Math.max(1, Math.ceil(deadline.remainingMs() / 1000)),
+        },
+        deadline,
+      );
+      return result.searchEntries.map(normalizeEntry);
+    });
+  }
+
   /** true: the server accepted the password for `dn`; false: invalid credentials (49). */
   verifyBind(dn: string, password: Secret, deadline: Deadline): Promise<boolean> {
     // An empty password is an unauthenticated bind, which servers may "accept".
     if (password.isEmpty) return Promise.resolve(false);
-    return this.#withFailover('bind', deadline, async (uri) => {
+    return this.#withFailover('bind', deadline, async (uri, deadline) => {
       const lease = await this.#pool(this.#bindPools, uri).lease(deadline);
       try {
         await lease.connection.ready(deadline.capped(this.#options.connectTimeoutMs));

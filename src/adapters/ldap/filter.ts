@@ -152,4 +152,43 @@ export class FilterTemplate {
   build(user: string): Filter {
     return substitute(this.#parsed, filterVariables(user));
   }
+
+  /**
+   * Entries of the kind this filter looks for (its literal `objectClass=...`
+   * assertions, top level or inside a top-level AND) modified at or after
+   * `generalizedTime`. The other assertions are left out on purpose: an entry
+   * that stops matching them (a user being disabled) is a change too.
+   */
+  changedSince(generalizedTime: string): Filter {
+    const classes = conjuncts(this.#parsed).filter(
+      (f): f is EqualityFilter =>
+        f instanceof EqualityFilter && f.attribute.toLowerCase() === 'objectclass' && !String(f.value).includes('%'),
+    );
+    const since = new GreaterThanEqualsFilter({ attribute: 'modifyTimestamp', value: generalizedTime });
+    return classes.length === 0 ? since : new AndFilter({ filters: [...classes, since] });
+  }
+
+  /** Attributes compared with exactly `%u`, `%n` or `%d` (e.g. `uid` in `(uid=%u)`), to name an entry's user. */
+  userAttributes(): UserAttributes {
+    const found: { user?: string; username?: string; domain?: string } = {};
+    for (const f of conjuncts(this.#parsed)) {
+      if (!(f instanceof EqualityFilter)) continue;
+      const value = String(f.value);
+      if (value === '%u' || value === '%{user}') found.user ??= f.attribute;
+      else if (value === '%n' || value === '%{username}') found.username ??= f.attribute;
+      else if (value === '%d' || value === '%{domain}') found.domain ??= f.attribute;
+    }
+    return found;
+  }
+}
+
+export interface UserAttributes {
+  readonly user?: string;
+  readonly username?: string;
+  readonly domain?: string;
+}
+
+/** The assertions that must all hold: the filter itself, or the members of (nested) top-level ANDs. */
+function conjuncts(filter: Filter): Filter[] {
+  return filter instanceof AndFilter ? filter.filters.flatMap(conjuncts) : [filter];
 }

@@ -144,7 +144,7 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-test('an admin change applied at one director is acknowledged by and visible at all of them within 2 s', async () => {
+test('an admin change applied at one director is acknowledged by and visible at all of them within 2 s', async (t) => {
   const started = Date.now();
   const outcome = await clients.get('d1')?.apply({ entries: [{ version: { counter: 0, origin: '' }, admin: { backendId: 'b1', state: 'ADMIN_STATE_DOWN' } }], timeoutMs: 2_000 }, 3_000);
   assert.ok(outcome !== undefined);
@@ -154,15 +154,19 @@ test('an admin change applied at one director is acknowledged by and visible at 
   // Acked means merged: no polling needed.
   for (const id of IDS) assert.deepEqual((await snapshot(id)).down, ['b1'], `${id} effective down`);
   assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+  t.diagnostic(`apply acknowledged by both peers in ${Date.now() - started} ms`);
 });
 
 test('back-to-back admin commands at different directors are never lost: the later one wins everywhere', async () => {
   const a = children.get('d2') as Child;
   const b = children.get('d3') as Child;
-  await a.call({ op: 'admin', backend: 'b2', state: 'down' });
-  await b.call({ op: 'admin', backend: 'b2', state: 'up' });
-  await a.call({ op: 'admin', backend: 'b3', state: 'down' });
-  await b.call({ op: 'admin', backend: 'b3', state: 'none' });
+  const outcomes = [
+    await a.call<{ notAcked: string[] }>({ op: 'admin', backend: 'b2', state: 'down' }),
+    await b.call<{ notAcked: string[] }>({ op: 'admin', backend: 'b2', state: 'up' }),
+    await a.call<{ notAcked: string[] }>({ op: 'admin', backend: 'b3', state: 'down' }),
+    await b.call<{ notAcked: string[] }>({ op: 'admin', backend: 'b3', state: 'none' }),
+  ];
+  assert.deepEqual(outcomes.flatMap((o) => o.notAcked), []);
   for (const id of IDS) assert.deepEqual((await snapshot(id)).down, ['b1'], `${id} effective down`);
   assert.equal(await entriesOf('d1'), await entriesOf('d2'));
   assert.equal(await entriesOf('d1'), await entriesOf('d3'));
@@ -236,9 +240,10 @@ test('a silent director is marked dead by heartbeat timeout; restarted from its 
   assert.ok((await snapshot('d3')).entries.some((e) => e.backend?.backendId === 'b4'));
 });
 
-test('a flood of 10,000 separate changes converges everywhere, in batches', async () => {
+test('a flood of 10,000 separate changes converges everywhere, in batches', async (t) => {
   const flood = await (children.get('d2') as Child).call<{ ms: number; notAcked: string[]; stats: { batchesSent: number } }>({ op: 'flood', n: 10_000, prefix: 'flood-user-', backend: 'b2' });
   assert.deepEqual(flood.notAcked, []);
+  t.diagnostic(`10,000 changes written and acknowledged by both peers in ${flood.ms} ms, ${flood.stats.batchesSent} batches sent`);
   const moves = async (id: Id): Promise<number> => (await snapshot(id)).entries.filter((e) => e.move?.user.startsWith('flood-user-') === true).length;
   for (const id of IDS) assert.equal(await moves(id), 10_000, `${id} has every move once the flood is acknowledged`);
   // One message per change would be 20,000 batches to two peers.
@@ -249,6 +254,8 @@ test('a flood of 10,000 separate changes converges everywhere, in batches', asyn
 
 test('a whole-ring restart keeps admin down, added and removed backends, and moves', async () => {
   await (children.get('d1') as Child).call({ op: 'admin', backend: 'b3', state: 'down' });
+  const removed = await clients.get('d3')?.apply({ entries: [{ version: { counter: 0, origin: '' }, backend: { backendId: 'b2', removed: true } }] }, 3_000);
+  assert.deepEqual(removed?.ackedBy, ['d1', 'd2']);
   const before = await entriesOf('d1');
   await Promise.all(IDS.map((id) => (children.get(id) as Child).killHard()));
   for (const c of clients.values()) c.close();
@@ -257,6 +264,9 @@ test('a whole-ring restart keeps admin down, added and removed backends, and mov
   await startNode('d2');
   const alone = await snapshot('d2');
   assert.deepEqual(alone.down, ['b1', 'b3']);
+  const backends = alone.entries.flatMap((e) => (e.backend == null ? [] : [[e.backend.backendId, e.backend.removed]]));
+  assert.deepEqual(backends, [['b1', false], ['b2', true], ['b3', false], ['b4', false]]);
+  assert.equal(alone.entries.filter((e) => e.move != null).length, 10_000);
   assert.equal(JSON.stringify(alone.entries), before);
   await Promise.all([startNode('d1'), startNode('d3')]);
   await waitFor('the ring to reform', 5_000, async () => (await liveView('d1')).length === 2 && (await liveView('d2')).length === 2);

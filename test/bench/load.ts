@@ -1,0 +1,235 @@
+/**
+ * Load generator, run as its own process by bench.ts (so its CPU is not the
+ * proxy's). Reads one job as JSON from argv[2]; talks over stdin/stdout lines:
+ *   -> {"type":"ready"}          setup done (bulk: connections logged in)
+ *   <- go
+ *   -> {"type":"holding",...}    idle only: N sessions are idling
+ *   <- release
+ *   -> {"type":"result",...}     then exits
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MailClient, type Credentials, type Protocol } from './protocol.js';
+import type { ConnectOptions } from './wire.js';
+
+export type Scenario = 'login' | 'session' | 'bulk' | 'idle';
+
+export interface LoadJob {
+  readonly scenario: Scenario;
+  readonly protocol: Protocol;
+  readonly tls: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly caFile: string;
+  readonly users: readonly Credentials[];
+  /** Whose INBOX holds the ~1 MB message as message 1 (bulk). */
+  readonly bulkUser: Credentials;
+  readonly concurrency: number;
+  readonly durationMs: number;
+  readonly idleConnections: number;
+  readonly timeoutMs: number;
+}
+
+export interface LoadResult {
+  readonly type: 'result';
+  readonly ops: number;
+  readonly errors: number;
+  readonly errorSamples: readonly string[];
+  readonly elapsedMs: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly meanMs: number | null;
+  /** Bytes the client received during the measured window. */
+  readonly bytes: number;
+  /** Idle: sessions that reached IDLE, and how long opening them took. */
+  readonly held?: number;
+  readonly openMs?: number;
+}
+
+function emit(msg: object): void {
+  process.stdout.write(`${JSON.stringify(msg)}\n`);
+}
+
+function percentile(sorted: Float64Array, p: number): number | null {
+  if (sorted.length === 0) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[i] ?? null;
+}
+
+class Stats {
+  #lat = new Float64Array(1 << 16);
+  #n = 0;
+  errors = 0;
+  readonly errorSamples: string[] = [];
+  bytes = 0;
+
+  record(ms: number): void {
+    if (this.#n === this.#lat.length) {
+      const grown = new Float64Array(this.#lat.length * 2);
+      grown.set(this.#lat);
+      this.#lat = grown;
+    }
+    this.#lat[this.#n++] = ms;
+  }
+
+  error(err: unknown): void {
+    this.errors++;
+    if (this.errorSamples.length < 5) this.errorSamples.push(err instanceof Error ? err.message : String(err));
+  }
+
+  result(elapsedMs: number, extra: Partial<LoadResult> = {}): LoadResult {
+    const lat = this.#lat.slice(0, this.#n).sort();
+    let sum = 0;
+    for (const v of lat) sum += v;
+    return {
+      type: 'result',
+      ops: this.#n,
+      errors: this.errors,
+      errorSamples: this.errorSamples,
+      elapsedMs,
+      p50Ms: percentile(lat, 0.5),
+      p99Ms: percentile(lat, 0.99),
+      meanMs: lat.length === 0 ? null : sum / lat.length,
+      bytes: this.bytes,
+      ...extra,
+    };
+  }
+}
+
+class Commands {
+  readonly #lines: string[] = [];
+  #wake: (() => void) | undefined;
+
+  constructor() {
+    createInterface({ input: process.stdin }).on('line', (line) => {
+      this.#lines.push(line.trim());
+      this.#wake?.();
+    });
+  }
+
+  async next(expected: string): Promise<void> {
+    for (;;) {
+      const line = this.#lines.shift();
+      if (line === expected) return;
+      if (line === undefined) await new Promise<void>((r) => (this.#wake = r));
+    }
+  }
+}
+
+async function run(job: LoadJob): Promise<void> {
+  const commands = new Commands();
+  const ca = readFileSync(job.caFile);
+  const conn: ConnectOptions = { host: job.host, port: job.port, tls: job.tls, ca, timeoutMs: job.timeoutMs };
+  const stats = new Stats();
+  let nextUser = 0;
+  const user = (): Credentials => {
+    const u = job.users[nextUser++ % job.users.length];
+    if (u === undefined) throw new Error('load: no users');
+    return u;
+  };
+
+  if (job.scenario === 'login' || job.scenario === 'session') {
+    emit({ type: 'ready' });
+    await commands.next('go');
+    const start = performance.now();
+    const end = start + job.durationMs;
+    const worker = async (): Promise<void> => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        let client: MailClient | undefined;
+        try {
+          client = await MailClient.open(job.protocol, conn);
+          await client.login(user());
+          if (job.scenario === 'session') await client.browse();
+          await client.logout();
+          stats.record(performance.now() - t0);
+        } catch (err) {
+          client?.close();
+          stats.error(err);
+          await sleep(10);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: job.concurrency }, worker));
+    emit(stats.result(performance.now() - start));
+    return;
+  }
+
+  if (job.scenario === 'bulk') {
+    const clients = await Promise.all(
+      Array.from({ length: job.concurrency }, async () => {
+        const c = await MailClient.open(job.protocol, conn);
+        await c.login(job.bulkUser);
+        // One fetch before measuring: the backend's caches are warm for every target alike.
+        await c.fetchFirst();
+        return c;
+      }),
+    );
+    emit({ type: 'ready' });
+    await commands.next('go');
+    const start = performance.now();
+    const end = start + job.durationMs;
+    await Promise.all(
+      clients.map(async (c) => {
+        while (performance.now() < end) {
+          const t0 = performance.now();
+          const before = c.bytesRead;
+          try {
+            await c.fetchFirst();
+            stats.bytes += c.bytesRead - before;
+            stats.record(performance.now() - t0);
+          } catch (err) {
+            stats.error(err);
+            return;
+          }
+        }
+      }),
+    );
+    emit(stats.result(performance.now() - start));
+    await Promise.all(clients.map((c) => c.logout().catch(() => c.close())));
+    return;
+  }
+
+  // idle
+  emit({ type: 'ready' });
+  await commands.next('go');
+  const start = performance.now();
+  const held: MailClient[] = [];
+  let todo = job.idleConnections;
+  const opener = async (): Promise<void> => {
+    while (todo > 0) {
+      todo--;
+      let client: MailClient | undefined;
+      try {
+        client = await MailClient.open(job.protocol, conn);
+        await client.login(user());
+        await client.idle();
+        held.push(client);
+      } catch (err) {
+        client?.close();
+        stats.error(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, job.concurrency) }, opener));
+  const openMs = performance.now() - start;
+  emit({ type: 'holding', held: held.length, errors: stats.errors });
+  await commands.next('release');
+  for (const c of held) c.close();
+  emit(stats.result(performance.now() - start, { held: held.length, openMs }));
+}
+
+const raw = process.argv[2];
+if (raw === undefined) {
+  process.stderr.write('usage: load.ts JOB_JSON\n');
+  process.exit(2);
+}
+run(JSON.parse(raw) as LoadJob).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`load: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
