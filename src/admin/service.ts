@@ -12,6 +12,8 @@ import type { BackendStatus } from '../adapters/grpc/generated/maildirector/admi
 import type { Session } from '../adapters/grpc/generated/maildirector/admin/v1/Session.js';
 import type { StatusResponse } from '../adapters/grpc/generated/maildirector/admin/v1/StatusResponse.js';
 import { AdminRequestError } from './errors.js';
+import { createRingAdminHandlers, overrideName, votesOn } from './ring-admin.js';
+import type { RingAdminDeps } from './ring-admin.js';
 import { compileUserMask } from './user-mask.js';
 
 export interface AdminServiceDeps {
@@ -27,6 +29,8 @@ export interface AdminServiceDeps {
   /** A handler failed unexpectedly or a call broke; for the director's log. */
   readonly onError?: (method: string, err: unknown) => void;
   readonly now?: () => number;
+  /** The ring member behind `ring`, backend, user where; absent: those commands are refused. */
+  readonly ringAdmin?: Omit<RingAdminDeps, 'directorId' | 'registry' | 'onError' | 'now'>;
 }
 
 /** What the client hears when no reason is given (Dovecot's KILLED_BY_ADMIN_REASON). */
@@ -76,6 +80,14 @@ function unary<Req, Res>(
 export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
   const now = deps.now ?? Date.now;
   const { onError } = deps;
+  const ringAdmin = deps.ringAdmin;
+  const ringHandlers =
+    ringAdmin === undefined
+      ? undefined
+      : createRingAdminHandlers({ ...ringAdmin, directorId: deps.directorId, registry: deps.registry, onError, now });
+  const noRing = (method: string) => unary(method, onError, (): never => {
+    throw new AdminRequestError('this director runs without a ring');
+  });
 
   return {
     Status: unary('Status', onError, (): StatusResponse => {
@@ -89,14 +101,25 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
           weight: b.weight,
           tag: b.tag,
           state: isDown(b.id) ? 'BACKEND_STATE_DOWN' : 'BACKEND_STATE_UP',
+          ...(ringAdmin === undefined
+            ? {}
+            : { admin: overrideName(ringAdmin.node.state.adminState(b.id)), ...votesOn(ringAdmin.node, b.id) }),
         }));
       const current = now();
+      const node = ringAdmin?.node;
       return {
         directorId: deps.directorId,
         startedAtMs: deps.startedAt,
         uptimeMs: Math.max(0, current - deps.startedAt),
         sessionCount: deps.registry.list().length,
         backends,
+        ...(node === undefined
+          ? {}
+          : {
+              directorsLive: node.state.directors().filter((d) => node.live().has(d.id)).length,
+              directorsTotal: node.state.directors().length,
+              ringClock: node.state.clock,
+            }),
       };
     }),
 
@@ -120,6 +143,13 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
     FlushAuthCache: unary('FlushAuthCache', onError, (request) => ({
       flushed: deps.passdb.flushCache(request.user === '' ? undefined : request.user),
     })),
+
+    Ring: ringHandlers?.Ring ?? noRing('Ring'),
+    AddBackend: ringHandlers?.AddBackend ?? noRing('AddBackend'),
+    RemoveBackend: ringHandlers?.RemoveBackend ?? noRing('RemoveBackend'),
+    SetBackendWeight: ringHandlers?.SetBackendWeight ?? noRing('SetBackendWeight'),
+    SetBackendState: ringHandlers?.SetBackendState ?? noRing('SetBackendState'),
+    UserWhere: ringHandlers?.UserWhere ?? noRing('UserWhere'),
   };
 }
 

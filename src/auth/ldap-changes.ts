@@ -46,6 +46,13 @@ export interface LdapChangeWatcherOptions {
   readonly startWindowMs?: number;
   /** At most one "poll failed" line per this interval while LDAP stays down. */
   readonly errorLogIntervalMs?: number;
+  /**
+   * How far before the newest modifyTimestamp seen each search starts (default 1 s,
+   * for whole-second timestamps). With replicas behind the configured URIs, make it
+   * the replication lag to expect: a change replicated late keeps its original,
+   * older timestamp. Repeats cost a little bandwidth, never a duplicate event.
+   */
+  readonly overlapMs?: number;
 }
 
 const MODIFY_TIMESTAMP = 'modifytimestamp';
@@ -91,6 +98,7 @@ export class LdapChangeWatcher implements UserChangeSource {
   readonly #now: () => number;
   readonly #startWindowMs: number;
   readonly #errorLogIntervalMs: number;
+  readonly #overlapMs: number;
   readonly #listeners = new Set<UsersChangedListener>();
   /** Entries reported (or present at start), by fingerprint, with their modifyTimestamp for pruning. */
   readonly #seen = new Map<string, number>();
@@ -114,6 +122,7 @@ export class LdapChangeWatcher implements UserChangeSource {
     this.#now = options.now ?? Date.now;
     this.#startWindowMs = options.startWindowMs ?? DEFAULT_START_WINDOW_MS;
     this.#errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
+    this.#overlapMs = Math.max(OVERLAP_MS, options.overlapMs ?? OVERLAP_MS);
     const userField = config.fields.find((f) => f.field.toLowerCase() === 'user' && f.attribute !== undefined)?.attribute;
     const fromFilter = this.#filter.userAttributes();
     if (userField !== undefined) this.#userAttribute = { user: userField };
@@ -194,7 +203,7 @@ export class LdapChangeWatcher implements UserChangeSource {
    */
   async pollOnce(): Promise<readonly LdapUserChange[]> {
     this.#prime();
-    const floorMs = this.#highWaterMs - OVERLAP_MS;
+    const floorMs = this.#highWaterMs - this.#overlapMs;
     const started = Date.now();
     let entries: FoundEntry[];
     try {
@@ -243,7 +252,7 @@ export class LdapChangeWatcher implements UserChangeSource {
     }
     this.#highWaterMs = newest;
     // Fingerprints below the next search's floor cannot come back.
-    const nextFloor = newest - OVERLAP_MS;
+    const nextFloor = newest - this.#overlapMs;
     if (nextFloor > floorMs) {
       for (const [key, at] of this.#seen) if (at < nextFloor) this.#seen.delete(key);
     }

@@ -10,6 +10,8 @@ import type {
   Config,
   DirectorConfig,
   FieldMapEntry,
+  GossipConfig,
+  GrpcTlsConfig,
   LdapPassdbConfig,
   LimitsConfig,
   ListenAddress,
@@ -17,7 +19,9 @@ import type {
   ListenKey,
   LogConfig,
   PassdbConfig,
+  ProbeConfig,
   RingConfig,
+  RingDirectorConfig,
   ServerTlsConfig,
 } from './types.js';
 import { closest } from './did-you-mean.js';
@@ -86,9 +90,18 @@ export const DEFAULTS = {
   // Dovecot director's vhost_count default.
   weight: 100,
   logLevel: 'info',
+  // Probes and gossip: a dead backend is voted down within interval × failures + gossip (SPEC I3: 3 s).
+  probeIntervalMs: 1 * MS.s,
+  probeTimeoutMs: 1 * MS.s,
+  probeFailures: 2,
+  probeSuccesses: 2,
+  // A director silent for 2 s is dead; heartbeats every 500 ms keep quiet links alive (SPEC I2: 2 s).
+  heartbeatMs: 500,
+  deadAfterMs: 2 * MS.s,
 } as const;
 
-const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'log'];
+const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log'];
+const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip'];
 const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace'];
 const LISTEN_KEYS: readonly ListenKey[] = [
   'imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http',
@@ -126,9 +139,11 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
 
   const directorView = section('director', DIRECTOR_KEYS);
   const listenView = section('listen', LISTEN_KEYS);
-  const ringView = section('ring', ['hash_key', 'vnodes', 'backends']);
+  const ringView = section('ring', RING_KEYS);
   const ring = readRing(ctx, ringView);
   const listen = readListen(listenView);
+  const grpcTlsView = section('grpc_tls', ['ca', 'cert', 'key']);
+  const grpcTls = readGrpcTls(ctx, grpcTlsView);
   const tlsView = section('tls', ['cert', 'key']);
   const tls = readServerTls(ctx, tlsView);
   // A tls section whose files cannot be read is reported there; only a missing section is reported here.
@@ -141,10 +156,12 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
     }
   }
   if (root !== undefined && !root.has('ring')) root.value('ring', true);
+  const director = readDirector(ctx, directorView, root, ring.backends);
+  checkRingMembers(ctx, { ringView, listenView, grpcTlsView, director, listen, ring });
 
   return {
     file,
-    director: readDirector(ctx, directorView, root, ring.backends),
+    director,
     listen,
     tls,
     backendTls: readBackendTls(ctx, section('backend_tls', ['ca', 'client_cert', 'client_key'])),
@@ -152,8 +169,62 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
     passdb: readPassdb(ctx, section('passdb', ['driver', ...LDAP_KEYS, ...PASSWD_FILE_KEYS])),
     cache: readCache(section('cache', ['size', 'ttl', 'negative_ttl'])),
     ring,
+    grpcTls,
     log: readLog(ctx, section('log', ['level', 'file'])),
   };
+}
+
+function readGrpcTls(ctx: LoadContext, v: MapView | undefined): GrpcTlsConfig | undefined {
+  if (v === undefined) return undefined;
+  const ca = readFileKey(ctx, v, 'ca', true);
+  const cert = readFileKey(ctx, v, 'cert', true);
+  const key = readFileKey(ctx, v, 'key', true);
+  if (ca === undefined || cert === undefined || key === undefined) return undefined;
+  return { caFile: ca.path, certFile: cert.path, keyFile: key.path, ca: ca.data, cert: cert.data, key: key.data };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.') || host === '::1';
+}
+
+/**
+ * A ring needs this director among its members, a gRPC port to be reached on,
+ * and mTLS wherever a link leaves the host (plaintext gRPC is loopback only).
+ */
+function checkRingMembers(
+  ctx: LoadContext,
+  c: {
+    ringView: MapView | undefined;
+    listenView: MapView | undefined;
+    grpcTlsView: MapView | undefined;
+    director: DirectorConfig;
+    listen: ListenConfig;
+    ring: RingConfig;
+  },
+): void {
+  const r = ctx.reader;
+  const grpcEntry = c.listenView?.entries.get('grpc');
+  if (c.listen.grpc !== undefined && c.grpcTlsView === undefined && !isLoopback(c.listen.grpc.host) && grpcEntry !== undefined) {
+    r.report(grpcEntry.node ?? grpcEntry.keyNode, grpcEntry.path, 'gRPC off loopback needs a grpc_tls section (ca, cert, key)');
+  }
+  const directorsEntry = c.ringView?.entries.get('directors');
+  if (directorsEntry === undefined || c.ring.directors.length === 0) return;
+  if (c.director.id !== '' && !c.ring.directors.some((d) => d.id === c.director.id)) {
+    const hint = closest(c.director.id, c.ring.directors.map((d) => d.id));
+    r.report(directorsEntry.keyNode, directorsEntry.path, `this director ("${c.director.id}") is not listed${hint === undefined ? '' : `; did you mean "${hint}"?`}`);
+  }
+  if (c.listen.grpc === undefined) {
+    r.report(directorsEntry.keyNode, directorsEntry.path, 'a ring needs listen.grpc: the directors talk over it');
+  }
+  if (c.grpcTlsView === undefined) {
+    for (const d of c.ring.directors) {
+      const host = parseHostPort(d.address);
+      if (host.ok && !isLoopback(host.value.host)) {
+        r.report(directorsEntry.keyNode, directorsEntry.path, `director "${d.id}" at ${d.address} is off loopback: links need a grpc_tls section`);
+        break;
+      }
+    }
+  }
 }
 
 export function topLevelKeys(): readonly string[] {
@@ -466,7 +537,13 @@ function readCache(v: MapView | undefined): CacheConfig {
 
 function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
   const d = DEFAULTS;
-  if (v === undefined) return { hashKey: d.hashKey, vnodes: d.vnodes, backends: [] };
+  const probeDefaults: ProbeConfig = {
+    intervalMs: d.probeIntervalMs, timeoutMs: d.probeTimeoutMs, failures: d.probeFailures, successes: d.probeSuccesses,
+  };
+  const gossipDefaults: GossipConfig = { heartbeatMs: d.heartbeatMs, deadAfterMs: d.deadAfterMs };
+  if (v === undefined) {
+    return { hashKey: d.hashKey, vnodes: d.vnodes, backends: [], directors: [], stateFile: undefined, probe: probeDefaults, gossip: gossipDefaults };
+  }
   const hashKey = v.string('hash_key') ?? d.hashKey;
   const hkEntry = v.value('hash_key');
   if (hkEntry !== undefined) {
@@ -479,7 +556,94 @@ function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
     // More than 1000 vnodes × weight makes ring builds slow for no better spread.
     vnodes: v.int('vnodes', d.vnodes, { min: 1, max: 1000 }),
     backends: readBackends(ctx, v),
+    directors: readRingDirectors(ctx, v),
+    stateFile: readStateFile(ctx, v),
+    probe: readProbe(ctx, v, probeDefaults),
+    gossip: readGossip(ctx, v, gossipDefaults),
   };
+}
+
+function readStateFile(ctx: LoadContext, v: MapView): string | undefined {
+  const raw = v.string('state_file');
+  if (raw === undefined) return undefined;
+  if (raw === '') {
+    v.problem(v.entries.get('state_file')!, 'must be a file path (leave the key out to keep the ring state in memory)');
+    return undefined;
+  }
+  return isAbsolute(raw) ? raw : resolve(ctx.baseDir, raw);
+}
+
+function readRingDirectors(ctx: LoadContext, v: MapView): RingDirectorConfig[] {
+  const r = ctx.reader;
+  const e = v.value('directors');
+  if (e === undefined) return [];
+  if (!isSeq(e.node)) {
+    v.problem(e, 'expected a list of { id, grpc: host:port }');
+    return [];
+  }
+  const out: RingDirectorConfig[] = [];
+  const ids = new Map<string, string>();
+  const addresses = new Map<string, string>();
+  e.node.items.forEach((item, i) => {
+    const path = `${e.path}[${i}]`;
+    const m = r.map(r.deref(item), path, ['id', 'grpc']);
+    if (m === undefined) {
+      r.report(r.deref(item), path, 'expected { id, grpc: host:port }');
+      return;
+    }
+    const idEntry = m.value('id', true);
+    const id = m.string('id');
+    let okId = false;
+    if (id !== undefined && idEntry !== undefined) {
+      if (!ID.test(id)) m.problem(idEntry, "must be letters, digits, '.', '_' or '-' (at most 64)");
+      else if (ids.has(id)) m.problem(idEntry, `duplicate director id (also ${ids.get(id)})`);
+      else {
+        ids.set(id, idEntry.path);
+        okId = true;
+      }
+    }
+    const grpcEntry = m.value('grpc', true);
+    const raw = m.string('grpc');
+    let address: string | undefined;
+    if (raw !== undefined && grpcEntry !== undefined) {
+      const hp = parseHostPort(raw);
+      if (!hp.ok) m.problem(grpcEntry, hp.message);
+      else if (hp.value.port === 0) m.problem(grpcEntry, 'needs a port (the director listens for the ring there)');
+      else if (hp.value.host === '0.0.0.0') m.problem(grpcEntry, 'needs an address the other directors can dial, not *');
+      else {
+        address = hp.value.host.includes(':') ? `[${hp.value.host}]:${hp.value.port}` : `${hp.value.host}:${hp.value.port}`;
+        if (addresses.has(address)) {
+          m.problem(grpcEntry, `duplicate director address (also ${addresses.get(address)})`);
+          address = undefined;
+        } else addresses.set(address, grpcEntry.path);
+      }
+    }
+    if (okId && id !== undefined && address !== undefined) out.push({ id, address });
+  });
+  return out;
+}
+
+function readProbe(ctx: LoadContext, v: MapView, d: ProbeConfig): ProbeConfig {
+  const p = ctx.reader.section(v, 'probe', ['interval', 'timeout', 'failures', 'successes']);
+  if (p === undefined) return d;
+  const probe = {
+    intervalMs: p.duration('interval', d.intervalMs, { min: 100 }),
+    timeoutMs: p.duration('timeout', d.timeoutMs, { min: 10 }),
+    failures: p.int('failures', d.failures, { min: 1, max: 100 }),
+    successes: p.int('successes', d.successes, { min: 1, max: 100 }),
+  };
+  return probe;
+}
+
+function readGossip(ctx: LoadContext, v: MapView, d: GossipConfig): GossipConfig {
+  const g = ctx.reader.section(v, 'gossip', ['heartbeat', 'dead_after']);
+  if (g === undefined) return d;
+  const heartbeatMs = g.duration('heartbeat', d.heartbeatMs, { min: 10 });
+  const deadAfterMs = g.duration('dead_after', d.deadAfterMs, { min: 20 });
+  const e = g.value('dead_after') ?? g.value('heartbeat');
+  // Two missed heartbeats must not kill a live peer.
+  if (e !== undefined && deadAfterMs < 2 * heartbeatMs) g.problem(e, `dead_after (${deadAfterMs} ms) must be at least twice heartbeat (${heartbeatMs} ms)`);
+  return { heartbeatMs, deadAfterMs };
 }
 
 function readBackends(ctx: LoadContext, v: MapView): BackendSpec[] {

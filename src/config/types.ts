@@ -17,7 +17,20 @@ export interface Config {
   readonly passdb: PassdbConfig;
   readonly cache: CacheConfig;
   readonly ring: RingConfig;
+  /** mTLS for the gRPC port (ring links and the admin service); undefined: plaintext, loopback only. */
+  readonly grpcTls: GrpcTlsConfig | undefined;
   readonly log: LogConfig;
+}
+
+export interface GrpcTlsConfig {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** CA that signs every director's and admin client's certificate. */
+  readonly ca: Buffer;
+  /** This director's certificate: server and client (it dials the other directors). */
+  readonly cert: Buffer;
+  readonly key: Buffer;
 }
 
 export interface DirectorConfig {
@@ -143,6 +156,34 @@ export interface RingConfig {
   readonly hashKey: string;
   readonly vnodes: number;
   readonly backends: readonly BackendSpec[];
+  /** Ring members (this director among them); empty: a ring of one. */
+  readonly directors: readonly RingDirectorConfig[];
+  /** Where the replicated ring state is kept across restarts; undefined: in memory only. */
+  readonly stateFile: string | undefined;
+  readonly probe: ProbeConfig;
+  readonly gossip: GossipConfig;
+}
+
+export interface RingDirectorConfig {
+  readonly id: string;
+  /** host:port of its gRPC port (listen.grpc on that director). */
+  readonly address: string;
+}
+
+/** Backend health checks (cluster/backend-probe.ts). */
+export interface ProbeConfig {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Consecutive failures before this director votes the backend down. */
+  readonly failures: number;
+  /** Consecutive successes before it votes it up again. */
+  readonly successes: number;
+}
+
+export interface GossipConfig {
+  readonly heartbeatMs: number;
+  /** A director not heard from for this long is dead (its probe votes stop counting). */
+  readonly deadAfterMs: number;
 }
 
 export interface LogConfig {

@@ -162,6 +162,7 @@ async function run(job: LoadJob): Promise<void> {
       Array.from({ length: job.concurrency }, async () => {
         const c = await MailClient.open(job.protocol, conn);
         await c.login(job.bulkUser);
+        await c.open();
         // One fetch before measuring: the backend's caches are warm for every target alike.
         await c.fetchFirst();
         return c;

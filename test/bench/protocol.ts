@@ -75,8 +75,13 @@ export class MailClient {
     } else {
       await this.#pop3('STAT');
       this.#wire.send('LIST');
-      await this.#wire.expect(POP3_END);
+      await this.#wire.expect(POP3_END, true);
     }
+  }
+
+  /** IMAP: EXAMINE INBOX (read-only, so repeated fetches change nothing); POP3: already in its maildrop. */
+  async open(): Promise<void> {
+    if (this.#protocol === 'imap') await this.#imap('EXAMINE INBOX');
   }
 
   /** Message 1 in full: FETCH BODY.PEEK[] or RETR. */
@@ -85,7 +90,7 @@ export class MailClient {
       await this.#imap('FETCH 1 BODY.PEEK[]');
     } else {
       this.#wire.send('RETR 1');
-      await this.#wire.expect(POP3_END);
+      await this.#wire.expect(POP3_END, true);
     }
   }
 

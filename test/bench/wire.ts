@@ -17,6 +17,7 @@ const MAX_CARRY = 64 * 1024;
 
 interface Waiter {
   readonly marker: Buffer;
+  readonly terminal: boolean;
   readonly resolve: (line: string) => void;
   readonly reject: (err: Error) => void;
   readonly timer: NodeJS.Timeout;
@@ -80,13 +81,13 @@ export class Wire {
 
   /**
    * Wait for `marker` (which should begin with CRLF) and return the rest of
-   * its line; a marker ending in CRLF completes at once and returns ''.
+   * its line; with `terminal` the marker itself ends the reply (POP3's CRLF.CRLF) and '' is returned.
    */
-  expect(marker: Buffer): Promise<string> {
+  expect(marker: Buffer, terminal = false): Promise<string> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.#fail(new WireError(`timed out waiting for ${JSON.stringify(marker.toString('latin1'))}`)), this.#timeoutMs);
-      this.#waiter = { marker, resolve, reject, timer };
+      this.#waiter = { marker, terminal, resolve, reject, timer };
       this.#check();
     });
   }
@@ -114,7 +115,7 @@ export class Wire {
     let line = '';
     let consumedTo: number;
     const afterMarker = at + w.marker.length;
-    if (w.marker.subarray(w.marker.length - 2).equals(CRLF)) {
+    if (w.terminal) {
       consumedTo = afterMarker - 2;
     } else {
       const eol = buf.indexOf(CRLF, afterMarker);

@@ -21,7 +21,17 @@ export function parseGeneralizedTime(text: string): number | undefined {
     // The fraction belongs to the last unit given; servers only send it after seconds.
     fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000),
   );
-  if (Number.isNaN(ms)) return undefined;
+  // Date.UTC rolls over (month 13 becomes January): refuse fields out of range instead.
+  const back = new Date(ms);
+  if (
+    Number.isNaN(ms) ||
+    back.getUTCMonth() !== Number(month) - 1 ||
+    back.getUTCDate() !== Number(day) ||
+    back.getUTCHours() !== Number(hour) ||
+    back.getUTCMinutes() !== Number(minute ?? '0')
+  ) {
+    return undefined;
+  }
   if (zone === 'Z') return ms;
   const sign = zone.startsWith('-') ? -1 : 1;
   const offsetMinutes = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5) || '0');

@@ -32,6 +32,8 @@ export class ImapConnection implements CommandSession {
   #finished = false;
   #wake: (() => void) | undefined;
   #preloginTimer: NodeJS.Timeout | undefined;
+  /** A login is in progress: input is buffered (not parsed) so a client that leaves is noticed. */
+  #loginPending = false;
 
   constructor(socket: Socket, context: FrontendContext, backendLogin: BackendLogin) {
     this.context = context;
@@ -234,7 +236,29 @@ export class ImapConnection implements CommandSession {
   }
 
   readonly #onReadable = (): void => {
+    if (this.#loginPending) this.#bufferDuringLogin();
     this.#wakeUp();
+  };
+
+  /**
+   * While a login is pending (LDAP, delay_until hold, backend login) nobody
+   * reads, so the client's EOF would go unnoticed and the director would log
+   * in to a backend for a client that is gone. Move input into the framer
+   * (the hand-off passes it to the backend unparsed) until EOF is seen;
+   * beyond one command line's worth, leave it in the socket (backpressure).
+   */
+  #bufferDuringLogin(): void {
+    while (this.#framer.bufferedBytes < this.context.limits.maxLineLength) {
+      const chunk: unknown = this.#socket.read();
+      if (chunk === null) return;
+      this.#framer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'latin1'));
+    }
+  }
+
+  /** No backend login for a client that already left (e.g. during a delay_until hold). */
+  readonly #guardedBackendLogin: BackendLogin = (params) => {
+    if (this.#finished) return Promise.reject(new LoginFailure('backend_unavailable', 'client disconnected before the backend login'));
+    return this.#backendLogin(params);
   };
 
   readonly #onGone = (): void => {

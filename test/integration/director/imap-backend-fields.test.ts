@@ -96,7 +96,7 @@ async function startFakeBackend(): Promise<FakeBackend> {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'md-imap-fields-'));
-  cluster = await startCluster({ dir, backends: 2, directors: 1, users: 10, masterUser: MASTER });
+  cluster = await startCluster({ dir, backends: 2, directors: 1, users: 10, masterUser: MASTER, directorOverrides: { limits: { auth_failure_delay: '200ms' } } });
   const otherCa = await createCa(join(dir, 'other-ca'), 'not-the-backend-ca');
   wrongCa = await startDirector({
     dir: join(dir, 'd-wrongca'),

@@ -278,3 +278,75 @@ test('pre-login CAPABILITY never lists more than the backends', async () => {
     assert.ok(ours.has('IMAP4REV1'));
   });
 });
+
+test('the tagged OK of a login carries the backend post-login capabilities', async () => {
+  const u = user('user0001');
+  await withClient(d1(), async (c) => {
+    const reply = await login(c, u.name, u.password);
+    const m = /^a1 OK \[CAPABILITY ([^\]]+)\] /.exec(reply);
+    assert.ok(m !== null, reply);
+    const caps = (m[1] ?? '').split(' ');
+    assert.ok(caps.includes('IMAP4rev1'));
+    assert.ok(!caps.some((cap) => cap.startsWith('AUTH=')), 'pre-login capabilities leaked into the post-login list');
+  });
+});
+
+test('commands pipelined after LOGIN reach the backend in order', async () => {
+  const u = user('user0002');
+  await withClient(d1(), async (c) => {
+    c.write(`a1 LOGIN ${quoted(u.name)} ${quoted(u.password)}\r\na2 SELECT INBOX\r\na3 NOOP\r\n`);
+    const lines = await c.until('a3 ', 15_000);
+    const tagged = lines.filter((l) => /^a\d /.test(l)).map((l) => l.slice(0, 5));
+    assert.deepEqual(tagged, ['a1 OK', 'a2 OK', 'a3 OK'], JSON.stringify(lines));
+  });
+});
+
+test('AUTHENTICATE LOGIN (username and password prompts)', async () => {
+  const u = user('user0004');
+  await withClient(d1(), async (c) => {
+    c.write('a1 AUTHENTICATE LOGIN\r\n');
+    assert.match(await c.line(), /^\+ /);
+    c.write(`${Buffer.from(u.name).toString('base64')}\r\n`);
+    assert.match(await c.line(), /^\+ /);
+    c.write(`${Buffer.from(u.password).toString('base64')}\r\n`);
+    assert.match(lastLine(await c.until('a1 ', 15_000)), /^a1 OK /);
+  });
+});
+
+test('repeated failed logins end the connection', async () => {
+  const u = user('user0003');
+  await withClient(d1(), async (c) => {
+    const replies: string[] = [];
+    for (let i = 1; i <= 3; i++) replies.push(await login(c, u.name, `bad-${i}`, `a${i}`));
+    assert.deepEqual(replies, [1, 2, 3].map((i) => `a${i} NO [AUTHENTICATIONFAILED] Authentication failed.`));
+    assert.match(await c.line(), /^\* BYE /);
+    await c.waitClosed();
+  });
+});
+
+test('a user name in another case is the same user, on the same backend', async () => {
+  const u = user('user0002');
+  const before = await loginCounts(cluster.backends, u.name);
+  await withClient(d1(), async (c) => {
+    assert.match(await login(c, u.name.toUpperCase(), u.password), /^a1 OK /);
+  });
+  assert.equal(await landedOn(cluster.backends, u.name, before), 'b1');
+});
+
+test('an oversized non-synchronizing literal closes the connection without reading it', async () => {
+  await withClient(d1(), async (c) => {
+    c.write('a1 LOGIN {10000000+}\r\n');
+    c.write(Buffer.alloc(200_000, 0x61));
+    const line = await c.line();
+    assert.match(line, /^\* BYE /);
+    await c.waitClosed();
+  });
+});
+
+test('an empty password is a failed login, not an LDAP anonymous bind', async () => {
+  const u = user('user0006');
+  await withClient(d1(), async (c) => {
+    assert.equal(await login(c, u.name, ''), 'a1 NO [AUTHENTICATIONFAILED] Authentication failed.');
+    assert.equal(lastLine(await command(c, 'a2', `AUTHENTICATE PLAIN ${plainIr(u.name, '')}`)), 'a2 NO [AUTHENTICATIONFAILED] Authentication failed.');
+  });
+});

@@ -60,6 +60,7 @@ test('SELECT, APPEND and FETCH through the director', async () => {
   const appended = await flow.append('INBOX', msg, ['\\Seen']);
   assert.ok(appended !== false);
   const status = await flow.status('INBOX', { messages: true });
+  assert.ok(status !== false);
   assert.equal(status.messages, before + 1);
   const fetched = await flow.fetchOne('*', { envelope: true, source: true, flags: true });
   assert.ok(fetched !== false);
@@ -101,6 +102,7 @@ test('a 10 MB message is appended and fetched back intact', async () => {
   const appended = await flow.append('INBOX', msg);
   assert.ok(appended !== false && appended.uid !== undefined);
   const { content } = await flow.download(String(appended.uid), undefined, { uid: true });
+  assert.ok(content !== undefined);
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of content) {

@@ -10,6 +10,8 @@ import { LineClient } from '../support/line-client.js';
 
 // The auth cache of a running director, flushed through the admin CLI.
 
+const MASTER = { name: 'proxymaster', password: 'master-secret' };
+
 let dir: string;
 let cluster: Cluster;
 let director: DirectorHandle;
@@ -21,6 +23,7 @@ before(async () => {
     backends: 1,
     directors: 1,
     users: 10,
+    masterUser: MASTER,
     // change_poll 0: no LDAP change watcher, so only the CLI flush retires a cached password.
     directorOverrides: {
       cache: { size: 1000, ttl: '1h', negative_ttl: '1h' },
@@ -72,10 +75,18 @@ async function pop3Login(name: string, password: string): Promise<string> {
 
 const FAILED = '-ERR [AUTH] Authentication failed.';
 
+/**
+ * Change a user's password in LDAP only. The backend still knows the old one,
+ * so from now on the director logs in there as the master user.
+ */
+function changePassword(u: ClusterUser, next: string): Promise<void> {
+  return cluster.slapd.modifyUser(u.name, { userPassword: next, mailExtraField: [`master=${MASTER.name}`, `pass=${MASTER.password}`] });
+}
+
 /** Log in (cached), then change the password in LDAP; the old one still works from the cache. */
 async function cacheThenChange(u: ClusterUser, next: string): Promise<void> {
   assert.match(await pop3Login(u.name, u.password), /^\+OK/);
-  await cluster.slapd.modifyUser(u.name, { userPassword: next });
+  await changePassword(u, next);
   assert.match(await pop3Login(u.name, u.password), /^\+OK/, 'the old password should still be served from the cache');
 }
 
@@ -86,7 +97,7 @@ test('auth cache flush USER: the old password fails and the new one works', asyn
   const next = `${u.password}-new`;
   // Another user's cached entry must survive a flush of this one.
   assert.match(await pop3Login(other.name, other.password), /^\+OK/);
-  await cluster.slapd.modifyUser(other.name, { userPassword: `${other.password}-new` });
+  await changePassword(other, `${other.password}-new`);
   await cacheThenChange(u, next);
 
   const flushed = await cli('auth', 'cache', 'flush', u.name, '--json');

@@ -166,6 +166,23 @@ test('the search starts one second before the newest modifyTimestamp seen, with 
   await watcher.stop();
 });
 
+test('a larger overlap catches a change that arrives late with an older timestamp (replication lag)', async () => {
+  for (const [overlapMs, expected] of [[undefined, ['bob']], [30_000, ['bob', 'alice']]] as const) {
+    const directory = new FakeDirectory();
+    const watcher = new LdapChangeWatcher(config(), pino({ level: 'silent' }), { directory, now: () => T0, overlapMs });
+    const users: string[] = [];
+    watcher.onUsersChanged((changes) => void users.push(...changes.map((c) => c.user)));
+    await watcher.pollOnce();
+    directory.put('uid=bob,o=x', T0 + 20_000, { uid: 'bob' });
+    await watcher.pollOnce();
+    // Replicated 10 s late: its modifyTimestamp is older than bob's.
+    directory.put('uid=alice,o=x', T0 + 10_000, { uid: 'alice' });
+    await watcher.pollOnce();
+    assert.deepEqual(users, expected, `overlap ${overlapMs}`);
+    await watcher.stop();
+  }
+});
+
 test('LDAP down: failures are logged with rate limiting, and changes made meanwhile are reported after recovery', async () => {
   const { directory, watcher, batches, records, dn } = setup();
   await watcher.pollOnce();

@@ -9,6 +9,9 @@ export interface StatusResponse {
   'uptimeMs'?: (number | string | Long);
   'sessionCount'?: (number);
   'backends'?: (_maildirector_admin_v1_BackendStatus)[];
+  'directorsLive'?: (number);
+  'directorsTotal'?: (number);
+  'ringClock'?: (number | string | Long);
 }
 
 export interface StatusResponse__Output {
@@ -17,4 +20,7 @@ export interface StatusResponse__Output {
   'uptimeMs': (number);
   'sessionCount': (number);
   'backends': (_maildirector_admin_v1_BackendStatus__Output)[];
+  'directorsLive': (number);
+  'directorsTotal': (number);
+  'ringClock': (number);
 }

@@ -1,0 +1,239 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Protocol } from '../core/protocol.js';
+import type { UserFields } from '../auth/fields.js';
+import type { Passdb } from '../auth/passdb.js';
+import type { RouteDecision } from '../routing/decision.js';
+import type { RingNode, ApplyOutcome } from '../cluster/ring-node.js';
+import { RingStateError } from '../ring/state.js';
+import type { AdminState } from '../ring/state.js';
+import type { BackendSpec } from '../ring/types.js';
+import type { SessionRegistry } from '../session/registry.js';
+import type { AdminHandlers } from '../adapters/grpc/generated/maildirector/admin/v1/Admin.js';
+import type { AdminOverride } from '../adapters/grpc/generated/maildirector/admin/v1/AdminOverride.js';
+import type { RingChangeResponse } from '../adapters/grpc/generated/maildirector/admin/v1/RingChangeResponse.js';
+import type { RingResponse } from '../adapters/grpc/generated/maildirector/admin/v1/RingResponse.js';
+import type { SessionHolder } from '../adapters/grpc/generated/maildirector/admin/v1/SessionHolder.js';
+import type { UserWhereResponse } from '../adapters/grpc/generated/maildirector/admin/v1/UserWhereResponse.js';
+import { AdminRequestError } from './errors.js';
+
+/** What the ring commands of the admin service need from the director. */
+export interface RingAdminDeps {
+  readonly directorId: string;
+  readonly node: RingNode;
+  readonly registry: SessionRegistry;
+  readonly passdb: Pick<Passdb, 'lookup'>;
+  /** SPEC §3 routing with this director's ring and config. */
+  readonly route: (fields: UserFields, protocol: Protocol) => RouteDecision;
+  readonly onError?: ((method: string, err: unknown) => void) | undefined;
+  readonly now?: () => number;
+}
+
+type RingMethods = Pick<AdminHandlers, 'Ring' | 'AddBackend' | 'RemoveBackend' | 'SetBackendWeight' | 'SetBackendState' | 'UserWhere'>;
+
+const BACKEND_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const PROTOCOLS: ReadonlySet<string> = new Set<Protocol>(['imap', 'pop3', 'lmtp', 'submission', 'sieve']);
+const DEFAULT_WEIGHT = 100;
+const MAX_WEIGHT = 10_000;
+
+/** As service.ts's unary(), for handlers that wait (ring acks, LDAP). */
+function asyncUnary<Req, Res>(
+  method: string,
+  onError: RingAdminDeps['onError'],
+  body: (request: Req) => Promise<Res>,
+): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+  return (call, callback) => {
+    call.on('error', (err: unknown) => onError?.(method, err));
+    let work: Promise<Res>;
+    try {
+      work = body(call.request);
+    } catch (err) {
+      work = Promise.reject(err);
+    }
+    work.then(
+      (response) => callback(null, response),
+      (err: unknown) => {
+        if (err instanceof AdminRequestError || err instanceof RingStateError) {
+          callback({ code: grpcStatus.INVALID_ARGUMENT, details: err.message });
+          return;
+        }
+        onError?.(method, err);
+        callback({ code: grpcStatus.INTERNAL, details: `${method} failed: ${err instanceof Error ? err.message : String(err)}` });
+      },
+    );
+  };
+}
+
+export function overrideName(state: AdminState): AdminOverride {
+  switch (state) {
+    case 'up':
+      return 'ADMIN_OVERRIDE_UP';
+    case 'down':
+      return 'ADMIN_OVERRIDE_DOWN';
+    default:
+      return 'ADMIN_OVERRIDE_NONE';
+  }
+}
+
+function overrideState(value: string): AdminState {
+  switch (value) {
+    case 'ADMIN_OVERRIDE_UP':
+      return 'up';
+    case 'ADMIN_OVERRIDE_DOWN':
+      return 'down';
+    case 'ADMIN_OVERRIDE_NONE':
+      return 'none';
+    default:
+      throw new AdminRequestError('state must be NONE, UP or DOWN');
+  }
+}
+
+/** Live voters on a backend and how many of them say down (ring/state.ts effectiveDown's inputs). */
+export function votesOn(node: RingNode, backendId: string): { voters: number; downVotes: number } {
+  const live = node.live();
+  let voters = 0;
+  let downVotes = 0;
+  for (const d of node.state.directors()) {
+    if (!live.has(d.id)) continue;
+    const v = node.state.verdict(d.id, backendId);
+    if (v === undefined) continue;
+    voters += 1;
+    if (v.down) downVotes += 1;
+  }
+  return { voters, downVotes };
+}
+
+function knownBackend(node: RingNode, id: string): BackendSpec {
+  const spec = node.state.backends().find((b) => b.id === id);
+  if (spec === undefined) throw new AdminRequestError(`unknown backend "${id}"`);
+  return spec;
+}
+
+function checkWeight(weight: number): void {
+  if (!Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) {
+    throw new AdminRequestError(`weight must be a whole number from 0 to ${MAX_WEIGHT}`);
+  }
+}
+
+export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
+  const { node, onError } = deps;
+  const now = deps.now ?? Date.now;
+  const changed = (outcome: ApplyOutcome): RingChangeResponse => ({
+    applied: outcome.applied,
+    ackedBy: [...outcome.ackedBy].sort(),
+    notAcked: [...outcome.notAcked].sort(),
+    down: [...node.ring().down].sort(),
+  });
+
+  return {
+    Ring: asyncUnary('Ring', onError, async (): Promise<RingResponse> => {
+      const peers = new Map(node.gossip.peers().map((p) => [p.id, p]));
+      return {
+        directorId: deps.directorId,
+        clock: node.state.clock,
+        entries: node.state.size,
+        directors: node.state.directors().map((d) => {
+          const self = d.id === deps.directorId;
+          const peer = peers.get(d.id);
+          return {
+            id: d.id,
+            address: d.address,
+            self,
+            live: self || (peer?.live ?? false),
+            lastHeardMs: self ? 0 : (peer?.lastHeardMs ?? 0),
+            linkOpen: peer?.linkOpen ?? false,
+          };
+        }),
+      };
+    }),
+
+    AddBackend: asyncUnary('AddBackend', onError, async (request) => {
+      if (!BACKEND_ID.test(request.id)) throw new AdminRequestError("backend id must be letters, digits, '.', '_' or '-' (at most 64)");
+      if (request.host === '') throw new AdminRequestError('host is required');
+      if (node.state.backends().some((b) => b.id === request.id)) {
+        throw new AdminRequestError(`backend "${request.id}" exists; use backend weight, or remove it first`);
+      }
+      const ports: Partial<Record<Protocol, number>> = {};
+      for (const [protocol, port] of Object.entries(request.ports)) {
+        if (!PROTOCOLS.has(protocol)) throw new AdminRequestError(`unknown protocol "${protocol}"`);
+        if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new AdminRequestError(`bad ${protocol} port ${port}`);
+        ports[protocol as Protocol] = port;
+      }
+      const weight = request.weight === 0 ? DEFAULT_WEIGHT : request.weight;
+      checkWeight(weight);
+      return changed(await node.addBackend({ id: request.id, host: request.host, ports, weight, tag: request.tag }));
+    }),
+
+    RemoveBackend: asyncUnary('RemoveBackend', onError, async (request) => {
+      knownBackend(node, request.id);
+      return changed(await node.removeBackend(request.id));
+    }),
+
+    SetBackendWeight: asyncUnary('SetBackendWeight', onError, async (request) => {
+      knownBackend(node, request.id);
+      checkWeight(request.weight);
+      return changed(await node.setWeight(request.id, request.weight));
+    }),
+
+    SetBackendState: asyncUnary('SetBackendState', onError, async (request) => {
+      const state = overrideState(request.state);
+      knownBackend(node, request.id);
+      return changed(await node.setAdminState(request.id, state));
+    }),
+
+    UserWhere: asyncUnary('UserWhere', onError, async (request): Promise<UserWhereResponse> => {
+      if (request.user === '') throw new AdminRequestError('user is required');
+      const protocol: Protocol = request.protocol === '' ? 'imap' : (request.protocol as Protocol);
+      if (protocol !== 'imap' && protocol !== 'pop3') throw new AdminRequestError('protocol must be imap or pop3');
+      const base: UserWhereResponse = {
+        user: request.user,
+        reason: '',
+        detail: '',
+        backendId: '',
+        host: '',
+        port: 0,
+        tag: '',
+        ldapHost: '',
+        movedTo: '',
+        delayedUntilMs: 0,
+        sessions: [],
+      };
+      const found = await deps.passdb.lookup(request.user);
+      if (found.kind === 'not_found') return { ...base, reason: 'not_found', detail: 'no such user in the passdb', sessions: holders(deps, request.user) };
+      if (found.kind === 'tempfail') return { ...base, reason: 'tempfail', detail: found.detail, sessions: holders(deps, request.user) };
+      const fields = found.fields;
+      const delayAt = fields.delayUntil?.atMs ?? 0;
+      const out: UserWhereResponse = {
+        ...base,
+        user: fields.user,
+        tag: fields.directorTag,
+        ldapHost: fields.host ?? '',
+        movedTo: node.moves().get(fields.user) ?? '',
+        delayedUntilMs: delayAt > now() ? delayAt : 0,
+        sessions: holders(deps, fields.user),
+      };
+      const decision = deps.route(fields, protocol);
+      if (decision.kind === 'refuse') return { ...out, reason: 'refused', detail: `${decision.failure}: ${decision.detail}` };
+      return {
+        ...out,
+        reason: decision.reason,
+        backendId: decision.destination.backend?.id ?? '',
+        host: decision.destination.host,
+        port: decision.destination.port,
+      };
+    }),
+  };
+}
+
+/** This director's sessions of `user`, grouped by backend. */
+function holders(deps: RingAdminDeps, user: string): SessionHolder[] {
+  const groups = new Map<string, SessionHolder>();
+  for (const s of deps.registry.list()) {
+    if (s.user !== user) continue;
+    const key = `${s.backendId ?? ''}\0${s.backendHost}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { directorId: deps.directorId, backendId: s.backendId ?? '', backendHost: s.backendHost, sessions: 1 });
+    else groups.set(key, { ...g, sessions: (g.sessions ?? 0) + 1 });
+  }
+  return [...groups.values()];
+}

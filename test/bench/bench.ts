@@ -1,0 +1,584 @@
+/**
+ * `npm run bench`: the same load through (a) a direct backend connection, (b)
+ * Dovecot 2.3's proxy and (c) mail-director, against one slapd and one Dovecot
+ * backend started by test/harness/. Prints one table with ratios and writes it
+ * as JSON. Method: docs/bench.md.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster.js';
+import { REPO_ROOT, startDirector, type DirectorHandle } from '../harness/director.js';
+import { run as runCommand } from '../harness/exec.js';
+import { startDovecotProxy, type DovecotProxyHandle } from './dovecot-proxy.js';
+import type { LoadJob, LoadResult, Scenario } from './load.js';
+import { groupCpuMs, groupRssKb, pinGroup, TASKSET } from './procfs.js';
+import { topSelfTime, type CpuProfile, type HotFunction } from './profile.js';
+import type { Protocol } from './protocol.js';
+
+type TargetName = 'direct' | 'dovecot' | 'director';
+const TARGETS: readonly TargetName[] = ['direct', 'dovecot', 'director'];
+const SCENARIOS: readonly Scenario[] = ['login', 'session', 'bulk', 'idle'];
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+interface Options {
+  readonly durationMs: number;
+  readonly reps: number;
+  readonly scenarios: readonly Scenario[];
+  readonly protocols: readonly Protocol[];
+  readonly tls: readonly boolean[];
+  readonly targets: readonly TargetName[];
+  readonly concurrency: number;
+  readonly idle: number;
+  readonly users: number;
+  readonly cache: boolean;
+  readonly pin: boolean;
+  readonly unloaded: boolean;
+  readonly profile: boolean;
+  readonly out: string | undefined;
+  readonly keep: boolean;
+}
+
+const USAGE = `usage: scripts/bench [--duration S] [--reps N] [--scenarios login,session,bulk,idle]
+                     [--protocols imap,pop3] [--tls plain,tls] [--targets direct,dovecot,director]
+                     [--concurrency C] [--idle N] [--users U] [--no-cache] [--no-pin] [--no-unloaded]
+                     [--profile] [--out FILE] [--keep]
+  --profile  instead of the table: mail-director alone under IMAP login load, CPU-profiled;
+             prints the top self-time functions and writes the .cpuprofile`;
+
+function parseArgs(argv: readonly string[]): Options {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new UsageError(`unknown argument ${a}\n${USAGE}`);
+    const key = m[1] ?? '';
+    if (['no-cache', 'no-pin', 'no-unloaded', 'profile', 'keep', 'help'].includes(key)) {
+      flags.add(key);
+      continue;
+    }
+    const v = m[2] ?? argv[++i];
+    if (v === undefined) throw new UsageError(`--${key} needs a value\n${USAGE}`);
+    values.set(key, v);
+  }
+  if (flags.has('help')) throw new UsageError(USAGE);
+  const num = (key: string, def: number, min: number): number => {
+    const raw = values.get(key);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) throw new UsageError(`--${key} must be a number >= ${min}`);
+    return n;
+  };
+  const list = <T extends string>(key: string, all: readonly T[], def: readonly T[]): T[] => {
+    const raw = values.get(key);
+    if (raw === undefined) return [...def];
+    const items = raw.split(',').map((s) => s.trim());
+    for (const item of items) if (!all.includes(item as T)) throw new UsageError(`--${key}: ${item} is not one of ${all.join(',')}`);
+    return items as T[];
+  };
+  const known = ['duration', 'reps', 'scenarios', 'protocols', 'tls', 'targets', 'concurrency', 'idle', 'users', 'out'];
+  for (const k of values.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
+  return {
+    durationMs: num('duration', 10, 0.5) * 1000,
+    reps: Math.round(num('reps', 3, 1)),
+    scenarios: list('scenarios', SCENARIOS, SCENARIOS),
+    protocols: list('protocols', ['imap', 'pop3'] as const, ['imap', 'pop3']),
+    tls: list('tls', ['plain', 'tls'] as const, ['plain', 'tls']).map((t) => t === 'tls'),
+    targets: list('targets', TARGETS, TARGETS),
+    concurrency: Math.round(num('concurrency', 8, 1)),
+    idle: Math.round(num('idle', 1000, 1)),
+    users: Math.round(num('users', 100, 10)),
+    cache: !flags.has('no-cache'),
+    pin: !flags.has('no-pin'),
+    unloaded: !flags.has('no-unloaded'),
+    profile: flags.has('profile'),
+    out: values.get('out'),
+    keep: flags.has('keep'),
+  };
+}
+
+/** Where a target listens, and which process group is "the proxy" (none for direct). */
+interface Target {
+  readonly name: TargetName;
+  readonly host: string;
+  readonly ports: Readonly<Record<`${Protocol}${'' | 's'}`, number>>;
+  readonly pgid: number | undefined;
+}
+
+interface Case {
+  readonly protocol: Protocol;
+  readonly tls: boolean;
+  readonly scenario: Scenario;
+  readonly concurrency: number;
+}
+
+interface RepMetrics {
+  readonly ops: number;
+  readonly errors: number;
+  readonly opsPerSec: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly cpuMsPerOp: number | null;
+  readonly cpuMsPerMB: number | null;
+  readonly mbPerSec: number | null;
+  readonly rssKbPerConn: number | null;
+  readonly held: number | null;
+  readonly errorSamples: readonly string[];
+}
+
+const METRICS = ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerMB', 'mbPerSec', 'rssKbPerConn'] as const;
+type MetricName = (typeof METRICS)[number];
+
+interface Summary {
+  readonly median: number | null;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+function caseLabel(c: Case): string {
+  return `${c.protocol} ${c.tls ? 'tls' : 'plain'} ${c.scenario} c=${c.scenario === 'idle' ? 'N' : c.concurrency}`;
+}
+
+function caseKey(c: Case): string {
+  return `${c.protocol}-${c.tls ? 'tls' : 'plain'}-${c.scenario}-c${c.concurrency}`;
+}
+
+// ---------------------------------------------------------------- setup
+
+/** ~1 MB message (1,048,576 bytes with headers): 76-character lines, so every proxy relays the same bytes. */
+function bigMessage(): string {
+  const head = 'From: bench@example.org\r\nTo: bench@example.org\r\nSubject: bench 1 MB\r\nMessage-ID: <bench-1mb@example.org>\r\n\r\n';
+  const line = `${'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.repeat(2).slice(0, 76)}\r\n`;
+  const lines = Math.floor((1024 * 1024 - head.length) / line.length);
+  return head + line.repeat(lines);
+}
+
+function smallMessage(user: string): string {
+  return `From: bench@example.org\r\nTo: ${user}@example.org\r\nSubject: hello\r\n\r\nA small message for the session scenario.\r\n`;
+}
+
+interface Bench {
+  readonly cluster: Cluster;
+  readonly users: readonly ClusterUser[];
+  readonly bulkUser: ClusterUser;
+  readonly targets: Map<TargetName, Target>;
+  director: DirectorHandle | undefined;
+  dovecot: DovecotProxyHandle | undefined;
+}
+
+const CACHE = { size: 10_000, ttlSeconds: 60, negativeTtlSeconds: 10 };
+
+async function startDirectorTarget(cluster: Cluster, opts: Options, profileFile?: string): Promise<DirectorHandle> {
+  // The director inherits our environment; only the profiling hook is added, and only for that start.
+  const saved = process.env['NODE_OPTIONS'];
+  if (profileFile !== undefined) {
+    process.env['NODE_OPTIONS'] = `${saved ?? ''} --import ${join(REPO_ROOT, 'test/bench/cpu-profile-hook.mjs')}`.trim();
+    process.env['MD_BENCH_CPU_PROFILE'] = profileFile;
+  }
+  try {
+    return await startDirector({
+      dir: join(cluster.dir, 'director'),
+      id: 'bench',
+      ca: cluster.ca,
+      ldap: cluster.slapd,
+      backends: cluster.backends,
+      listen: ['imap', 'imaps', 'pop3', 'pop3s'],
+      logLevel: 'warn',
+      overrides: {
+        // Same LDAP work as the Dovecot proxy: one search as the admin DN, password compared locally.
+        passdb: { auth_bind: false },
+        cache: opts.cache ? { size: CACHE.size, ttl: `${CACHE.ttlSeconds}s`, negative_ttl: `${CACHE.negativeTtlSeconds}s` } : { size: 0 },
+      },
+    });
+  } finally {
+    if (saved === undefined) delete process.env['NODE_OPTIONS'];
+    else process.env['NODE_OPTIONS'] = saved;
+    delete process.env['MD_BENCH_CPU_PROFILE'];
+  }
+}
+
+function directorTarget(d: DirectorHandle): Target {
+  return { name: 'director', host: d.host, ports: { imap: d.imap ?? 0, imaps: d.imaps ?? 0, pop3: d.pop3 ?? 0, pop3s: d.pop3s ?? 0 }, pgid: d.pid };
+}
+
+async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFile?: string): Promise<Bench> {
+  const cluster = await startCluster({ dir, backends: 1, directors: 0, users: opts.users, logLevel: 'warn' });
+  const backend = cluster.backends[0];
+  if (backend === undefined) throw new UsageError('no backend');
+  const users = cluster.usersOfKind('host');
+  const bulkUser = users[0];
+  if (bulkUser === undefined) throw new UsageError('--users too small: no host users');
+  // Message 1 of the bulk user is the big one; everyone has something for FETCH 1:* and STAT.
+  await backend.deliver(bulkUser.name, bigMessage());
+  for (const u of users) await backend.deliver(u.name, smallMessage(u.name));
+
+  const bench: Bench = { cluster, users, bulkUser, targets: new Map(), director: undefined, dovecot: undefined };
+  bench.targets.set('direct', {
+    name: 'direct',
+    host: backend.host,
+    ports: { imap: backend.imap, imaps: backend.imaps, pop3: backend.pop3, pop3s: backend.pop3s },
+    pgid: undefined,
+  });
+  if (withDovecot) {
+    const dc = await startDovecotProxy({ dir: join(dir, 'dovecot-proxy'), host: '127.0.0.2', ca: cluster.ca, slapd: cluster.slapd, backend, cache: opts.cache ? CACHE : { ...CACHE, size: 0 } });
+    bench.dovecot = dc;
+    bench.targets.set('dovecot', { name: 'dovecot', host: dc.host, ports: { imap: dc.imap, imaps: dc.imaps, pop3: dc.pop3, pop3s: dc.pop3s }, pgid: dc.pid });
+  }
+  const d = await startDirectorTarget(cluster, opts, profileFile);
+  bench.director = d;
+  bench.targets.set('director', directorTarget(d));
+  return bench;
+}
+
+/** Proxies on core 0; LDAP, backend, load (and this orchestrator) on core 1. */
+function pin(bench: Bench, opts: Options): void {
+  if (!opts.pin || TASKSET === undefined || cpus().length < 2) return;
+  for (const t of bench.targets.values()) if (t.pgid !== undefined) pinGroup(t.pgid, 0);
+  pinGroup(bench.cluster.slapd.pid, 1);
+  for (const b of bench.cluster.backends) pinGroup(b.pid, 1);
+  pinGroup(process.pid, 1);
+}
+
+async function tearDown(bench: Bench): Promise<void> {
+  await bench.director?.stop().catch(() => undefined);
+  await bench.dovecot?.stop().catch(() => undefined);
+  await bench.cluster.stop();
+}
+
+// ---------------------------------------------------------------- one run
+
+class LoadProcess {
+  readonly #lines: string[] = [];
+  #wake: (() => void) | undefined;
+  #exited = false;
+  readonly #child;
+  readonly #stderr: string[] = [];
+
+  constructor(job: LoadJob, pinned: boolean) {
+    const node = [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/bench/load.ts'), JSON.stringify(job)];
+    const [command, ...args] = pinned && TASKSET !== undefined ? [TASKSET, '-c', '1', ...node] : node;
+    this.#child = spawn(command ?? process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: this.#child.stdout }).on('line', (l) => {
+      this.#lines.push(l);
+      this.#wake?.();
+    });
+    this.#child.stderr.on('data', (b: Buffer) => this.#stderr.push(b.toString()));
+    this.#child.on('exit', () => {
+      this.#exited = true;
+      this.#wake?.();
+    });
+  }
+
+  async next(type: string, timeoutMs: number): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.#lines.shift();
+      if (line !== undefined) {
+        const msg = JSON.parse(line) as Record<string, unknown>;
+        if (msg['type'] === type) return msg;
+        continue;
+      }
+      if (this.#exited) throw new UsageError(`load exited before "${type}": ${this.#stderr.join('').slice(-2000)}`);
+      if (Date.now() > deadline) {
+        this.#child.kill('SIGKILL');
+        throw new UsageError(`load: no "${type}" within ${timeoutMs} ms`);
+      }
+      await Promise.race([new Promise<void>((r) => (this.#wake = r)), sleep(200)]);
+    }
+  }
+
+  send(command: string): void {
+    this.#child.stdin.write(`${command}\n`);
+  }
+
+  async done(): Promise<void> {
+    if (!this.#exited) await new Promise((r) => this.#child.once('exit', r));
+  }
+}
+
+async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, durationMs: number): Promise<RepMetrics> {
+  const key: keyof Target['ports'] = c.tls ? (c.protocol === 'imap' ? 'imaps' : 'pop3s') : c.protocol;
+  const port = target.ports[key];
+  const creds = (u: ClusterUser): { name: string; password: string } => ({ name: u.name, password: u.password });
+  const job: LoadJob = {
+    scenario: c.scenario,
+    protocol: c.protocol,
+    tls: c.tls,
+    host: target.host,
+    port,
+    caFile: bench.cluster.ca.cert,
+    users: bench.users.map(creds),
+    bulkUser: creds(bench.bulkUser),
+    concurrency: c.concurrency,
+    durationMs,
+    idleConnections: opts.idle,
+    timeoutMs: 15_000,
+  };
+  pin(bench, opts);
+  const load = new LoadProcess(job, opts.pin);
+  await load.next('ready', 60_000);
+  const pgid = target.pgid;
+  const cpu0 = pgid === undefined ? 0 : groupCpuMs(pgid);
+  const rss0 = pgid === undefined ? 0 : groupRssKb(pgid);
+  load.send('go');
+  let rss1 = 0;
+  if (c.scenario === 'idle') {
+    await load.next('holding', 300_000);
+    // Let lazily freed buffers and the proxies' own timers settle before reading RSS.
+    await sleep(1000);
+    rss1 = pgid === undefined ? 0 : groupRssKb(pgid);
+    load.send('release');
+  }
+  const r = (await load.next('result', durationMs + 120_000)) as unknown as LoadResult;
+  const cpu1 = pgid === undefined ? 0 : groupCpuMs(pgid);
+  await load.done();
+  const cpu = cpu1 - cpu0;
+  const mb = r.bytes / 1e6;
+  const proxied = pgid !== undefined;
+  const held = r.held ?? null;
+  return {
+    ops: r.ops,
+    errors: r.errors,
+    opsPerSec: r.elapsedMs > 0 ? (r.ops * 1000) / r.elapsedMs : 0,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    cpuMsPerOp: proxied && r.ops > 0 && c.scenario !== 'idle' ? cpu / r.ops : null,
+    cpuMsPerMB: proxied && c.scenario === 'bulk' && mb > 0 ? cpu / mb : null,
+    mbPerSec: c.scenario === 'bulk' && r.elapsedMs > 0 ? (mb * 1000) / r.elapsedMs : null,
+    rssKbPerConn: proxied && c.scenario === 'idle' && held !== null && held > 0 ? (rss1 - rss0) / held : null,
+    held,
+    errorSamples: r.errorSamples,
+  };
+}
+
+// ---------------------------------------------------------------- summary and table
+
+function summarize(values: ReadonlyArray<number | null>): Summary {
+  const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
+  if (v.length === 0) return { median: null, min: null, max: null };
+  const mid = Math.floor(v.length / 2);
+  const median = v.length % 2 === 1 ? (v[mid] ?? 0) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
+  return { median, min: v[0] ?? null, max: v[v.length - 1] ?? null };
+}
+
+interface CaseResult {
+  readonly case: string;
+  readonly key: string;
+  readonly targets: Partial<Record<TargetName, { reps: RepMetrics[]; summary: Record<MetricName, Summary> }>>;
+  readonly ratios: Record<string, number | null>;
+}
+
+function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
+}
+
+function caseResult(c: Case, reps: Map<TargetName, RepMetrics[]>): CaseResult {
+  const targets: CaseResult['targets'] = {};
+  for (const [name, rs] of reps) {
+    const summary = Object.fromEntries(METRICS.map((m) => [m, summarize(rs.map((r) => r[m]))])) as Record<MetricName, Summary>;
+    targets[name] = { reps: rs, summary };
+  }
+  const med = (t: TargetName, m: MetricName): number | null | undefined => targets[t]?.summary[m].median;
+  const ratios: Record<string, number | null> = {
+    'director/dovecot cpuMsPerOp': ratio(med('director', 'cpuMsPerOp'), med('dovecot', 'cpuMsPerOp')),
+    'director/dovecot cpuMsPerMB': ratio(med('director', 'cpuMsPerMB'), med('dovecot', 'cpuMsPerMB')),
+    'director/dovecot rssKbPerConn': ratio(med('director', 'rssKbPerConn'), med('dovecot', 'rssKbPerConn')),
+    'director/dovecot p99Ms': ratio(med('director', 'p99Ms'), med('dovecot', 'p99Ms')),
+    'director/direct opsPerSec': ratio(med('director', 'opsPerSec'), med('direct', 'opsPerSec')),
+    'dovecot/direct opsPerSec': ratio(med('dovecot', 'opsPerSec'), med('direct', 'opsPerSec')),
+  };
+  const p50 = (t: TargetName): number | null | undefined => med(t, 'p50Ms');
+  const added = (t: TargetName): number | null => {
+    const a = p50(t);
+    const d = p50('direct');
+    return a === null || a === undefined || d === null || d === undefined ? null : a - d;
+  };
+  if (c.concurrency === 1 && c.scenario !== 'idle') {
+    ratios['director addedP50Ms'] = added('director');
+    ratios['dovecot addedP50Ms'] = added('dovecot');
+  }
+  return { case: caseLabel(c), key: caseKey(c), targets, ratios };
+}
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'n/a';
+  const a = Math.abs(v);
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  return v.toFixed(3);
+}
+
+function cell(s: Summary | undefined, reps: number): string {
+  if (s === undefined || s.median === null) return 'n/a';
+  return reps > 1 ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : fmt(s.median);
+}
+
+const METRIC_LABEL: Record<MetricName, string> = {
+  opsPerSec: 'ops/s',
+  p50Ms: 'p50 ms',
+  p99Ms: 'p99 ms',
+  errors: 'errors',
+  cpuMsPerOp: 'CPU ms/op',
+  cpuMsPerMB: 'CPU ms/MB',
+  mbPerSec: 'MB/s',
+  rssKbPerConn: 'RSS KB/conn',
+};
+
+function metricsFor(c: Case): MetricName[] {
+  switch (c.scenario) {
+    case 'bulk':
+      return ['opsPerSec', 'mbPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerMB'];
+    case 'idle':
+      return ['rssKbPerConn', 'errors'];
+    default:
+      return ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp'];
+  }
+}
+
+function ratioFor(m: MetricName, r: CaseResult): string {
+  const key = m === 'opsPerSec' ? 'director/direct opsPerSec' : `director/dovecot ${m}`;
+  const v = r.ratios[key];
+  if (v === undefined || v === null) return '';
+  const peer = m === 'opsPerSec' ? ` (dovecot ${fmt(r.ratios['dovecot/direct opsPerSec'])}× direct)` : '';
+  return `${fmt(v)}×${m === 'opsPerSec' ? ' direct' : ''}${peer}`;
+}
+
+export function renderTable(results: readonly CaseResult[], cases: readonly Case[], targets: readonly TargetName[], reps: number): string {
+  const header = ['case', 'metric', ...targets, 'director ÷ dovecot (rate: ÷ direct)'];
+  const rows: string[][] = [];
+  results.forEach((r, i) => {
+    const c = cases[i];
+    if (c === undefined) return;
+    for (const m of metricsFor(c)) {
+      rows.push([r.case, METRIC_LABEL[m], ...targets.map((t) => cell(r.targets[t]?.summary[m], reps)), ratioFor(m, r)]);
+    }
+    for (const t of ['director', 'dovecot'] as const) {
+      const added = r.ratios[`${t} addedP50Ms`];
+      if (added !== undefined) rows.push([r.case, `${t} adds (p50)`, ...targets.map(() => ''), `${fmt(added)} ms`]);
+    }
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (row: readonly string[]): string => `| ${row.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+function buildCases(opts: Options): Case[] {
+  const cases: Case[] = [];
+  // Priority order of the issue: IMAP before POP3, plain before TLS.
+  for (const protocol of opts.protocols) {
+    for (const tls of opts.tls) {
+      for (const scenario of opts.scenarios) {
+        if (scenario === 'idle') cases.push({ protocol, tls, scenario, concurrency: 16 });
+        else if (scenario === 'bulk') cases.push({ protocol, tls, scenario, concurrency: opts.concurrency });
+        else {
+          cases.push({ protocol, tls, scenario, concurrency: opts.concurrency });
+          // Unloaded latency (one connection at a time) is what the issue asks of logins.
+          if (opts.unloaded && scenario === 'login') cases.push({ protocol, tls, scenario, concurrency: 1 });
+        }
+      }
+    }
+  }
+  return cases;
+}
+
+async function versions(): Promise<Record<string, string>> {
+  const out: Record<string, string> = { node: process.version, cpus: String(cpus().length), cpuModel: cpus()[0]?.model ?? '' };
+  try {
+    out['dovecot'] = (await runCommand('/usr/sbin/dovecot', ['--version'])).stdout.trim();
+  } catch {
+    out['dovecot'] = 'unknown';
+  }
+  return out;
+}
+
+async function profileRun(opts: Options, dir: string): Promise<void> {
+  const profileFile = join(dir, 'director-login.cpuprofile');
+  const bench = await setUp(opts, dir, false, profileFile);
+  try {
+    const target = bench.targets.get('director');
+    if (target === undefined || bench.director === undefined) return;
+    const c: Case = { protocol: 'imap', tls: false, scenario: 'login', concurrency: opts.concurrency };
+    // Warm-up outside the profile's interesting part still lands in it; keep it short.
+    const m = await runOnce(bench, target, c, opts, opts.durationMs);
+    process.kill(bench.director.pid, 'SIGUSR2');
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(profileFile) && Date.now() < deadline) await sleep(100);
+    const profile = JSON.parse(await readFile(profileFile, 'utf8')) as CpuProfile;
+    const { busyMs, top } = topSelfTime(profile, REPO_ROOT, 10);
+    const lines = [
+      `mail-director, IMAP plain login, c=${c.concurrency}, ${opts.durationMs / 1000} s: ${m.ops} logins, ${fmt(m.opsPerSec)}/s, ${m.errors} errors, CPU ${fmt(m.cpuMsPerOp)} ms/login (with profiler)`,
+      `sampled busy time ${fmt(busyMs)} ms; top self time:`,
+      ...top.map((f: HotFunction, i) => `${String(i + 1).padStart(2)}. ${fmt(f.selfMs).padStart(7)} ms ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\nprofile: ${profileFile}\n`);
+  } finally {
+    await tearDown(bench);
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const dir = await mkdtemp(join(tmpdir(), 'md-bench-'));
+  if (opts.profile) {
+    await profileRun(opts, dir);
+    return;
+  }
+  const started = new Date();
+  const bench = await setUp(opts, dir, opts.targets.includes('dovecot'));
+  const cases = buildCases(opts);
+  const results: CaseResult[] = [];
+  try {
+    const targets = opts.targets.map((t) => bench.targets.get(t)).filter((t): t is Target => t !== undefined);
+    // Warm up every target (JIT, auth caches, backend processes) before anything counts.
+    for (const t of targets) await runOnce(bench, t, { protocol: 'imap', tls: false, scenario: 'login', concurrency: opts.concurrency }, opts, 1000);
+    for (const c of cases) {
+      const reps = new Map<TargetName, RepMetrics[]>();
+      // Targets interleaved within each repetition, so drift on the shared machine hits all alike.
+      for (let rep = 0; rep < opts.reps; rep++) {
+        for (const t of targets) {
+          const m = await runOnce(bench, t, c, opts, opts.durationMs);
+          reps.set(t.name, [...(reps.get(t.name) ?? []), m]);
+          const note = m.errors > 0 ? `  errors ${m.errors}: ${m.errorSamples.join(' | ')}` : '';
+          process.stderr.write(`${caseLabel(c)} rep ${rep + 1} ${t.name}: ${fmt(m.opsPerSec)} ops/s cpu/op ${fmt(m.cpuMsPerOp)} cpu/MB ${fmt(m.cpuMsPerMB)} rss/conn ${fmt(m.rssKbPerConn)}${note}\n`);
+        }
+      }
+      results.push(caseResult(c, reps));
+    }
+  } finally {
+    if (!opts.keep) await tearDown(bench);
+  }
+  const table = renderTable(results, cases, opts.targets, opts.reps);
+  const out = resolve(opts.out ?? join(REPO_ROOT, '.bench', `results-${started.toISOString().replace(/[:.]/g, '-')}.json`));
+  await mkdir(join(out, '..'), { recursive: true });
+  const meta = {
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    ...(await versions()),
+    loadavgAtEnd: (await readFile('/proc/loadavg', 'utf8')).trim(),
+    pinned: opts.pin && TASKSET !== undefined && cpus().length >= 2,
+    options: { ...opts, durationMs: opts.durationMs },
+  };
+  await writeFile(out, `${JSON.stringify({ meta, table, results }, null, 2)}\n`);
+  process.stdout.write(`${table}\n\nmedian [min–max] of ${opts.reps} run(s) of ${opts.durationMs / 1000} s; JSON: ${out}\n`);
+  if (!opts.keep) await rm(dir, { recursive: true, force: true });
+  else process.stdout.write(`kept: ${dir}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);
