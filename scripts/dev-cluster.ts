@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { startCluster, type Cluster, type PidRecord } from '../test/harness/cluster.js';
 import { REPO_ROOT } from '../test/harness/director.js';
 import { isAlive, killPid, processStartTime } from '../test/harness/process.js';
+import { adminCert, cliTlsArgs, ringOverrides } from '../test/harness/ring.js';
 
 interface Args {
   readonly command: string;
@@ -52,7 +53,7 @@ function parseArgs(argv: readonly string[]): Args {
   return {
     command,
     dir: resolve(cwd, values['dir'] ?? join(REPO_ROOT, '.dev-cluster')),
-    directors: count('directors', 1, 0, 20),
+    directors: count('directors', 3, 0, 20),
     backends: count('backends', 2, 1, 200),
     users: count('users', 20, 1, 1_000_000),
   };
@@ -69,7 +70,7 @@ function stillOurs(p: PidRecord): boolean {
   return isAlive(p.pid) && (p.startTime === undefined || processStartTime(p.pid) === p.startTime);
 }
 
-function usage(c: Cluster, dir: string): string {
+function usage(c: Cluster, dir: string, cli: readonly string[]): string {
   const lines = [`dev cluster up in ${dir}`, `  cluster.json: ${join(dir, 'cluster.json')}`];
   const user = c.usersOfKind('ring')[0] ?? c.users[0];
   const ca = c.ca.cert;
@@ -92,6 +93,10 @@ function usage(c: Cluster, dir: string): string {
     lines.push(`  curl -v 'imap://${host}:${imap}/INBOX' --user '${user.name}:${user.password}'`);
     if (imaps !== undefined && imaps !== null) lines.push(`  openssl s_client -connect ${host}:${imaps} -CAfile ${ca} -crlf -quiet    then: a LOGIN ${user.name} ${user.password}`);
   }
+  if (c.directors.length > 0) {
+    const quoted = cli.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+    lines.push('', 'Admin CLI (mTLS; see cluster.json .cli):', `  ${quoted} ring`, `  ${quoted} status`);
+  }
   lines.push(`  every user and password: ${join(dir, 'cluster.json')} (.users)`, `Stop: scripts/dev-cluster down --dir ${dir}`);
   return lines.join('\n');
 }
@@ -112,9 +117,21 @@ async function up(args: Args): Promise<void> {
   }
   await mkdir(args.dir, { recursive: true });
   await writeFile(join(args.dir, MARKER), 'Made by scripts/dev-cluster; `up` may delete this directory.\n');
-  const cluster = await startCluster({ dir: args.dir, backends: args.backends, directors: args.directors, users: args.users, detached: true });
-  await cluster.writeJson();
-  process.stdout.write(`${usage(cluster, args.dir)}\n`);
+  const cluster = await startCluster({
+    dir: args.dir,
+    backends: args.backends,
+    directors: args.directors,
+    users: args.users,
+    detached: true,
+    // Every director lists every other (a ring of N), gRPC over mTLS from the cluster CA.
+    directorOverrides: ringOverrides(args.dir),
+  });
+  const file = await cluster.writeJson();
+  // The directors' gRPC port wants a client certificate: cluster.json's cli carries one.
+  const json = cluster.json();
+  const cli = [...json.cli, ...cliTlsArgs(cluster, await adminCert(cluster))];
+  await writeFile(file, `${JSON.stringify({ ...json, cli }, null, 2)}\n`);
+  process.stdout.write(`${usage(cluster, args.dir, cli)}\n`);
 }
 
 async function down(args: Args): Promise<void> {

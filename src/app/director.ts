@@ -11,7 +11,18 @@ import { createPassdb } from '../auth/build.js';
 import type { Passdb } from '../auth/passdb.js';
 import { BackendRing } from '../ring/hash-ring.js';
 import { selfAddressesFrom } from '../routing/self-addresses.js';
-import { CapabilityProbe } from '../cluster/capability-probe.js';
+import { RingNode } from '../cluster/ring-node.js';
+import { BackendProber } from '../cluster/backend-probe.js';
+import { mailProbe } from '../cluster/mail-probe.js';
+import type { MutualTls } from '../adapters/grpc/security.js';
+import { formatHostPort } from '../adapters/grpc/security.js';
+import { startGrpcServer, type GrpcServerHandle } from '../adapters/grpc/server.js';
+import { loadAdminProto } from '../adapters/grpc/load.js';
+import { routeUser } from '../routing/route.js';
+import type { UserFields } from '../auth/fields.js';
+import type { Protocol } from '../core/protocol.js';
+import type { BackendSpec } from '../ring/types.js';
+import { RingKicker } from './ring-kicks.js';
 import { Listener, type Endpoint } from '../net/listener.js';
 import { NetworkSet } from '../net/networks.js';
 import { LoginCore } from '../session/login-core.js';
@@ -20,7 +31,7 @@ import { LocalSessionRegistry } from '../session/registry.js';
 import type { FrontendDriver } from '../session/frontend.js';
 import { imapDriver } from '../protocols/imap/driver.js';
 import { pop3Driver } from '../protocols/pop3/driver.js';
-import { createAdminService, startAdminServer } from '../admin/service.js';
+import { createAdminService } from '../admin/service.js';
 import { startHttpServer } from './http.js';
 
 /** Which driver serves a listen key, and whether TLS starts at connect. */
@@ -31,7 +42,6 @@ const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implici
   { key: 'pop3s', driver: pop3Driver, implicitTls: true },
 ];
 
-const CAPABILITY_PROBE_INTERVAL_MS = 30_000;
 const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 /**
@@ -48,11 +58,13 @@ export class Director {
   #secureContext: SecureContext | undefined;
   readonly #registry = new LocalSessionRegistry();
   readonly #metrics = new MetricsRegistry();
-  readonly #probe: CapabilityProbe;
+  readonly #node: RingNode;
+  readonly #prober: BackendProber;
+  readonly #kicker: RingKicker;
   readonly #listeners: Listener[] = [];
   readonly #startedAt = Date.now();
   #http: Server | undefined;
-  #admin: { close(): Promise<void> } | undefined;
+  #grpc: GrpcServerHandle | undefined;
   readonly #bound = new Map<string, number>();
   #draining = false;
 
@@ -60,11 +72,58 @@ export class Director {
     this.#config = config;
     this.log = createLogger(config.log, config.director.id);
     this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache }, this.log.child({ component: 'auth' }));
-    this.#ring = BackendRing.fromConfig(config.ring);
     this.#selfAddresses = selfAddressesFrom(config);
     this.#trusted = new NetworkSet(config.director.trustedNetworks);
     this.#secureContext = Director.#serverTls(config);
-    this.#probe = new CapabilityProbe(this.log.child({ component: 'probe' }));
+    const selfId = config.director.id;
+    this.#node = new RingNode({
+      selfId,
+      seed: { backends: config.ring.backends, directors: Director.#members(config) },
+      vnodes: config.ring.vnodes,
+      stateFile: config.ring.stateFile,
+      tls: Director.#grpcTls(config),
+      log: this.log.child({ component: 'ring' }),
+      tuning: { heartbeatMs: config.ring.gossip.heartbeatMs, deadAfterMs: config.ring.gossip.deadAfterMs },
+    });
+    // A ring state file from an earlier run wins over the config's backends (they only seed it).
+    this.#ring = this.#node.ring();
+    this.#kicker = new RingKicker({
+      registry: this.#registry,
+      maxDelayMs: () => this.#config.limits.maxDisconnectDelayMs,
+      ring: () => this.#ring,
+      log: this.log.child({ component: 'ring' }),
+    });
+    this.#node.onRingChange((ring) => {
+      this.#ring = ring;
+      this.#kicker.ringChanged(ring);
+    });
+    const probe = config.ring.probe;
+    this.#prober = new BackendProber({
+      settings: { intervalMs: probe.intervalMs, timeoutMs: probe.timeoutMs, failuresToDown: probe.failures, successesToUp: probe.successes },
+      backends: () => this.#node.ring().backends(),
+      previous: (id) => this.#node.state.verdict(selfId, id)?.down,
+      publish: (id, down, caps) => this.#node.publishVerdict(id, down, caps),
+      probe: mailProbe(),
+      log: this.log.child({ component: 'probe' }),
+    });
+  }
+
+  /** Ring members from the config; without any, a ring of one (this director). */
+  static #members(config: Config): Array<{ id: string; address: string }> {
+    if (config.ring.directors.length > 0) return config.ring.directors.map((d) => ({ id: d.id, address: d.address }));
+    const grpc = config.listen.grpc;
+    // Nobody dials a ring of one; the address only has to be well-formed.
+    return [{ id: config.director.id, address: grpc === undefined ? '127.0.0.1:0' : formatHostPort(grpc.host, grpc.port) }];
+  }
+
+  static #grpcTls(config: Config): MutualTls | undefined {
+    const t = config.grpcTls;
+    return t === undefined ? undefined : { ca: t.ca, cert: t.cert, key: t.key };
+  }
+
+  /** The ring node (tests and the admin service). */
+  get ringNode(): RingNode {
+    return this.#node;
   }
 
   static fromFile(file: string, id: string | undefined): Director {
@@ -99,8 +158,10 @@ export class Director {
       sessionsGauge.replaceAll([...counts.values()]);
     });
 
-    await this.#probe.probeAll(this.#ring.backends());
-    this.#probe.start(() => this.#ring.backends(), CAPABILITY_PROBE_INTERVAL_MS);
+    // Two rounds settle the hysteresis, so the first clients already get the backends' capabilities.
+    await this.#prober.round();
+    await this.#prober.round();
+    this.#prober.start();
 
     const loginCore = new LoginCore({
       config: () => this.#config,
@@ -115,7 +176,7 @@ export class Director {
       imapIdRetain: () => this.#config.director.imapIdRetain,
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
       backendPreloginCapabilities: (protocol) =>
-        protocol === 'imap' || protocol === 'pop3' ? this.#probe.capabilities(protocol) : undefined,
+        protocol === 'imap' || protocol === 'pop3' ? this.#node.capabilities(protocol) : undefined,
       onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
       onEnd: () => undefined,
     };
@@ -144,11 +205,20 @@ export class Director {
         registry: this.#registry,
         passdb: { flushCache: (user?: string) => this.#passdb.flushCache(user) },
         ring: () => this.#ring,
+        isBackendDown: (id) => !this.#ring.isUp(id),
+        onError: (method, err) => this.log.warn({ err, method }, 'admin call failed'),
+        ringAdmin: {
+          node: this.#node,
+          passdb: { lookup: (user: string) => this.#passdb.lookup(user) },
+          route: (fields, protocol) => this.#route(fields, protocol),
+        },
       });
-      const admin = await startAdminServer(grpc, service, undefined);
-      this.#admin = admin;
-      this.#bound.set('grpc', admin.port);
+      const admin = { definition: loadAdminProto().maildirector.admin.v1.Admin.service, handlers: service };
+      // One port, one mTLS setup: the CLI and the other directors present certificates from grpc_tls.ca.
+      this.#grpc = await startGrpcServer(grpc, [admin, this.#node.grpcService()], Director.#grpcTls(this.#config));
+      this.#bound.set('grpc', this.#grpc.port);
     }
+    this.#node.start();
     const http = this.#config.listen.http;
     if (http !== undefined) {
       const started = await startHttpServer(http, this.#metrics, () => this.status());
@@ -158,13 +228,31 @@ export class Director {
     this.log.info({ ports: Object.fromEntries(this.#bound) }, 'director started');
   }
 
+  #route(fields: UserFields, protocol: Protocol): ReturnType<typeof routeUser> {
+    const config = this.#config;
+    const ring = this.#ring;
+    const localId = config.director.localBackend;
+    return routeUser({
+      fields,
+      protocol,
+      selfAddresses: this.#selfAddresses,
+      ring,
+      hashKey: config.ring.hashKey,
+      localBackend: localId === undefined ? undefined : ring.backend(localId),
+    });
+  }
+
   status(): Record<string, unknown> {
     return {
       director: this.#config.director.id,
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       sessions: this.#registry.list().length,
       draining: this.#draining,
-      backends: this.#ring.backends().map((b) => ({ id: b.id, host: b.host, weight: b.weight, tag: b.tag })),
+      backends: this.#ring.backends().map((b) => ({ id: b.id, host: b.host, weight: b.weight, tag: b.tag, up: this.#ring.isUp(b.id) })),
+      ring: {
+        directors: this.#node.state.directors().map((d) => ({ id: d.id, live: this.#node.live().has(d.id) })),
+        clock: this.#node.state.clock,
+      },
     };
   }
 
@@ -200,14 +288,35 @@ export class Director {
       return;
     }
     const oldPassdb = this.#passdb;
+    const previousBackends = this.#config.ring.backends;
     this.#config = next;
     this.#passdb = createPassdb({ passdb: next.passdb, cache: next.cache }, this.log.child({ component: 'auth' }));
-    this.#ring = this.#ring.withBackends(next.ring.backends, next.ring.vnodes);
+    this.#applyConfigBackends(previousBackends, next.ring.backends);
     this.#selfAddresses = selfAddressesFrom(next);
     this.#trusted = new NetworkSet(next.director.trustedNetworks);
     this.#secureContext = Director.#serverTls(next);
     void oldPassdb.close();
     this.log.info('configuration reloaded (listen addresses take effect on restart)');
+  }
+
+  /**
+   * ring.backends edited in the file: the ring state is shared, so the edit is
+   * applied as the operator's `backend add/remove/weight` would be (ring-wide).
+   * Backends the file never changed keep whatever the ring says about them.
+   */
+  #applyConfigBackends(before: readonly BackendSpec[], after: readonly BackendSpec[]): void {
+    const same = (a: BackendSpec, b: BackendSpec): boolean => JSON.stringify(a) === JSON.stringify(b);
+    const writes: Array<Promise<unknown>> = [];
+    for (const b of after) {
+      const old = before.find((o) => o.id === b.id);
+      if (old === undefined || !same(old, b)) writes.push(this.#node.addBackend(b));
+    }
+    for (const o of before) if (!after.some((b) => b.id === o.id)) writes.push(this.#node.removeBackend(o.id));
+    if (writes.length === 0) return;
+    void Promise.all(writes).then(
+      () => this.log.info({ changes: writes.length }, 'ring backends from the reloaded config applied'),
+      (err: unknown) => this.log.error({ err }, 'could not apply ring backends from the reloaded config'),
+    );
   }
 
   /** SIGTERM: stop accepting, let sessions finish for the grace period, then close the rest. */
@@ -224,10 +333,12 @@ export class Director {
   }
 
   async stop(): Promise<void> {
-    this.#probe.stop();
+    this.#prober.stop();
+    this.#kicker.stop();
     for (const l of this.#listeners) l.destroyAll();
     await Promise.all(this.#listeners.map((l) => l.stopAccepting()));
-    await this.#admin?.close();
+    await this.#node.close();
+    await this.#grpc?.close();
     await new Promise<void>((resolve) => (this.#http === undefined ? resolve() : this.#http.close(() => resolve())));
     await this.#passdb.close();
     this.log.flush();

@@ -1,7 +1,4 @@
 import { connect, type Socket } from 'node:net';
-import type { Logger } from 'pino';
-import { DEFAULT_PORTS } from '../core/protocol.js';
-import type { BackendSpec } from '../ring/types.js';
 
 /** Protocols whose pre-login capabilities we learn from the backends. */
 export type ProbedProtocol = 'imap' | 'pop3';
@@ -80,48 +77,4 @@ export async function probePop3Capabilities(host: string, port: number): Promise
     return false;
   });
   return caps;
-}
-
-/**
- * Learns what every backend offers before login, so the director's own
- * pre-login CAPABILITY/CAPA never promises more (Proxying document).
- */
-export class CapabilityProbe {
-  readonly #known = new Map<ProbedProtocol, Set<string>>();
-  readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
-
-  constructor(log: Logger) {
-    this.#log = log;
-  }
-
-  capabilities(protocol: ProbedProtocol): ReadonlySet<string> | undefined {
-    return this.#known.get(protocol);
-  }
-
-  async probeAll(backends: readonly BackendSpec[]): Promise<void> {
-    for (const protocol of ['imap', 'pop3'] as const) {
-      const probe = protocol === 'imap' ? probeImapCapabilities : probePop3Capabilities;
-      const results = await Promise.allSettled(
-        backends.map((backend) => probe(backend.host, backend.ports[protocol] ?? DEFAULT_PORTS[protocol])),
-      );
-      let common: Set<string> | undefined;
-      for (const result of results) {
-        if (result.status !== 'fulfilled') continue;
-        common = common === undefined ? result.value : new Set([...common].filter((cap) => result.value.has(cap)));
-      }
-      if (common !== undefined) this.#known.set(protocol, common);
-      const failed = results.filter((r) => r.status === 'rejected').length;
-      if (failed > 0) this.#log.warn({ protocol, failed, backends: backends.length }, 'capability probe could not reach every backend');
-    }
-  }
-
-  start(backends: () => readonly BackendSpec[], intervalMs: number): void {
-    this.#timer = setInterval(() => void this.probeAll(backends()), intervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-  }
 }

@@ -8,6 +8,14 @@ import type { KickUserResponse__Output } from './generated/maildirector/admin/v1
 import type { StatusResponse__Output } from './generated/maildirector/admin/v1/StatusResponse.js';
 import type { WhoRequest } from './generated/maildirector/admin/v1/WhoRequest.js';
 import type { WhoResponse__Output } from './generated/maildirector/admin/v1/WhoResponse.js';
+import type { AddBackendRequest } from './generated/maildirector/admin/v1/AddBackendRequest.js';
+import type { RemoveBackendRequest } from './generated/maildirector/admin/v1/RemoveBackendRequest.js';
+import type { RingChangeResponse__Output } from './generated/maildirector/admin/v1/RingChangeResponse.js';
+import type { RingResponse__Output } from './generated/maildirector/admin/v1/RingResponse.js';
+import type { SetBackendStateRequest } from './generated/maildirector/admin/v1/SetBackendStateRequest.js';
+import type { SetBackendWeightRequest } from './generated/maildirector/admin/v1/SetBackendWeightRequest.js';
+import type { UserWhereRequest } from './generated/maildirector/admin/v1/UserWhereRequest.js';
+import type { UserWhereResponse__Output } from './generated/maildirector/admin/v1/UserWhereResponse.js';
 import { AdminCallError } from './errors.js';
 import { loadAdminProto } from './load.js';
 import { channelCredentials, KEEPALIVE_OPTIONS } from './security.js';
@@ -29,6 +37,12 @@ export interface AdminApi {
   who(request: WhoRequest): Promise<WhoResponse__Output>;
   kickUser(request: KickUserRequest): Promise<KickUserResponse__Output>;
   flushAuthCache(request: FlushAuthCacheRequest): Promise<FlushAuthCacheResponse__Output>;
+  ring(): Promise<RingResponse__Output>;
+  addBackend(request: AddBackendRequest): Promise<RingChangeResponse__Output>;
+  removeBackend(request: RemoveBackendRequest): Promise<RingChangeResponse__Output>;
+  setBackendWeight(request: SetBackendWeightRequest): Promise<RingChangeResponse__Output>;
+  setBackendState(request: SetBackendStateRequest): Promise<RingChangeResponse__Output>;
+  userWhere(request: UserWhereRequest): Promise<UserWhereResponse__Output>;
   close(): void;
 }
 
@@ -68,6 +82,12 @@ export function createAdminApi(options: AdminClientOptions): AdminApi {
     who: (request) => call<WhoRequest, WhoResponse__Output>(client.who, request),
     kickUser: (request) => call<KickUserRequest, KickUserResponse__Output>(client.kickUser, request),
     flushAuthCache: (request) => call<FlushAuthCacheRequest, FlushAuthCacheResponse__Output>(client.flushAuthCache, request),
+    ring: () => call<object, RingResponse__Output>(client.ring, {}),
+    addBackend: (request) => call<AddBackendRequest, RingChangeResponse__Output>(client.addBackend, request),
+    removeBackend: (request) => call<RemoveBackendRequest, RingChangeResponse__Output>(client.removeBackend, request),
+    setBackendWeight: (request) => call<SetBackendWeightRequest, RingChangeResponse__Output>(client.setBackendWeight, request),
+    setBackendState: (request) => call<SetBackendStateRequest, RingChangeResponse__Output>(client.setBackendState, request),
+    userWhere: (request) => call<UserWhereRequest, UserWhereResponse__Output>(client.userWhere, request),
     close: () => client.close(),
   };
 }

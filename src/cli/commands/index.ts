@@ -3,12 +3,35 @@ import { authCacheFlushCommand } from './auth-cache-flush.js';
 import { statusCommand } from './status.js';
 import { userKickCommand } from './user-kick.js';
 import { whoCommand } from './who.js';
+import { ringCommand } from './ring.js';
+import {
+  backendAddCommand,
+  backendDownCommand,
+  backendFlushCommand,
+  backendRemoveCommand,
+  backendUpCommand,
+  backendWeightCommand,
+} from './backend.js';
+import { userWhereCommand } from './user-where.js';
 
 export type { AdminCommand, CliIo } from './command.js';
 export { EXIT } from './command.js';
 
 /** The admin subcommands main.ts dispatches (besides serve and config check). */
-export const adminCommands: readonly AdminCommand[] = [statusCommand, whoCommand, userKickCommand, authCacheFlushCommand];
+export const adminCommands: readonly AdminCommand[] = [
+  statusCommand,
+  ringCommand,
+  backendAddCommand,
+  backendRemoveCommand,
+  backendWeightCommand,
+  backendUpCommand,
+  backendDownCommand,
+  backendFlushCommand,
+  whoCommand,
+  userWhereCommand,
+  userKickCommand,
+  authCacheFlushCommand,
+];
 
 /**
  * The command whose name is the longest prefix of `argv`, and the words

@@ -1,5 +1,6 @@
 import type { StatusResponse__Output } from '../../adapters/grpc/generated/maildirector/admin/v1/StatusResponse.js';
 import type { BackendState__Output } from '../../adapters/grpc/generated/maildirector/admin/v1/BackendState.js';
+import type { AdminOverride__Output } from '../../adapters/grpc/generated/maildirector/admin/v1/AdminOverride.js';
 import { EXIT } from './command.js';
 import { defineAdminCommand } from './common.js';
 import { formatDuration, jsonLine, renderTable } from './format.js';
@@ -9,6 +10,7 @@ export interface StatusJson {
   readonly started_at_ms: number;
   readonly uptime_ms: number;
   readonly session_count: number;
+  readonly ring: { readonly directors_live: number; readonly directors_total: number; readonly clock: number };
   readonly backends: readonly {
     readonly id: string;
     readonly host: string;
@@ -16,6 +18,10 @@ export interface StatusJson {
     readonly weight: number;
     readonly tag: string;
     readonly state: 'up' | 'down' | 'unknown';
+    /** Operator override: none (probes decide), up, down. */
+    readonly admin: 'none' | 'up' | 'down';
+    readonly voters: number;
+    readonly down_votes: number;
   }[];
 }
 
@@ -30,12 +36,17 @@ function stateName(state: BackendState__Output): 'up' | 'down' | 'unknown' {
   }
 }
 
+function overrideName(state: AdminOverride__Output): 'none' | 'up' | 'down' {
+  return state === 'ADMIN_OVERRIDE_UP' ? 'up' : state === 'ADMIN_OVERRIDE_DOWN' ? 'down' : 'none';
+}
+
 export function statusJson(response: StatusResponse__Output): StatusJson {
   return {
     director_id: response.directorId,
     started_at_ms: response.startedAtMs,
     uptime_ms: response.uptimeMs,
     session_count: response.sessionCount,
+    ring: { directors_live: response.directorsLive, directors_total: response.directorsTotal, clock: response.ringClock },
     backends: response.backends.map((b) => ({
       id: b.id,
       host: b.host,
@@ -43,18 +54,21 @@ export function statusJson(response: StatusResponse__Output): StatusJson {
       weight: b.weight,
       tag: b.tag,
       state: stateName(b.state),
+      admin: overrideName(b.admin),
+      voters: b.voters,
+      down_votes: b.downVotes,
     })),
   };
 }
 
 export function statusText(status: StatusJson): string {
   const head = renderTable(
-    ['director', 'uptime', 'sessions'],
-    [[status.director_id, formatDuration(status.uptime_ms), String(status.session_count)]],
+    ['director', 'uptime', 'sessions', 'ring directors live'],
+    [[status.director_id, formatDuration(status.uptime_ms), String(status.session_count), `${status.ring.directors_live}/${status.ring.directors_total}`]],
   );
   if (status.backends.length === 0) return `${head}\nno backends\n`;
   const backends = renderTable(
-    ['backend', 'host', 'ports', 'weight', 'tag', 'state'],
+    ['backend', 'host', 'ports', 'weight', 'tag', 'state', 'override', 'down votes'],
     status.backends.map((b) => [
       b.id,
       b.host,
@@ -64,6 +78,8 @@ export function statusText(status: StatusJson): string {
       String(b.weight),
       b.tag === '' ? '-' : b.tag,
       b.state,
+      b.admin === 'none' ? '-' : b.admin,
+      `${b.down_votes}/${b.voters}`,
     ]),
   );
   return `${head}\n${backends}`;
@@ -71,11 +87,13 @@ export function statusText(status: StatusJson): string {
 
 export const statusCommand = defineAdminCommand({
   name: ['status'],
-  summary: "Show the director's id, uptime, live session count and backends with their state.",
+  summary: "Show the director's id, uptime, live session count, ring members live, and backends with their state.",
   json:
     '{"director_id": string, "started_at_ms": unix ms, "uptime_ms": number, "session_count": number, ' +
+    '"ring": {"directors_live", "directors_total", "clock"}, ' +
     '"backends": [{"id", "host", "ports": {protocol: port} (absent: default port), "weight", "tag" ("" = default), ' +
-    '"state": "up"|"down"|"unknown"}]}',
+    '"state": "up"|"down"|"unknown" (in the effective ring), "admin": "none"|"up"|"down" (operator override), ' +
+    '"voters": live directors with a probe verdict, "down_votes": how many say down}]}',
   async execute(api, _args, io, json) {
     const status = statusJson(await api.status());
     io.stdout(json ? jsonLine(status) : statusText(status));

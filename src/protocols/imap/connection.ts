@@ -126,7 +126,12 @@ export class ImapConnection implements CommandSession {
         ...request,
         clientId: this.#clientId, // the core reads x-proxy-ttl and forwards only with imap_id_retain
       };
-      outcome = await this.context.login(fullRequest, this.#backendLogin);
+      this.#loginPending = true;
+      try {
+        outcome = await this.context.login(fullRequest, this.#guardedBackendLogin);
+      } finally {
+        this.#loginPending = false;
+      }
     }
     if (!outcome.ok) {
       if (this.#finished) return 'stop';

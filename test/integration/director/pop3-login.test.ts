@@ -1,13 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
 import { startDirector, type DirectorHandle } from '../../harness/director.js';
-import { connect as tlsConnect } from 'node:tls';
 import { LineClient } from '../support/line-client.js';
 
 // POP3 clients against a real director in front of real Dovecot backends.
@@ -114,7 +112,7 @@ test('STLS, then USER/PASS over TLS', async () => {
   const u = user(0);
   const c = await open(director.pop3);
   assert.match(await cmd(c, 'STLS'), /^\+OK/);
-  const t = await upgrade(c);
+  const t = await c.upgradeTls({ ca });
   try {
     const caps = await capa(t);
     assert.ok(!caps.includes('STLS'), `STLS offered again after TLS: ${caps.join(' | ')}`);
@@ -157,7 +155,7 @@ test('plaintext auth is refused from an untrusted network and allowed after STLS
   assert.equal(refused.at(-1), '-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.');
   assert.equal(await cmd(c, `AUTH PLAIN ${b64(`\0${u.name}\0${u.password}`)}`), '-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.');
   assert.match(await cmd(c, 'STLS'), /^\+OK/);
-  const t = await upgrade(c);
+  const t = await c.upgradeTls({ ca });
   try {
     assert.match(await cmd(t, `AUTH PLAIN ${b64(`\0${u.name}\0${u.password}`)}`), /^\+OK Logged in\./);
     await assertRelayed(t);
@@ -196,13 +194,8 @@ test('XCLIENT: the backend logs the client address and the director session id',
   const u = cluster.usersOfKind('host').find((h) => h.backend === 'b1');
   assert.ok(u !== undefined);
   const clientIp = '127.0.0.77';
-  const socket = netConnect({ host: '127.0.0.1', port: director.pop3 ?? 0, localAddress: clientIp });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('error', reject);
-  });
-  const clientPort = socket.localPort;
-  const c = wrapSocket(socket);
+  const c = await LineClient.connect('127.0.0.1', director.pop3 ?? 0, { localAddress: clientIp });
+  const clientPort = c.socket.localPort;
   assert.match(await c.line(), /^\+OK/);
   assert.equal(await cmd(c, `USER ${u.name}`), '+OK');
   assert.match(await cmd(c, `PASS ${u.password}`), /^\+OK Logged in\./);
@@ -229,21 +222,5 @@ test('XCLIENT: the backend logs the client address and the director session id',
   assert.match(login, new RegExp(`user=<${u.name}>`));
   // rip is the real client, not the director's own address (which is 127.0.0.1).
   assert.match(login, /rip=127\.0\.0\.77,/);
+  assert.match(login, new RegExp(`rport=${clientPort},`));
 });
-
-// --- TLS upgrade of a LineClient's socket ---
-
-/**
- * LineClient has no STLS or source-address option; its constructor is
- * private to TypeScript only, so wrap an already connected socket in one.
- */
-const wrapSocket = (socket: Socket): LineClient => new (LineClient as unknown as new (s: Socket) => LineClient)(socket);
-
-async function upgrade(c: LineClient): Promise<LineClient> {
-  const tls = tlsConnect({ socket: c.socket as Socket, ca, servername: 'localhost' });
-  await new Promise<void>((resolve, reject) => {
-    tls.once('secureConnect', () => resolve());
-    tls.once('error', reject);
-  });
-  return wrapSocket(tls);
-}

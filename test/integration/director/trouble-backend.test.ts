@@ -77,7 +77,7 @@ test('backend paused with proxy_timeout=2: temporary failure after ~2 s, not a h
   const b1 = backend('b1');
   b1.pause();
   try {
-    const [imap, pop3] = await Promise.all([imapLogin(u1), pop3Login(u2)]);
+    const [imap, pop3]: [Attempt, Attempt] = await Promise.all([imapLogin(u1), pop3Login(u2)]);
     imap.client.close();
     pop3.client.close();
     assert.equal(imap.reply, IMAP_UNAVAILABLE);
@@ -125,7 +125,7 @@ test('backend stopped: temporary failure at once', async () => {
   assert.ok(u1 !== undefined && u2 !== undefined);
   await backend('b2').stop();
   for (let i = 0; i < 2; i++) {
-    const [imap, pop3] = await Promise.all([imapLogin(u1), pop3Login(u2)]);
+    const [imap, pop3]: [Attempt, Attempt] = await Promise.all([imapLogin(u1), pop3Login(u2)]);
     imap.client.close();
     pop3.client.close();
     assert.equal(imap.reply, IMAP_UNAVAILABLE);

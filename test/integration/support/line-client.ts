@@ -16,10 +16,14 @@ export class LineClient {
     this.#attach();
   }
 
-  static async connect(host: string, port: number, options: { tls?: boolean; ca?: string | Buffer } = {}): Promise<LineClient> {
+  static async connect(
+    host: string,
+    port: number,
+    options: { tls?: boolean; ca?: string | Buffer; localAddress?: string } = {},
+  ): Promise<LineClient> {
     const socket = options.tls === true
-      ? tlsConnect({ host, port, ca: options.ca, rejectUnauthorized: options.ca !== undefined, servername: undefined })
-      : netConnect({ host, port });
+      ? tlsConnect({ host, port, ca: options.ca, rejectUnauthorized: options.ca !== undefined, servername: undefined, localAddress: options.localAddress })
+      : netConnect({ host, port, localAddress: options.localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tls === true ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
@@ -43,6 +47,20 @@ export class LineClient {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w();
+  }
+
+  /**
+   * After the server said yes to STARTTLS/STLS: a new client speaking TLS over
+   * this connection. Bytes left unread in this one are dropped, as a client must.
+   */
+  async upgradeTls(options: { ca: string | Buffer; servername?: string }): Promise<LineClient> {
+    this.#socket.removeAllListeners('data');
+    const tls = tlsConnect({ socket: this.#socket, ca: options.ca, servername: options.servername ?? 'localhost' });
+    await new Promise<void>((resolve, reject) => {
+      tls.once('secureConnect', () => resolve());
+      tls.once('error', reject);
+    });
+    return new LineClient(tls);
   }
 
   get closed(): boolean {

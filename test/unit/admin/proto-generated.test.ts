@@ -52,6 +52,11 @@ test('run-time decoding matches what the generated types promise (camelCase, int
     startedAtMs: 0,
     uptimeMs: 2 ** 40,
     sessionCount: 0,
-    backends: [{ id: 'b1', host: '', ports: {}, weight: 0, tag: '', state: 'BACKEND_STATE_DOWN' }],
+    directorsLive: 0,
+    directorsTotal: 0,
+    ringClock: 0,
+    backends: [
+      { id: 'b1', host: '', ports: {}, weight: 0, tag: '', state: 'BACKEND_STATE_DOWN', admin: 'ADMIN_OVERRIDE_UNSPECIFIED', voters: 0, downVotes: 0 },
+    ],
   });
 });

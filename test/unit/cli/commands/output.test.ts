@@ -13,10 +13,13 @@ const STATUS: StatusResponse__Output = {
   startedAtMs: 1_000,
   uptimeMs: 3_661_000,
   sessionCount: 2,
+  directorsLive: 2,
+  directorsTotal: 3,
+  ringClock: 42,
   backends: [
-    { id: 'b1', host: '127.0.0.11', ports: { pop3: 110, imap: 143 }, weight: 100, tag: '', state: 'BACKEND_STATE_UP' },
-    { id: 'b2', host: '127.0.0.12', ports: {}, weight: 5, tag: 'eu', state: 'BACKEND_STATE_DOWN' },
-    { id: 'b3', host: '127.0.0.13', ports: {}, weight: 1, tag: '', state: 'BACKEND_STATE_UNSPECIFIED' },
+    { id: 'b1', host: '127.0.0.11', ports: { pop3: 110, imap: 143 }, weight: 100, tag: '', state: 'BACKEND_STATE_UP', admin: 'ADMIN_OVERRIDE_NONE', voters: 2, downVotes: 0 },
+    { id: 'b2', host: '127.0.0.12', ports: {}, weight: 5, tag: 'eu', state: 'BACKEND_STATE_DOWN', admin: 'ADMIN_OVERRIDE_DOWN', voters: 2, downVotes: 0 },
+    { id: 'b3', host: '127.0.0.13', ports: {}, weight: 1, tag: '', state: 'BACKEND_STATE_UNSPECIFIED', admin: 'ADMIN_OVERRIDE_UNSPECIFIED', voters: 0, downVotes: 0 },
   ],
 };
 
@@ -27,10 +30,11 @@ test('status JSON uses snake_case, sorted ports and short state names', () => {
     started_at_ms: 1_000,
     uptime_ms: 3_661_000,
     session_count: 2,
+    ring: { directors_live: 2, directors_total: 3, clock: 42 },
     backends: [
-      { id: 'b1', host: '127.0.0.11', ports: { imap: 143, pop3: 110 }, weight: 100, tag: '', state: 'up' },
-      { id: 'b2', host: '127.0.0.12', ports: {}, weight: 5, tag: 'eu', state: 'down' },
-      { id: 'b3', host: '127.0.0.13', ports: {}, weight: 1, tag: '', state: 'unknown' },
+      { id: 'b1', host: '127.0.0.11', ports: { imap: 143, pop3: 110 }, weight: 100, tag: '', state: 'up', admin: 'none', voters: 2, down_votes: 0 },
+      { id: 'b2', host: '127.0.0.12', ports: {}, weight: 5, tag: 'eu', state: 'down', admin: 'down', voters: 2, down_votes: 0 },
+      { id: 'b3', host: '127.0.0.13', ports: {}, weight: 1, tag: '', state: 'unknown', admin: 'none', voters: 0, down_votes: 0 },
     ],
   });
   assert.deepEqual(Object.keys(json.backends[0]?.ports ?? {}), ['imap', 'pop3']);
@@ -40,13 +44,13 @@ test('status table', () => {
   assert.equal(
     statusText(statusJson(STATUS)),
     [
-      'director  uptime    sessions',
-      'd1        1h 1m 1s  2',
+      'director  uptime    sessions  ring directors live',
+      'd1        1h 1m 1s  2         2/3',
       '',
-      'backend  host        ports              weight  tag  state',
-      'b1       127.0.0.11  imap=143,pop3=110  100     -    up',
-      'b2       127.0.0.12  -                  5       eu   down',
-      'b3       127.0.0.13  -                  1       -    unknown',
+      'backend  host        ports              weight  tag  state    override  down votes',
+      'b1       127.0.0.11  imap=143,pop3=110  100     -    up       -         0/2',
+      'b2       127.0.0.12  -                  5       eu   down     down      0/2',
+      'b3       127.0.0.13  -                  1       -    unknown  -         0/0',
       '',
     ].join('\n'),
   );

@@ -1,0 +1,133 @@
+import type { RingChangeResponse__Output } from '../../adapters/grpc/generated/maildirector/admin/v1/RingChangeResponse.js';
+import type { AdminOverride } from '../../adapters/grpc/generated/maildirector/admin/v1/AdminOverride.js';
+import type { AdminApi } from '../../adapters/grpc/admin-client.js';
+import { UsageError } from '../args.js';
+import type { ParsedArgs } from '../args.js';
+import { EXIT } from './command.js';
+import type { AdminCommand, CliIo } from './command.js';
+import { defineAdminCommand } from './common.js';
+import { jsonLine } from './format.js';
+
+export interface RingChangeJson {
+  readonly backend: string;
+  readonly action: 'add' | 'remove' | 'weight' | 'up' | 'down' | 'flush';
+  readonly applied: number;
+  readonly acked_by: readonly string[];
+  readonly not_acked: readonly string[];
+  readonly down: readonly string[];
+}
+
+const CHANGE_JSON =
+  '{"backend": id, "action": "add"|"remove"|"weight"|"up"|"down"|"flush", "applied": entries written, ' +
+  '"acked_by": [director ids that applied it], "not_acked": [live directors that did not answer in time], ' +
+  '"down": [backends out of the effective ring after the change]}. Exit 1 when not_acked is not empty.';
+
+export function changeText(c: RingChangeJson): string {
+  const acks = c.acked_by.length === 0 ? 'no other live director' : `acked by ${c.acked_by.join(', ')}`;
+  const lines = [`backend ${c.backend}: ${c.action} applied (${acks})`];
+  if (c.not_acked.length > 0) lines.push(`warning: not acknowledged by ${c.not_acked.join(', ')}; they catch up when their links return`);
+  lines.push(`down now: ${c.down.length === 0 ? 'none' : c.down.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function backendId(args: ParsedArgs): string {
+  const id = args.positionals[0] ?? '';
+  if (id === '') throw new UsageError('ID must not be empty');
+  return id;
+}
+
+function wholeNumber(text: string, what: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${what} must be a whole number, got "${text}"`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`${what} must be ${min}..${max}`);
+  return n;
+}
+
+async function report(
+  io: CliIo,
+  json: boolean,
+  backend: string,
+  action: RingChangeJson['action'],
+  response: Promise<RingChangeResponse__Output>,
+): Promise<number> {
+  const r = await response;
+  const c: RingChangeJson = { backend, action, applied: r.applied, acked_by: r.ackedBy, not_acked: r.notAcked, down: r.down };
+  io.stdout(json ? jsonLine(c) : changeText(c));
+  return c.not_acked.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+const ID_ARG = [{ name: 'ID', required: true, summary: 'backend id' }];
+
+export const backendAddCommand = defineAdminCommand({
+  name: ['backend', 'add'],
+  summary: 'Add a backend to the ring (every director); answers once the live directors applied it.',
+  json: CHANGE_JSON,
+  positionals: [...ID_ARG, { name: 'HOST', required: true, summary: 'address the directors connect to' }],
+  options: [
+    { name: 'weight', value: 'N', summary: 'share of ring users (default 100; 0 takes no new users)' },
+    { name: 'tag', value: 'T', summary: 'director_tag this backend serves (default: the untagged ring)' },
+    { name: 'imap-port', value: 'P', summary: 'IMAP port (default 143)' },
+    { name: 'pop3-port', value: 'P', summary: 'POP3 port (default 110)' },
+  ],
+  async execute(api: AdminApi, args, io, json) {
+    const id = backendId(args);
+    const host = args.positionals[1] ?? '';
+    if (host === '') throw new UsageError('HOST must not be empty');
+    const ports: Record<string, number> = {};
+    const imap = args.value('imap-port');
+    const pop3 = args.value('pop3-port');
+    if (imap !== undefined) ports['imap'] = wholeNumber(imap, '--imap-port', 1, 65_535);
+    if (pop3 !== undefined) ports['pop3'] = wholeNumber(pop3, '--pop3-port', 1, 65_535);
+    const weightText = args.value('weight');
+    const weight = weightText === undefined ? 100 : wholeNumber(weightText, '--weight', 1, 10_000);
+    return report(io, json, id, 'add', api.addBackend({ id, host, ports, weight, tag: args.value('tag') ?? '' }));
+  },
+});
+
+export const backendRemoveCommand = defineAdminCommand({
+  name: ['backend', 'remove'],
+  summary: 'Remove a backend from the ring; its sessions are ended and its ring users placed elsewhere.',
+  json: CHANGE_JSON,
+  positionals: ID_ARG,
+  async execute(api, args, io, json) {
+    const id = backendId(args);
+    return report(io, json, id, 'remove', api.removeBackend({ id }));
+  },
+});
+
+export const backendWeightCommand = defineAdminCommand({
+  name: ['backend', 'weight'],
+  summary: "Set a backend's weight (its share of ring users; 0 gives it no new users).",
+  json: CHANGE_JSON,
+  positionals: [...ID_ARG, { name: 'N', required: true, summary: 'weight 0..10000' }],
+  async execute(api, args, io, json) {
+    const id = backendId(args);
+    const weight = wholeNumber(args.positionals[1] ?? '', 'N', 0, 10_000);
+    return report(io, json, id, 'weight', api.setBackendWeight({ id, weight }));
+  },
+});
+
+function stateCommand(action: 'up' | 'down' | 'flush', state: AdminOverride, summary: string): AdminCommand {
+  return defineAdminCommand({
+    name: ['backend', action],
+    summary,
+    json: CHANGE_JSON,
+    positionals: ID_ARG,
+    async execute(api, args, io, json) {
+      const id = backendId(args);
+      return report(io, json, id, action, api.setBackendState({ id, state }));
+    },
+  });
+}
+
+export const backendUpCommand = stateCommand('up', 'ADMIN_OVERRIDE_UP', 'Force a backend up on every director, whatever the probes say (until flush).');
+export const backendDownCommand = stateCommand(
+  'down',
+  'ADMIN_OVERRIDE_DOWN',
+  'Take a backend out on every director, whatever the probes say (until flush); its sessions are ended.',
+);
+export const backendFlushCommand = stateCommand(
+  'flush',
+  'ADMIN_OVERRIDE_NONE',
+  "Clear an operator's up/down: the probes' majority decides again. (Ring placement is a pure hash: there is no per-user state to drop.)",
+);

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { issueCert, type CertFiles } from './certs.js';
+import type { Cluster, DirectorPeer } from './cluster.js';
+import type { ConfigOverrides } from './director.js';
+
+/** Where startCluster puts its CA (test/harness/cluster.ts createCa(join(dir, 'ca'), ...)). */
+export function clusterCaCert(dir: string): string {
+  return join(dir, 'ca', 'mail-director-test-ca.crt');
+}
+
+export interface RingTuning {
+  readonly probeInterval?: string;
+  readonly probeFailures?: number;
+  readonly heartbeat?: string;
+  readonly deadAfter?: string;
+  readonly maxDisconnectDelay?: string;
+}
+
+/**
+ * directorOverrides for startCluster that make its directors one ring: every
+ * config lists every director, gRPC runs mTLS with the director's own
+ * certificate (the harness issues it with serverAuth+clientAuth from the
+ * cluster CA before the director starts), and the ring state is kept in the
+ * director's directory.
+ */
+export function ringOverrides(dir: string, tuning: RingTuning = {}): (self: DirectorPeer, all: readonly DirectorPeer[]) => ConfigOverrides {
+  return (self, all) => {
+    const ring: Record<string, unknown> = {
+      directors: all.filter((d) => d.grpc !== null).map((d) => ({ id: d.id, grpc: `${d.host}:${d.grpc}` })),
+      // Relative paths resolve next to the config file, in the director's directory.
+      state_file: 'ring-state.json',
+    };
+    const probe: Record<string, unknown> = {};
+    if (tuning.probeInterval !== undefined) probe['interval'] = tuning.probeInterval;
+    if (tuning.probeFailures !== undefined) probe['failures'] = tuning.probeFailures;
+    if (Object.keys(probe).length > 0) ring['probe'] = probe;
+    const gossip: Record<string, unknown> = {};
+    if (tuning.heartbeat !== undefined) gossip['heartbeat'] = tuning.heartbeat;
+    if (tuning.deadAfter !== undefined) gossip['dead_after'] = tuning.deadAfter;
+    if (Object.keys(gossip).length > 0) ring['gossip'] = gossip;
+    const out: Record<string, unknown> = {
+      ring,
+      grpc_tls: { ca: clusterCaCert(dir), cert: `tls/director-${self.id}.crt`, key: `tls/director-${self.id}.key` },
+    };
+    if (tuning.maxDisconnectDelay !== undefined) out['limits'] = { max_disconnect_delay: tuning.maxDisconnectDelay };
+    return out;
+  };
+}
+
+/** A client certificate from the cluster CA for the admin CLI. */
+export function adminCert(cluster: Cluster): Promise<CertFiles> {
+  return issueCert(cluster.ca, join(cluster.dir, 'admin'), 'admin', { ips: ['127.0.0.1'], dns: ['localhost'] });
+}
+
+/** The CLI's mTLS arguments. */
+export function cliTlsArgs(cluster: Cluster, cert: CertFiles): string[] {
+  return ['--ca', cluster.ca.cert, '--cert', cert.cert, '--key', cert.key];
+}

@@ -1,0 +1,101 @@
+// Shared by the ring-*.test.ts files: a three-director ring over mTLS on
+// real slapd and Dovecot, the admin CLI run in-process, and waits.
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { main as cliMain } from '../../../src/cli/run.js';
+import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
+import type { CertFiles } from '../../harness/certs.js';
+import type { DirectorHandle } from '../../harness/director.js';
+import { adminCert, cliTlsArgs, ringOverrides, type RingTuning } from '../../harness/ring.js';
+import { landedOn, login, loginCounts, openImap } from '../director/imap-support.js';
+
+export interface Ring {
+  readonly cluster: Cluster;
+  readonly admin: CertFiles;
+}
+
+export async function startRing(dir: string, tuning: RingTuning = {}): Promise<Ring> {
+  const cluster = await startCluster({ dir, directors: 3, backends: 3, users: 20, directorOverrides: ringOverrides(dir, tuning) });
+  return { cluster, admin: await adminCert(cluster) };
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `mail-director ARGS --director D` with the admin certificate, in this process. */
+export async function cli(ring: Ring, director: DirectorHandle, ...args: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const address = director.address('grpc');
+  assert.ok(address !== null, `${director.id} has no gRPC port`);
+  const code = await cliMain([...args, '--director', address, ...cliTlsArgs(ring.cluster, ring.admin)], {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+/** Run a --json subcommand that must succeed; its parsed output. */
+export async function cliJson<T>(ring: Ring, director: DirectorHandle, ...args: string[]): Promise<T> {
+  const r = await cli(ring, director, ...args, '--json');
+  assert.equal(r.code, 0, `${args.join(' ')} on ${director.id}: exit ${r.code}: ${r.stderr}`);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 1, '--json prints one line');
+  return JSON.parse(lines[0] ?? '') as T;
+}
+
+export interface WhereJson {
+  readonly user: string;
+  readonly reason: string;
+  readonly backend: string;
+  readonly host: string;
+  readonly sessions: ReadonlyArray<{ director: string; backend: string; backend_host: string; sessions: number }>;
+}
+
+export interface StatusJson {
+  readonly director_id: string;
+  readonly ring: { directors_live: number; directors_total: number; clock: number };
+  readonly backends: ReadonlyArray<{ id: string; state: string; admin: string; voters: number; down_votes: number }>;
+}
+
+export interface RingJson {
+  readonly director_id: string;
+  readonly directors: ReadonlyArray<{ id: string; address: string; self: boolean; state: 'live' | 'dead'; last_heard_ms: number; link_open: boolean }>;
+}
+
+/** Poll until `check` returns a value (not undefined); fails after `timeoutMs`. */
+export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last instanceof Error ? ` (${last.message})` : ''}`);
+    await sleep(50);
+  }
+}
+
+/** Log in through `director`; the backend whose log shows the login. */
+export async function loginLands(cluster: Cluster, u: ClusterUser, director: DirectorHandle): Promise<string> {
+  const before = await loginCounts(cluster.backends, u.name);
+  const { client } = await openImap(director);
+  try {
+    const reply = await login(client, u.name, u.password);
+    assert.match(reply, /^a1 OK /, `login of ${u.name} via ${director.id}`);
+    return await landedOn(cluster.backends, u.name, before);
+  } finally {
+    client.close();
+  }
+}
+
+export function liveDirectors(cluster: Cluster): DirectorHandle[] {
+  return cluster.directors;
+}
