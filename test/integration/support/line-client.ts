@@ -21,9 +21,10 @@ export class LineClient {
     port: number,
     options: { tls?: boolean; ca?: string | Buffer; localAddress?: string } = {},
   ): Promise<LineClient> {
+    const plain = netConnect({ host, port, localAddress: options.localAddress });
     const socket = options.tls === true
-      ? tlsConnect({ host, port, ca: options.ca, rejectUnauthorized: options.ca !== undefined, servername: undefined, localAddress: options.localAddress })
-      : netConnect({ host, port, localAddress: options.localAddress });
+      ? tlsConnect({ socket: plain, ca: options.ca, rejectUnauthorized: options.ca !== undefined })
+      : plain;
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tls === true ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
