@@ -107,16 +107,16 @@ test('status --json gives director id, uptime, session count and backends with s
   assert.ok(status.uptime_ms >= 3_723_000 && status.uptime_ms < 3_723_000 + 60_000, String(status.uptime_ms));
   assert.equal(status.session_count, 3);
   assert.deepEqual(status.backends, [
-    { id: 'b1', host: '127.0.0.11', ports: { imap: 143, pop3: 110 }, weight: 100, tag: '', state: 'up' },
-    { id: 'b2', host: '127.0.0.12', ports: {}, weight: 50, tag: 'eu', state: 'down' },
+    { id: 'b1', host: '127.0.0.11', ports: { imap: 143, pop3: 110 }, weight: 100, tag: '', state: 'up', admin: 'none', voters: 0, down_votes: 0 },
+    { id: 'b2', host: '127.0.0.12', ports: {}, weight: 50, tag: 'eu', state: 'down', admin: 'none', voters: 0, down_votes: 0 },
   ]);
 });
 
 test('status without --json prints a table', async () => {
   const r = await cli(['status', '--director', director]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^director\s+uptime\s+sessions\nd1\s+1h 2m \d+s\s+3\n/);
-  assert.match(r.stdout, /\nb2\s+127\.0\.0\.12\s+-\s+50\s+eu\s+down\n/);
+  assert.match(r.stdout, /^director\s+uptime\s+sessions\s+ring directors live\nd1\s+1h 2m \d+s\s+3\s+0\/0\n/);
+  assert.match(r.stdout, /\nb2\s+127\.0\.0\.12\s+-\s+50\s+eu\s+down\s+-\s+0\/0\n/);
 });
 
 test('MAIL_DIRECTOR_ADDR is used when --director is absent', async () => {
@@ -285,9 +285,13 @@ test('a plaintext admin server refuses a non-loopback address', async () => {
 
 test('every admin command is exported once and found by its full name', () => {
   const names = adminCommands.map((c) => c.name.join(' '));
-  assert.deepEqual(names, ['status', 'who', 'user kick', 'auth cache flush']);
+  assert.deepEqual(names, [
+    'status', 'ring', 'backend add', 'backend remove', 'backend weight', 'backend up', 'backend down', 'backend flush',
+    'who', 'user where', 'user kick', 'auth cache flush',
+  ]);
   assert.equal(findAdminCommand(['auth', 'cache', 'flush', 'u'])?.args[0], 'u');
-  assert.equal(findAdminCommand(['user', 'where', 'u']), undefined);
+  assert.equal(findAdminCommand(['user', 'where', 'u'])?.command.name.join(' '), 'user where');
+  assert.equal(findAdminCommand(['user', 'move', 'u']), undefined);
 });
 
 // A child process proves the commands exit by themselves (no gRPC handle left

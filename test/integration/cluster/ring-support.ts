@@ -59,7 +59,17 @@ export interface WhereJson {
 export interface StatusJson {
   readonly director_id: string;
   readonly ring: { directors_live: number; directors_total: number; clock: number };
-  readonly backends: ReadonlyArray<{ id: string; state: string; admin: string; voters: number; down_votes: number }>;
+  readonly backends: ReadonlyArray<{
+    id: string;
+    host: string;
+    weight: number;
+    tag: string;
+    ports: Record<string, number>;
+    state: string;
+    admin: string;
+    voters: number;
+    down_votes: number;
+  }>;
 }
 
 export interface RingJson {
@@ -94,8 +104,4 @@ export async function loginLands(cluster: Cluster, u: ClusterUser, director: Dir
   } finally {
     client.close();
   }
-}
-
-export function liveDirectors(cluster: Cluster): DirectorHandle[] {
-  return cluster.directors;
 }

@@ -26,12 +26,12 @@ function keys(problems: readonly ConfigProblem[]): string[] {
 test('example.yaml: only its absent TLS files are reported', () => {
   const { config, problems } = checkConfig(EXAMPLE);
   assert.equal(config, undefined);
-  assert.deepEqual(keys(problems).sort(), ['backend_tls.ca', 'tls.cert', 'tls.key']);
+  assert.deepEqual(keys(problems).sort(), ['backend_tls.ca', 'grpc_tls.ca', 'grpc_tls.cert', 'grpc_tls.key', 'tls.cert', 'tls.key']);
   for (const p of problems) {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [20, 21, 24]);
+  assert.deepEqual(problems.map((p) => p.line), [20, 21, 24, 93, 94, 95]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -42,7 +42,10 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   const text = readFileSync(EXAMPLE, 'utf8')
     .replace('/etc/mail-director/tls/director.crt', join(dir, 'd.crt'))
     .replace('/etc/mail-director/tls/director.key', 'd.key') // relative: resolved next to the config file
-    .replace('/etc/mail-director/tls/backend-ca.crt', join(dir, 'ca.crt'));
+    .replace('/etc/mail-director/tls/backend-ca.crt', join(dir, 'ca.crt'))
+    .replace('/etc/mail-director/tls/ring-ca.crt', join(dir, 'ca.crt'))
+    .replace('/etc/mail-director/tls/ring-d1.crt', join(dir, 'd.crt'))
+    .replace('/etc/mail-director/tls/ring-d1.key', join(dir, 'd.key'));
   const file = join(dir, 'example.yaml');
   writeFileSync(file, text);
   const c = loadConfig(file);
@@ -118,6 +121,17 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
     { id: 'b1', host: '127.0.0.11', weight: 100, tag: '', ports: { imap: 143, pop3: 110 } },
     { id: 'b2', host: '127.0.0.12', weight: 100, tag: '', ports: {} },
   ]);
+  assert.deepEqual(c.ring.directors, [
+    { id: 'd1', address: '127.0.0.1:17000' },
+    { id: 'd2', address: '127.0.0.2:17000' },
+    { id: 'd3', address: '127.0.0.3:17000' },
+  ]);
+  assert.equal(c.ring.stateFile, '/var/lib/mail-director/ring-state.json');
+  assert.deepEqual(c.ring.probe, { intervalMs: 1000, timeoutMs: 1000, failures: 2, successes: 2 });
+  assert.deepEqual(c.ring.gossip, { heartbeatMs: 500, deadAfterMs: 2000 });
+  assert.equal(c.grpcTls?.caFile, join(dir, 'ca.crt'));
+  assert.equal(c.grpcTls?.cert.toString(), pem('CERTIFICATE'));
+  assert.equal(c.grpcTls?.key.toString(), pem('PRIVATE KEY'));
   assert.deepEqual(c.log, { level: 'info', file: undefined });
 
   // Deeply frozen: a reload builds a new Config, nobody patches this one.
