@@ -90,7 +90,7 @@ function usage(c: Cluster, dir: string, cli: readonly string[]): string {
     const imap = d?.imap ?? c.backends[0]?.imap;
     const imaps = d?.imaps ?? c.backends[0]?.imaps;
     lines.push('', `Connect with a mail client: host ${host}, IMAP port ${imap} (STARTTLS) or ${imaps} (TLS), user ${user.name}, password ${user.password}`);
-    lines.push(`  curl -v 'imap://${host}:${imap}/INBOX' --user '${user.name}:${user.password}'`);
+    lines.push(`  curl 'imap://${host}:${imap}/INBOX;UID=1' --user '${user.name}:${user.password}'    (reads the welcome message)`);
     if (imaps !== undefined && imaps !== null) lines.push(`  openssl s_client -connect ${host}:${imaps} -CAfile ${ca} -crlf -quiet    then: a LOGIN ${user.name} ${user.password}`);
   }
   if (c.directors.length > 0) {
@@ -126,12 +126,37 @@ async function up(args: Args): Promise<void> {
     // Every director lists every other (a ring of N), gRPC over mTLS from the cluster CA.
     directorOverrides: ringOverrides(args.dir),
   });
+  await deliverWelcome(cluster);
   const file = await cluster.writeJson();
   // The directors' gRPC port wants a client certificate: cluster.json's cli carries one.
   const json = cluster.json();
   const cli = [...json.cli, ...cliTlsArgs(cluster, await adminCert(cluster))];
   await writeFile(file, `${JSON.stringify({ ...json, cli }, null, 2)}\n`);
   process.stdout.write(`${usage(cluster, args.dir, cli)}\n`);
+}
+
+/**
+ * One message per user on every backend, so a mail client has something to
+ * read wherever the ring or LDAP places the user (and after a move).
+ */
+async function deliverWelcome(cluster: Cluster): Promise<void> {
+  for (const backend of cluster.backends) {
+    for (const user of cluster.users) {
+      if (user.kind === 'destuser' || user.kind === 'nologin') continue;
+      const message = [
+        'From: mail-director <postmaster@example.org>',
+        `To: ${user.name}@example.org`,
+        `Subject: Welcome to the mail-director dev cluster (stored on ${backend.id})`,
+        `Date: ${new Date().toUTCString()}`,
+        `Message-ID: <welcome-${user.name}-${backend.id}@example.org>`,
+        '',
+        `This message lives on backend ${backend.id} (${backend.host}).`,
+        'If you read it through a director, the director sent you here.',
+        '',
+      ].join('\r\n');
+      await backend.deliver(user.name, message);
+    }
+  }
 }
 
 async function down(args: Args): Promise<void> {
