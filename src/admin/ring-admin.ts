@@ -15,6 +15,7 @@ import type { RingChangeResponse } from '../adapters/grpc/generated/maildirector
 import type { RingResponse } from '../adapters/grpc/generated/maildirector/admin/v1/RingResponse.js';
 import type { SessionHolder } from '../adapters/grpc/generated/maildirector/admin/v1/SessionHolder.js';
 import type { UserWhereResponse } from '../adapters/grpc/generated/maildirector/admin/v1/UserWhereResponse.js';
+import type { MoveUserResponse } from '../adapters/grpc/generated/maildirector/admin/v1/MoveUserResponse.js';
 import { AdminRequestError } from './errors.js';
 
 /** What the ring commands of the admin service need from the director. */
@@ -27,9 +28,28 @@ export interface RingAdminDeps {
   readonly route: (fields: UserFields, protocol: Protocol) => RouteDecision;
   readonly onError?: ((method: string, err: unknown) => void) | undefined;
   readonly now?: () => number;
+  /** `user move`; absent: the command is refused. */
+  readonly mover?: { move(user: string, backendId: string, delayMs: number): Promise<UserMoveResult> } | undefined;
+  /** Every live director's sessions of a user (ring-wide presence); absent: this director's only. */
+  readonly holders?: ((user: string) => SessionHolder[]) | undefined;
 }
 
-type RingMethods = Pick<AdminHandlers, 'Ring' | 'AddBackend' | 'RemoveBackend' | 'SetBackendWeight' | 'SetBackendState' | 'UserWhere'>;
+/** What `user move` did (MoveUserResponse). */
+export interface UserMoveResult {
+  readonly user: string;
+  readonly from: string;
+  readonly to: string;
+  readonly toHost: string;
+  readonly kicked: number;
+  readonly waitedMs: number;
+  readonly complete: boolean;
+  readonly delayUntilMs: number;
+}
+
+/** Longest --delay accepted: Dovecot clients time out well before. */
+const MAX_MOVE_DELAY_MS = 300_000;
+
+type RingMethods = Pick<AdminHandlers, 'Ring' | 'AddBackend' | 'RemoveBackend' | 'SetBackendWeight' | 'SetBackendState' | 'UserWhere' | 'MoveUser'>;
 
 const BACKEND_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const PROTOCOLS: ReadonlySet<string> = new Set<Protocol>(['imap', 'pop3', 'lmtp', 'submission', 'sieve']);
@@ -222,11 +242,34 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
         port: decision.destination.port,
       };
     }),
+
+    MoveUser: asyncUnary('MoveUser', onError, async (request): Promise<MoveUserResponse> => {
+      if (request.user === '') throw new AdminRequestError('user is required');
+      if (request.backendId === '') throw new AdminRequestError('backend is required');
+      if (!Number.isInteger(request.delayMs) || request.delayMs < 0 || request.delayMs > MAX_MOVE_DELAY_MS) {
+        throw new AdminRequestError(`delay must be from 0 to ${MAX_MOVE_DELAY_MS / 1000} s`);
+      }
+      const mover = deps.mover;
+      if (mover === undefined) throw new AdminRequestError('this director cannot move users');
+      knownBackend(node, request.backendId);
+      const r = await mover.move(request.user, request.backendId, request.delayMs);
+      return {
+        user: r.user,
+        from: r.from,
+        to: r.to,
+        toHost: r.toHost,
+        kicked: r.kicked,
+        waitedMs: r.waitedMs,
+        complete: r.complete,
+        delayUntilMs: r.delayUntilMs,
+      };
+    }),
   };
 }
 
-/** This director's sessions of `user`, grouped by backend. */
+/** Sessions of `user`, grouped by director and backend: ring-wide when the director knows, else its own. */
 function holders(deps: RingAdminDeps, user: string): SessionHolder[] {
+  if (deps.holders !== undefined) return deps.holders(user);
   const groups = new Map<string, SessionHolder>();
   for (const s of deps.registry.list()) {
     if (s.user !== user) continue;

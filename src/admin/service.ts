@@ -150,6 +150,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
     SetBackendWeight: ringHandlers?.SetBackendWeight ?? noRing('SetBackendWeight'),
     SetBackendState: ringHandlers?.SetBackendState ?? noRing('SetBackendState'),
     UserWhere: ringHandlers?.UserWhere ?? noRing('UserWhere'),
+    MoveUser: ringHandlers?.MoveUser ?? noRing('MoveUser'),
   };
 }
 

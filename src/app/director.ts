@@ -7,8 +7,10 @@ import type { Config, ListenKey } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../adapters/log/logger.js';
 import { MetricsRegistry } from '../adapters/metrics/metrics.js';
+import { registerRingMetrics } from '../adapters/metrics/ring-metrics.js';
+import type { LdapRequestObserver } from '../auth/build.js';
 import { createPassdb } from '../auth/build.js';
-import type { Passdb } from '../auth/passdb.js';
+import type { DirectorPassdb } from '../auth/build.js';
 import { BackendRing } from '../ring/hash-ring.js';
 import { selfAddressesFrom } from '../routing/self-addresses.js';
 import { RingNode } from '../cluster/ring-node.js';
@@ -23,11 +25,15 @@ import type { UserFields } from '../auth/fields.js';
 import type { Protocol } from '../core/protocol.js';
 import type { BackendSpec } from '../ring/types.js';
 import { RingKicker } from './ring-kicks.js';
+import { MoveCoordinator } from './moves.js';
+import { UserMover } from './user-move.js';
+import { PresenceRegistry } from './presence-registry.js';
+import { SessionPresence } from '../cluster/presence.js';
 import { Listener, type Endpoint } from '../net/listener.js';
 import { NetworkSet } from '../net/networks.js';
 import { LoginCore } from '../session/login-core.js';
 import { ClientSession, type SessionDeps } from '../session/session.js';
-import { LocalSessionRegistry } from '../session/registry.js';
+import { LocalSessionRegistry, type SessionRegistry } from '../session/registry.js';
 import type { FrontendDriver } from '../session/frontend.js';
 import { imapDriver } from '../protocols/imap/driver.js';
 import { pop3Driver } from '../protocols/pop3/driver.js';
@@ -51,13 +57,19 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
 export class Director {
   #config: Config;
   readonly log: Logger;
-  #passdb: Passdb;
+  #passdb: DirectorPassdb;
+  #unwatchPassdb: () => void = () => undefined;
   #ring: BackendRing;
   #selfAddresses: ReadonlySet<string>;
   #trusted: NetworkSet;
   #secureContext: SecureContext | undefined;
-  readonly #registry = new LocalSessionRegistry();
+  readonly #registry: SessionRegistry;
+  readonly #presence: SessionPresence;
+  readonly #moves: MoveCoordinator;
   readonly #metrics = new MetricsRegistry();
+  // --- metrics (ring, gossip, LDAP): see #registerRingMetrics ---
+  readonly #ldapSeconds = this.#metrics.histogram('maildirector_ldap_request_seconds', 'LDAP passdb requests (cache misses) by operation and result.', ['op', 'result']);
+  readonly #observeLdap: LdapRequestObserver = (op, seconds, result) => this.#ldapSeconds.observe([op, result], seconds);
   readonly #node: RingNode;
   readonly #prober: BackendProber;
   readonly #kicker: RingKicker;
@@ -71,7 +83,7 @@ export class Director {
   constructor(config: Config) {
     this.#config = config;
     this.log = createLogger(config.log, config.director.id);
-    this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache }, this.log.child({ component: 'auth' }));
+    this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
     this.#selfAddresses = selfAddressesFrom(config);
     this.#trusted = new NetworkSet(config.director.trustedNetworks);
     this.#secureContext = Director.#serverTls(config);
@@ -87,6 +99,18 @@ export class Director {
     });
     // A ring state file from an earlier run wins over the config's backends (they only seed it).
     this.#ring = this.#node.ring();
+    this.#presence = new SessionPresence(this.#node);
+    this.#registry = new PresenceRegistry(new LocalSessionRegistry(), this.#presence);
+    this.#moves = new MoveCoordinator({
+      node: this.#node,
+      presence: this.#presence,
+      registry: this.#registry,
+      ring: () => this.#ring,
+      route: (fields, protocol) => this.#route(fields, protocol),
+      moveWaitMs: () => this.#config.limits.moveWaitMs,
+      forgetUser: (user) => void this.#passdb.flushCache(user),
+      log: this.log.child({ component: 'moves' }),
+    });
     this.#kicker = new RingKicker({
       registry: this.#registry,
       maxDelayMs: () => this.#config.limits.maxDisconnectDelayMs,
@@ -157,6 +181,7 @@ export class Director {
       }
       sessionsGauge.replaceAll([...counts.values()]);
     });
+    this.#registerRingMetrics();
 
     // Two rounds settle the hysteresis, so the first clients already get the backends' capabilities.
     await this.#prober.round();
@@ -168,7 +193,9 @@ export class Director {
       passdb: () => this.#passdb,
       ring: () => this.#ring,
       selfAddresses: () => this.#selfAddresses,
+      placement: this.#moves,
     });
+    this.#watchPassdb();
     const deps: SessionDeps = {
       loginCore,
       registry: this.#registry,
@@ -211,6 +238,21 @@ export class Director {
           node: this.#node,
           passdb: { lookup: (user: string) => this.#passdb.lookup(user) },
           route: (fields, protocol) => this.#route(fields, protocol),
+          holders: (user: string) =>
+            this.#presence
+              .holders(user)
+              .map((h) => ({ directorId: h.directorId, backendId: h.backendId, backendHost: h.host, sessions: h.sessions })),
+          mover: new UserMover({
+            passdb: () => this.#config.passdb,
+            lookup: (user) => this.#passdb.lookup(user),
+            route: (fields, protocol) => this.#route(fields, protocol),
+            ring: () => this.#ring,
+            node: this.#node,
+            moves: this.#moves,
+            forgetUser: (user) => void this.#passdb.flushCache(user),
+            moveWaitMs: () => this.#config.limits.moveWaitMs,
+            log: this.log.child({ component: 'moves' }),
+          }),
         },
       });
       const admin = { definition: loadAdminProto().maildirector.admin.v1.Admin.service, handlers: service };
@@ -228,6 +270,18 @@ export class Director {
     this.log.info({ ports: Object.fromEntries(this.#bound) }, 'director started');
   }
 
+  /** Backend health, ring members and gossip lag/convergence on /metrics (ids only, no users or IPs). */
+  #registerRingMetrics(): void {
+    const node = this.#node;
+    const ackSeconds = registerRingMetrics(this.#metrics, {
+      backends: () => this.#ring.backends().map((b) => ({ id: b.id, up: this.#ring.isUp(b.id), admin: node.state.adminState(b.id) })),
+      peers: () => node.gossip.peers(),
+      clock: () => node.state.clock,
+      stats: () => node.stats(),
+    });
+    node.gossip.onAckWait((ms, all) => ackSeconds.observe([all ? 'all' : 'partial'], ms / 1000));
+  }
+
   #route(fields: UserFields, protocol: Protocol): ReturnType<typeof routeUser> {
     const config = this.#config;
     const ring = this.#ring;
@@ -239,7 +293,14 @@ export class Director {
       ring,
       hashKey: config.ring.hashKey,
       localBackend: localId === undefined ? undefined : ring.backend(localId),
+      sticky: this.#moves.sticky(fields.user, fields.directorTag),
     });
+  }
+
+  /** SPEC I5: an LDAP entry that now routes elsewhere ends this director's sessions of that user. */
+  #watchPassdb(): void {
+    this.#unwatchPassdb();
+    this.#unwatchPassdb = this.#passdb.onUsersChanged((changes) => this.#moves.usersChanged(changes));
   }
 
   status(): Record<string, unknown> {
@@ -290,7 +351,8 @@ export class Director {
     const oldPassdb = this.#passdb;
     const previousBackends = this.#config.ring.backends;
     this.#config = next;
-    this.#passdb = createPassdb({ passdb: next.passdb, cache: next.cache }, this.log.child({ component: 'auth' }));
+    this.#passdb = createPassdb({ passdb: next.passdb, cache: next.cache }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
+    this.#watchPassdb();
     this.#applyConfigBackends(previousBackends, next.ring.backends);
     this.#selfAddresses = selfAddressesFrom(next);
     this.#trusted = new NetworkSet(next.director.trustedNetworks);
@@ -335,6 +397,9 @@ export class Director {
   async stop(): Promise<void> {
     this.#prober.stop();
     this.#kicker.stop();
+    this.#unwatchPassdb();
+    this.#moves.close();
+    this.#presence.close();
     for (const l of this.#listeners) l.destroyAll();
     await Promise.all(this.#listeners.map((l) => l.stopAccepting()));
     await this.#node.close();

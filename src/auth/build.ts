@@ -50,9 +50,54 @@ class WatchedPassdb implements DirectorPassdb {
   }
 }
 
+/** Told the duration of each LDAP passdb request (behind the cache: cache hits are not LDAP requests). */
+export type LdapRequestObserver = (op: 'authenticate' | 'lookup', seconds: number, result: AuthResult['kind'] | LookupResult['kind'] | 'error') => void;
+
 export interface CreatePassdbOptions {
   /** For tests: the change watcher's directory, clock, start window. */
   readonly changes?: LdapChangeWatcherOptions;
+  /** Metrics hook from the composition root, so auth/ and adapters/ldap/ import no metrics. */
+  readonly observeLdap?: LdapRequestObserver;
+}
+
+/** Times each request of the LDAP passdb for the observer. */
+class TimedPassdb implements Passdb {
+  readonly #inner: Passdb;
+  readonly #observe: LdapRequestObserver;
+
+  constructor(inner: Passdb, observe: LdapRequestObserver) {
+    this.#inner = inner;
+    this.#observe = observe;
+  }
+
+  authenticate(request: AuthRequest): Promise<AuthResult> {
+    return this.#timed('authenticate', () => this.#inner.authenticate(request));
+  }
+
+  lookup(user: string): Promise<LookupResult> {
+    return this.#timed('lookup', () => this.#inner.lookup(user));
+  }
+
+  flushCache(user?: string): number {
+    return this.#inner.flushCache(user);
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+
+  async #timed<R extends { readonly kind: AuthResult['kind'] | LookupResult['kind'] }>(op: 'authenticate' | 'lookup', work: () => Promise<R>): Promise<R> {
+    const started = process.hrtime.bigint();
+    const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const result = await work();
+      this.#observe(op, seconds(), result.kind);
+      return result;
+    } catch (err) {
+      this.#observe(op, seconds(), 'error');
+      throw err;
+    }
+  }
 }
 
 /** The configured passdb, behind the cache unless `cache.size` is 0. */
@@ -62,7 +107,13 @@ export function createPassdb(
   options: CreatePassdbOptions = {},
 ): DirectorPassdb {
   const passdb = config.passdb;
-  const inner: Passdb = passdb.driver === 'ldap' ? new LdapPassdb(passdb, log) : new PasswdFilePassdb(passdb, log);
+  const observe = options.observeLdap;
+  const inner: Passdb =
+    passdb.driver === 'ldap'
+      ? observe === undefined
+        ? new LdapPassdb(passdb, log)
+        : new TimedPassdb(new LdapPassdb(passdb, log), observe)
+      : new PasswdFilePassdb(passdb, log);
   const cache = config.cache.size > 0 ? new CachedPassdb(inner, config.cache, log) : undefined;
   const watcher =
     passdb.driver === 'ldap' && passdb.changePollMs > 0 ? new LdapChangeWatcher(passdb, log, options.changes) : undefined;

@@ -1,6 +1,7 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { Entry__Output } from '../adapters/grpc/generated/maildirector/ring/v1/Entry.js';
 import type { GossipMessage, GossipMessage__Output } from '../adapters/grpc/generated/maildirector/ring/v1/GossipMessage.js';
 import type { RingHandlers, RingPeerClient } from '../adapters/grpc/ring-transport.js';
 import type { RingEntry, RingState } from '../ring/state.js';
@@ -56,6 +57,15 @@ export interface ApplyOutcome {
 
 type IncomingCall = ServerDuplexStream<GossipMessage__Output, GossipMessage>;
 
+/** What the server side of one incoming stream remembers. */
+interface Incoming {
+  readonly call: IncomingCall;
+  readonly write: (msg: GossipMessage) => void;
+  peerId: string | undefined;
+  /** Last FULL batch we sent on this stream (answering `want_state`). */
+  sentSeq: number;
+}
+
 /**
  * Full-mesh gossip: one PeerLink dialed to every other ring member, and the
  * server side of the links the others dial to us. Entries that change our
@@ -70,6 +80,7 @@ export class Gossip {
   readonly #log: Logger;
   readonly #links = new Map<string, PeerLink>();
   readonly #incoming = new Set<IncomingCall>();
+  readonly #ackWaitListeners = new Set<(ms: number, allAcked: boolean) => void>();
   readonly #heard = new Map<string, number>();
   #live: ReadonlySet<string>;
   #timer: NodeJS.Timeout | undefined;
@@ -95,6 +106,14 @@ export class Gossip {
       countSent: (batches, entries) => {
         this.stats.batchesSent += batches;
         this.stats.entriesSent += entries;
+      },
+      mergeBatch: (peerId, entries) => {
+        try {
+          this.#mergeWire(peerId, entries);
+        } catch (err) {
+          // Whatever a peer sends, the director stays up.
+          this.#countMalformed(peerId, err instanceof Error ? err.message : 'merge threw');
+        }
       },
     };
   }
@@ -147,7 +166,7 @@ export class Gossip {
     }
     for (const [id, address] of members) {
       if (id === this.selfId || this.#links.has(id)) continue;
-      const link = new PeerLink(id, address, this.#opts.connect(address), this.#linkHost);
+      const link = new PeerLink(id, address, () => this.#opts.connect(address), this.#linkHost);
       this.#links.set(id, link);
       link.start();
     }
@@ -160,12 +179,19 @@ export class Gossip {
     for (const link of this.#links.values()) link.enqueue(entries);
   }
 
+  /** Told how long each waitForPeers with live peers took, and whether all of them acked (metrics). */
+  onAckWait(listener: (ms: number, allAcked: boolean) => void): () => void {
+    this.#ackWaitListeners.add(listener);
+    return () => this.#ackWaitListeners.delete(listener);
+  }
+
   /**
    * Wait until every live peer acknowledged all it was sent up to now.
    * Peers that are not live are not waited for: they get the whole state
    * when their link opens again.
    */
   async waitForPeers(timeoutMs: number): Promise<{ ackedBy: string[]; notAcked: string[] }> {
+    const started = Date.now();
     const waiting = [...this.#links].filter(([id]) => this.#live.has(id));
     const acked = new Set<string>();
     const waits = waiting.map(([id, link]) =>
@@ -180,6 +206,7 @@ export class Gossip {
     await Promise.race([Promise.all(waits), timeout]);
     clearTimeout(timer);
     const ids = waiting.map(([id]) => id).sort();
+    if (ids.length > 0) for (const listener of this.#ackWaitListeners) listener(Date.now() - started, acked.size === ids.length);
     return { ackedBy: ids.filter((id) => acked.has(id)), notAcked: ids.filter((id) => !acked.has(id)) };
   }
 
@@ -217,12 +244,12 @@ export class Gossip {
 
   #serveGossip(call: IncomingCall): void {
     this.#incoming.add(call);
-    let peerId: string | undefined;
     let lastSent = Date.now();
     const write = (msg: GossipMessage): void => {
       lastSent = Date.now();
       call.write(msg);
     };
+    const stream: Incoming = { call, write, peerId: undefined, sentSeq: 0 };
     const beat = setInterval(() => {
       if (Date.now() - lastSent >= this.tuning.heartbeatMs) write({ heartbeat: { sentAtMs: Date.now() } });
     }, this.tuning.heartbeatMs);
@@ -233,7 +260,7 @@ export class Gossip {
     };
     // An unhandled 'error' on a stream crashes the process.
     call.on('error', (err: Error) => {
-      this.#log.debug({ peer: peerId, err: err.message.split('\n', 1)[0] }, 'incoming gossip stream error');
+      this.#log.debug({ peer: stream.peerId, err: err.message.split('\n', 1)[0] }, 'incoming gossip stream error');
       done();
     });
     call.on('cancelled', done);
@@ -243,35 +270,36 @@ export class Gossip {
     });
     call.on('data', (msg: GossipMessage__Output) => {
       try {
-        peerId = this.#receiveIncoming(call, msg, peerId, write);
+        this.#receiveIncoming(stream, msg);
       } catch (err) {
         // Whatever a peer sends, the director stays up.
-        this.#countMalformed(peerId ?? '?', err instanceof Error ? err.message : 'handler threw');
+        this.#countMalformed(stream.peerId ?? '?', err instanceof Error ? err.message : 'handler threw');
       }
     });
   }
 
-  #receiveIncoming(
-    call: IncomingCall,
-    msg: GossipMessage__Output,
-    peerId: string | undefined,
-    write: (msg: GossipMessage) => void,
-  ): string | undefined {
+  #receiveIncoming(stream: Incoming, msg: GossipMessage__Output): void {
+    const { call, write } = stream;
+    const peerId = stream.peerId;
     if (msg.body === 'hello') {
       const id = msg.hello?.directorId;
       if (typeof id !== 'string' || id === '' || id.length > 256 || id === this.selfId || (peerId !== undefined && id !== peerId)) {
         this.#countMalformed(peerId ?? '?', 'bad hello');
         call.end();
-        return peerId;
+        return;
       }
       this.#state.observe(msg.hello?.clock ?? 0);
       write({ hello: { directorId: this.selfId, clock: this.#state.clock } });
+      stream.peerId = id;
       this.#markHeard(id);
-      return id;
+      if (peerId === undefined && msg.hello?.wantState === true) this.#sendFullState(stream);
+      // It dialed us, so it is up: our own link to it need not wait out its backoff.
+      this.#links.get(id)?.redial();
+      return;
     }
     if (peerId === undefined) {
       this.#countMalformed('?', `${msg.body ?? 'empty'} before hello`);
-      return peerId;
+      return;
     }
     this.#markHeard(peerId);
     switch (msg.body) {
@@ -279,31 +307,56 @@ export class Gossip {
         const batch = msg.batch;
         if (batch == null || batch.seq < 1) {
           this.#countMalformed(peerId, 'batch without seq');
-          return peerId;
+          return;
         }
-        const entries: RingEntry[] = [];
-        let bad = 0;
-        for (const wire of batch.entries) {
-          const entry = entryFromWire(wire);
-          if (entry === undefined) bad += 1;
-          else entries.push(entry);
-        }
-        if (bad > 0) this.#countMalformed(peerId, `${bad} malformed entries in a batch`, bad);
-        this.stats.batchesReceived += 1;
-        this.stats.entriesReceived += batch.entries.length;
-        const { changed } = this.#state.merge(entries);
+        this.#mergeWire(peerId, batch.entries);
         write({ ack: { seq: batch.seq } });
-        if (changed.length > 0) {
-          this.publish(changed);
-          this.#opts.onRemoteChange(changed);
-        }
-        return peerId;
+        return;
+      }
+      case 'ack': {
+        // Acks for the FULL batches answering want_state; nothing waits on them.
+        const seq = msg.ack?.seq;
+        if (typeof seq !== 'number' || seq < 1 || seq > stream.sentSeq) this.#countMalformed(peerId, 'ack for a batch never sent');
+        return;
       }
       case 'heartbeat':
-        return peerId;
+        return;
       default:
         this.#countMalformed(peerId, `unexpected ${msg.body ?? 'empty'} message`);
-        return peerId;
+    }
+  }
+
+  /** Our whole state on an incoming stream, in FULL batches: the dialer catches up on this stream alone. */
+  #sendFullState(stream: Incoming): void {
+    const all = this.#state.sortedEntries();
+    const max = this.tuning.batchMaxEntries;
+    let batches = 0;
+    for (let i = 0; i === 0 || i < all.length; i += max) {
+      stream.sentSeq += 1;
+      batches += 1;
+      const chunk = all.slice(i, i + max);
+      stream.write({ batch: { seq: stream.sentSeq, kind: 'BATCH_KIND_FULL', lastOfFull: i + max >= all.length, entries: chunk.map(entryToWire) } });
+    }
+    this.stats.batchesSent += batches;
+    this.stats.entriesSent += all.length;
+  }
+
+  /** Merge a peer's batch; entries that changed our state go on to every link and to the owner. */
+  #mergeWire(peerId: string, wireEntries: readonly Entry__Output[]): void {
+    const entries: RingEntry[] = [];
+    let bad = 0;
+    for (const wire of wireEntries) {
+      const entry = entryFromWire(wire);
+      if (entry === undefined) bad += 1;
+      else entries.push(entry);
+    }
+    if (bad > 0) this.#countMalformed(peerId, `${bad} malformed entries in a batch`, bad);
+    this.stats.batchesReceived += 1;
+    this.stats.entriesReceived += wireEntries.length;
+    const { changed } = this.#state.merge(entries);
+    if (changed.length > 0) {
+      this.publish(changed);
+      this.#opts.onRemoteChange(changed);
     }
   }
 

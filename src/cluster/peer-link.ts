@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Entry__Output } from '../adapters/grpc/generated/maildirector/ring/v1/Entry.js';
 import type { GossipMessage__Output } from '../adapters/grpc/generated/maildirector/ring/v1/GossipMessage.js';
 import type { GossipStream, RingPeerClient } from '../adapters/grpc/ring-transport.js';
 import type { RingEntry } from '../ring/state.js';
@@ -18,6 +19,8 @@ export interface LinkHost {
   heard(peerId: string): void;
   malformed(peerId: string, reason: string): void;
   countSent(batches: number, entries: number): void;
+  /** A batch of the peer's whole state, answered on the stream we dialed; merged before the Ack. */
+  mergeBatch(peerId: string, entries: readonly Entry__Output[]): void;
 }
 
 interface Awaiting {
@@ -26,17 +29,22 @@ interface Awaiting {
 }
 
 /**
- * The stream this director dials to one peer: Hello, the whole state in FULL
- * batches, then coalesced DELTA batches and heartbeats. The peer answers
- * Hello, Acks and heartbeats. grpc-js re-opens nothing, so a failed stream is
- * re-opened here with exponential backoff and jitter; silence longer than
- * `deadAfterMs` counts as failure.
+ * The stream this director dials to one peer: Hello (asking for the peer's
+ * state), the whole state in FULL batches, then coalesced DELTA batches and
+ * heartbeats. The peer answers Hello, its own whole state in FULL batches
+ * (we Ack them), Acks and heartbeats. grpc-js re-opens nothing, so a failed
+ * stream is re-opened here with exponential backoff and jitter; silence
+ * longer than `deadAfterMs` counts as failure. `redial()` cuts the backoff
+ * short when the peer shows it is back.
  */
 export class PeerLink {
   readonly peerId: string;
   readonly address: string;
   readonly #host: LinkHost;
-  readonly #client: RingPeerClient;
+  readonly #newClient: () => RingPeerClient;
+  #client: RingPeerClient;
+  /** The next dial uses a new channel: the old one may sit in grpc-js's own reconnect backoff. */
+  #renewClient = false;
   /** Pending entries by key: a burst of writes to one key sends only the last. */
   #queue = new Map<string, RingEntry>();
   #call: GossipStream | undefined;
@@ -54,10 +62,11 @@ export class PeerLink {
   #retryTimer: NodeJS.Timeout | undefined;
   #beatTimer: NodeJS.Timeout | undefined;
 
-  constructor(peerId: string, address: string, client: RingPeerClient, host: LinkHost) {
+  constructor(peerId: string, address: string, newClient: () => RingPeerClient, host: LinkHost) {
     this.peerId = peerId;
     this.address = address;
-    this.#client = client;
+    this.#newClient = newClient;
+    this.#client = newClient();
     this.#host = host;
   }
 
@@ -80,6 +89,22 @@ export class PeerLink {
     for (const resolve of this.#barriers) resolve(false);
     this.#barriers = [];
     this.#client.close();
+  }
+
+  /**
+   * The peer dialed us, so it is up: if this link is waiting out a backoff,
+   * dial now on a fresh channel instead of after up to `backoffMaxMs`. Called
+   * once per incoming Hello, so two directors cannot ping-pong redials: a
+   * dial already in flight is left alone (its failure retries quickly).
+   */
+  redial(): void {
+    if (this.#stopped || this.#open) return;
+    this.#attempt = 0;
+    this.#renewClient = true;
+    if (this.#retryTimer === undefined) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#connect();
   }
 
   enqueue(entries: readonly RingEntry[]): void {
@@ -105,6 +130,11 @@ export class PeerLink {
 
   #connect(): void {
     if (this.#stopped) return;
+    if (this.#renewClient) {
+      this.#renewClient = false;
+      this.#client.close();
+      this.#client = this.#newClient();
+    }
     const call = this.#client.openGossip();
     this.#call = call;
     this.#lastHeard = Date.now();
@@ -112,7 +142,7 @@ export class PeerLink {
     call.on('error', (err: Error & { code?: number }) => this.#failed(call, `stream error: ${err.message.split('\n', 1)[0] ?? ''}`));
     call.on('end', () => this.#failed(call, 'stream ended by peer'));
     call.on('data', (msg: GossipMessage__Output) => this.#receive(call, msg));
-    this.#write({ hello: { directorId: this.#host.selfId, clock: this.#host.clock() } });
+    this.#write({ hello: { directorId: this.#host.selfId, clock: this.#host.clock(), wantState: true } });
   }
 
   #receive(call: GossipStream, msg: GossipMessage__Output): void {
@@ -139,6 +169,18 @@ export class PeerLink {
         this.#heard();
         if (seq > this.#ackedSeq) this.#ackedSeq = seq;
         this.#settleAwaiting();
+        return;
+      }
+      case 'batch': {
+        // The peer's whole state, asked for in our Hello.
+        const batch = msg.batch;
+        if (!this.#open || batch == null || batch.seq < 1 || batch.kind !== 'BATCH_KIND_FULL') {
+          this.#host.malformed(this.peerId, 'unexpected batch on dialed stream');
+          return;
+        }
+        this.#heard();
+        this.#host.mergeBatch(this.peerId, batch.entries);
+        this.#write({ ack: { seq: batch.seq } });
         return;
       }
       case 'heartbeat':

@@ -4,8 +4,8 @@ import type { MutualTls } from '../adapters/grpc/security.js';
 import type { GrpcServiceBinding } from '../adapters/grpc/server.js';
 import { BackendRing } from '../ring/hash-ring.js';
 import type { BackendSpec } from '../ring/types.js';
-import { commonCapabilities, effectiveDown, RingState, RingStateError, seedEntries } from '../ring/state.js';
-import type { AdminState, Capabilities, ProbedProtocol, RingEntry, RingSeed } from '../ring/state.js';
+import { commonCapabilities, effectiveDown, RingState, RingStateError, seedEntries, VOLATILE_KINDS } from '../ring/state.js';
+import type { AdminState, Capabilities, Placement, ProbedProtocol, RingEntry, RingSeed } from '../ring/state.js';
 import { Gossip } from './gossip.js';
 import type { ApplyOutcome, GossipStats } from './gossip.js';
 import { loadStateFile, StateFileWriter } from './state-file.js';
@@ -191,9 +191,21 @@ export class RingNode {
     return this.#local(() => [this.state.setDirector(directorId, null)], timeoutMs);
   }
 
-  /** Pin a user to a backend (null clears the pin). */
-  moveUser(user: string, backendId: string | null, timeoutMs?: number): Promise<ApplyOutcome> {
-    return this.#local(() => [this.state.setMove(user, backendId)], timeoutMs);
+  /**
+   * A ring-wide kick request: every director ends its sessions of `user` not
+   * on `host` (app/moves.ts obeys it). null clears it.
+   */
+  moveUser(user: string, backendId: string | null, timeoutMs?: number, host?: string): Promise<ApplyOutcome> {
+    return this.#local(() => [this.state.setMove(user, backendId, undefined, host)], timeoutMs);
+  }
+
+  /**
+   * This director's live sessions of `user` (cluster/presence.ts). Volatile:
+   * gossiped like any entry, never saved, and nobody waits for acks.
+   */
+  publishPresence(user: string, placements: readonly Placement[]): void {
+    if (this.#closed) return;
+    this.#changed([this.state.setPresence(user, placements)], 'local');
   }
 
   /**
@@ -228,7 +240,8 @@ export class RingNode {
   #changed(changed: readonly RingEntry[], source: EntrySource): void {
     if (changed.length === 0) return;
     if (source === 'local') this.gossip.publish(changed);
-    this.#writer?.schedule();
+    // Presence changes with every login: no disk write for those.
+    if (changed.some((e) => !VOLATILE_KINDS.has(e.kind))) this.#writer?.schedule();
     let ringKinds = false;
     let members = false;
     for (const e of changed) {

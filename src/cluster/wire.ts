@@ -48,7 +48,16 @@ export function entryToWire(entry: RingEntry): Entry {
         director: { directorId: entry.directorId, removed: entry.address === null, address: entry.address ?? '' },
       };
     case 'move':
-      return { version, move: { user: entry.user, cleared: entry.backendId === null, backendId: entry.backendId ?? '' } };
+      return { version, move: { user: entry.user, cleared: entry.backendId === null, backendId: entry.backendId ?? '', host: entry.host ?? '' } };
+    case 'presence':
+      return {
+        version,
+        presence: {
+          user: entry.user,
+          directorId: entry.directorId,
+          placements: entry.placements.map((p) => ({ host: p.host, backendId: p.backendId, sessions: p.sessions })),
+        },
+      };
   }
 }
 
@@ -99,7 +108,19 @@ export function entryFromWire(wire: Entry__Output): RingEntry | undefined {
     case 'move': {
       const m = wire.move;
       if (m == null) return undefined;
-      entry = { kind: 'move', version, user: m.user, backendId: m.cleared ? null : m.backendId };
+      entry = { kind: 'move', version, user: m.user, backendId: m.cleared ? null : m.backendId, ...(m.host === '' ? {} : { host: m.host }) };
+      break;
+    }
+    case 'presence': {
+      const p = wire.presence;
+      if (p == null) return undefined;
+      entry = {
+        kind: 'presence',
+        version,
+        user: p.user,
+        directorId: p.directorId,
+        placements: p.placements.map((x) => ({ host: x.host, backendId: x.backendId, sessions: x.sessions })),
+      };
       break;
     }
     default:

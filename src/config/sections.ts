@@ -68,6 +68,8 @@ export const DEFAULTS = {
   maxLoginDelayMs: 40 * MS.s,
   // login_proxy_max_disconnect_delay = 0 (off).
   maxDisconnectDelayMs: 0,
+  // SPEC issue 3: logins wait for a move "bounded (30 s by default, then a temporary failure)".
+  moveWaitMs: 30 * MS.s,
   // auth_cache_size = 0: the cache is off unless asked for, since a cached
   // `host` would hide an ldapmodify move until it expires.
   cacheSize: 0,
@@ -112,6 +114,7 @@ const NOT_YET_SERVED: readonly ListenKey[] = ['submission', 'submissions', 'lmtp
 const LIMIT_KEYS = [
   'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
   'auth_failure_delay', 'idle_timeout', 'proxy_timeout', 'max_login_delay', 'max_disconnect_delay',
+  'move_wait',
 ];
 const LDAP_KEYS = [
   'uris', 'bind_dn', 'bind_password', 'base', 'scope', 'filter', 'auth_bind', 'password_attribute', 'fields',
@@ -366,7 +369,7 @@ function readLimits(v: MapView | undefined): LimitsConfig {
       maxLineLength: d.maxLineLength, maxLiteralSize: d.maxLiteralSize, maxInvalidCommands: d.maxInvalidCommands,
       preloginTimeoutMs: d.preloginTimeoutMs, maxAuthAttempts: d.maxAuthAttempts,
       authFailureDelayMs: d.authFailureDelayMs, idleTimeoutMs: d.idleTimeoutMs, proxyTimeoutMs: d.proxyTimeoutMs,
-      maxLoginDelayMs: d.maxLoginDelayMs, maxDisconnectDelayMs: d.maxDisconnectDelayMs,
+      maxLoginDelayMs: d.maxLoginDelayMs, maxDisconnectDelayMs: d.maxDisconnectDelayMs, moveWaitMs: d.moveWaitMs,
     };
   }
   const positive = { min: 1 };
@@ -382,6 +385,8 @@ function readLimits(v: MapView | undefined): LimitsConfig {
     proxyTimeoutMs: v.duration('proxy_timeout', d.proxyTimeoutMs, positive),
     maxLoginDelayMs: v.duration('max_login_delay', d.maxLoginDelayMs),
     maxDisconnectDelayMs: v.duration('max_disconnect_delay', d.maxDisconnectDelayMs),
+    // 0 would refuse every move at once; at least a moment lets the kicks land.
+    moveWaitMs: v.duration('move_wait', d.moveWaitMs, { min: 100 }),
   };
 }
 

@@ -101,6 +101,11 @@ export interface LimitsConfig {
   readonly maxLoginDelayMs: number;
   /** Spread kicks caused by a backend failure over this long (login_proxy_max_disconnect_delay). */
   readonly maxDisconnectDelayMs: number;
+  /**
+   * How long a login waits for the user's sessions on another backend to end
+   * (a move: SPEC I1/I5) before it fails as temporarily unavailable.
+   */
+  readonly moveWaitMs: number;
 }
 
 export type PassdbConfig = LdapPassdbConfig | PasswdFilePassdbConfig;

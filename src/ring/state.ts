@@ -52,8 +52,34 @@ export type RingEntry =
     }
   /** address null: removed from the ring. */
   | { readonly kind: 'director'; readonly version: Version; readonly directorId: string; readonly address: string | null }
-  /** backendId null: the move was cleared. */
-  | { readonly kind: 'move'; readonly version: Version; readonly user: string; readonly backendId: string | null };
+  /**
+   * A ring-wide kick request: every director ends its sessions of `user` not
+   * on `host` (when host is absent: not on backend `backendId`). backendId
+   * null: the move was cleared.
+   */
+  | { readonly kind: 'move'; readonly version: Version; readonly user: string; readonly backendId: string | null; readonly host?: string | undefined }
+  /**
+   * Where `directorId` holds live sessions of `user`; written only by that
+   * director. Volatile: not persisted (see toJSON). No placements: none held.
+   */
+  | {
+      readonly kind: 'presence';
+      readonly version: Version;
+      readonly user: string;
+      readonly directorId: string;
+      readonly placements: readonly Placement[];
+    };
+
+/** Sessions one director holds on one destination. */
+export interface Placement {
+  readonly host: string;
+  /** '' for an LDAP host outside the ring. */
+  readonly backendId: string;
+  readonly sessions: number;
+}
+
+/** Kinds that live only while their directors run: never written to the state file. */
+export const VOLATILE_KINDS: ReadonlySet<string> = new Set(['presence']);
 
 export type RingEntryKind = RingEntry['kind'];
 
@@ -70,6 +96,8 @@ export function entryKey(entry: RingEntry): string {
       return `director\0${entry.directorId}`;
     case 'move':
       return `move\0${entry.user}`;
+    case 'presence':
+      return `presence\0${entry.user}\0${entry.directorId}`;
   }
 }
 
@@ -98,7 +126,9 @@ function canonicalValue(entry: RingEntry): string {
     case 'director':
       return entry.address ?? 'removed';
     case 'move':
-      return entry.backendId ?? 'cleared';
+      return entry.backendId === null ? 'cleared' : JSON.stringify([entry.backendId, entry.host ?? '']);
+    case 'presence':
+      return JSON.stringify(entry.placements.map((p) => [p.host, p.backendId, p.sessions]));
   }
 }
 
@@ -154,7 +184,23 @@ export function checkEntry(entry: RingEntry): string | undefined {
       return entry.address === null || isId(entry.address) ? undefined : 'bad director address';
     case 'move':
       if (!isId(entry.user)) return 'bad user';
+      if (entry.host !== undefined && (typeof entry.host !== 'string' || entry.host.length > 256)) return 'bad move host';
       return entry.backendId === null || isId(entry.backendId) ? undefined : 'bad move backend';
+    case 'presence': {
+      if (!isId(entry.user) || !isId(entry.directorId)) return 'bad presence ids';
+      // Only a director speaks for its own sessions.
+      if (origin !== entry.directorId) return 'presence not written by its director';
+      if (!Array.isArray(entry.placements) || entry.placements.length > 64) return 'bad presence placements';
+      let previous = '';
+      for (const p of entry.placements) {
+        if (!isId(p.host) || typeof p.backendId !== 'string' || p.backendId.length > 256) return 'bad presence placement';
+        if (!Number.isSafeInteger(p.sessions) || p.sessions < 1) return 'bad presence session count';
+        // Sorted by host, each once: equal values have one spelling.
+        if (p.host <= previous) return 'presence placements not sorted';
+        previous = p.host;
+      }
+      return undefined;
+    }
     default:
       return 'unknown entry kind';
   }
@@ -284,8 +330,14 @@ export class RingState {
     return this.#write({ kind: 'director', version: this.nextVersion(nowMs), directorId, address });
   }
 
-  setMove(user: string, backendId: string | null, nowMs?: number): RingEntry {
-    return this.#write({ kind: 'move', version: this.nextVersion(nowMs), user, backendId });
+  setMove(user: string, backendId: string | null, nowMs?: number, host?: string): RingEntry {
+    return this.#write({ kind: 'move', version: this.nextVersion(nowMs), user, backendId, ...(host === undefined ? {} : { host }) });
+  }
+
+  /** This director's sessions of `user` (placements sorted by host; empty: none). */
+  setPresence(user: string, placements: readonly Placement[], nowMs?: number): RingEntry {
+    const sorted = [...placements].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+    return this.#write({ kind: 'presence', version: this.nextVersion(nowMs), user, directorId: this.selfId, placements: sorted });
   }
 
   #write(entry: RingEntry): RingEntry {
@@ -331,6 +383,21 @@ export class RingState {
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  presence(user: string, directorId: string): Extract<RingEntry, { kind: 'presence' }> | undefined {
+    const e = this.#entries.get(`presence\0${user}\0${directorId}`);
+    return e?.kind === 'presence' ? e : undefined;
+  }
+
+  /** Every director's presence entry for `user` (tombstones included). */
+  presenceOf(user: string): Array<Extract<RingEntry, { kind: 'presence' }>> {
+    const out: Array<Extract<RingEntry, { kind: 'presence' }>> = [];
+    for (const d of this.directors()) {
+      const e = this.presence(user, d.id);
+      if (e !== undefined) out.push(e);
+    }
+    return out;
+  }
+
   /** Operator moves in force: user → backend id. */
   moves(): Map<string, string> {
     const out = new Map<string, string>();
@@ -338,8 +405,9 @@ export class RingState {
     return out;
   }
 
+  /** Volatile kinds (presence) are left out: after a restart they describe sessions that are gone. */
   toJSON(): PersistedState {
-    return { format: 1, directorId: this.selfId, clock: this.#clock, entries: this.sortedEntries() };
+    return { format: 1, directorId: this.selfId, clock: this.#clock, entries: this.sortedEntries().filter((e) => !VOLATILE_KINDS.has(e.kind)) };
   }
 
   /** A state from a persisted one; entries that fail checkEntry are dropped. */

@@ -15,6 +15,13 @@ export interface RouteInput {
   /** Hash key template (`%u`, `%d`, ...), applied to fields.user. */
   readonly hashKey: string;
   readonly localBackend: BackendSpec | undefined;
+  /**
+   * SPEC I1 for ring users: the backend (up, in the ring) where the user has
+   * live sessions on some director. When it serves the user's tag, ring
+   * placement keeps the user there instead of the hash result, so a weight
+   * change or a new backend moves only users without sessions.
+   */
+  readonly sticky?: BackendSpec | undefined;
 }
 
 /** Dovecot's reply when nologin comes without a reason (AUTH_FAILED_MSG). */
@@ -40,7 +47,9 @@ function portOf(backend: BackendSpec, protocol: Protocol): number {
 
 function viaRing(input: RouteInput): RouteDecision {
   const tag = input.fields.directorTag;
-  const backend = input.ring.pick(hashKeyFor(input.hashKey, input.fields.user), tag);
+  const sticky = input.sticky;
+  const backend =
+    sticky !== undefined && sticky.tag === tag ? sticky : input.ring.pick(hashKeyFor(input.hashKey, input.fields.user), tag);
   if (backend === undefined) {
     return { kind: 'refuse', failure: 'no_backend', detail: `no backend up for tag "${tag}"` };
   }

@@ -5,8 +5,8 @@ import type { Protocol } from '../core/protocol.js';
 import type { Config } from '../config/types.js';
 import type { Passdb } from '../auth/passdb.js';
 import type { UserFields } from '../auth/fields.js';
-import type { RingView } from '../ring/types.js';
-import type { RouteDecision } from '../routing/decision.js';
+import type { BackendSpec, RingView } from '../ring/types.js';
+import type { Destination, RouteDecision } from '../routing/decision.js';
 import { routeUser } from '../routing/route.js';
 import { loginDelayMs } from '../routing/delay.js';
 import type { BackendLogin, LoginOutcome, LoginRequest } from './frontend.js';
@@ -20,6 +20,21 @@ export interface LoginCoreDeps {
   readonly passdb: () => Passdb;
   readonly ring: () => RingView;
   readonly selfAddresses: () => ReadonlySet<string>;
+  /** The ring-wide view of the user's sessions (SPEC I1, I5); absent: a director on its own. */
+  readonly placement?: LoginPlacement | undefined;
+}
+
+/** What the login path needs to keep a user on one backend across the ring. */
+export interface LoginPlacement {
+  /** The up ring backend where `user` has live sessions on some live director, if any. */
+  sticky(user: string, tag: string): BackendSpec | undefined;
+  /**
+   * Resolves (with the ms waited) once no live director holds sessions of
+   * `user` on another destination; meanwhile those sessions are asked to
+   * end. Throws LoginFailure('backend_unavailable') when limits.move_wait
+   * passes first.
+   */
+  awaitExclusive(user: string, destination: Destination, log: Logger): Promise<number>;
 }
 
 export interface LoginAttempt {
@@ -106,6 +121,13 @@ export class LoginCore {
       await sleep(delayMs);
     }
 
+    const placement = this.#deps.placement;
+    if (placement !== undefined) {
+      // Last, right before the backend login, so it sees the freshest ring view.
+      const waitedMs = await placement.awaitExclusive(fields.user, decision.destination, attempt.log);
+      trace.delayedMs += waitedMs;
+    }
+
     const ttl = proxyTtl(attempt, request) - 1;
     if (ttl <= 0) {
       attempt.log.error({ user: fields.user, host: decision.destination.host }, 'Proxying loops: proxy TTL reached zero');
@@ -127,6 +149,7 @@ export class LoginCore {
       ring,
       hashKey: config.ring.hashKey,
       localBackend: localId === undefined ? undefined : ring.backend(localId),
+      sticky: this.#deps.placement?.sticky(fields.user, fields.directorTag),
     });
   }
 

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -172,6 +172,8 @@ interface Bench {
   readonly targets: Map<TargetName, Target>;
   director: DirectorHandle | undefined;
   dovecot: DovecotProxyHandle | undefined;
+  /** A fresh proxy process (same config): allocators keep what they once grew, so RSS growth is only seen once per process. */
+  restart(name: TargetName): Promise<Target>;
 }
 
 const IDLE_SAMPLE_MS = 5000;
@@ -221,7 +223,30 @@ async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFi
   await backend.deliver(bulkUser.name, bigMessage());
   for (const u of users) await backend.deliver(u.name, smallMessage(u.name));
 
-  const bench: Bench = { cluster, users, bulkUser, targets: new Map(), director: undefined, dovecot: undefined };
+  const dovecotOptions = { dir: join(dir, 'dovecot-proxy'), host: '127.0.0.2', ca: cluster.ca, slapd: cluster.slapd, backend, cache: opts.cache ? CACHE : { ...CACHE, size: 0 } };
+  const dovecotTarget = (dc: DovecotProxyHandle): Target => ({ name: 'dovecot', host: dc.host, ports: { imap: dc.imap, imaps: dc.imaps, pop3: dc.pop3, pop3s: dc.pop3s }, pgid: dc.pid });
+  const bench: Bench = {
+    cluster,
+    users,
+    bulkUser,
+    targets: new Map(),
+    director: undefined,
+    dovecot: undefined,
+    restart: async (name) => {
+      if (name === 'director' && bench.director !== undefined) {
+        await bench.director.stop();
+        bench.director = await bench.director.restart();
+        bench.targets.set('director', directorTarget(bench.director));
+      } else if (name === 'dovecot' && bench.dovecot !== undefined) {
+        await bench.dovecot.stop();
+        bench.dovecot = await startDovecotProxy(dovecotOptions);
+        bench.targets.set('dovecot', dovecotTarget(bench.dovecot));
+      }
+      const t = bench.targets.get(name);
+      if (t === undefined) throw new UsageError(`no target ${name}`);
+      return t;
+    },
+  };
   bench.targets.set('direct', {
     name: 'direct',
     host: backend.host,
@@ -229,9 +254,9 @@ async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFi
     pgid: undefined,
   });
   if (withDovecot) {
-    const dc = await startDovecotProxy({ dir: join(dir, 'dovecot-proxy'), host: '127.0.0.2', ca: cluster.ca, slapd: cluster.slapd, backend, cache: opts.cache ? CACHE : { ...CACHE, size: 0 } });
+    const dc = await startDovecotProxy(dovecotOptions);
     bench.dovecot = dc;
-    bench.targets.set('dovecot', { name: 'dovecot', host: dc.host, ports: { imap: dc.imap, imaps: dc.imaps, pop3: dc.pop3, pop3s: dc.pop3s }, pgid: dc.pid });
+    bench.targets.set('dovecot', dovecotTarget(dc));
   }
   const d = await startDirectorTarget(cluster, opts, profileFile);
   bench.director = d;
@@ -518,16 +543,22 @@ async function profileRun(opts: Options, dir: string): Promise<void> {
     const deadline = Date.now() + 10_000;
     while (!existsSync(profileFile) && Date.now() < deadline) await sleep(100);
     const profile = JSON.parse(await readFile(profileFile, 'utf8')) as CpuProfile;
-    const { busyMs, top } = topSelfTime(profile, REPO_ROOT, 15);
+    const { busyMs, top, areas } = topSelfTime(profile, REPO_ROOT, 15);
     const lines = [
       `mail-director, IMAP plain login, c=${c.concurrency}, ${opts.durationMs / 1000} s: ${m.ops} logins, ${fmt(m.opsPerSec)}/s, ${m.errors} errors, CPU ${fmt(m.cpuMsPerOp)} ms/login (with profiler)`,
       `sampled busy time ${fmt(busyMs)} ms; top self time:`,
       ...top.map((f: HotFunction, i) => `${String(i + 1).padStart(2)}. ${fmt(f.selfMs).padStart(7)} ms ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`),
+      'self time by area:',
+      ...areas.map((a) => `    ${fmt(a.selfMs).padStart(7)} ms ${a.percent.toFixed(1).padStart(5)}%  ${a.area}`),
     ];
-    process.stdout.write(`${lines.join('\n')}\nprofile: ${profileFile}\n`);
+    const kept = resolve(opts.out ?? join(REPO_ROOT, '.bench', `director-login-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`));
+    await mkdir(join(kept, '..'), { recursive: true });
+    await copyFile(profileFile, kept);
+    process.stdout.write(`${lines.join('\n')}\nprofile: ${kept}\n`);
   } finally {
     await tearDown(bench);
   }
+  if (!opts.keep) await rm(dir, { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
@@ -561,7 +592,13 @@ async function main(): Promise<void> {
       const reps = new Map<TargetName, RepMetrics[]>();
       // Targets interleaved within each repetition, so drift on the shared machine hits all alike.
       for (let rep = 0; rep < opts.reps; rep++) {
-        for (const t of targets) {
+        for (const listed of targets) {
+          let t = bench.targets.get(listed.name) ?? listed;
+          if (c.scenario === 'idle' && t.pgid !== undefined) {
+            t = await bench.restart(t.name);
+            // The fresh process serves some logins first, so code and caches are not counted per connection.
+            await runOnce(bench, t, { protocol: c.protocol, tls: c.tls, scenario: 'login', concurrency: opts.concurrency }, opts, 1000);
+          }
           const m = await runOnce(bench, t, c, opts, opts.durationMs);
           reps.set(t.name, [...(reps.get(t.name) ?? []), m]);
           const note = m.errors > 0 ? `  errors ${m.errors}: ${m.errorSamples.join(' | ')}` : '';

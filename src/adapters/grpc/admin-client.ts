@@ -16,6 +16,8 @@ import type { SetBackendStateRequest } from './generated/maildirector/admin/v1/S
 import type { SetBackendWeightRequest } from './generated/maildirector/admin/v1/SetBackendWeightRequest.js';
 import type { UserWhereRequest } from './generated/maildirector/admin/v1/UserWhereRequest.js';
 import type { UserWhereResponse__Output } from './generated/maildirector/admin/v1/UserWhereResponse.js';
+import type { MoveUserRequest } from './generated/maildirector/admin/v1/MoveUserRequest.js';
+import type { MoveUserResponse__Output } from './generated/maildirector/admin/v1/MoveUserResponse.js';
 import { AdminCallError } from './errors.js';
 import { loadAdminProto } from './load.js';
 import { channelCredentials, KEEPALIVE_OPTIONS } from './security.js';
@@ -43,10 +45,14 @@ export interface AdminApi {
   setBackendWeight(request: SetBackendWeightRequest): Promise<RingChangeResponse__Output>;
   setBackendState(request: SetBackendStateRequest): Promise<RingChangeResponse__Output>;
   userWhere(request: UserWhereRequest): Promise<UserWhereResponse__Output>;
+  /** Waits for the user's old sessions to end: the deadline allows for limits.move_wait. */
+  moveUser(request: MoveUserRequest): Promise<MoveUserResponse__Output>;
   close(): void;
 }
 
 export const DEFAULT_ADMIN_TIMEOUT_MS = 10_000;
+/** Added to the deadline of calls that wait for sessions to end (limits.move_wait is 30 s by default). */
+export const MOVE_EXTRA_TIMEOUT_MS = 60_000;
 
 /** Status codes that mean the director never answered, as opposed to answering "no". */
 const UNREACHABLE_CODES: ReadonlySet<number> = new Set([grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED]);
@@ -67,9 +73,9 @@ export function createAdminApi(options: AdminClientOptions): AdminApi {
   const client: AdminClient = new Admin(options.target, channelCredentials(options.tls), channelOptions);
   const timeoutMs = options.timeoutMs ?? DEFAULT_ADMIN_TIMEOUT_MS;
 
-  function call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+  function call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, extraMs = 0): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      method.call(client, request, { deadline: Date.now() + timeoutMs }, (err, response) => {
+      method.call(client, request, { deadline: Date.now() + timeoutMs + extraMs }, (err, response) => {
         if (err !== null) reject(toAdminCallError(err));
         else if (response === undefined) reject(new AdminCallError('rejected', grpcStatus.INTERNAL, 'empty response'));
         else resolve(response);
@@ -88,6 +94,7 @@ export function createAdminApi(options: AdminClientOptions): AdminApi {
     setBackendWeight: (request) => call<SetBackendWeightRequest, RingChangeResponse__Output>(client.setBackendWeight, request),
     setBackendState: (request) => call<SetBackendStateRequest, RingChangeResponse__Output>(client.setBackendState, request),
     userWhere: (request) => call<UserWhereRequest, UserWhereResponse__Output>(client.userWhere, request),
+    moveUser: (request) => call<MoveUserRequest, MoveUserResponse__Output>(client.moveUser, request, MOVE_EXTRA_TIMEOUT_MS),
     close: () => client.close(),
   };
 }

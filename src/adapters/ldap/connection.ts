@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { Client } from 'ldapts';
+import { Attribute, Change, Client } from 'ldapts';
 import type { SearchOptions, SearchResult } from 'ldapts';
 import type { Secret } from '../../core/secret.js';
 import type { Deadline } from './deadline.js';
@@ -118,6 +118,14 @@ export class LdapConnection {
 
   search(base: string, options: SearchOptions, deadline: Deadline): Promise<SearchResult> {
     return this.#guard(() => this.#client.search(base, { ...options }), 'search', deadline);
+  }
+
+  /** Replace each attribute's values (an empty list deletes it) in one modify: atomic on the server. */
+  modifyReplace(dn: string, values: Readonly<Record<string, readonly string[]>>, deadline: Deadline): Promise<void> {
+    const changes = Object.entries(values).map(
+      ([type, vals]) => new Change({ operation: 'replace', modification: new Attribute({ type, values: [...vals] }) }),
+    );
+    return this.#guard(() => this.#client.modify(dn, changes), 'modify', deadline);
   }
 
   /** Simple bind. Only on connections used for nothing else, one at a time (the pool sees to that). */

@@ -165,6 +165,19 @@ export class LdapDirectory {
     });
   }
 
+  /**
+   * Replace attributes of `dn` in one modify, as the service bind identity
+   * (which needs write access to them). Replace is idempotent, so failing
+   * over to the next URI after a lost answer is safe.
+   */
+  modifyReplace(dn: string, values: Readonly<Record<string, readonly string[]>>, deadline: Deadline): Promise<void> {
+    return this.#withFailover('modify', deadline, async (uri, deadline) => {
+      const connection = this.#pool(this.#searchPools, uri).shared();
+      await connection.ready(deadline.capped(this.#options.connectTimeoutMs));
+      await connection.modifyReplace(dn, values, deadline);
+    });
+  }
+
   /** true: the server accepted the password for `dn`; false: invalid credentials (49). */
   verifyBind(dn: string, password: Secret, deadline: Deadline): Promise<boolean> {
     // An empty password is an unauthenticated bind, which servers may "accept".

@@ -1,6 +1,7 @@
 /**
- * A minimal Prometheus registry: counters and gauges with fixed label names.
- * Labels never carry user names or IP addresses (unbounded, and personal).
+ * A minimal Prometheus registry: counters, gauges and histograms with fixed
+ * label names. Labels never carry user names or IP addresses (unbounded, and
+ * personal).
  */
 type LabelValues = readonly string[];
 
@@ -16,7 +17,7 @@ abstract class Metric {
     this.labelNames = labelNames;
   }
 
-  abstract readonly type: 'counter' | 'gauge';
+  abstract readonly type: 'counter' | 'gauge' | 'histogram';
 
   protected slot(labels: LabelValues): { labels: LabelValues; value: number } {
     const key = labels.join('\u0000');
@@ -28,20 +29,32 @@ abstract class Metric {
     return slot;
   }
 
+  protected header(): string[] {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
+  }
+
   render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
-    for (const { labels, value } of this.values.values()) {
-      const rendered = labels.map((v, i) => `${this.labelNames[i] ?? ''}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
-      lines.push(rendered === '' ? `${this.name} ${value}` : `${this.name}{${rendered}} ${value}`);
-    }
+    const lines = this.header();
+    for (const { labels, value } of this.values.values()) lines.push(sample(this.name, this.labelNames, labels, value));
     return lines.join('\n');
   }
+}
+
+function sample(name: string, labelNames: readonly string[], labels: LabelValues, value: number, extra = ''): string {
+  const parts = labels.map((v, i) => `${labelNames[i] ?? ''}="${v.replace(/["\\\n]/g, '_')}"`);
+  if (extra !== '') parts.push(extra);
+  const text = Number.isFinite(value) ? String(value) : value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN';
+  return parts.length === 0 ? `${name} ${text}` : `${name}{${parts.join(',')}} ${text}`;
 }
 
 export class Counter extends Metric {
   readonly type = 'counter';
   inc(labels: LabelValues = [], by = 1): void {
     this.slot(labels).value += by;
+  }
+  /** Mirror a total that another part keeps (e.g. gossip stats), on scrape. */
+  setTotal(labels: LabelValues, total: number): void {
+    this.slot(labels).value = total;
   }
 }
 
@@ -57,6 +70,51 @@ export class Gauge extends Metric {
   }
 }
 
+/** Default buckets in seconds: a millisecond to ten seconds. */
+export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+
+interface HistogramSeries {
+  readonly labels: LabelValues;
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** Cumulative buckets, `_sum` and `_count`, as Prometheus expects. */
+export class Histogram extends Metric {
+  readonly type = 'histogram';
+  readonly buckets: readonly number[];
+  readonly #series = new Map<string, HistogramSeries>();
+
+  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
+    super(name, help, labelNames);
+    this.buckets = [...buckets].sort((a, b) => a - b);
+  }
+
+  observe(labels: LabelValues, value: number): void {
+    const key = labels.join('\u0000');
+    let series = this.#series.get(key);
+    if (series === undefined) {
+      series = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.#series.set(key, series);
+    }
+    for (let i = 0; i < this.buckets.length; i++) if (value <= (this.buckets[i] as number)) (series.counts[i] as number) += 1;
+    series.sum += value;
+    series.count += 1;
+  }
+
+  override render(): string {
+    const lines = this.header();
+    for (const s of this.#series.values()) {
+      this.buckets.forEach((le, i) => lines.push(sample(`${this.name}_bucket`, this.labelNames, s.labels, s.counts[i] ?? 0, `le="${le}"`)));
+      lines.push(sample(`${this.name}_bucket`, this.labelNames, s.labels, s.count, 'le="+Inf"'));
+      lines.push(sample(`${this.name}_sum`, this.labelNames, s.labels, s.sum));
+      lines.push(sample(`${this.name}_count`, this.labelNames, s.labels, s.count));
+    }
+    return lines.join('\n');
+  }
+}
+
 export class MetricsRegistry {
   readonly #metrics: Metric[] = [];
   readonly #collectors: Array<() => void> = [];
@@ -69,6 +127,12 @@ export class MetricsRegistry {
 
   gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
     const metric = new Gauge(name, help, labelNames);
+    this.#metrics.push(metric);
+    return metric;
+  }
+
+  histogram(name: string, help: string, labelNames: readonly string[] = [], buckets: readonly number[] = DEFAULT_BUCKETS): Histogram {
+    const metric = new Histogram(name, help, labelNames, buckets);
     this.#metrics.push(metric);
     return metric;
   }

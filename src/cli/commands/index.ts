@@ -13,6 +13,7 @@ import {
   backendWeightCommand,
 } from './backend.js';
 import { userWhereCommand } from './user-where.js';
+import { userMoveCommand } from './user-move.js';
 
 export type { AdminCommand, CliIo } from './command.js';
 export { EXIT } from './command.js';
@@ -30,6 +31,7 @@ export const adminCommands: readonly AdminCommand[] = [
   whoCommand,
   userWhereCommand,
   userKickCommand,
+  userMoveCommand,
   authCacheFlushCommand,
 ];
 

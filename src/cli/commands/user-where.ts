@@ -52,7 +52,7 @@ export function userWhereText(w: UserWhereJson): string {
   if (w.tag !== '') lines.push(`  tag: ${w.tag}`);
   if (w.moved_to !== '') lines.push(`  moved to: ${w.moved_to}`);
   if (w.delayed_until_ms > 0) lines.push(`  logins held until ${formatTimestamp(w.delayed_until_ms)} UTC (delay_until)`);
-  if (w.sessions.length === 0) lines.push('  no sessions on this director');
+  if (w.sessions.length === 0) lines.push('  no sessions on any live director');
   else {
     const table = renderTable(
       ['director', 'backend', 'backend host', 'sessions'],
@@ -70,7 +70,7 @@ export const userWhereCommand = defineAdminCommand({
     '{"user": canonical name, "reason": "ldap_host"|"ring"|"local"|"refused"|"not_found"|"tempfail", "detail": string, ' +
     '"backend": id ("" if not a ring backend), "host", "port", "tag", "ldap_host": "" if unset, "moved_to": "" if none, ' +
     '"delayed_until_ms": unix ms or 0, "sessions": [{"director", "backend", "backend_host", "sessions": number}] ' +
-    '(the answering director\'s sessions)}',
+    '(every live director\'s sessions)}',
   positionals: [{ name: 'USER', required: true, summary: 'login name' }],
   options: [{ name: 'protocol', value: 'imap|pop3', summary: 'port to show (default imap)' }],
   async execute(api, args, io, json) {

@@ -31,7 +31,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [20, 21, 24, 93, 94, 95]);
+  assert.deepEqual(problems.map((p) => p.line), [20, 21, 24, 94, 95, 96]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -85,6 +85,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
     proxyTimeoutMs: 30_000,
     maxLoginDelayMs: 40_000,
     maxDisconnectDelayMs: 0,
+    moveWaitMs: 30_000,
   });
   assert.equal(c.passdb.driver, 'ldap');
   if (c.passdb.driver !== 'ldap') return;

@@ -152,3 +152,22 @@ test('normalizeAddress', () => {
   assert.equal(normalizeAddress('Mail.Example.ORG'), 'mail.example.org');
   assert.equal(normalizeAddress(' 10.0.0.1 '), '10.0.0.1');
 });
+
+test('sticky: a ring user with live sessions stays on that backend; LDAP hosts and other tags ignore it', () => {
+  const ring = new FakeRing({ '': B2, eu: EU }, [B1, B2, EU]);
+  const stuck = routeUser(input({ ring, fields: fields(), sticky: B1 }));
+  assert.deepEqual(stuck, { kind: 'proxy', reason: 'ring', destination: { host: B1.host, port: 10143, backend: B1 } });
+  assert.deepEqual(ring.asked, [], 'the hash is not consulted');
+  // proxy_always with a self host is ring placement too.
+  const always = routeUser(input({ fields: fields({ proxy: 'proxy_maybe', proxyAlways: true, host: '127.0.0.1' }), sticky: B1 }));
+  assert.equal(always.kind === 'proxy' ? always.destination.backend?.id : undefined, 'b1');
+  // A sticky backend of another tag does not serve this user.
+  const eu = routeUser(input({ fields: fields({ directorTag: 'eu' }), sticky: B1 }));
+  assert.equal(eu.kind === 'proxy' ? eu.destination.backend?.id : undefined, 'eu1');
+  // An LDAP host decides over sessions elsewhere (that is a move).
+  const host = routeUser(input({ fields: fields({ host: '10.0.0.12' }), sticky: B1 }));
+  assert.equal(host.kind === 'proxy' ? host.destination.host : undefined, '10.0.0.12');
+  // Without the hint, the hash decides.
+  const hashed = routeUser(input({ fields: fields() }));
+  assert.equal(hashed.kind === 'proxy' ? hashed.destination.backend?.id : undefined, 'b2');
+});

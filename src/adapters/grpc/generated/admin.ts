@@ -8,6 +8,8 @@ import type { FlushAuthCacheRequest as _maildirector_admin_v1_FlushAuthCacheRequ
 import type { FlushAuthCacheResponse as _maildirector_admin_v1_FlushAuthCacheResponse, FlushAuthCacheResponse__Output as _maildirector_admin_v1_FlushAuthCacheResponse__Output } from './maildirector/admin/v1/FlushAuthCacheResponse.js';
 import type { KickUserRequest as _maildirector_admin_v1_KickUserRequest, KickUserRequest__Output as _maildirector_admin_v1_KickUserRequest__Output } from './maildirector/admin/v1/KickUserRequest.js';
 import type { KickUserResponse as _maildirector_admin_v1_KickUserResponse, KickUserResponse__Output as _maildirector_admin_v1_KickUserResponse__Output } from './maildirector/admin/v1/KickUserResponse.js';
+import type { MoveUserRequest as _maildirector_admin_v1_MoveUserRequest, MoveUserRequest__Output as _maildirector_admin_v1_MoveUserRequest__Output } from './maildirector/admin/v1/MoveUserRequest.js';
+import type { MoveUserResponse as _maildirector_admin_v1_MoveUserResponse, MoveUserResponse__Output as _maildirector_admin_v1_MoveUserResponse__Output } from './maildirector/admin/v1/MoveUserResponse.js';
 import type { RemoveBackendRequest as _maildirector_admin_v1_RemoveBackendRequest, RemoveBackendRequest__Output as _maildirector_admin_v1_RemoveBackendRequest__Output } from './maildirector/admin/v1/RemoveBackendRequest.js';
 import type { RingChangeResponse as _maildirector_admin_v1_RingChangeResponse, RingChangeResponse__Output as _maildirector_admin_v1_RingChangeResponse__Output } from './maildirector/admin/v1/RingChangeResponse.js';
 import type { RingDirector as _maildirector_admin_v1_RingDirector, RingDirector__Output as _maildirector_admin_v1_RingDirector__Output } from './maildirector/admin/v1/RingDirector.js';
@@ -41,6 +43,8 @@ export interface ProtoGrpcType {
         FlushAuthCacheResponse: MessageTypeDefinition<_maildirector_admin_v1_FlushAuthCacheResponse, _maildirector_admin_v1_FlushAuthCacheResponse__Output>
         KickUserRequest: MessageTypeDefinition<_maildirector_admin_v1_KickUserRequest, _maildirector_admin_v1_KickUserRequest__Output>
         KickUserResponse: MessageTypeDefinition<_maildirector_admin_v1_KickUserResponse, _maildirector_admin_v1_KickUserResponse__Output>
+        MoveUserRequest: MessageTypeDefinition<_maildirector_admin_v1_MoveUserRequest, _maildirector_admin_v1_MoveUserRequest__Output>
+        MoveUserResponse: MessageTypeDefinition<_maildirector_admin_v1_MoveUserResponse, _maildirector_admin_v1_MoveUserResponse__Output>
         RemoveBackendRequest: MessageTypeDefinition<_maildirector_admin_v1_RemoveBackendRequest, _maildirector_admin_v1_RemoveBackendRequest__Output>
         RingChangeResponse: MessageTypeDefinition<_maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_RingChangeResponse__Output>
         RingDirector: MessageTypeDefinition<_maildirector_admin_v1_RingDirector, _maildirector_admin_v1_RingDirector__Output>

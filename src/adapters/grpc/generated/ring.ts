@@ -15,6 +15,8 @@ import type { Heartbeat as _maildirector_ring_v1_Heartbeat, Heartbeat__Output as
 import type { Hello as _maildirector_ring_v1_Hello, Hello__Output as _maildirector_ring_v1_Hello__Output } from './maildirector/ring/v1/Hello.js';
 import type { MoveEntry as _maildirector_ring_v1_MoveEntry, MoveEntry__Output as _maildirector_ring_v1_MoveEntry__Output } from './maildirector/ring/v1/MoveEntry.js';
 import type { PeerStatus as _maildirector_ring_v1_PeerStatus, PeerStatus__Output as _maildirector_ring_v1_PeerStatus__Output } from './maildirector/ring/v1/PeerStatus.js';
+import type { Placement as _maildirector_ring_v1_Placement, Placement__Output as _maildirector_ring_v1_Placement__Output } from './maildirector/ring/v1/Placement.js';
+import type { PresenceEntry as _maildirector_ring_v1_PresenceEntry, PresenceEntry__Output as _maildirector_ring_v1_PresenceEntry__Output } from './maildirector/ring/v1/PresenceEntry.js';
 import type { RingClient as _maildirector_ring_v1_RingClient, RingDefinition as _maildirector_ring_v1_RingDefinition } from './maildirector/ring/v1/Ring.js';
 import type { SnapshotRequest as _maildirector_ring_v1_SnapshotRequest, SnapshotRequest__Output as _maildirector_ring_v1_SnapshotRequest__Output } from './maildirector/ring/v1/SnapshotRequest.js';
 import type { SnapshotResponse as _maildirector_ring_v1_SnapshotResponse, SnapshotResponse__Output as _maildirector_ring_v1_SnapshotResponse__Output } from './maildirector/ring/v1/SnapshotResponse.js';
@@ -45,6 +47,8 @@ export interface ProtoGrpcType {
         Hello: MessageTypeDefinition<_maildirector_ring_v1_Hello, _maildirector_ring_v1_Hello__Output>
         MoveEntry: MessageTypeDefinition<_maildirector_ring_v1_MoveEntry, _maildirector_ring_v1_MoveEntry__Output>
         PeerStatus: MessageTypeDefinition<_maildirector_ring_v1_PeerStatus, _maildirector_ring_v1_PeerStatus__Output>
+        Placement: MessageTypeDefinition<_maildirector_ring_v1_Placement, _maildirector_ring_v1_Placement__Output>
+        PresenceEntry: MessageTypeDefinition<_maildirector_ring_v1_PresenceEntry, _maildirector_ring_v1_PresenceEntry__Output>
         Ring: SubtypeConstructor<typeof grpc.Client, _maildirector_ring_v1_RingClient> & { service: _maildirector_ring_v1_RingDefinition }
         SnapshotRequest: MessageTypeDefinition<_maildirector_ring_v1_SnapshotRequest, _maildirector_ring_v1_SnapshotRequest__Output>
         SnapshotResponse: MessageTypeDefinition<_maildirector_ring_v1_SnapshotResponse, _maildirector_ring_v1_SnapshotResponse__Output>

@@ -25,6 +25,7 @@ const LIMITS: LimitsConfig = {
   proxyTimeoutMs: 1000,
   maxLoginDelayMs: 1000,
   maxDisconnectDelayMs: 0,
+  moveWaitMs: 30_000,
 };
 
 interface Harness {

@@ -20,6 +20,7 @@ export const TEST_LIMITS: LimitsConfig = {
   proxyTimeoutMs: 5_000,
   maxLoginDelayMs: 1_000,
   maxDisconnectDelayMs: 0,
+  moveWaitMs: 30_000,
 };
 
 export interface RelayCall {

@@ -7,6 +7,8 @@ import type { FlushAuthCacheRequest as _maildirector_admin_v1_FlushAuthCacheRequ
 import type { FlushAuthCacheResponse as _maildirector_admin_v1_FlushAuthCacheResponse, FlushAuthCacheResponse__Output as _maildirector_admin_v1_FlushAuthCacheResponse__Output } from '../../../maildirector/admin/v1/FlushAuthCacheResponse.js';
 import type { KickUserRequest as _maildirector_admin_v1_KickUserRequest, KickUserRequest__Output as _maildirector_admin_v1_KickUserRequest__Output } from '../../../maildirector/admin/v1/KickUserRequest.js';
 import type { KickUserResponse as _maildirector_admin_v1_KickUserResponse, KickUserResponse__Output as _maildirector_admin_v1_KickUserResponse__Output } from '../../../maildirector/admin/v1/KickUserResponse.js';
+import type { MoveUserRequest as _maildirector_admin_v1_MoveUserRequest, MoveUserRequest__Output as _maildirector_admin_v1_MoveUserRequest__Output } from '../../../maildirector/admin/v1/MoveUserRequest.js';
+import type { MoveUserResponse as _maildirector_admin_v1_MoveUserResponse, MoveUserResponse__Output as _maildirector_admin_v1_MoveUserResponse__Output } from '../../../maildirector/admin/v1/MoveUserResponse.js';
 import type { RemoveBackendRequest as _maildirector_admin_v1_RemoveBackendRequest, RemoveBackendRequest__Output as _maildirector_admin_v1_RemoveBackendRequest__Output } from '../../../maildirector/admin/v1/RemoveBackendRequest.js';
 import type { RingChangeResponse as _maildirector_admin_v1_RingChangeResponse, RingChangeResponse__Output as _maildirector_admin_v1_RingChangeResponse__Output } from '../../../maildirector/admin/v1/RingChangeResponse.js';
 import type { RingRequest as _maildirector_admin_v1_RingRequest, RingRequest__Output as _maildirector_admin_v1_RingRequest__Output } from '../../../maildirector/admin/v1/RingRequest.js';
@@ -47,6 +49,15 @@ export interface AdminClient extends grpc.Client {
   kickUser(argument: _maildirector_admin_v1_KickUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_KickUserResponse__Output>): grpc.ClientUnaryCall;
   kickUser(argument: _maildirector_admin_v1_KickUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_KickUserResponse__Output>): grpc.ClientUnaryCall;
   kickUser(argument: _maildirector_admin_v1_KickUserRequest, callback: grpc.requestCallback<_maildirector_admin_v1_KickUserResponse__Output>): grpc.ClientUnaryCall;
+  
+  MoveUser(argument: _maildirector_admin_v1_MoveUserRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
+  MoveUser(argument: _maildirector_admin_v1_MoveUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
+  MoveUser(argument: _maildirector_admin_v1_MoveUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
+  MoveUser(argument: _maildirector_admin_v1_MoveUserRequest, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
+  moveUser(argument: _maildirector_admin_v1_MoveUserRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
+  moveUser(argument: _maildirector_admin_v1_MoveUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
+  moveUser(argument: _maildirector_admin_v1_MoveUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
+  moveUser(argument: _maildirector_admin_v1_MoveUserRequest, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
   
   RemoveBackend(argument: _maildirector_admin_v1_RemoveBackendRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
   RemoveBackend(argument: _maildirector_admin_v1_RemoveBackendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
@@ -120,6 +131,8 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   
   KickUser: grpc.handleUnaryCall<_maildirector_admin_v1_KickUserRequest__Output, _maildirector_admin_v1_KickUserResponse>;
   
+  MoveUser: grpc.handleUnaryCall<_maildirector_admin_v1_MoveUserRequest__Output, _maildirector_admin_v1_MoveUserResponse>;
+  
   RemoveBackend: grpc.handleUnaryCall<_maildirector_admin_v1_RemoveBackendRequest__Output, _maildirector_admin_v1_RingChangeResponse>;
   
   Ring: grpc.handleUnaryCall<_maildirector_admin_v1_RingRequest__Output, _maildirector_admin_v1_RingResponse>;
@@ -140,6 +153,7 @@ export interface AdminDefinition extends grpc.ServiceDefinition {
   AddBackend: MethodDefinition<_maildirector_admin_v1_AddBackendRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_AddBackendRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
   FlushAuthCache: MethodDefinition<_maildirector_admin_v1_FlushAuthCacheRequest, _maildirector_admin_v1_FlushAuthCacheResponse, _maildirector_admin_v1_FlushAuthCacheRequest__Output, _maildirector_admin_v1_FlushAuthCacheResponse__Output>
   KickUser: MethodDefinition<_maildirector_admin_v1_KickUserRequest, _maildirector_admin_v1_KickUserResponse, _maildirector_admin_v1_KickUserRequest__Output, _maildirector_admin_v1_KickUserResponse__Output>
+  MoveUser: MethodDefinition<_maildirector_admin_v1_MoveUserRequest, _maildirector_admin_v1_MoveUserResponse, _maildirector_admin_v1_MoveUserRequest__Output, _maildirector_admin_v1_MoveUserResponse__Output>
   RemoveBackend: MethodDefinition<_maildirector_admin_v1_RemoveBackendRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_RemoveBackendRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
   Ring: MethodDefinition<_maildirector_admin_v1_RingRequest, _maildirector_admin_v1_RingResponse, _maildirector_admin_v1_RingRequest__Output, _maildirector_admin_v1_RingResponse__Output>
   SetBackendState: MethodDefinition<_maildirector_admin_v1_SetBackendStateRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_SetBackendStateRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>

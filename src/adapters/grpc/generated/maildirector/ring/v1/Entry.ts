@@ -6,6 +6,7 @@ import type { AdminEntry as _maildirector_ring_v1_AdminEntry, AdminEntry__Output
 import type { VerdictEntry as _maildirector_ring_v1_VerdictEntry, VerdictEntry__Output as _maildirector_ring_v1_VerdictEntry__Output } from '../../../maildirector/ring/v1/VerdictEntry.js';
 import type { DirectorEntry as _maildirector_ring_v1_DirectorEntry, DirectorEntry__Output as _maildirector_ring_v1_DirectorEntry__Output } from '../../../maildirector/ring/v1/DirectorEntry.js';
 import type { MoveEntry as _maildirector_ring_v1_MoveEntry, MoveEntry__Output as _maildirector_ring_v1_MoveEntry__Output } from '../../../maildirector/ring/v1/MoveEntry.js';
+import type { PresenceEntry as _maildirector_ring_v1_PresenceEntry, PresenceEntry__Output as _maildirector_ring_v1_PresenceEntry__Output } from '../../../maildirector/ring/v1/PresenceEntry.js';
 
 export interface Entry {
   'version'?: (_maildirector_ring_v1_Version | null);
@@ -14,7 +15,8 @@ export interface Entry {
   'verdict'?: (_maildirector_ring_v1_VerdictEntry | null);
   'director'?: (_maildirector_ring_v1_DirectorEntry | null);
   'move'?: (_maildirector_ring_v1_MoveEntry | null);
-  'entry'?: "backend"|"admin"|"verdict"|"director"|"move";
+  'presence'?: (_maildirector_ring_v1_PresenceEntry | null);
+  'entry'?: "backend"|"admin"|"verdict"|"director"|"move"|"presence";
 }
 
 export interface Entry__Output {
@@ -24,5 +26,6 @@ export interface Entry__Output {
   'verdict'?: (_maildirector_ring_v1_VerdictEntry__Output | null);
   'director'?: (_maildirector_ring_v1_DirectorEntry__Output | null);
   'move'?: (_maildirector_ring_v1_MoveEntry__Output | null);
-  'entry'?: "backend"|"admin"|"verdict"|"director"|"move";
+  'presence'?: (_maildirector_ring_v1_PresenceEntry__Output | null);
+  'entry'?: "backend"|"admin"|"verdict"|"director"|"move"|"presence";
 }

@@ -5,9 +5,11 @@ import type { Long } from '@grpc/proto-loader';
 export interface Hello {
   'directorId'?: (string);
   'clock'?: (number | string | Long);
+  'wantState'?: (boolean);
 }
 
 export interface Hello__Output {
   'directorId': (string);
   'clock': (number);
+  'wantState': (boolean);
 }

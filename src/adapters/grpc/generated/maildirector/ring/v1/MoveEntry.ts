@@ -5,10 +5,12 @@ export interface MoveEntry {
   'user'?: (string);
   'cleared'?: (boolean);
   'backendId'?: (string);
+  'host'?: (string);
 }
 
 export interface MoveEntry__Output {
   'user': (string);
   'cleared': (boolean);
   'backendId': (string);
+  'host': (string);
 }

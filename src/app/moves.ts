@@ -1,0 +1,171 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { LdapUserChange } from '../auth/ldap-changes.js';
+import type { UserFields } from '../auth/fields.js';
+import type { RingNode } from '../cluster/ring-node.js';
+import type { PresenceHolder, SessionPresence } from '../cluster/presence.js';
+import { LoginFailure } from '../core/failure.js';
+import type { Protocol } from '../core/protocol.js';
+import type { BackendRing } from '../ring/hash-ring.js';
+import type { RingEntry } from '../ring/state.js';
+import type { BackendSpec } from '../ring/types.js';
+import type { Destination, RouteDecision } from '../routing/decision.js';
+import type { LoginPlacement } from '../session/login-core.js';
+import type { SessionRegistry } from '../session/registry.js';
+
+/** The reason logged for sessions ended by a move (the client gets the protocol's kick text). */
+export const MOVED_REASON = 'Disconnected by proxy: user moved to another backend';
+
+export interface MoveCoordinatorOptions {
+  readonly node: RingNode;
+  readonly presence: SessionPresence;
+  readonly registry: SessionRegistry;
+  readonly ring: () => BackendRing;
+  /** SPEC §3 routing with this director's ring and config (and the sticky hint). */
+  readonly route: (fields: UserFields, protocol: Protocol) => RouteDecision;
+  readonly moveWaitMs: () => number;
+  /** Drop the user's cached passdb fields (a move changes them). */
+  readonly forgetUser: (user: string) => void;
+  readonly log: Logger;
+  /** How often a waiting login checks the presence again (default 20 ms). */
+  readonly pollMs?: number;
+  /**
+   * After the old sessions are gone, this long before the new backend login,
+   * so the old backend has read the close (default 50 ms).
+   */
+  readonly settleMs?: number;
+  readonly now?: () => number;
+}
+
+/** A kick request older than this is history (a peer catching up), not an order. */
+const MOVE_ENTRY_MAX_AGE_MS = 120_000;
+/** A waiting login repeats its ring-wide kick request at most this often. */
+const KICK_REPEAT_MS = 2_000;
+
+/**
+ * SPEC I1 and I5 across the ring. Keeps ring users on the backend where they
+ * have sessions (`sticky`), holds a login whose destination differs from
+ * where the user still has sessions until they are gone (`awaitExclusive`,
+ * which asks every director to end them with a `move` ring entry), obeys
+ * those requests for this director's sessions, and ends this director's
+ * sessions of a user whose LDAP entry now routes elsewhere.
+ */
+export class MoveCoordinator implements LoginPlacement {
+  readonly #opts: MoveCoordinatorOptions;
+  readonly #lastKick = new Map<string, { host: string; at: number }>();
+  readonly #unsubscribe: () => void;
+
+  constructor(opts: MoveCoordinatorOptions) {
+    this.#opts = opts;
+    this.#unsubscribe = opts.node.onEntries((changed) => this.#onEntries(changed));
+  }
+
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  sticky(user: string, tag: string): BackendSpec | undefined {
+    const ring = this.#opts.ring();
+    const counts = new Map<string, number>();
+    for (const h of this.#opts.presence.holders(user)) {
+      if (h.backendId === '') continue;
+      counts.set(h.backendId, (counts.get(h.backendId) ?? 0) + h.sessions);
+    }
+    let best: BackendSpec | undefined;
+    let bestCount = 0;
+    // Most sessions wins; ties go to the smaller id, so every director picks the same.
+    for (const [id, n] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const spec = ring.backend(id);
+      if (spec === undefined || spec.tag !== tag || !ring.isUp(id)) continue;
+      if (n > bestCount) {
+        best = spec;
+        bestCount = n;
+      }
+    }
+    return best;
+  }
+
+  /** Live directors' sessions of `user` on a destination other than `host`. */
+  elsewhere(user: string, host: string): PresenceHolder[] {
+    return this.#opts.presence.holders(user).filter((h) => h.host !== host);
+  }
+
+  async awaitExclusive(user: string, destination: Destination, log: Logger): Promise<number> {
+    if (this.elsewhere(user, destination.host).length === 0) return 0;
+    const now = this.#opts.now ?? Date.now;
+    const started = now();
+    const deadline = started + this.#opts.moveWaitMs();
+    const pollMs = this.#opts.pollMs ?? 20;
+    log.info(
+      { user, backend: destination.backend?.id ?? destination.host, holders: this.elsewhere(user, destination.host) },
+      'login held: user has sessions on another backend',
+    );
+    for (;;) {
+      while (this.elsewhere(user, destination.host).length > 0) {
+        if (now() >= deadline) {
+          log.warn({ user, waitedMs: now() - started }, "login gave up waiting for the user's sessions on another backend");
+          throw new LoginFailure('backend_unavailable', 'user still has sessions on another backend (limits.move_wait)');
+        }
+        this.requestKick(user, destination);
+        await sleep(pollMs);
+      }
+      // Let the old backend read the close before the new login; a session
+      // started meanwhile by a director with a stale view sends us round again.
+      await sleep(this.#opts.settleMs ?? 50);
+      if (this.elsewhere(user, destination.host).length === 0) return now() - started;
+    }
+  }
+
+  /**
+   * Ask every director (this one included) to end its sessions of `user`
+   * not on `destination`. Rate-limited per user and destination.
+   */
+  requestKick(user: string, destination: Destination, force = false): void {
+    const now = (this.#opts.now ?? Date.now)();
+    const last = this.#lastKick.get(user);
+    if (!force && last !== undefined && last.host === destination.host && now - last.at < KICK_REPEAT_MS) return;
+    this.#lastKick.set(user, { host: destination.host, at: now });
+    if (this.#lastKick.size > 10_000) this.#lastKick.clear();
+    // Entries need a backend id; an LDAP host outside the ring stands for itself.
+    const id = destination.backend?.id ?? destination.host;
+    this.#opts.node.moveUser(user, id, undefined, destination.host).catch((err: unknown) => {
+      this.#opts.log.warn({ err, user }, 'could not publish a move kick');
+    });
+  }
+
+  /** End this director's sessions of `user` that are not on `host`. Returns how many. */
+  kickLocal(user: string, host: string, why: string): number {
+    const hosts = new Set<string>();
+    for (const s of this.#opts.registry.list()) if (s.user === user && s.backendHost !== host) hosts.add(s.backendHost);
+    let kicked = 0;
+    for (const h of hosts) kicked += this.#opts.registry.kickUser(user, MOVED_REASON, h);
+    if (kicked > 0) this.#opts.log.info({ user, to: host, kicked, why }, 'ending sessions of a moved user');
+    return kicked;
+  }
+
+  /** passdb.onUsersChanged: an entry whose routing now points elsewhere is a move. */
+  usersChanged(changes: readonly LdapUserChange[]): void {
+    for (const change of changes) {
+      if (change.fields === undefined) continue;
+      if (this.#opts.registry.countForUser(change.fields.user) === 0 && this.#opts.registry.countForUser(change.user) === 0) continue;
+      const decision = this.#opts.route(change.fields, 'imap');
+      if (decision.kind !== 'proxy') continue;
+      this.kickLocal(change.fields.user, decision.destination.host, 'LDAP entry changed');
+      if (change.user !== change.fields.user) this.kickLocal(change.user, decision.destination.host, 'LDAP entry changed');
+    }
+  }
+
+  #onEntries(changed: readonly RingEntry[]): void {
+    const now = (this.#opts.now ?? Date.now)();
+    for (const e of changed) {
+      if (e.kind !== 'move' || e.backendId === null) continue;
+      // Counters are at least wall ms when written: an old one is a peer catching us up.
+      if (now - e.version.counter > MOVE_ENTRY_MAX_AGE_MS) continue;
+      const host = e.host ?? this.#opts.ring().backend(e.backendId)?.host;
+      if (host === undefined) continue;
+      // Our cached fields may predate the move; the next login must read LDAP.
+      this.#opts.forgetUser(e.user);
+      this.kickLocal(e.user, host, `move requested by ${e.version.origin}`);
+    }
+  }
+}

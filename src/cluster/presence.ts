@@ -1,0 +1,127 @@
+import type { Placement, RingEntry } from '../ring/state.js';
+import type { RingNode } from './ring-node.js';
+
+/** Sessions of one user that one director holds on one destination. */
+export interface PresenceHolder {
+  readonly directorId: string;
+  readonly host: string;
+  /** '' for an LDAP host outside the ring. */
+  readonly backendId: string;
+  readonly sessions: number;
+}
+
+/**
+ * Ring-wide session presence (SPEC I1): this director's live sessions per
+ * user, published as `presence` ring entries, and every live director's
+ * view of them. Session start and end only touch a map; the entries are
+ * written once per user per event-loop turn, so a burst of logins of one
+ * user is one delta (the peer links coalesce further by key).
+ *
+ * After a restart, peers may still hold this director's presence from its
+ * previous run (they saw no tombstone): when such an entry arrives and does
+ * not match what we hold, it is overwritten with a newer one.
+ */
+export class SessionPresence {
+  readonly #node: RingNode;
+  readonly #local = new Map<string, Map<string, { backendId: string; sessions: number }>>();
+  readonly #dirty = new Set<string>();
+  readonly #unsubscribe: () => void;
+  #scheduled = false;
+  #closed = false;
+
+  constructor(node: RingNode) {
+    this.#node = node;
+    this.#unsubscribe = node.onEntries((changed, source) => {
+      if (source === 'remote') this.#checkOwn(changed);
+    });
+  }
+
+  get selfId(): string {
+    return this.#node.state.selfId;
+  }
+
+  added(user: string, host: string, backendId: string): void {
+    let hosts = this.#local.get(user);
+    if (hosts === undefined) {
+      hosts = new Map();
+      this.#local.set(user, hosts);
+    }
+    const slot = hosts.get(host);
+    if (slot === undefined) hosts.set(host, { backendId, sessions: 1 });
+    else slot.sessions += 1;
+    this.#markDirty(user);
+  }
+
+  removed(user: string, host: string): void {
+    const hosts = this.#local.get(user);
+    const slot = hosts?.get(host);
+    if (hosts === undefined || slot === undefined) return;
+    slot.sessions -= 1;
+    if (slot.sessions <= 0) hosts.delete(host);
+    if (hosts.size === 0) this.#local.delete(user);
+    this.#markDirty(user);
+  }
+
+  /** This director's sessions of `user`, sorted by host. */
+  localPlacements(user: string): Placement[] {
+    const hosts = this.#local.get(user);
+    if (hosts === undefined) return [];
+    return [...hosts]
+      .map(([host, v]) => ({ host, backendId: v.backendId, sessions: v.sessions }))
+      .sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  }
+
+  /**
+   * Who holds sessions of `user`: this director (from its own sessions, not
+   * the possibly not yet written entry) and every live peer. Presence of
+   * dead directors does not count: their sessions died with them.
+   */
+  holders(user: string): PresenceHolder[] {
+    const self = this.selfId;
+    const live = this.#node.live();
+    const out: PresenceHolder[] = this.localPlacements(user).map((p) => ({ directorId: self, ...p }));
+    for (const e of this.#node.state.presenceOf(user)) {
+      if (e.directorId === self || !live.has(e.directorId)) continue;
+      for (const p of e.placements) out.push({ directorId: e.directorId, host: p.host, backendId: p.backendId, sessions: p.sessions });
+    }
+    return out;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#unsubscribe();
+  }
+
+  #markDirty(user: string): void {
+    if (this.#closed) return;
+    this.#dirty.add(user);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const users = [...this.#dirty];
+    this.#dirty.clear();
+    for (const user of users) {
+      const placements = this.localPlacements(user);
+      const current = this.#node.state.presence(user, this.selfId);
+      // Nothing held and nothing ever published: no tombstone needed.
+      if (current === undefined && placements.length === 0) continue;
+      if (current !== undefined && samePlacements(current.placements, placements)) continue;
+      this.#node.publishPresence(user, placements);
+    }
+  }
+
+  #checkOwn(changed: readonly RingEntry[]): void {
+    for (const e of changed) {
+      if (e.kind !== 'presence' || e.directorId !== this.selfId) continue;
+      if (!samePlacements(e.placements, this.localPlacements(e.user))) this.#markDirty(e.user);
+    }
+  }
+}
+
+function samePlacements(a: readonly Placement[], b: readonly Placement[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.host === b[i]?.host && p.backendId === b[i]?.backendId && p.sessions === b[i]?.sessions);
+}

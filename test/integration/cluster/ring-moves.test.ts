@@ -1,0 +1,252 @@
+// Moves across a three-director ring (SPEC I1, I5): ring users stay where
+// their sessions are when the ring changes; an LDAP host change or
+// `user move` ends the old sessions on every director, and new logins wait
+// for that, then go to the new backend. The backends' own login logs must
+// never show the user on two backends at once.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClusterUser } from '../../harness/cluster.js';
+import type { DirectorHandle } from '../../harness/director.js';
+import type { DovecotHandle } from '../../harness/dovecot.js';
+import type { LineClient } from '../support/line-client.js';
+import { landedOn, login, loginCounts, openImap } from '../director/imap-support.js';
+import { cliJson, loginLands, startRing, until, type Ring, type WhereJson } from './ring-support.js';
+
+let dir: string;
+let ring: Ring;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'md-ring-moves-'));
+  ring = await startRing(dir);
+});
+
+after(async () => {
+  await ring?.cluster.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function director(i: number): DirectorHandle {
+  const d = ring.cluster.directors[i];
+  assert.ok(d, `director ${i}`);
+  return d;
+}
+
+function backend(id: string): DovecotHandle {
+  const b = ring.cluster.backends.find((x) => x.id === id);
+  assert.ok(b, `backend ${id}`);
+  return b;
+}
+
+/** A logged-in IMAP session through `d`, and the backend it landed on. */
+async function openSession(u: ClusterUser, d: DirectorHandle): Promise<{ client: LineClient; backend: string }> {
+  const before = await loginCounts(ring.cluster.backends, u.name);
+  const { client } = await openImap(d);
+  const reply = await login(client, u.name, u.password);
+  assert.match(reply, /^a1 OK /, `login of ${u.name} via ${d.id}`);
+  return { client, backend: await landedOn(ring.cluster.backends, u.name, before) };
+}
+
+/** Wait until the director closed the client; the lines it sent last (BYE). */
+async function closedBy(client: LineClient, timeoutMs: number): Promise<string[]> {
+  await client.waitClosed(timeoutMs);
+  const lines: string[] = [];
+  for (;;) {
+    try {
+      lines.push(await client.line(100));
+    } catch {
+      return lines;
+    }
+  }
+}
+
+async function where(u: ClusterUser, d: DirectorHandle): Promise<WhereJson> {
+  return cliJson<WhereJson>(ring, d, 'user', 'where', u.name);
+}
+
+/** Nobody (on any live director) holds a session of the user, as `user where` on `d` sees it. */
+async function noSessions(u: ClusterUser, d: DirectorHandle): Promise<void> {
+  await until(`${u.name} has no sessions (seen by ${d.id})`, 5000, async () => ((await where(u, d)).sessions.length === 0 ? true : undefined));
+}
+
+/**
+ * SPEC I1 from the backends' logs: per session a login→logout interval (an
+ * open one runs to the end of time); the user's intervals on different
+ * backends must never overlap. Times are Dovecot's fixed-width local
+ * timestamps, so they compare as strings.
+ */
+async function assertNeverOnTwo(user: string): Promise<number> {
+  const intervals: Array<{ backend: string; from: string; to: string }> = [];
+  for (const b of ring.cluster.backends) {
+    const open = new Map<string, string>();
+    for (const e of await b.loginEvents()) {
+      if (e.user !== user) continue;
+      if (e.event === 'login') open.set(e.session, e.time);
+      else {
+        const from = open.get(e.session);
+        if (from !== undefined) intervals.push({ backend: b.id, from, to: e.time });
+        open.delete(e.session);
+      }
+    }
+    for (const from of open.values()) intervals.push({ backend: b.id, from, to: '9999' });
+  }
+  for (const a of intervals) {
+    for (const b of intervals) {
+      if (a.backend >= b.backend) continue;
+      const overlap = a.from < b.to && b.from < a.to;
+      assert.ok(!overlap, `${user} on ${a.backend} [${a.from} – ${a.to}] and ${b.backend} [${b.from} – ${b.to}] at once`);
+    }
+  }
+  return intervals.length;
+}
+
+test('a ring user with a live session stays on its backend through weight changes; afterwards it follows the hash', async () => {
+  const u = ring.cluster.usersOfKind('ring')[0];
+  assert.ok(u);
+  const home = (await where(u, director(0))).backend;
+  const { client, backend: landed } = await openSession(u, director(0));
+  assert.equal(landed, home);
+  // The backend takes no new users: the hash now sends this user elsewhere.
+  await cliJson(ring, director(1), 'backend', 'weight', home, '0');
+  try {
+    for (const d of [director(1), director(2)]) {
+      await until(`${d.id} sees ${u.name}'s session`, 3000, async () => ((await where(u, d)).sessions.length > 0 ? true : undefined));
+      assert.equal(await loginLands(ring.cluster, u, d), home, `login via ${d.id} stays with the live session`);
+    }
+    const w = await where(u, director(2));
+    assert.equal(w.backend, home, 'user where explains the sticky placement');
+    assert.deepEqual(w.sessions.map((s) => [s.director, s.backend]), [['d1', home]]);
+
+    client.write('z LOGOUT\r\n');
+    await closedBy(client, 5000);
+    await noSessions(u, director(1));
+    const next = await loginLands(ring.cluster, u, director(1));
+    assert.notEqual(next, home, 'with no session left the user follows the hash');
+    assert.equal(await loginLands(ring.cluster, u, director(2)), next);
+  } finally {
+    await cliJson(ring, director(0), 'backend', 'weight', home, '100');
+  }
+  assert.ok((await assertNeverOnTwo(u.name)) >= 4);
+});
+
+test('ldapmodify of the host with sessions through two directors: old sessions end, new logins wait, then reach the new host; never on two backends', async () => {
+  const u = ring.cluster.usersOfKind('host')[0];
+  assert.ok(u && u.backend !== undefined);
+  const oldId = u.backend;
+  const s1 = await openSession(u, director(0));
+  const s2 = await openSession(u, director(1));
+  assert.equal(s1.backend, oldId);
+  assert.equal(s2.backend, oldId);
+  const target = ring.cluster.backends.find((b) => b.id !== oldId);
+  assert.ok(target);
+
+  const beforeMove = await loginCounts(ring.cluster.backends, u.name);
+  const modifiedAt = Date.now();
+  await ring.cluster.slapd.modifyUser(u.name, { mailHost: target.host });
+  // A login right away through the third director: it must wait for the old sessions, not fail.
+  const { client: c3 } = await openImap(director(2));
+  const login3 = login(c3, u.name, u.password).then((reply) => ({ reply, at: Date.now() }));
+  const ended = await Promise.all(
+    [s1.client, s2.client].map(async (c) => {
+      const lines = await closedBy(c, 10_000);
+      return { lines, at: Date.now() };
+    }),
+  );
+  const endedMs = Math.max(...ended.map((e) => e.at)) - modifiedAt;
+  for (const e of ended) assert.ok(e.lines.some((l) => /^\* BYE /.test(l)), `the client is told: ${JSON.stringify(e.lines)}`);
+  const l3 = await login3;
+  assert.match(l3.reply, /^a1 OK /, 'the waiting login completes');
+  process.stderr.write(`# ldapmodify → old sessions on d1, d2 ended after ${endedMs} ms; d3's login answered after ${l3.at - modifiedAt} ms\n`);
+  assert.ok(endedMs < 5000, `old sessions ended after ${endedMs} ms`);
+
+  assert.equal(await landedOn(ring.cluster.backends, u.name, beforeMove), target.id, "d3's login reached the new host");
+  for (const d of [director(0), director(1)]) assert.equal(await loginLands(ring.cluster, u, d), target.id);
+  c3.write('z LOGOUT\r\n');
+  await closedBy(c3, 5000);
+  assert.ok((await assertNeverOnTwo(u.name)) >= 5);
+});
+
+test('user move --to ends the sessions on every director, the next login goes there, and --json says what happened', async () => {
+  const u = ring.cluster.usersOfKind('ring')[1];
+  assert.ok(u);
+  const from = (await where(u, director(0))).backend;
+  const s1 = await openSession(u, director(0));
+  const s2 = await openSession(u, director(1));
+  const to = ring.cluster.backends.find((b) => b.id !== from);
+  assert.ok(to);
+  const started = Date.now();
+  const moved = await cliJson<Record<string, unknown>>(ring, director(2), 'user', 'move', u.name, '--to', to.id, '--delay', '0s');
+  const tookMs = Date.now() - started;
+  assert.deepEqual(Object.keys(moved).sort(), ['complete', 'delay_until_ms', 'from', 'kicked', 'to', 'to_host', 'user', 'waited_ms']);
+  assert.equal(moved['user'], u.name);
+  assert.equal(moved['from'], from);
+  assert.equal(moved['to'], to.id);
+  assert.equal(moved['to_host'], to.host);
+  assert.equal(moved['kicked'], 2);
+  assert.equal(moved['complete'], true);
+  assert.equal(typeof moved['waited_ms'], 'number');
+  assert.ok((moved['waited_ms'] as number) <= tookMs);
+  assert.ok(Math.abs((moved['delay_until_ms'] as number) - started) < 3000);
+  process.stderr.write(`# user move: answered after ${tookMs} ms (waited_ms ${String(moved['waited_ms'])})\n`);
+  // When the command answers, the sessions are over.
+  for (const s of [s1, s2]) await closedBy(s.client, 2000);
+  const w = await where(u, director(0));
+  assert.equal(w.reason, 'ldap_host');
+  assert.equal(w.backend, to.id);
+  assert.equal(await loginLands(ring.cluster, u, director(0)), to.id);
+  assert.equal(await loginLands(ring.cluster, u, director(1)), to.id);
+  await assertNeverOnTwo(u.name);
+});
+
+test('user move: unknown backend or user is refused; a login held by a move completes once the old session is gone', async () => {
+  const u = ring.cluster.usersOfKind('host')[1];
+  assert.ok(u && u.backend !== undefined);
+  const refused = await (await import('./ring-support.js')).cli(ring, director(0), 'user', 'move', u.name, '--to', 'nope', '--json');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /unknown backend/);
+  const missing = await (await import('./ring-support.js')).cli(ring, director(0), 'user', 'move', 'nobody-here', '--to', u.backend, '--json');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no such user/);
+
+  // The old session sits on d1; a login through d2 after the host changed is held (logged), then served.
+  const oldId = u.backend;
+  const s1 = await openSession(u, director(0));
+  const target = ring.cluster.backends.find((b) => b.id !== oldId);
+  assert.ok(target);
+  await ring.cluster.slapd.modifyUser(u.name, { mailHost: target.host });
+  const { client } = await openImap(director(1));
+  const reply = await login(client, u.name, u.password);
+  assert.match(reply, /^a1 OK /, 'held, not refused');
+  await closedBy(s1.client, 5000);
+  const held = (await readFile(director(1).logFile, 'utf8'))
+    .split('\n')
+    .some((l) => l.includes('login held: user has sessions on another backend') && l.includes(`"user":"${u.name}"`));
+  // d1's own change watcher (every change_poll) may, rarely, have ended the session first.
+  const kickedByWatcher = (await readFile(director(0).logFile, 'utf8'))
+    .split('\n')
+    .some((l) => l.includes('ending sessions of a moved user') && l.includes('LDAP entry changed') && l.includes(`"user":"${u.name}"`));
+  assert.ok(held || kickedByWatcher, 'd2 held the login until the old session was gone');
+  client.write('z LOGOUT\r\n');
+  await closedBy(client, 5000);
+  await assertNeverOnTwo(u.name);
+  assert.ok(backend(target.id));
+});
+
+test('ldapmodify alone (no login anywhere) ends the old sessions within change_poll', async () => {
+  const u = ring.cluster.usersOfKind('host')[2];
+  assert.ok(u && u.backend !== undefined);
+  const s1 = await openSession(u, director(0));
+  const s3 = await openSession(u, director(2));
+  const target = ring.cluster.backends.find((b) => b.id !== u.backend);
+  assert.ok(target);
+  const modifiedAt = Date.now();
+  await ring.cluster.slapd.modifyUser(u.name, { mailHost: target.host });
+  await Promise.all([s1, s3].map((s) => closedBy(s.client, 6000)));
+  const endedMs = Date.now() - modifiedAt;
+  process.stderr.write(`# ldapmodify alone → sessions on d1, d3 ended after ${endedMs} ms (change_poll 2 s)\n`);
+  assert.ok(endedMs < 4000, `ended after ${endedMs} ms`);
+  assert.equal(await loginLands(ring.cluster, u, director(1)), target.id);
+  await assertNeverOnTwo(u.name);
+});
