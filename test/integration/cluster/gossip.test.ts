@@ -316,6 +316,6 @@ test('a whole-ring restart keeps admin down, added and removed backends, and mov
   assert.equal(alone.entries.filter((e) => e.move != null).length, 10_000);
   assert.equal(JSON.stringify(alone.entries), before);
   await Promise.all([startNode('d1'), startNode('d3')]);
-  await waitFor('the ring to reform', 5_000, async () => (await liveView('d1')).length === 2 && (await liveView('d2')).length === 2);
+  await waitFor('the ring to reform', 10_000, async () => (await liveView('d1')).length === 2 && (await liveView('d2')).length === 2);
   assert.equal(await entriesOf('d3'), before);
 });

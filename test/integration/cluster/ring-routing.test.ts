@@ -87,7 +87,12 @@ test('backend down from one director is obeyed by all and ends sessions there; u
   // A session through d3 on the user's backend, and one user where showing it.
   const { client } = await openImap(d3);
   assert.match(await login(client, u.name, u.password), /^a1 OK /);
-  const held = await cliJson<WhereJson>(ring, d3, 'user', 'where', u.name);
+  // d1's earlier login may still be ending: presence is gossiped, so wait for it to settle.
+  let held = await cliJson<WhereJson>(ring, d3, 'user', 'where', u.name);
+  for (let i = 0; i < 30 && held.sessions.length !== 1; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    held = await cliJson<WhereJson>(ring, d3, 'user', 'where', u.name);
+  }
   assert.deepEqual(held.sessions.map((s) => [s.director, s.backend, s.sessions]), [['d3', home, 1]]);
 
   const started = Date.now();
