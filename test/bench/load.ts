@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MailClient, type Credentials, type Protocol } from './protocol.js';
-import type { ConnectOptions } from './wire.js';
+import { WireError, type ConnectOptions } from './wire.js';
 
 export type Scenario = 'login' | 'session' | 'bulk' | 'idle';
 
@@ -124,11 +124,8 @@ async function run(job: LoadJob): Promise<void> {
   const conn: ConnectOptions = { host: job.host, port: job.port, tls: job.tls, ca, timeoutMs: job.timeoutMs };
   const stats = new Stats();
   let nextUser = 0;
-  const user = (): Credentials => {
-    const u = job.users[nextUser++ % job.users.length];
-    if (u === undefined) throw new Error('load: no users');
-    return u;
-  };
+  if (job.users.length === 0) throw new WireError('load: no users in the job');
+  const user = (): Credentials => job.users[nextUser++ % job.users.length] as Credentials;
 
   if (job.scenario === 'login' || job.scenario === 'session') {
     emit({ type: 'ready' });
