@@ -46,8 +46,12 @@ export class Relay {
         closed++;
         if (closed === 2) resolve({ end: this.#end ?? 'client_closed', ...this.byteCounts() });
       };
-      client.once('close', onClose);
-      backend.once('close', onClose);
+      // A side may have closed before the relay began (a client that left
+      // while its login was held): its 'close' will not come again.
+      for (const socket of [client, backend]) {
+        if (socket.closed) onClose();
+        else socket.once('close', onClose);
+      }
     });
 
     client.on('error', () => this.#finish('client_error'));
@@ -69,6 +73,9 @@ export class Relay {
     backend.pipe(client, { end: false });
     client.resume();
     backend.resume();
+    // Never leave the other side logged in when one is already gone.
+    if (client.destroyed || client.readableEnded) this.#finish('client_closed');
+    else if (backend.destroyed || backend.readableEnded) this.#finish('backend_closed');
   }
 
   byteCounts(): { bytesFromClient: number; bytesFromBackend: number } {

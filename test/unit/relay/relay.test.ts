@@ -93,3 +93,26 @@ test('no bytes either way for the idle timeout closes both sides; traffic keeps 
   await atClient.ended;
   assert.equal((await relay.done).end, 'idle_timeout');
 });
+
+test('regression: a client gone before the relay starts closes the backend at once (no session left logged in)', async () => {
+  const [clientNear, clientFar] = await pair();
+  const [backendNear, backendFar] = await pair();
+  const atBackend = collect(backendFar);
+  clientFar.destroy();
+  await once(clientNear, 'close');
+  const relay = new Relay(clientNear, backendNear, { clientPending: Buffer.alloc(0), backendPending: Buffer.alloc(0), idleTimeoutMs: 60_000 });
+  await atBackend.ended;
+  assert.equal((await relay.done).end, 'client_closed');
+});
+
+test('regression: a client that sent FIN before the relay starts closes the backend', async () => {
+  const [clientNear, clientFar] = await pair();
+  const [backendNear, backendFar] = await pair();
+  const atBackend = collect(backendFar);
+  clientNear.resume();
+  clientFar.end();
+  await once(clientNear, 'end');
+  const relay = new Relay(clientNear, backendNear, { clientPending: Buffer.alloc(0), backendPending: Buffer.alloc(0), idleTimeoutMs: 60_000 });
+  await atBackend.ended;
+  assert.equal((await relay.done).end, 'client_closed');
+});
