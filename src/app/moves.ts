@@ -155,8 +155,31 @@ export class MoveCoordinator implements LoginPlacement {
     }
   }
 
+  /**
+   * Two directors that routed the same user at the same instant with
+   * different views (a stale cache, a ring change still converging) can each
+   * log the user in before either sees the other's presence. When presence
+   * shows that, one destination must yield; every director picks the same
+   * one (the smallest host) and ends its own sessions elsewhere.
+   */
+  #resolveConflicts(users: ReadonlySet<string>): void {
+    for (const user of users) {
+      if (this.#opts.presence.localPlacements(user).length === 0) continue;
+      const hosts = [...new Set(this.#opts.presence.holders(user).map((h) => h.host))].sort();
+      const keep = hosts[0];
+      if (hosts.length < 2 || keep === undefined) continue;
+      this.#opts.log.warn({ user, hosts, keep }, 'user on two backends at once: ending the sessions not on the kept one');
+      this.kickLocal(user, keep, 'sessions on two backends');
+    }
+  }
+
   #onEntries(changed: readonly RingEntry[]): void {
     const now = (this.#opts.now ?? Date.now)();
+    const presenceChanged = new Set<string>();
+    for (const e of changed) {
+      if (e.kind === 'presence' && e.directorId !== this.#opts.presence.selfId) presenceChanged.add(e.user);
+    }
+    if (presenceChanged.size > 0) this.#resolveConflicts(presenceChanged);
     for (const e of changed) {
       if (e.kind !== 'move' || e.backendId === null) continue;
       // Counters are at least wall ms when written: an old one is a peer catching us up.
