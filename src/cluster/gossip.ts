@@ -288,6 +288,13 @@ export class Gossip {
         call.end();
         return;
       }
+      const certified = certificateNames(call);
+      if (certified !== undefined && !certified.includes(id) && !certified.includes(`director-${id}`)) {
+        // Any certificate of the ring's CA (an admin's, another director's) must not speak for a director.
+        this.#countMalformed(id, `hello as ${id} from a certificate for ${certified.join(', ') || 'nobody'}`);
+        call.end();
+        return;
+      }
       this.#state.observe(msg.hello?.clock ?? 0);
       write({ hello: { directorId: this.selfId, clock: this.#state.clock } });
       stream.peerId = id;
@@ -389,4 +396,22 @@ export class Gossip {
     this.#live = live;
     this.#opts.onLivenessChange(live);
   }
+}
+
+/**
+ * The names a peer's TLS certificate carries (CN and DNS SANs), or undefined
+ * on a plaintext (loopback-only) link, where there is nothing to check.
+ */
+function certificateNames(call: IncomingCall): string[] | undefined {
+  const cert = call.getAuthContext().sslPeerCertificate;
+  if (cert === undefined || cert.subject === undefined) return undefined;
+  const names: string[] = [];
+  const cn = cert.subject.CN;
+  if (typeof cn === 'string') names.push(cn);
+  else if (Array.isArray(cn)) names.push(...cn);
+  for (const part of (cert.subjectaltname ?? '').split(',')) {
+    const entry = part.trim();
+    if (entry.startsWith('DNS:')) names.push(entry.slice(4));
+  }
+  return names;
 }

@@ -134,7 +134,8 @@ const entriesOf = async (id: Id): Promise<string> => JSON.stringify((await snaps
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'md-cluster-'));
-  pki = makeClusterPki(tmp, IDS);
+  // d9: a certificate of the ring CA for a director that is not in the ring (a rogue peer).
+  pki = makeClusterPki(tmp, [...IDS, 'd9']);
   for (const id of IDS) ports.set(id, await freePort());
   await Promise.all(IDS.map((id) => startNode(id)));
   for (const id of IDS) {
@@ -193,7 +194,7 @@ test('a client certificate from an unknown CA is refused, for unary calls and th
 
 test('malformed gossip is counted and dropped; the director keeps running', async () => {
   const before = await (children.get('d2') as Child).call<{ stats: { malformed: number } }>({ op: 'stats' });
-  const rogue = client('d2');
+  const rogue = client('d2', pki.directors.get('d9'));
   const stream = rogue.openGossip();
   stream.on('error', () => undefined);
   stream.on('data', () => undefined);
@@ -218,6 +219,24 @@ test('malformed gossip is counted and dropped; the director keeps running', asyn
   rogue.close();
   assert.equal((children.get('d2') as Child).proc.exitCode, null);
   assert.equal(await entriesOf('d1'), await entriesOf('d2'), 'nothing malformed was merged');
+});
+
+test('a certificate of the ring CA cannot speak for another director', async () => {
+  const before = await (children.get('d2') as Child).call<{ stats: { malformed: number } }>({ op: 'stats' });
+  const impostor = client('d2', pki.directors.get('d9'));
+  const stream = impostor.openGossip();
+  stream.on('error', () => undefined);
+  const replies: unknown[] = [];
+  stream.on('data', (m: unknown) => replies.push(m));
+  const ended = new Promise<void>((resolve) => stream.on('end', () => resolve()));
+  stream.write({ hello: { directorId: 'd3', clock: 1 } });
+  stream.write({ batch: { seq: 1, entries: [{ version: { counter: 2 ** 40, origin: 'd3' }, admin: { backendId: 'b2', state: 'ADMIN_STATE_DOWN' } }] } });
+  await ended;
+  impostor.close();
+  assert.deepEqual(replies, [], 'no hello back to an impostor');
+  const after = await (children.get('d2') as Child).call<{ stats: { malformed: number } }>({ op: 'stats' });
+  assert.ok(after.stats.malformed > before.stats.malformed);
+  assert.ok(!(await snapshot('d2')).down.includes('b2'), 'the impostor changed nothing');
 });
 
 test('a silent director is marked dead by heartbeat timeout; restarted from its file it rejoins and converges', async (t) => {
