@@ -13,6 +13,9 @@ import type { GossipTuning } from './tuning.js';
 
 export type { ApplyOutcome };
 
+/** How often old presence tombstones are collected (ring/state.ts collectGarbage). */
+const GC_INTERVAL_MS = 60_000;
+
 export interface RingNodeOptions {
   readonly selfId: string;
   /** Backends and directors from the cluster config; they only seed a ring that has no newer entries. */
@@ -52,6 +55,7 @@ export class RingNode {
   #dirty = false;
   #recomputeScheduled = false;
   #closed = false;
+  #gcTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RingNodeOptions) {
     this.#opts = opts;
@@ -94,11 +98,14 @@ export class RingNode {
   /** Dial every other member. Call once the gRPC server is listening. */
   start(): void {
     this.gossip.start();
+    this.#gcTimer = setInterval(() => this.state.collectGarbage(), GC_INTERVAL_MS);
+    this.#gcTimer.unref();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#gcTimer !== undefined) clearInterval(this.#gcTimer);
     this.gossip.stop();
     this.#writer?.flush();
   }

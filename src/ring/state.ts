@@ -283,12 +283,33 @@ export class RingState {
       this.observe(entry.version.counter);
       const key = entryKey(entry);
       const current = this.#entries.get(key);
+      // A tombstone we already collected must not come back with every full-state exchange.
+      if (current === undefined && isStalePresenceTombstone(entry, this.#clock)) continue;
       if (current === undefined || compareEntries(entry, current) > 0) {
         this.#entries.set(key, entry);
         changed.push(entry);
       }
     }
     return { changed, rejected };
+  }
+
+  /**
+   * Forget presence tombstones (a director's "no sessions of this user")
+   * older than PRESENCE_TOMBSTONE_TTL_MS by the ring clock, so presence does
+   * not grow with every user who ever logged in. Safe because presence is
+   * volatile and written only by its owner: a stale entry that comes back is
+   * overwritten by the owner (cluster/presence.ts), and presence of dead
+   * directors does not count. Returns how many were dropped.
+   */
+  collectGarbage(): number {
+    let dropped = 0;
+    for (const [key, entry] of this.#entries) {
+      if (isStalePresenceTombstone(entry, this.#clock)) {
+        this.#entries.delete(key);
+        dropped += 1;
+      }
+    }
+    return dropped;
   }
 
   entries(): IterableIterator<RingEntry> {
@@ -417,6 +438,13 @@ export class RingState {
     state.observe(data.clock);
     return state;
   }
+}
+
+/** How long a presence tombstone is kept (by the ring clock, which runs at least at wall-clock ms). */
+export const PRESENCE_TOMBSTONE_TTL_MS = 10 * 60_000;
+
+function isStalePresenceTombstone(entry: RingEntry, clock: number): boolean {
+  return entry.kind === 'presence' && entry.placements.length === 0 && entry.version.counter < clock - PRESENCE_TOMBSTONE_TTL_MS;
 }
 
 export class RingStateError extends Error {

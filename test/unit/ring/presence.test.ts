@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkEntry, RingState } from '../../../src/ring/state.js';
+import { checkEntry, PRESENCE_TOMBSTONE_TTL_MS, RingState } from '../../../src/ring/state.js';
 import type { RingEntry } from '../../../src/ring/state.js';
 import { loadSync } from '@grpc/proto-loader';
 import type { MethodDefinition } from '@grpc/proto-loader';
@@ -55,4 +55,22 @@ test('presence and move entries survive the wire', () => {
   const oldMove = s.setMove('carol', 'b1');
   const tomb = s.setPresence('bob', []);
   assert.deepEqual(roundTrip([presence, move, oldMove, tomb]), [presence, move, oldMove, tomb]);
+});
+
+test('presence tombstones older than the TTL are collected and do not come back; live presence stays', () => {
+  const t0 = 1_800_000_000_000;
+  const d1 = new RingState('d1');
+  const held = d1.setPresence('bob', [{ host: '127.0.0.11', backendId: 'b1', sessions: 1 }], t0);
+  const tomb = d1.setPresence('alice', [], t0);
+  const d2 = new RingState('d2');
+  d2.merge([held, tomb]);
+  assert.equal(d2.collectGarbage(), 0, 'young tombstones stay');
+  // The ring clock moves on (any newer entry raises it).
+  d2.merge([d1.setPresence('carol', [{ host: '127.0.0.12', backendId: 'b2', sessions: 1 }], t0 + PRESENCE_TOMBSTONE_TTL_MS + 10)]);
+  assert.equal(d2.collectGarbage(), 1);
+  assert.equal(d2.presence('alice', 'd1'), undefined);
+  assert.equal(d2.presence('bob', 'd1')?.placements.length, 1, 'presence with sessions is never collected');
+  // A full-state exchange from a peer that still has the tombstone does not resurrect it.
+  assert.deepEqual(d2.merge([tomb]).changed, []);
+  assert.equal(d2.presence('alice', 'd1'), undefined);
 });
