@@ -32,7 +32,7 @@ import { SessionPresence } from '../cluster/presence.js';
 import { Listener, type Endpoint } from '../net/listener.js';
 import { NetworkSet } from '../net/networks.js';
 import { LoginCore } from '../session/login-core.js';
-import { ClientSession, type SessionDeps } from '../session/session.js';
+import { ClientSession, sessionLogger, type SessionDeps } from '../session/session.js';
 import { LocalSessionRegistry, type SessionRegistry } from '../session/registry.js';
 import type { FrontendDriver } from '../session/frontend.js';
 import { imapDriver } from '../protocols/imap/driver.js';
@@ -329,7 +329,7 @@ export class Director {
       client: endpoint,
       implicitTls,
       secureContext: this.#secureContext,
-      log: this.log.child({ session: sessionId, protocol: driver.protocol, rip: endpoint.remoteIp, rport: endpoint.remotePort }),
+      log: sessionLogger(this.log, { session: sessionId, protocol: driver.protocol, rip: endpoint.remoteIp, rport: endpoint.remotePort }),
     });
     try {
       driver.handle(socket, session);

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { IdleSweeper } from './idle-sweeper.js';
 
 export interface RelayOptions {
   /** Bytes the client sent after its login command; the backend gets them first. */
@@ -17,10 +18,15 @@ export interface RelayResult {
   readonly bytesFromBackend: number;
 }
 
+/** How long a half-closed side may take to flush before it is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
 /**
- * A relayed pair of sockets. After login nothing is parsed: bytes are piped
- * unchanged with the streams' own backpressure, counted from the sockets'
- * counters (no per-chunk work).
+ * A relayed pair of sockets. After login nothing is parsed: each chunk is
+ * written to the other side as it is, and a full write buffer pauses the
+ * reading side until 'drain' (no stream pipe machinery). Bytes are counted
+ * from the sockets' own counters, and idleness is checked by one shared
+ * coarse timer instead of a timer per socket.
  */
 export class Relay {
   readonly #client: Socket;
@@ -29,7 +35,13 @@ export class Relay {
   readonly #backendBase: number;
   readonly #pendingClient: number;
   readonly #pendingBackend: number;
+  readonly #idleTimeoutMs: number;
   #end: RelayEnd | undefined;
+  #closedSides = 0;
+  #resolve: ((result: RelayResult) => void) | undefined;
+  /** Sum of both sockets' bytesRead at the last sweep, and when it last changed. */
+  #lastBytes = -1;
+  #lastActiveAt = 0;
   readonly done: Promise<RelayResult>;
 
   constructor(client: Socket, backend: Socket, options: RelayOptions) {
@@ -39,43 +51,44 @@ export class Relay {
     this.#backendBase = backend.bytesRead;
     this.#pendingClient = options.clientPending.length;
     this.#pendingBackend = options.backendPending.length;
-
+    this.#idleTimeoutMs = options.idleTimeoutMs;
     this.done = new Promise<RelayResult>((resolve) => {
-      let closed = 0;
-      const onClose = (): void => {
-        closed++;
-        if (closed === 2) resolve({ end: this.#end ?? 'client_closed', ...this.byteCounts() });
-      };
-      // A side may have closed before the relay began (a client that left
-      // while its login was held): its 'close' will not come again.
-      for (const socket of [client, backend]) {
-        if (socket.closed) onClose();
-        else socket.once('close', onClose);
-      }
+      this.#resolve = resolve;
     });
 
-    client.on('error', () => this.#finish('client_error'));
-    backend.on('error', () => this.#finish('backend_error'));
-    client.once('end', () => this.#finish('client_closed'));
-    backend.once('end', () => this.#finish('backend_closed'));
-    client.once('close', () => this.#finish('client_closed'));
-    backend.once('close', () => this.#finish('backend_closed'));
+    // The handlers are module-level functions that find the relay on the
+    // socket (`this` of a listener is the emitter): no closures per session.
+    const clientSide = client as RelaySide;
+    const backendSide = backend as RelaySide;
+    clientSide[kRelay] = this;
+    backendSide[kRelay] = this;
+    // A side may have closed before the relay began (a client that left
+    // while its login was held): its 'close' will not come again.
+    if (client.closed) this.sideClosed();
+    else client.once('close', onClientClose);
+    if (backend.closed) this.sideClosed();
+    else backend.once('close', onBackendClose);
 
-    // A socket's timeout is refreshed by reads and writes alike, so the
-    // client side alone sees traffic in both directions.
-    client.setTimeout(options.idleTimeoutMs, () => this.#finish('idle_timeout'));
+    client.on('error', onClientError);
+    backend.on('error', onBackendError);
+    client.once('end', onClientEnd);
+    backend.once('end', onBackendEnd);
+
     client.setNoDelay(true);
     backend.setNoDelay(true);
 
     if (options.backendPending.length > 0) client.write(options.backendPending);
     if (options.clientPending.length > 0) backend.write(options.clientPending);
-    client.pipe(backend, { end: false });
-    backend.pipe(client, { end: false });
+    client.on('data', onClientData);
+    backend.on('data', onBackendData);
+    client.on('drain', onClientDrain);
+    backend.on('drain', onBackendDrain);
     client.resume();
     backend.resume();
     // Never leave the other side logged in when one is already gone.
-    if (client.destroyed || client.readableEnded) this.#finish('client_closed');
-    else if (backend.destroyed || backend.readableEnded) this.#finish('backend_closed');
+    if (client.destroyed || client.readableEnded) this.finish('client_closed');
+    else if (backend.destroyed || backend.readableEnded) this.finish('backend_closed');
+    else IdleSweeper.for(this.#idleTimeoutMs).add(this);
   }
 
   byteCounts(): { bytesFromClient: number; bytesFromBackend: number } {
@@ -89,34 +102,128 @@ export class Relay {
   kick(clientText: string): void {
     if (this.#end !== undefined) return;
     this.#end = 'kicked';
+    this.#stopSweeping();
     this.#backend.destroy();
-    this.#client.setTimeout(0);
     if (!this.#client.destroyed && this.#client.writable) {
       this.#client.end(clientText);
       // A client that does not read must not keep the socket open.
-      setTimeout(() => this.#client.destroy(), 2000).unref();
+      destroyLater(this.#client);
     } else {
       this.#client.destroy();
     }
   }
 
-  #finish(end: RelayEnd): void {
+  /** Called by the shared sweeper; true when this relay is over and can be forgotten. */
+  sweep(now: number): boolean {
+    if (this.#end !== undefined) return true;
+    const bytes = this.#client.bytesRead + this.#backend.bytesRead;
+    if (bytes !== this.#lastBytes) {
+      this.#lastBytes = bytes;
+      this.#lastActiveAt = now;
+      return false;
+    }
+    if (now - this.#lastActiveAt < this.#idleTimeoutMs) return false;
+    this.finish('idle_timeout');
+    return true;
+  }
+
+  /** `from` sent a chunk: pass it on, and stop reading `from` while `to` is full. */
+  forward(from: Socket, chunk: Buffer): void {
+    const to = from === this.#client ? this.#backend : this.#client;
+    if (!to.write(chunk)) from.pause();
+  }
+
+  /** `side` can take more: read again from the other side. */
+  drained(side: Socket): void {
+    if (this.#end !== undefined) return;
+    (side === this.#client ? this.#backend : this.#client).resume();
+  }
+
+  /** A side's socket closed; the relay is done when both have. */
+  sideClosed(): void {
+    this.#closedSides++;
+    if (this.#closedSides !== 2) return;
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve?.({ end: this.#end ?? 'client_closed', ...this.byteCounts() });
+  }
+
+  #stopSweeping(): void {
+    IdleSweeper.for(this.#idleTimeoutMs).delete(this);
+  }
+
+  /** End the relay (first reason wins); used by the socket listeners and the sweeper. */
+  finish(end: RelayEnd): void {
     if (this.#end !== undefined) return;
     this.#end = end;
-    this.#client.setTimeout(0);
+    this.#stopSweeping();
     switch (end) {
       case 'backend_closed':
         // Let what the backend said last (e.g. BYE) reach the client.
         this.#client.end();
-        setTimeout(() => this.#client.destroy(), 2000).unref();
+        destroyLater(this.#client);
         break;
       case 'client_closed':
         this.#backend.end();
-        setTimeout(() => this.#backend.destroy(), 2000).unref();
+        destroyLater(this.#backend);
         break;
       default:
         this.#client.destroy();
         this.#backend.destroy();
     }
   }
+}
+
+const kRelay = Symbol('relay');
+
+/** A relayed socket carries its relay, for the shared listeners below. */
+interface RelaySide extends Socket {
+  [kRelay]?: Relay;
+}
+
+function onClientData(this: RelaySide, chunk: Buffer): void {
+  this[kRelay]?.forward(this, chunk);
+}
+const onBackendData = onClientData;
+
+function onClientDrain(this: RelaySide): void {
+  this[kRelay]?.drained(this);
+}
+const onBackendDrain = onClientDrain;
+
+function onClientClose(this: RelaySide): void {
+  const relay = this[kRelay];
+  relay?.sideClosed();
+  relay?.finish('client_closed');
+}
+
+function onBackendClose(this: RelaySide): void {
+  const relay = this[kRelay];
+  relay?.sideClosed();
+  relay?.finish('backend_closed');
+}
+
+function onClientEnd(this: RelaySide): void {
+  this[kRelay]?.finish('client_closed');
+}
+
+function onBackendEnd(this: RelaySide): void {
+  this[kRelay]?.finish('backend_closed');
+}
+
+function onClientError(this: RelaySide): void {
+  this[kRelay]?.finish('client_error');
+}
+
+function onBackendError(this: RelaySide): void {
+  this[kRelay]?.finish('backend_error');
+}
+
+function destroyLater(socket: Socket): void {
+  if (socket.destroyed) return;
+  setTimeout(destroySocket, CLOSE_GRACE_MS, socket).unref();
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
 }

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { Logger } from 'pino';
+import type { Bindings, Logger } from 'pino';
 import type { Protocol } from '../core/protocol.js';
+import type { Destination } from '../routing/decision.js';
 import type { LimitsConfig } from '../config/types.js';
 import { Relay } from '../relay/relay.js';
 import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from './frontend.js';
@@ -94,39 +95,43 @@ export class ClientSession implements FrontendContext {
     return outcome;
   }
 
-  async relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): Promise<void> {
+  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): Promise<void> {
+    try {
+      return this.#startRelay(client, outcome, clientPending, kickText);
+    } catch (err: unknown) {
+      return Promise.reject(err);
+    }
+  }
+
+  #startRelay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): Promise<void> {
     const relay = new Relay(client, outcome.backend.socket, {
       clientPending,
       backendPending: outcome.backend.pending,
       idleTimeoutMs: this.#deps.limits().idleTimeoutMs,
     });
+    // The registry entry lives as long as the session: it keeps only what it
+    // reports, not the login outcome (its pending bytes and capabilities).
+    const user = outcome.user;
     const destination = outcome.destination;
-    const live: LiveSession = {
-      info: (): SessionInfo => ({
-        sessionId: this.sessionId,
-        user: outcome.user,
-        protocol: this.protocol,
-        clientIp: this.client.remoteIp,
-        clientPort: this.client.remotePort,
-        backendId: destination.backend?.id,
-        backendHost: destination.host,
-        backendPort: destination.port,
-        startedAt: this.#startedAt,
-        ...relay.byteCounts(),
-      }),
-      kick: (reason: string): void => {
-        this.log.info({ user: outcome.user, reason }, 'session kicked');
-        relay.kick(kickText);
-      },
-    };
-    this.#deps.registry.add(live);
-    this.log.info({ user: outcome.user, backend: destination.backend?.id ?? destination.host, route: this.#trace.routeReason }, 'proxied login');
+    this.#deps.registry.add(new RelayedSession(this, user, destination, relay, kickText));
+    this.log.info({ user, backend: destination.backend?.id ?? destination.host, route: this.#trace.routeReason }, 'proxied login');
+    // Not async itself: the login outcome (with its buffers) is not kept alive
+    // by a suspended frame for the whole session.
+    return this.#untilRelayEnds(relay);
+  }
+
+  async #untilRelayEnds(relay: Relay): Promise<void> {
     try {
       const result = await relay.done;
       this.#finish('relayed', { end: result.end, bytesFromClient: result.bytesFromClient, bytesFromBackend: result.bytesFromBackend });
     } finally {
       this.#deps.registry.remove(this.sessionId);
     }
+  }
+
+  /** For the registry entry: when this session started. */
+  get startedAt(): number {
+    return this.#startedAt;
   }
 
   closed(reason: string): void {
@@ -151,4 +156,106 @@ export class ClientSession implements FrontendContext {
     );
     this.#deps.onEnd(this.sessionId);
   }
+}
+
+/** A relayed session as the registry (who, kick) sees it; one object, no closures. */
+class RelayedSession implements LiveSession {
+  readonly #session: ClientSession;
+  readonly #user: string;
+  readonly #destination: Destination;
+  readonly #relay: Relay;
+  readonly #kickText: string;
+
+  constructor(session: ClientSession, user: string, destination: Destination, relay: Relay, kickText: string) {
+    this.#session = session;
+    this.#user = user;
+    this.#destination = destination;
+    this.#relay = relay;
+    this.#kickText = kickText;
+  }
+
+  info(): SessionInfo {
+    const session = this.#session;
+    const destination = this.#destination;
+    return {
+      sessionId: session.sessionId,
+      user: this.#user,
+      protocol: session.protocol,
+      clientIp: session.client.remoteIp,
+      clientPort: session.client.remotePort,
+      backendId: destination.backend?.id,
+      backendHost: destination.host,
+      backendPort: destination.port,
+      startedAt: session.startedAt,
+      ...this.#relay.byteCounts(),
+    };
+  }
+
+  kick(reason: string): void {
+    this.#session.log.info({ user: this.#user, reason }, 'session kicked');
+    this.#relay.kick(this.#kickText);
+  }
+}
+
+const kBindings = Symbol('sessionBindings');
+const kChild = Symbol('sessionChild');
+
+interface LazyChildState {
+  [kBindings]: Bindings;
+  [kChild]: Logger | undefined;
+}
+
+/** One prototype per parent logger: the per-session object holds only its bindings. */
+const lazyPrototypes = new WeakMap<Logger, object>();
+
+/**
+ * A session's logger: the same lines as `parent.child(bindings)`, but the
+ * child is only created when a line is actually written. At the usual
+ * production level most sessions write nothing before their end line, and
+ * at warn nothing at all, so creating (and keeping) a pino child per
+ * connection would be pure cost.
+ */
+export function sessionLogger(parent: Logger, bindings: Bindings): Logger {
+  let proto = lazyPrototypes.get(parent);
+  if (proto === undefined) {
+    proto = lazyPrototype(parent);
+    lazyPrototypes.set(parent, proto);
+  }
+  const state: LazyChildState = Object.create(proto) as LazyChildState;
+  state[kBindings] = bindings;
+  state[kChild] = undefined;
+  return state as unknown as Logger;
+}
+
+function lazyPrototype(parent: Logger): object {
+  const proto: object = Object.create(parent) as object;
+  const materialize = (state: LazyChildState): Logger => {
+    let child = state[kChild];
+    if (child === undefined) {
+      child = parent.child(state[kBindings]);
+      state[kChild] = child;
+    }
+    return child;
+  };
+  for (const level of Object.keys(parent.levels.values)) {
+    Object.defineProperty(proto, level, {
+      value(this: LazyChildState, ...args: unknown[]): void {
+        if (!parent.isLevelEnabled(level)) return;
+        const child = materialize(this);
+        Reflect.apply(Reflect.get(child, level) as (...a: unknown[]) => void, child, args);
+      },
+    });
+  }
+  Object.defineProperty(proto, 'child', {
+    value(this: LazyChildState, ...args: unknown[]): Logger {
+      const child = materialize(this);
+      return Reflect.apply(child.child, child, args) as Logger;
+    },
+  });
+  Object.defineProperty(proto, 'bindings', {
+    value(this: LazyChildState): Bindings {
+      return materialize(this).bindings();
+    },
+  });
+  return proto;
 }

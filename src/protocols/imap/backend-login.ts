@@ -149,7 +149,7 @@ class ImapBackendLoginMachine {
     }
     this.#enter('done');
     const pending = this.#reader.detach();
-    return { socket: this.#socket, capabilities: [...postLoginCaps.original], pending };
+    return { socket: this.#socket, capabilities: postLoginCaps.original, pending };
   }
 
   async #connect(signal: AbortSignal, tls: BackendLoginParams['ssl']): Promise<Socket> {
@@ -196,10 +196,10 @@ class ImapBackendLoginMachine {
       if (line.startsWith('* BYE')) throw new LoginFailure('backend_unavailable', `Remote disconnected: ${printable(line)}`);
       if (!line.startsWith(`${tag} `)) continue;
       const rest = line.slice(tag.length + 1);
-      if (!anyStatus && !/^OK\b/i.test(rest)) {
+      if (!anyStatus && !OK_STATUS.test(rest)) {
         throw new LoginFailure('backend_unavailable', `Remote ${tag === 'S' ? 'STARTTLS' : 'command'} failed: ${printable(rest)}`);
       }
-      return capabilityCode(rest.replace(/^\S+\s*/, '')) ?? caps ?? new CapabilitySet([]);
+      return capabilityCode(rest.replace(FIRST_WORD, '')) ?? caps ?? NO_CAPABILITIES;
     }
   }
 
@@ -229,9 +229,9 @@ class ImapBackendLoginMachine {
       if (line.startsWith('* BYE')) throw new LoginFailure('backend_unavailable', `Remote disconnected: ${printable(line)}`);
       if (!line.startsWith('L ')) continue;
       const rest = line.slice(2);
-      if (/^OK\b/i.test(rest)) return capabilityCode(rest.slice(2).trimStart()) ?? caps;
+      if (OK_STATUS.test(rest)) return capabilityCode(rest.slice(2).trimStart()) ?? caps;
       // Never relay the backend's text; a temporary failure is not a wrong password.
-      const code = /^(?:NO|BAD)\s+\[([A-Z-]+)/i.exec(rest)?.[1]?.toUpperCase();
+      const code = REFUSAL_CODE.exec(rest)?.[1]?.toUpperCase();
       const kind = code !== undefined && TEMPORARY_CODES.has(code) ? 'backend_unavailable' : 'backend_auth_failed';
       throw new LoginFailure(kind, `Remote refused login: ${printable(rest)}`);
     }
@@ -239,21 +239,16 @@ class ImapBackendLoginMachine {
 
   #idCommand(): string {
     const p = this.#params;
-    const fields: Array<readonly [string, string | null]> = [];
+    let body = '';
     for (const [key, value] of p.clientId ?? []) {
       // The client's own x-* keys could claim another origin: only ours are sent.
-      if (!key.toLowerCase().startsWith('x-')) fields.push([key, value]);
+      if (!key.toLowerCase().startsWith('x-')) body += `${idKey(key)} ${quoteNString(value)} `;
     }
-    fields.push(
-      ['x-session-id', p.sessionId],
-      ['x-originating-ip', p.client.remoteIp],
-      ['x-originating-port', String(p.client.remotePort)],
-      ['x-connected-ip', p.client.localIp],
-      ['x-connected-port', String(p.client.localPort)],
-      ['x-proxy-ttl', String(Math.max(0, p.ttl))],
-    );
-    for (const [name, value] of Object.entries(p.forward)) fields.push([`x-forward-${name}`, value]);
-    const body = fields.map(([key, value]) => `${quoteString(key.replace(/[^\x21-\x7e]/g, '_'))} ${quoteNString(value)}`).join(' ');
+    body +=
+      `${ID_SESSION} ${quoteNString(p.sessionId)} ${ID_ORIGINATING_IP} ${quoteNString(p.client.remoteIp)}` +
+      ` ${ID_ORIGINATING_PORT} ${quoteNString(String(p.client.remotePort))} ${ID_CONNECTED_IP} ${quoteNString(p.client.localIp)}` +
+      ` ${ID_CONNECTED_PORT} ${quoteNString(String(p.client.localPort))} ${ID_PROXY_TTL} ${quoteNString(String(Math.max(0, p.ttl)))}`;
+    for (const [name, value] of Object.entries(p.forward)) body += ` ${idKey(`x-forward-${name}`)} ${quoteNString(value)}`;
     return `I ID (${body})\r\n`;
   }
 
@@ -319,7 +314,8 @@ export class CapabilitySet {
   readonly #upper: ReadonlySet<string>;
 
   constructor(caps: readonly string[]) {
-    this.original = caps;
+    // Shared between logins through the cache: never changed after this.
+    this.original = Object.freeze(caps.slice());
     this.#upper = new Set(caps.map((cap) => cap.toUpperCase()));
   }
 
@@ -328,20 +324,59 @@ export class CapabilitySet {
   }
 }
 
+const NO_CAPABILITIES = new CapabilitySet([]);
+
+const NON_ID_KEY_CHARS = /[^\x21-\x7e]/g;
+function idKey(key: string): string {
+  return quoteString(key.replace(NON_ID_KEY_CHARS, '_'));
+}
+// The fixed ID keys, quoted once.
+const ID_SESSION = idKey('x-session-id');
+const ID_ORIGINATING_IP = idKey('x-originating-ip');
+const ID_ORIGINATING_PORT = idKey('x-originating-port');
+const ID_CONNECTED_IP = idKey('x-connected-ip');
+const ID_CONNECTED_PORT = idKey('x-connected-port');
+const ID_PROXY_TTL = idKey('x-proxy-ttl');
+
+const CAPABILITY_CODE = /^\[CAPABILITY ([^\]]*)\]/i;
+const UNTAGGED_CAPABILITY = /^\* CAPABILITY /i;
+const ATOM = /^[\x21-\x7e]+$/;
+const OK_STATUS = /^OK\b/i;
+const FIRST_WORD = /^\S+\s*/;
+const REFUSAL_CODE = /^(?:NO|BAD)\s+\[([A-Z-]+)/i;
+
+/**
+ * Parsed capability lists by their raw text: a backend announces the same
+ * list on every login, so parsing it once per backend (and list) is enough.
+ * Bounded, since a backend could vary the text.
+ */
+const MAX_CACHED_CAPABILITY_LISTS = 256;
+const capabilityCache = new Map<string, CapabilitySet>();
+
+function parsedCaps(text: string): CapabilitySet {
+  let caps = capabilityCache.get(text);
+  if (caps === undefined) {
+    if (capabilityCache.size >= MAX_CACHED_CAPABILITY_LISTS) capabilityCache.clear();
+    caps = new CapabilitySet(splitCaps(text));
+    capabilityCache.set(text, caps);
+  }
+  return caps;
+}
+
 /** `[CAPABILITY a b c] text` → the set; undefined without that code. */
 export function capabilityCode(text: string): CapabilitySet | undefined {
-  const match = /^\[CAPABILITY ([^\]]*)\]/i.exec(text);
+  const match = CAPABILITY_CODE.exec(text);
   if (match === null) return undefined;
-  return new CapabilitySet(splitCaps(match[1] as string));
+  return parsedCaps(match[1] as string);
 }
 
 function untaggedCapability(line: string): CapabilitySet | undefined {
-  if (!/^\* CAPABILITY /i.test(line)) return undefined;
-  return new CapabilitySet(splitCaps(line.slice(13)));
+  if (!UNTAGGED_CAPABILITY.test(line)) return undefined;
+  return parsedCaps(line.slice(13));
 }
 
 function splitCaps(text: string): string[] {
-  return text.split(' ').filter((cap) => cap.length > 0 && /^[\x21-\x7e]+$/.test(cap));
+  return text.split(' ').filter((cap) => cap.length > 0 && ATOM.test(cap));
 }
 
 function printable(text: string): string {

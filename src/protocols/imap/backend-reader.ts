@@ -80,19 +80,27 @@ export class BackendLineReader {
     });
   }
 
-  readonly #onEvent = (): void => {
+  // Listeners are methods bound once, not arrow fields: under tsx (esbuild keepNames)
+  // every named closure is wrapped in __name() when created, a cost per connection.
+  readonly #onEvent = this.#onEventImpl.bind(this);
+
+  #onEventImpl(): void {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
-  };
+  }
 
-  readonly #onEnd = (): void => {
+  readonly #onEnd = this.#onEndImpl.bind(this);
+
+  #onEndImpl(): void {
     this.#closed ??= 'Remote disconnected';
     this.#onEvent();
-  };
+  }
 
-  readonly #onError = (err: NodeJS.ErrnoException): void => {
+  readonly #onError = this.#onErrorImpl.bind(this);
+
+  #onErrorImpl(err: NodeJS.ErrnoException): void {
     this.#closed ??= `Remote connection failed: ${err.code ?? err.message}`;
     this.#onEvent();
-  };
+  }
 }

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '../../session/frontend.js';
+import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { upgradeServerSocket } from '../../net/starttls.js';
 import { LoginFailure } from '../../core/failure.js';
 import { preloginCapabilities } from './capabilities.js';
@@ -9,6 +10,10 @@ import { ImapFramer } from './framer.js';
 import type { FramerEvent } from './framer.js';
 import { ImapParseError, parseCommand, textOf } from './parser.js';
 import { IMAP_KICK_TEXT, IMAP_TEXT, bye, renderFailure, renderLoginSuccess, tagged } from './replies.js';
+
+function ignoreError(): void {
+  // A late error on a socket that is being closed anyway.
+}
 
 /** How long a closing connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
@@ -240,10 +245,14 @@ export class ImapConnection implements CommandSession {
     }
   }
 
-  readonly #onReadable = (): void => {
+  // Listeners are methods bound once, not arrow fields: under tsx (esbuild keepNames)
+  // every named closure is wrapped in __name() when created, a cost per connection.
+  readonly #onReadable = this.#onReadableImpl.bind(this);
+
+  #onReadableImpl(): void {
     if (this.#loginPending) this.#bufferDuringLogin();
     this.#wakeUp();
-  };
+  }
 
   /**
    * While a login is pending (LDAP, delay_until hold, backend login) nobody
@@ -261,19 +270,25 @@ export class ImapConnection implements CommandSession {
   }
 
   /** No backend login for a client that already left (e.g. during a delay_until hold). */
-  readonly #guardedBackendLogin: BackendLogin = (params) => {
+  readonly #guardedBackendLogin: BackendLogin = this.#guardedBackendLoginImpl.bind(this);
+
+  #guardedBackendLoginImpl(params: BackendLoginParams): Promise<BackendLoginSuccess> {
     if (this.#finished) return Promise.reject(new LoginFailure('backend_unavailable', 'client disconnected before the backend login'));
     return this.#backendLogin(params);
-  };
+  }
 
-  readonly #onGone = (): void => {
+  readonly #onGone = this.#onGoneImpl.bind(this);
+
+  #onGoneImpl(): void {
     this.#finish('Disconnected');
-  };
+  }
 
-  readonly #onError = (err: Error): void => {
+  readonly #onError = this.#onErrorImpl.bind(this);
+
+  #onErrorImpl(err: Error): void {
     this.context.log.debug({ err: err.message }, 'client connection error');
     this.#finish('Disconnected: Connection error');
-  };
+  }
 
   #wakeUp(): void {
     const wake = this.#wake;
@@ -308,7 +323,7 @@ export class ImapConnection implements CommandSession {
     if (this.#preloginTimer !== undefined) clearTimeout(this.#preloginTimer);
     this.#detach();
     const socket = this.#socket;
-    socket.on('error', () => undefined);
+    socket.on('error', ignoreError);
     socket.end();
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
     this.#wakeUp();
@@ -322,9 +337,13 @@ export class ImapConnection implements CommandSession {
     this.#detach();
     // Bytes the client pipelined after its login command go to the backend first, unparsed.
     const pending = this.#framer.takeRemaining();
-    this.context.relay(this.#socket, outcome, pending, IMAP_KICK_TEXT).catch((err: unknown) => {
-      this.context.log.error({ err }, 'relay failed');
-      this.#socket.destroy();
+    // Nothing of this connection may stay reachable from the relayed session
+    // (framer, handlers, driver state): the callbacks hold locals, not `this`.
+    const socket = this.#socket;
+    const context = this.context;
+    context.relay(socket, outcome, pending, IMAP_KICK_TEXT).catch((err: unknown) => {
+      context.log.error({ err }, 'relay failed');
+      socket.destroy();
     });
   }
 }

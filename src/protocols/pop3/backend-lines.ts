@@ -11,6 +11,10 @@ export class BackendLineError extends Error {
   }
 }
 
+function ignoreError(): void {
+  // See detach(): errors after the hand-over are the relay's to handle.
+}
+
 /** Reads reply lines from a backend socket during its login; `detach()` gives back what is left. */
 export class BackendLines {
   readonly #socket: Socket;
@@ -18,13 +22,33 @@ export class BackendLines {
   #waiter: { resolve: (line: string) => void; reject: (err: Error) => void } | undefined;
   #error: Error | undefined;
 
-  readonly #onData = (chunk: Buffer): void => {
+  // Listeners are methods bound once, not arrow fields: under tsx (esbuild keepNames)
+  // every named closure is wrapped in __name() when created, a cost per connection.
+  readonly #onData = this.#onDataImpl.bind(this);
+
+  #onDataImpl(chunk: Buffer): void {
     this.#framer.push(chunk);
     this.#wake();
-  };
-  readonly #onEnd = (): void => this.#fail(new BackendLineError('backend closed the connection'));
-  readonly #onError = (err: Error): void => this.#fail(new BackendLineError(`backend socket error: ${err.message}`));
-  readonly #onAbort = (): void => this.#fail(new BackendLineError('timed out'));
+  }
+
+  readonly #onEnd = this.#onEndImpl.bind(this);
+
+  #onEndImpl(): void {
+    this.#fail(new BackendLineError('backend closed the connection'));
+  }
+
+  readonly #onError = this.#onErrorImpl.bind(this);
+
+  #onErrorImpl(err: Error): void {
+    this.#fail(new BackendLineError(`backend socket error: ${err.message}`));
+  }
+
+  readonly #onAbort = this.#onAbortImpl.bind(this);
+
+  #onAbortImpl(): void {
+    this.#fail(new BackendLineError('timed out'));
+  }
+
   readonly #signal: AbortSignal;
 
   constructor(socket: Socket, signal: AbortSignal) {
@@ -54,7 +78,7 @@ export class BackendLines {
     this.#socket.off('close', this.#onEnd);
     this.#socket.off('error', this.#onError);
     // A late error on a socket nobody listens to would crash the process.
-    this.#socket.on('error', () => undefined);
+    this.#socket.on('error', ignoreError);
     this.#signal.removeEventListener('abort', this.#onAbort);
     this.#waiter = undefined;
     return this.#framer.takeRemaining();

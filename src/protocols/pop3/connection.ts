@@ -8,6 +8,10 @@ import { LineFramer } from './framer.js';
 import { POP3_TEXT, renderBackendSuccess, renderFailure } from './replies.js';
 
 const CRLF = '\r\n';
+
+function ignoreError(): void {
+  // A late error on a socket nobody else listens to would crash the process.
+}
 /** A client that stops reading must not keep a closed connection alive. */
 const CLOSE_GRACE_MS = 2_000;
 const MAX_TLS_HANDSHAKE_MS = 30_000;
@@ -25,12 +29,27 @@ export class Pop3Connection implements Pop3CommandSession {
   #socket: Socket;
   #tlsActive: boolean;
   #framer: LineFramer;
-  readonly #onData = (chunk: Buffer): void => {
+  // Listeners are methods bound once, not arrow fields: under tsx (esbuild keepNames)
+  // every named closure is wrapped in __name() when created, a cost per connection.
+  readonly #onData = this.#onDataImpl.bind(this);
+
+  #onDataImpl(chunk: Buffer): void {
     this.#framer.push(chunk);
     this.#pump();
-  };
-  readonly #onClose = (): void => this.#finish('client disconnected');
-  readonly #onError = (err: Error): void => this.context.log.debug({ err: err.message }, 'pop3 client socket error');
+  }
+
+  readonly #onClose = this.#onCloseImpl.bind(this);
+
+  #onCloseImpl(): void {
+    this.#finish('client disconnected');
+  }
+
+  readonly #onError = this.#onErrorImpl.bind(this);
+
+  #onErrorImpl(err: Error): void {
+    this.context.log.debug({ err: err.message }, 'pop3 client socket error');
+  }
+
   #continuation: ContinuationHandler | undefined;
   #busy = false;
   /** Between the STLS reply and the end of the handshake nothing may be written in the clear. */
@@ -123,7 +142,7 @@ export class Pop3Connection implements Pop3CommandSession {
       return;
     }
     if (outcome.ok) {
-      await this.#handOver(outcome);
+      this.#handOver(outcome);
       return;
     }
     this.reply(renderFailure(outcome.failure));
@@ -136,21 +155,23 @@ export class Pop3Connection implements Pop3CommandSession {
     this.#socket.resume();
   }
 
-  async #handOver(outcome: Extract<LoginOutcome, { ok: true }>): Promise<void> {
+  #handOver(outcome: Extract<LoginOutcome, { ok: true }>): void {
     const socket = this.#socket;
     const pending = this.#framer.takeRemaining();
     this.#detach(socket);
     this.#finished = true;
     // Like Dovecot's proxy: the client sees the backend's own success line.
     socket.write(renderBackendSuccess(outcome.backend.loginReply) + CRLF);
-    try {
-      // Handed over paused, so nothing is read and lost between here and the relay.
-      await this.context.relay(socket, outcome, pending, POP3_TEXT.kicked + CRLF);
-    } catch (err) {
-      this.context.log.warn({ err: String(err) }, 'pop3 relay failed');
+    // Handed over paused, so nothing is read and lost between here and the relay.
+    // Not awaited, and the callback holds locals only: nothing of this
+    // connection (framer, handlers) stays reachable from the relayed session.
+    const context = this.context;
+    const backendSocket = outcome.backend.socket;
+    context.relay(socket, outcome, pending, POP3_TEXT.kicked + CRLF).catch((err: unknown) => {
+      context.log.warn({ err: String(err) }, 'pop3 relay failed');
       socket.destroy();
-      outcome.backend.socket.destroy();
-    }
+      backendSocket.destroy();
+    });
   }
 
   #attach(socket: Socket): void {
@@ -164,7 +185,7 @@ export class Pop3Connection implements Pop3CommandSession {
     socket.off('close', this.#onClose);
     socket.off('error', this.#onError);
     // A late error on a socket nobody listens to would crash the process.
-    socket.on('error', () => undefined);
+    socket.on('error', ignoreError);
   }
 
   #pump(): void {
