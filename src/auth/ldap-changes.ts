@@ -204,6 +204,7 @@ export class LdapChangeWatcher implements UserChangeSource {
   async pollOnce(): Promise<readonly LdapUserChange[]> {
     this.#prime();
     const floorMs = this.#highWaterMs - this.#overlapMs;
+    const pollStartMs = this.#now();
     const started = Date.now();
     let entries: FoundEntry[];
     try {
@@ -228,6 +229,11 @@ export class LdapChangeWatcher implements UserChangeSource {
       this.#lastErrorLogMs = Number.NEGATIVE_INFINITY;
     }
     const changes = this.#newChanges(entries, floorMs);
+    // A quiet directory must not make every poll download the last burst of
+    // changes again (all users created at once stayed in the window for
+    // good): entries stamped well before this poll began have been seen. The
+    // start window is the same allowance for the server's clock running behind ours.
+    this.#highWaterMs = Math.max(this.#highWaterMs, pollStartMs - this.#startWindowMs);
     if (changes.length > 0) this.#emit(changes);
     return changes;
   }

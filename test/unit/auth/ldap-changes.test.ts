@@ -301,3 +301,19 @@ test('the poll timer does not keep the process alive', async () => {
   assert.equal(result.status, 0, result.stderr);
   assert.ok(Date.now() - started < 15_000);
 });
+
+test('a quiet directory: a burst of old changes leaves the search window once the start window has passed', async () => {
+  const { directory, watcher, dn, advance } = setup();
+  await watcher.pollOnce();
+  for (const uid of ['a', 'b', 'c']) directory.put(dn(uid), T0 + 1_000, { uid });
+  advance(2_000);
+  await watcher.pollOnce();
+  // Nothing changes for longer than the start window (60 s here).
+  advance(120_000);
+  await watcher.pollOnce();
+  await watcher.pollOnce();
+  const last = directory.specs.at(-1)?.filter.toString() ?? '';
+  assert.equal(last, `(&(objectClass=inetOrgPerson)(modifyTimestamp>=${formatGeneralizedTime(T0 + 122_000 - 60_000 - 1_000)}))`);
+  assert.ok(formatGeneralizedTime(T0 + 1_000) < /modifyTimestamp>=(\d{14}Z)/.exec(last)![1]!, 'the burst is below the floor');
+  await watcher.stop();
+});
