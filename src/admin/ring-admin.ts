@@ -16,6 +16,7 @@ import type { RingResponse } from '../adapters/grpc/generated/maildirector/admin
 import type { SessionHolder } from '../adapters/grpc/generated/maildirector/admin/v1/SessionHolder.js';
 import type { UserWhereResponse } from '../adapters/grpc/generated/maildirector/admin/v1/UserWhereResponse.js';
 import type { MoveUserResponse } from '../adapters/grpc/generated/maildirector/admin/v1/MoveUserResponse.js';
+import { parseHostPort } from '../config/net-syntax.js';
 import { AdminRequestError } from './errors.js';
 
 /** What the ring commands of the admin service need from the director. */
@@ -49,7 +50,10 @@ export interface UserMoveResult {
 /** Longest --delay accepted: Dovecot clients time out well before. */
 const MAX_MOVE_DELAY_MS = 300_000;
 
-type RingMethods = Pick<AdminHandlers, 'Ring' | 'AddBackend' | 'RemoveBackend' | 'SetBackendWeight' | 'SetBackendState' | 'UserWhere' | 'MoveUser'>;
+type RingMethods = Pick<
+  AdminHandlers,
+  'Ring' | 'AddBackend' | 'RemoveBackend' | 'SetBackendWeight' | 'SetBackendState' | 'UserWhere' | 'MoveUser' | 'AddDirector' | 'RemoveDirector'
+>;
 
 const BACKEND_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const PROTOCOLS: ReadonlySet<string> = new Set<Protocol>(['imap', 'pop3', 'lmtp', 'submission', 'sieve']);
@@ -182,6 +186,20 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
       const weight = request.weight === 0 ? DEFAULT_WEIGHT : request.weight;
       checkWeight(weight);
       return changed(await node.addBackend({ id: request.id, host: request.host, ports, weight, tag: request.tag }));
+    }),
+
+    AddDirector: asyncUnary('AddDirector', onError, async (request) => {
+      if (!BACKEND_ID.test(request.id)) throw new AdminRequestError("director id must be letters, digits, '.', '_' or '-' (at most 64)");
+      const address = parseHostPort(request.address);
+      if (!address.ok || address.value.port === 0) throw new AdminRequestError(`address: ${address.ok ? 'port 0' : address.message}`);
+      if (node.state.directors().some((d) => d.id === request.id)) throw new AdminRequestError(`director "${request.id}" is already in the ring`);
+      return changed(await node.addDirector(request.id, `${address.value.host}:${address.value.port}`));
+    }),
+
+    RemoveDirector: asyncUnary('RemoveDirector', onError, async (request) => {
+      if (request.id === deps.directorId) throw new AdminRequestError('a director cannot remove itself; ask another one');
+      if (!node.state.directors().some((d) => d.id === request.id)) throw new AdminRequestError(`unknown director "${request.id}"`);
+      return changed(await node.removeDirector(request.id));
     }),
 
     RemoveBackend: asyncUnary('RemoveBackend', onError, async (request) => {

@@ -151,6 +151,8 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
     SetBackendState: ringHandlers?.SetBackendState ?? noRing('SetBackendState'),
     UserWhere: ringHandlers?.UserWhere ?? noRing('UserWhere'),
     MoveUser: ringHandlers?.MoveUser ?? noRing('MoveUser'),
+    AddDirector: ringHandlers?.AddDirector ?? noRing('AddDirector'),
+    RemoveDirector: ringHandlers?.RemoveDirector ?? noRing('RemoveDirector'),
   };
 }
 

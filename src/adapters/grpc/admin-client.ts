@@ -10,6 +10,8 @@ import type { WhoRequest } from './generated/maildirector/admin/v1/WhoRequest.js
 import type { WhoResponse__Output } from './generated/maildirector/admin/v1/WhoResponse.js';
 import type { AddBackendRequest } from './generated/maildirector/admin/v1/AddBackendRequest.js';
 import type { RemoveBackendRequest } from './generated/maildirector/admin/v1/RemoveBackendRequest.js';
+import type { AddDirectorRequest } from './generated/maildirector/admin/v1/AddDirectorRequest.js';
+import type { RemoveDirectorRequest } from './generated/maildirector/admin/v1/RemoveDirectorRequest.js';
 import type { RingChangeResponse__Output } from './generated/maildirector/admin/v1/RingChangeResponse.js';
 import type { RingResponse__Output } from './generated/maildirector/admin/v1/RingResponse.js';
 import type { SetBackendStateRequest } from './generated/maildirector/admin/v1/SetBackendStateRequest.js';
@@ -42,6 +44,8 @@ export interface AdminApi {
   ring(): Promise<RingResponse__Output>;
   addBackend(request: AddBackendRequest): Promise<RingChangeResponse__Output>;
   removeBackend(request: RemoveBackendRequest): Promise<RingChangeResponse__Output>;
+  addDirector(request: AddDirectorRequest): Promise<RingChangeResponse__Output>;
+  removeDirector(request: RemoveDirectorRequest): Promise<RingChangeResponse__Output>;
   setBackendWeight(request: SetBackendWeightRequest): Promise<RingChangeResponse__Output>;
   setBackendState(request: SetBackendStateRequest): Promise<RingChangeResponse__Output>;
   userWhere(request: UserWhereRequest): Promise<UserWhereResponse__Output>;
@@ -91,6 +95,8 @@ export function createAdminApi(options: AdminClientOptions): AdminApi {
     ring: () => call<object, RingResponse__Output>(client.ring, {}),
     addBackend: (request) => call<AddBackendRequest, RingChangeResponse__Output>(client.addBackend, request),
     removeBackend: (request) => call<RemoveBackendRequest, RingChangeResponse__Output>(client.removeBackend, request),
+    addDirector: (request) => call<AddDirectorRequest, RingChangeResponse__Output>(client.addDirector, request),
+    removeDirector: (request) => call<RemoveDirectorRequest, RingChangeResponse__Output>(client.removeDirector, request),
     setBackendWeight: (request) => call<SetBackendWeightRequest, RingChangeResponse__Output>(client.setBackendWeight, request),
     setBackendState: (request) => call<SetBackendStateRequest, RingChangeResponse__Output>(client.setBackendState, request),
     userWhere: (request) => call<UserWhereRequest, UserWhereResponse__Output>(client.userWhere, request),

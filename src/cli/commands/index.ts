@@ -3,7 +3,7 @@ import { authCacheFlushCommand } from './auth-cache-flush.js';
 import { statusCommand } from './status.js';
 import { userKickCommand } from './user-kick.js';
 import { whoCommand } from './who.js';
-import { ringCommand } from './ring.js';
+import { ringAddCommand, ringCommand, ringRemoveCommand } from './ring.js';
 import {
   backendAddCommand,
   backendDownCommand,
@@ -22,6 +22,8 @@ export { EXIT } from './command.js';
 export const adminCommands: readonly AdminCommand[] = [
   statusCommand,
   ringCommand,
+  ringAddCommand,
+  ringRemoveCommand,
   backendAddCommand,
   backendRemoveCommand,
   backendWeightCommand,

@@ -1,4 +1,7 @@
 import type { RingResponse__Output } from '../../adapters/grpc/generated/maildirector/admin/v1/RingResponse.js';
+import type { RingChangeResponse__Output } from '../../adapters/grpc/generated/maildirector/admin/v1/RingChangeResponse.js';
+import { UsageError } from '../args.js';
+import type { CliIo } from './command.js';
 import { EXIT } from './command.js';
 import { defineAdminCommand } from './common.js';
 import { formatTimestamp, jsonLine, renderTable } from './format.js';
@@ -57,5 +60,59 @@ export const ringCommand = defineAdminCommand({
     const ring = ringJson(await api.ring());
     io.stdout(json ? jsonLine(ring) : ringText(ring));
     return EXIT.ok;
+  },
+});
+
+export interface MembershipChangeJson {
+  readonly director: string;
+  readonly action: 'add' | 'remove';
+  readonly applied: number;
+  readonly acked_by: readonly string[];
+  readonly not_acked: readonly string[];
+}
+
+const MEMBERSHIP_JSON =
+  '{"director": id, "action": "add"|"remove", "applied": entries written, "acked_by": [director ids that applied it], ' +
+  '"not_acked": [live directors that did not answer in time]}. Exit 1 when not_acked is not empty.';
+
+async function reportMembership(io: CliIo, json: boolean, director: string, action: MembershipChangeJson['action'], response: Promise<RingChangeResponse__Output>): Promise<number> {
+  const r = await response;
+  const c: MembershipChangeJson = { director, action, applied: r.applied, acked_by: r.ackedBy, not_acked: r.notAcked };
+  if (json) io.stdout(jsonLine(c));
+  else {
+    const acks = c.acked_by.length === 0 ? 'no other live director' : `acked by ${c.acked_by.join(', ')}`;
+    io.stdout(`director ${director}: ${action} applied (${acks})\n`);
+    if (c.not_acked.length > 0) io.stdout(`warning: not acknowledged by ${c.not_acked.join(', ')}; they catch up when their links return\n`);
+  }
+  return c.not_acked.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+function directorId(id: string | undefined): string {
+  if (id === undefined || id === '') throw new UsageError('ID must not be empty');
+  return id;
+}
+
+export const ringAddCommand = defineAdminCommand({
+  name: ['ring', 'add'],
+  summary: 'Add a director to the ring at run time: every director starts gossiping with it.',
+  json: MEMBERSHIP_JSON,
+  positionals: [
+    { name: 'ID', required: true, summary: 'director id (its certificate must name it)' },
+    { name: 'ADDRESS', required: true, summary: "the director's gRPC address, host:port" },
+  ],
+  async execute(api, args, io, json) {
+    const id = directorId(args.positionals[0]);
+    return reportMembership(io, json, id, 'add', api.addDirector({ id, address: args.positionals[1] ?? '' }));
+  },
+});
+
+export const ringRemoveCommand = defineAdminCommand({
+  name: ['ring', 'remove'],
+  summary: 'Remove a director from the ring: the others stop gossiping with it and its probe votes stop counting.',
+  json: MEMBERSHIP_JSON,
+  positionals: [{ name: 'ID', required: true, summary: 'director id' }],
+  async execute(api, args, io, json) {
+    const id = directorId(args.positionals[0]);
+    return reportMembership(io, json, id, 'remove', api.removeDirector({ id }));
   },
 });

@@ -166,3 +166,29 @@ test('user where explains refusals and unknown users', async () => {
   assert.match(text.stdout, /chosen by the host field in LDAP/);
 });
 
+
+test('ring remove and ring add change membership on every director; bad input is refused', async () => {
+  const [d1, d2, d3] = ring.cluster.directors;
+  assert.ok(d1 && d2 && d3);
+  const address = d3.address('grpc') ?? '';
+  const removed = await cliJson<{ director: string; action: string; acked_by: string[]; not_acked: string[] }>(ring, d1, 'ring', 'remove', 'd3');
+  assert.equal(removed.director, 'd3');
+  assert.equal(removed.action, 'remove');
+  assert.deepEqual(removed.not_acked, []);
+  for (const d of [d1, d2]) {
+    const members = (await cliJson<RingJson>(ring, d, 'ring')).directors.map((x) => x.id);
+    assert.deepEqual(members, ['d1', 'd2'], `${d.id} after ring remove`);
+  }
+  assert.equal((await cli(ring, d1, 'ring', 'remove', 'd1')).code, 1, 'a director cannot remove itself');
+  assert.equal((await cli(ring, d1, 'ring', 'add', 'd3', 'not-an-address')).code, 1);
+
+  const added = await cliJson<{ director: string; action: string }>(ring, d2, 'ring', 'add', 'd3', address);
+  assert.deepEqual([added.director, added.action], ['d3', 'add']);
+  await until('d3 live again on d1 and d2', 5000, async () => {
+    for (const d of [d1, d2]) {
+      const j = await cliJson<RingJson>(ring, d, 'ring');
+      if (!j.directors.some((x) => x.id === 'd3' && x.state === 'live')) return undefined;
+    }
+    return true;
+  });
+});

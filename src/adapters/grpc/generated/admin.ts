@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AddBackendRequest as _maildirector_admin_v1_AddBackendRequest, AddBackendRequest__Output as _maildirector_admin_v1_AddBackendRequest__Output } from './maildirector/admin/v1/AddBackendRequest.js';
+import type { AddDirectorRequest as _maildirector_admin_v1_AddDirectorRequest, AddDirectorRequest__Output as _maildirector_admin_v1_AddDirectorRequest__Output } from './maildirector/admin/v1/AddDirectorRequest.js';
 import type { AdminClient as _maildirector_admin_v1_AdminClient, AdminDefinition as _maildirector_admin_v1_AdminDefinition } from './maildirector/admin/v1/Admin.js';
 import type { BackendStatus as _maildirector_admin_v1_BackendStatus, BackendStatus__Output as _maildirector_admin_v1_BackendStatus__Output } from './maildirector/admin/v1/BackendStatus.js';
 import type { FlushAuthCacheRequest as _maildirector_admin_v1_FlushAuthCacheRequest, FlushAuthCacheRequest__Output as _maildirector_admin_v1_FlushAuthCacheRequest__Output } from './maildirector/admin/v1/FlushAuthCacheRequest.js';
@@ -11,6 +12,7 @@ import type { KickUserResponse as _maildirector_admin_v1_KickUserResponse, KickU
 import type { MoveUserRequest as _maildirector_admin_v1_MoveUserRequest, MoveUserRequest__Output as _maildirector_admin_v1_MoveUserRequest__Output } from './maildirector/admin/v1/MoveUserRequest.js';
 import type { MoveUserResponse as _maildirector_admin_v1_MoveUserResponse, MoveUserResponse__Output as _maildirector_admin_v1_MoveUserResponse__Output } from './maildirector/admin/v1/MoveUserResponse.js';
 import type { RemoveBackendRequest as _maildirector_admin_v1_RemoveBackendRequest, RemoveBackendRequest__Output as _maildirector_admin_v1_RemoveBackendRequest__Output } from './maildirector/admin/v1/RemoveBackendRequest.js';
+import type { RemoveDirectorRequest as _maildirector_admin_v1_RemoveDirectorRequest, RemoveDirectorRequest__Output as _maildirector_admin_v1_RemoveDirectorRequest__Output } from './maildirector/admin/v1/RemoveDirectorRequest.js';
 import type { RingChangeResponse as _maildirector_admin_v1_RingChangeResponse, RingChangeResponse__Output as _maildirector_admin_v1_RingChangeResponse__Output } from './maildirector/admin/v1/RingChangeResponse.js';
 import type { RingDirector as _maildirector_admin_v1_RingDirector, RingDirector__Output as _maildirector_admin_v1_RingDirector__Output } from './maildirector/admin/v1/RingDirector.js';
 import type { RingRequest as _maildirector_admin_v1_RingRequest, RingRequest__Output as _maildirector_admin_v1_RingRequest__Output } from './maildirector/admin/v1/RingRequest.js';
@@ -35,6 +37,7 @@ export interface ProtoGrpcType {
     admin: {
       v1: {
         AddBackendRequest: MessageTypeDefinition<_maildirector_admin_v1_AddBackendRequest, _maildirector_admin_v1_AddBackendRequest__Output>
+        AddDirectorRequest: MessageTypeDefinition<_maildirector_admin_v1_AddDirectorRequest, _maildirector_admin_v1_AddDirectorRequest__Output>
         Admin: SubtypeConstructor<typeof grpc.Client, _maildirector_admin_v1_AdminClient> & { service: _maildirector_admin_v1_AdminDefinition }
         AdminOverride: EnumTypeDefinition
         BackendState: EnumTypeDefinition
@@ -46,6 +49,7 @@ export interface ProtoGrpcType {
         MoveUserRequest: MessageTypeDefinition<_maildirector_admin_v1_MoveUserRequest, _maildirector_admin_v1_MoveUserRequest__Output>
         MoveUserResponse: MessageTypeDefinition<_maildirector_admin_v1_MoveUserResponse, _maildirector_admin_v1_MoveUserResponse__Output>
         RemoveBackendRequest: MessageTypeDefinition<_maildirector_admin_v1_RemoveBackendRequest, _maildirector_admin_v1_RemoveBackendRequest__Output>
+        RemoveDirectorRequest: MessageTypeDefinition<_maildirector_admin_v1_RemoveDirectorRequest, _maildirector_admin_v1_RemoveDirectorRequest__Output>
         RingChangeResponse: MessageTypeDefinition<_maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_RingChangeResponse__Output>
         RingDirector: MessageTypeDefinition<_maildirector_admin_v1_RingDirector, _maildirector_admin_v1_RingDirector__Output>
         RingRequest: MessageTypeDefinition<_maildirector_admin_v1_RingRequest, _maildirector_admin_v1_RingRequest__Output>

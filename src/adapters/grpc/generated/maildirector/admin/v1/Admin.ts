@@ -3,6 +3,7 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AddBackendRequest as _maildirector_admin_v1_AddBackendRequest, AddBackendRequest__Output as _maildirector_admin_v1_AddBackendRequest__Output } from '../../../maildirector/admin/v1/AddBackendRequest.js';
+import type { AddDirectorRequest as _maildirector_admin_v1_AddDirectorRequest, AddDirectorRequest__Output as _maildirector_admin_v1_AddDirectorRequest__Output } from '../../../maildirector/admin/v1/AddDirectorRequest.js';
 import type { FlushAuthCacheRequest as _maildirector_admin_v1_FlushAuthCacheRequest, FlushAuthCacheRequest__Output as _maildirector_admin_v1_FlushAuthCacheRequest__Output } from '../../../maildirector/admin/v1/FlushAuthCacheRequest.js';
 import type { FlushAuthCacheResponse as _maildirector_admin_v1_FlushAuthCacheResponse, FlushAuthCacheResponse__Output as _maildirector_admin_v1_FlushAuthCacheResponse__Output } from '../../../maildirector/admin/v1/FlushAuthCacheResponse.js';
 import type { KickUserRequest as _maildirector_admin_v1_KickUserRequest, KickUserRequest__Output as _maildirector_admin_v1_KickUserRequest__Output } from '../../../maildirector/admin/v1/KickUserRequest.js';
@@ -10,6 +11,7 @@ import type { KickUserResponse as _maildirector_admin_v1_KickUserResponse, KickU
 import type { MoveUserRequest as _maildirector_admin_v1_MoveUserRequest, MoveUserRequest__Output as _maildirector_admin_v1_MoveUserRequest__Output } from '../../../maildirector/admin/v1/MoveUserRequest.js';
 import type { MoveUserResponse as _maildirector_admin_v1_MoveUserResponse, MoveUserResponse__Output as _maildirector_admin_v1_MoveUserResponse__Output } from '../../../maildirector/admin/v1/MoveUserResponse.js';
 import type { RemoveBackendRequest as _maildirector_admin_v1_RemoveBackendRequest, RemoveBackendRequest__Output as _maildirector_admin_v1_RemoveBackendRequest__Output } from '../../../maildirector/admin/v1/RemoveBackendRequest.js';
+import type { RemoveDirectorRequest as _maildirector_admin_v1_RemoveDirectorRequest, RemoveDirectorRequest__Output as _maildirector_admin_v1_RemoveDirectorRequest__Output } from '../../../maildirector/admin/v1/RemoveDirectorRequest.js';
 import type { RingChangeResponse as _maildirector_admin_v1_RingChangeResponse, RingChangeResponse__Output as _maildirector_admin_v1_RingChangeResponse__Output } from '../../../maildirector/admin/v1/RingChangeResponse.js';
 import type { RingRequest as _maildirector_admin_v1_RingRequest, RingRequest__Output as _maildirector_admin_v1_RingRequest__Output } from '../../../maildirector/admin/v1/RingRequest.js';
 import type { RingResponse as _maildirector_admin_v1_RingResponse, RingResponse__Output as _maildirector_admin_v1_RingResponse__Output } from '../../../maildirector/admin/v1/RingResponse.js';
@@ -31,6 +33,15 @@ export interface AdminClient extends grpc.Client {
   addBackend(argument: _maildirector_admin_v1_AddBackendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
   addBackend(argument: _maildirector_admin_v1_AddBackendRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
   addBackend(argument: _maildirector_admin_v1_AddBackendRequest, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  
+  AddDirector(argument: _maildirector_admin_v1_AddDirectorRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  AddDirector(argument: _maildirector_admin_v1_AddDirectorRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  AddDirector(argument: _maildirector_admin_v1_AddDirectorRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  AddDirector(argument: _maildirector_admin_v1_AddDirectorRequest, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  addDirector(argument: _maildirector_admin_v1_AddDirectorRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  addDirector(argument: _maildirector_admin_v1_AddDirectorRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  addDirector(argument: _maildirector_admin_v1_AddDirectorRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  addDirector(argument: _maildirector_admin_v1_AddDirectorRequest, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
   
   FlushAuthCache(argument: _maildirector_admin_v1_FlushAuthCacheRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_FlushAuthCacheResponse__Output>): grpc.ClientUnaryCall;
   FlushAuthCache(argument: _maildirector_admin_v1_FlushAuthCacheRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_FlushAuthCacheResponse__Output>): grpc.ClientUnaryCall;
@@ -67,6 +78,15 @@ export interface AdminClient extends grpc.Client {
   removeBackend(argument: _maildirector_admin_v1_RemoveBackendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
   removeBackend(argument: _maildirector_admin_v1_RemoveBackendRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
   removeBackend(argument: _maildirector_admin_v1_RemoveBackendRequest, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  
+  RemoveDirector(argument: _maildirector_admin_v1_RemoveDirectorRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  RemoveDirector(argument: _maildirector_admin_v1_RemoveDirectorRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  RemoveDirector(argument: _maildirector_admin_v1_RemoveDirectorRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  RemoveDirector(argument: _maildirector_admin_v1_RemoveDirectorRequest, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  removeDirector(argument: _maildirector_admin_v1_RemoveDirectorRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  removeDirector(argument: _maildirector_admin_v1_RemoveDirectorRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  removeDirector(argument: _maildirector_admin_v1_RemoveDirectorRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
+  removeDirector(argument: _maildirector_admin_v1_RemoveDirectorRequest, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
   
   Ring(argument: _maildirector_admin_v1_RingRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingResponse__Output>): grpc.ClientUnaryCall;
   Ring(argument: _maildirector_admin_v1_RingRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_RingResponse__Output>): grpc.ClientUnaryCall;
@@ -127,6 +147,8 @@ export interface AdminClient extends grpc.Client {
 export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   AddBackend: grpc.handleUnaryCall<_maildirector_admin_v1_AddBackendRequest__Output, _maildirector_admin_v1_RingChangeResponse>;
   
+  AddDirector: grpc.handleUnaryCall<_maildirector_admin_v1_AddDirectorRequest__Output, _maildirector_admin_v1_RingChangeResponse>;
+  
   FlushAuthCache: grpc.handleUnaryCall<_maildirector_admin_v1_FlushAuthCacheRequest__Output, _maildirector_admin_v1_FlushAuthCacheResponse>;
   
   KickUser: grpc.handleUnaryCall<_maildirector_admin_v1_KickUserRequest__Output, _maildirector_admin_v1_KickUserResponse>;
@@ -134,6 +156,8 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   MoveUser: grpc.handleUnaryCall<_maildirector_admin_v1_MoveUserRequest__Output, _maildirector_admin_v1_MoveUserResponse>;
   
   RemoveBackend: grpc.handleUnaryCall<_maildirector_admin_v1_RemoveBackendRequest__Output, _maildirector_admin_v1_RingChangeResponse>;
+  
+  RemoveDirector: grpc.handleUnaryCall<_maildirector_admin_v1_RemoveDirectorRequest__Output, _maildirector_admin_v1_RingChangeResponse>;
   
   Ring: grpc.handleUnaryCall<_maildirector_admin_v1_RingRequest__Output, _maildirector_admin_v1_RingResponse>;
   
@@ -151,10 +175,12 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
   AddBackend: MethodDefinition<_maildirector_admin_v1_AddBackendRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_AddBackendRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
+  AddDirector: MethodDefinition<_maildirector_admin_v1_AddDirectorRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_AddDirectorRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
   FlushAuthCache: MethodDefinition<_maildirector_admin_v1_FlushAuthCacheRequest, _maildirector_admin_v1_FlushAuthCacheResponse, _maildirector_admin_v1_FlushAuthCacheRequest__Output, _maildirector_admin_v1_FlushAuthCacheResponse__Output>
   KickUser: MethodDefinition<_maildirector_admin_v1_KickUserRequest, _maildirector_admin_v1_KickUserResponse, _maildirector_admin_v1_KickUserRequest__Output, _maildirector_admin_v1_KickUserResponse__Output>
   MoveUser: MethodDefinition<_maildirector_admin_v1_MoveUserRequest, _maildirector_admin_v1_MoveUserResponse, _maildirector_admin_v1_MoveUserRequest__Output, _maildirector_admin_v1_MoveUserResponse__Output>
   RemoveBackend: MethodDefinition<_maildirector_admin_v1_RemoveBackendRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_RemoveBackendRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
+  RemoveDirector: MethodDefinition<_maildirector_admin_v1_RemoveDirectorRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_RemoveDirectorRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
   Ring: MethodDefinition<_maildirector_admin_v1_RingRequest, _maildirector_admin_v1_RingResponse, _maildirector_admin_v1_RingRequest__Output, _maildirector_admin_v1_RingResponse__Output>
   SetBackendState: MethodDefinition<_maildirector_admin_v1_SetBackendStateRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_SetBackendStateRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
   SetBackendWeight: MethodDefinition<_maildirector_admin_v1_SetBackendWeightRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_SetBackendWeightRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
