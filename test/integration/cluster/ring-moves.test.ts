@@ -250,3 +250,36 @@ test('ldapmodify alone (no login anywhere) ends the old sessions within change_p
   assert.equal(await loginLands(ring.cluster, u, director(1)), target.id);
   await assertNeverOnTwo(u.name);
 });
+
+test('a backend added: users with live sessions stay where they are; new logins spread onto it', async () => {
+  const b3 = backend('b3');
+  const users = ring.cluster.usersOfKind('ring').slice(0, 6);
+  const open: Array<{ u: ClusterUser; client: LineClient; home: string }> = [];
+  for (const u of users) {
+    const home = (await where(u, director(0))).backend;
+    const { client } = await openSession(u, director(0));
+    open.push({ u, client, home });
+  }
+  // b9 is a second ring entry for b3's server, heavy enough to draw most hashes.
+  const ports = ['--imap-port', String(b3.imap), '--pop3-port', String(b3.pop3)];
+  await cliJson(ring, director(1), 'backend', 'add', 'b9', b3.host, '--weight', '5000', ...ports);
+  try {
+    for (const { u, home } of open) {
+      await until(`${u.name}'s session seen by d3`, 3000, async () => ((await where(u, director(2))).sessions.length > 0 ? true : undefined));
+      assert.equal((await where(u, director(2))).backend, home, `${u.name} stays with its live session`);
+    }
+    const other = open.find((o) => o.home !== 'b3');
+    if (other !== undefined) assert.equal(await loginLands(ring.cluster, other.u, director(2)), other.home, 'a new login follows the live session');
+
+    for (const { client } of open) {
+      client.write('z LOGOUT\r\n');
+      await closedBy(client, 5000);
+    }
+    for (const { u } of open) await noSessions(u, director(1));
+    const now = await Promise.all(open.map(async ({ u }) => (await where(u, director(1))).backend));
+    assert.ok(now.includes('b9'), `with no sessions left, users spread onto the new backend: ${now.join(', ')}`);
+  } finally {
+    await cliJson(ring, director(0), 'backend', 'remove', 'b9');
+  }
+  for (const { u } of open) assert.ok((await assertNeverOnTwo(u.name)) >= 1);
+});
