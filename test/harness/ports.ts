@@ -1,20 +1,44 @@
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 
 /**
- * A port the kernel just handed out on `host`. There is a small window
- * between closing it and the caller binding it; on loopback that is fine.
+ * Ports below the kernel's ephemeral range: outgoing connections (ours, the
+ * backends', LDAP's) take their source ports from that range, so a port the
+ * kernel handed out with bind(0) could be taken by one of them before the
+ * service we start binds it (seen in CI: EADDRINUSE at director start).
  */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+function candidateRange(): { low: number; high: number } {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low !== undefined && Number.isInteger(low) && low > 12_000) return { low: 10_000, high: low - 1 };
+  } catch {
+    // Not Linux: fall through.
+  }
+  return { low: 10_000, high: 32_767 };
+}
+
+const RANGE = candidateRange();
+
+function tryBind(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen({ host, port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close((err) => (err ? reject(err) : resolve(port)));
-    });
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port that is free on `host` now, chosen at random below the ephemeral
+ * range so that neither outgoing connections nor other test processes
+ * (which pick at random too) are likely to take it before the caller binds.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = RANGE.low + Math.floor(Math.random() * (RANGE.high - RANGE.low + 1));
+    if (await tryBind(host, port)) return port;
+  }
+  throw new Error(`no free port on ${host} in ${RANGE.low}-${RANGE.high}`);
 }
 
 /** `count` distinct free ports on `host`. */

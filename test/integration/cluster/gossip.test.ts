@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +10,7 @@ import { createRingClient } from '../../../src/adapters/grpc/ring-transport.js';
 import type { RingPeerClient } from '../../../src/adapters/grpc/ring-transport.js';
 import type { MutualTls } from '../../../src/adapters/grpc/security.js';
 import type { SnapshotResponse__Output } from '../../../src/adapters/grpc/generated/maildirector/ring/v1/SnapshotResponse.js';
+import { freePort } from '../../harness/ports.js';
 import { makeClusterPki } from './certs.js';
 import type { ClusterPki } from './certs.js';
 import type { NodeCommand, NodeConfig } from './node-main.js';
@@ -31,14 +30,6 @@ let pki: ClusterPki;
 const ports = new Map<Id, number>();
 const children = new Map<Id, Child>();
 const clients = new Map<Id, RingPeerClient>();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 class Child {
   readonly proc: ChildProcess;
