@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issueCert, type CaFiles } from '../harness/certs.js';
-import type { DovecotHandle } from '../harness/dovecot.js';
+import { waitAuthReady, type DovecotHandle } from '../harness/dovecot.js';
 import { HarnessError } from '../harness/errors.js';
-import { LineClient } from '../harness/lines.js';
 import { freePorts } from '../harness/ports.js';
 import { spawnLogged, waitForPort } from '../harness/process.js';
 import type { SlapdHandle } from '../harness/slapd.js';
@@ -64,24 +63,6 @@ function userSettings(): string {
   const known = readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith('dovecot:'));
   if (!known) throw new HarnessError('spawn_failed', 'no "dovecot" user in /etc/passwd: install dovecot-core');
   return 'default_internal_user = dovecot\ndefault_login_user = dovenull';
-}
-
-/** The IMAP greeting only says "ready" once imap-login is connected to auth. */
-async function waitGreeting(host: string, port: number, deadline: number): Promise<void> {
-  for (;;) {
-    try {
-      const client = await LineClient.connect(host, port, 1000);
-      try {
-        await client.readUntil((l) => /^\* OK .*ready/i.test(l), Math.max(100, deadline - Date.now()));
-        return;
-      } finally {
-        client.close();
-      }
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
 }
 
 export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<DovecotProxyHandle> {
@@ -139,7 +120,7 @@ export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<Dove
     for (const port of [imap, imaps, pop3, pop3s]) {
       await waitForPort(opts.host, port, Math.max(100, deadline - Date.now()), { alive: proc.alive, what: 'dovecot proxy', logFile });
     }
-    await waitGreeting(opts.host, imap, deadline);
+    await waitAuthReady(opts.host, imap, deadline);
   } catch (err) {
     await proc.kill();
     await rm(baseDir, { recursive: true, force: true });

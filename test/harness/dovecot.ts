@@ -165,7 +165,7 @@ export function parseLoginEvents(log: string): LoginEvent[] {
 }
 
 /** Wait until the IMAP greeting is the real one: the login process has its auth connection. */
-async function waitAuthReady(host: string, port: number, deadline: number): Promise<void> {
+export async function waitAuthReady(host: string, port: number, deadline: number): Promise<void> {
   for (;;) {
     try {
       const client = await LineClient.connect(host, port, 1000);
