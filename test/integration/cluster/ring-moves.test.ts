@@ -220,19 +220,23 @@ test('user move: unknown backend or user is refused; a login held by a move comp
   const s1 = await openSession(u, director(0));
   const target = ring.cluster.backends.find((b) => b.id !== oldId);
   assert.ok(target);
+  // d2 must know of the session (gossiped presence) before the login it should hold.
+  await until(`d2 sees ${u.name}'s session`, 3000, async () => ((await where(u, director(1))).sessions.length > 0 ? true : undefined));
   await ring.cluster.slapd.modifyUser(u.name, { mailHost: target.host });
   const { client } = await openImap(director(1));
   const reply = await login(client, u.name, u.password);
   assert.match(reply, /^a1 OK /, 'held, not refused');
   await closedBy(s1.client, 5000);
-  const held = (await readFile(director(1).logFile, 'utf8'))
-    .split('\n')
-    .some((l) => l.includes('login held: user has sessions on another backend') && l.includes(`"user":"${u.name}"`));
-  // d1's own change watcher (every change_poll) may, rarely, have ended the session first.
-  const kickedByWatcher = (await readFile(director(0).logFile, 'utf8'))
-    .split('\n')
-    .some((l) => l.includes('ending sessions of a moved user') && l.includes('LDAP entry changed') && l.includes(`"user":"${u.name}"`));
-  assert.ok(held || kickedByWatcher, 'd2 held the login until the old session was gone');
+  const logged = async (d: DirectorHandle, ...parts: string[]): Promise<boolean> =>
+    (await readFile(d.logFile, 'utf8')).split('\n').some((l) => parts.every((p) => l.includes(p)));
+  // Log lines are written asynchronously: give them a moment.
+  const explained = await until('the hold (or the watcher kick) in the logs', 3000, async () => {
+    const held = await logged(director(1), 'login held: user has sessions on another backend', `"user":"${u.name}"`);
+    // d1's own change watcher (every change_poll) may, rarely, have ended the session first.
+    const kickedByWatcher = await logged(director(0), 'ending sessions of a moved user', 'LDAP entry changed', `"user":"${u.name}"`);
+    return held || kickedByWatcher ? true : undefined;
+  }).catch(() => false);
+  assert.ok(explained, 'd2 held the login until the old session was gone');
   client.write('z LOGOUT\r\n');
   await closedBy(client, 5000);
   await assertNeverOnTwo(u.name);
