@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DirectorHandle } from '../../harness/director.js';
 import { command, login, openImap } from '../director/imap-support.js';
-import { cliJson, loginLands, startRing, until, type Ring, type RingJson, type StatusJson, type WhereJson } from './ring-support.js';
+import { directorAt, cliJson, loginLands, startRing, until, type Ring, type RingJson, type StatusJson, type WhereJson } from './ring-support.js';
 
 let dir: string;
 let ring: Ring;
@@ -25,9 +25,7 @@ after(async () => {
 });
 
 function director(i: number): DirectorHandle {
-  const d = ring.cluster.directors[i];
-  assert.ok(d, `director ${i}`);
-  return d;
+  return directorAt(ring, i);
 }
 
 async function downOn(d: DirectorHandle, backend: string): Promise<boolean> {

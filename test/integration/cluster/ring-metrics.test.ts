@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DirectorHandle } from '../../harness/director.js';
 import { login, openImap } from '../director/imap-support.js';
-import { cliJson, startRing, until, type Ring } from './ring-support.js';
+import { directorAt, cliJson, startRing, until, type Ring } from './ring-support.js';
 
 let dir: string;
 let ring: Ring;
@@ -24,9 +24,7 @@ after(async () => {
 });
 
 function director(i: number): DirectorHandle {
-  const d = ring.cluster.directors[i];
-  assert.ok(d, `director ${i}`);
-  return d;
+  return directorAt(ring, i);
 }
 
 async function scrape(d: DirectorHandle): Promise<string> {

@@ -13,7 +13,7 @@ import type { DirectorHandle } from '../../harness/director.js';
 import type { DovecotHandle } from '../../harness/dovecot.js';
 import type { LineClient } from '../support/line-client.js';
 import { landedOn, login, loginCounts, openImap } from '../director/imap-support.js';
-import { cliJson, loginLands, startRing, until, type Ring, type WhereJson } from './ring-support.js';
+import { cli, cliJson, directorAt, loginLands, startRing, until, type Ring, type WhereJson } from './ring-support.js';
 
 let dir: string;
 let ring: Ring;
@@ -29,9 +29,7 @@ after(async () => {
 });
 
 function director(i: number): DirectorHandle {
-  const d = ring.cluster.directors[i];
-  assert.ok(d, `director ${i}`);
-  return d;
+  return directorAt(ring, i);
 }
 
 function backend(id: string): DovecotHandle {
@@ -208,10 +206,10 @@ test('user move --to ends the sessions on every director, the next login goes th
 test('user move: unknown backend or user is refused; a login held by a move completes once the old session is gone', async () => {
   const u = ring.cluster.usersOfKind('host')[1];
   assert.ok(u && u.backend !== undefined);
-  const refused = await (await import('./ring-support.js')).cli(ring, director(0), 'user', 'move', u.name, '--to', 'nope', '--json');
+  const refused = await cli(ring, director(0), 'user', 'move', u.name, '--to', 'nope', '--json');
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /unknown backend/);
-  const missing = await (await import('./ring-support.js')).cli(ring, director(0), 'user', 'move', 'nobody-here', '--to', u.backend, '--json');
+  const missing = await cli(ring, director(0), 'user', 'move', 'nobody-here', '--to', u.backend, '--json');
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no such user/);
 

@@ -105,3 +105,10 @@ export async function loginLands(cluster: Cluster, u: ClusterUser, director: Dir
     client.close();
   }
 }
+
+/** The ring's i-th director (d1 is 0). */
+export function directorAt(ring: Ring, i: number): DirectorHandle {
+  const d = ring.cluster.directors[i];
+  assert.ok(d, `director ${i}`);
+  return d;
+}

@@ -39,6 +39,21 @@ export async function login(client: LineClient, user: string, password: string, 
   return lastLine(await command(client, tag, `LOGIN ${quoted(user)} ${quoted(password)}`, 15_000));
 }
 
+/**
+ * Connect, LOGIN, LOGOUT if it worked: the tagged reply without its tag
+ * ("OK [CAPABILITY …] Logged in", "NO [AUTHENTICATIONFAILED] …").
+ */
+export async function loginOnce(director: DirectorHandle, user: string, password: string): Promise<string> {
+  const { client } = await openImap(director);
+  try {
+    const reply = (await login(client, user, password, 'a')).slice(2);
+    if (reply.startsWith('OK')) await command(client, 'b', 'LOGOUT');
+    return reply;
+  } finally {
+    client.close();
+  }
+}
+
 /** Login events for `user` on every backend, by backend id. */
 export async function loginCounts(backends: readonly DovecotHandle[], user: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();

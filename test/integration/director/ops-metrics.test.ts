@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
+import { startCluster, type Cluster } from '../../harness/cluster.js';
 import type { DirectorHandle } from '../../harness/director.js';
-import { LineClient } from '../support/line-client.js';
+import { loginOnce } from './imap-support.js';
 
 // /metrics on the director's http port after real logins.
 
@@ -23,22 +23,6 @@ after(async () => {
   await cluster?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function imapLogin(u: ClusterUser, password: string): Promise<string> {
-  const c = await LineClient.connect('127.0.0.1', director.imap ?? 0);
-  try {
-    assert.match(await c.line(), /^\* OK/);
-    c.write(`a LOGIN "${u.name}" "${password}"\r\n`);
-    const reply = ((await c.until('a ', 8000)).at(-1) ?? '').slice(2);
-    if (reply.startsWith('OK')) {
-      c.write('b LOGOUT\r\n');
-      await c.until('b ');
-    }
-    return reply;
-  } finally {
-    c.close();
-  }
-}
 
 async function metrics(): Promise<string> {
   const address = director.address('http');
@@ -63,10 +47,10 @@ test('maildirector_logins_total counts IMAP logins and no user name leaks into /
   const before = sample(await metrics(), 'maildirector_logins_total', { protocol: 'imap', result: 'ok' }) ?? 0;
   const users = cluster.usersOfKind('ring').slice(0, 3);
   assert.equal(users.length, 3);
-  for (const u of users) assert.match(await imapLogin(u, u.password), /^OK/);
+  for (const u of users) assert.match(await loginOnce(director, u.name, u.password), /^OK/);
   const wrong = cluster.usersOfKind('host')[0];
   assert.ok(wrong !== undefined);
-  assert.match(await imapLogin(wrong, `${wrong.password}x`), /^NO /);
+  assert.match(await loginOnce(director, wrong.name, `${wrong.password}x`), /^NO /);
 
   const text = await metrics();
   assert.equal(sample(text, 'maildirector_logins_total', { protocol: 'imap', result: 'ok' }), before + 3, text);

@@ -4,10 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
+import { startCluster, type Cluster } from '../../harness/cluster.js';
 import { startDirector, type DirectorHandle } from '../../harness/director.js';
 import type { DovecotHandle } from '../../harness/dovecot.js';
-import { LineClient } from '../support/line-client.js';
+import { loginOnce } from './imap-support.js';
 
 // A director whose passdb is a Dovecot passwd-file instead of LDAP.
 
@@ -59,28 +59,12 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function imapLogin(u: ClusterUser, password: string): Promise<string> {
-  const c = await LineClient.connect('127.0.0.1', director.imap ?? 0);
-  try {
-    assert.match(await c.line(), /^\* OK/);
-    c.write(`a LOGIN "${u.name}" "${password}"\r\n`);
-    const reply = ((await c.until('a ', 8000)).at(-1) ?? '').slice(2);
-    if (reply.startsWith('OK')) {
-      c.write('b LOGOUT\r\n');
-      await c.until('b ');
-    }
-    return reply;
-  } finally {
-    c.close();
-  }
-}
-
 test('passwd-file users log in to the backend their host= field names', async () => {
   for (const [name, backend] of placement) {
     const u = cluster.users.find((x) => x.name === name);
     assert.ok(u !== undefined);
     const before = (await backend.loginEvents()).filter((e) => e.user === name && e.event === 'login').length;
-    assert.match(await imapLogin(u, u.password), /^OK/);
+    assert.match(await loginOnce(director, u.name, u.password), /^OK/);
     let after = before;
     for (let i = 0; i < 40 && after === before; i++) {
       after = (await backend.loginEvents()).filter((e) => e.user === name && e.event === 'login').length;
@@ -97,7 +81,7 @@ test('passwd-file: wrong password and unknown user fail', async () => {
   const u = cluster.usersOfKind('ring')[0];
   const stranger = cluster.usersOfKind('ring')[2];
   assert.ok(u !== undefined && stranger !== undefined);
-  assert.equal(await imapLogin(u, `${u.password}x`), 'NO [AUTHENTICATIONFAILED] Authentication failed.');
+  assert.equal(await loginOnce(director, u.name, `${u.password}x`), 'NO [AUTHENTICATIONFAILED] Authentication failed.');
   // In LDAP and on the backends, but not in the file.
-  assert.equal(await imapLogin(stranger, stranger.password), 'NO [AUTHENTICATIONFAILED] Authentication failed.');
+  assert.equal(await loginOnce(director, stranger.name, stranger.password), 'NO [AUTHENTICATIONFAILED] Authentication failed.');
 });
