@@ -54,13 +54,31 @@ export class MoveCoordinator implements LoginPlacement {
   readonly #opts: MoveCoordinatorOptions;
   readonly #lastKick = new Map<string, { host: string; at: number }>();
   readonly #unsubscribe: () => void;
+  #closed = false;
 
   constructor(opts: MoveCoordinatorOptions) {
     this.#opts = opts;
     this.#unsubscribe = opts.node.onEntries((changed) => this.#onEntries(changed));
+    // The late side of a race must check too: the other director's presence
+    // may have arrived while this login was still in progress (no local
+    // session then, so nothing to resolve), and will not arrive again.
+    opts.presence.onLocalStart((user) => this.#conflictCheckSoon(user));
+  }
+
+  readonly #pendingChecks = new Set<string>();
+
+  #conflictCheckSoon(user: string): void {
+    if (this.#pendingChecks.has(user)) return;
+    this.#pendingChecks.add(user);
+    // Not inside the registry's add(): the session being registered may be the one to end.
+    setImmediate(() => {
+      this.#pendingChecks.delete(user);
+      if (!this.#closed) this.#resolveConflicts(new Set([user]));
+    });
   }
 
   close(): void {
+    this.#closed = true;
     this.#unsubscribe();
   }
 

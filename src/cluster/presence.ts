@@ -26,6 +26,7 @@ export class SessionPresence {
   readonly #local = new Map<string, Map<string, { backendId: string; sessions: number }>>();
   readonly #dirty = new Set<string>();
   readonly #unsubscribe: () => void;
+  readonly #startListeners: Array<(user: string) => void> = [];
   #scheduled = false;
   #closed = false;
 
@@ -50,6 +51,12 @@ export class SessionPresence {
     if (slot === undefined) hosts.set(host, { backendId, sessions: 1 });
     else slot.sessions += 1;
     this.#markDirty(user);
+    for (const listener of this.#startListeners) listener(user);
+  }
+
+  /** Called on every local session start (after it is counted). */
+  onLocalStart(listener: (user: string) => void): void {
+    this.#startListeners.push(listener);
   }
 
   removed(user: string, host: string): void {

@@ -45,12 +45,20 @@ function director(id: string): DirectorHandle {
   return d;
 }
 
-test('sessions started at once on two backends through two directors: one side is ended', async () => {
-  const u = ring.cluster.usersOfKind('host').find((x) => x.backend === 'b1');
+/**
+ * d1 answers from a stale cache (the user's old backend `from`) while d2
+ * reads LDAP's new host `to`; d1's backend login is stalled (its backend
+ * paused) until d2's login is done, so both can succeed.
+ */
+async function raceLogins(from: 'b1' | 'b2', to: 'b1' | 'b2'): Promise<void> {
+  const u = ring.cluster.usersOfKind('host').find((x) => x.backend === from);
   assert.ok(u !== undefined);
+  const target = ring.cluster.backends.find((x) => x.id === to);
+  const stale = ring.cluster.backends.find((x) => x.id === from);
+  assert.ok(target !== undefined && stale !== undefined);
   const [d1, d2] = [director('d1'), director('d2')];
 
-  // Fill d1's cache with the user's current host (b1), then leave.
+  // Fill d1's cache with the user's current host, then leave.
   const first = await openImap(d1);
   assert.match(await login(first.client, u.name, u.password), /^a1 OK /);
   await command(first.client, 'a2', 'LOGOUT');
@@ -58,26 +66,24 @@ test('sessions started at once on two backends through two directors: one side i
   await until('no sessions', 5000, async () => ((await cliJson<WhereJson>(ring, d2, 'user', 'where', u.name)).sessions.length === 0 ? true : undefined));
 
   // The host changes; d2 reads LDAP afresh, d1 does not.
-  await ring.cluster.slapd.modifyUser(u.name, { mailHost: '127.0.0.12' });
+  await ring.cluster.slapd.modifyUser(u.name, { mailHost: target.host });
 
   const a = await openImap(d1);
   const b = await openImap(d2);
   const line = `a1 LOGIN ${quoted(u.name)} ${quoted(u.password)}\r\n`;
-  // Widen the race deterministically: d1's backend login to b1 stalls (b1
-  // paused) after d1 found no sessions elsewhere, while d2 logs in to b2.
-  const b1 = ring.cluster.backends.find((x) => x.id === 'b1');
-  assert.ok(b1 !== undefined);
-  b1.pause();
+  // Widen the race deterministically: d1's backend login stalls (its
+  // backend paused) after d1 found no sessions elsewhere, while d2 logs in.
+  stale.pause();
   let replies: string[][];
   try {
     a.client.write(line);
     b.client.write(line);
     const viaD2 = await b.client.until('a1 ', 15_000);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    b1.resume();
+    stale.resume();
     replies = [await a.client.until('a1 ', 15_000), viaD2];
   } finally {
-    b1.resume();
+    stale.resume();
   }
   const ok = replies.map((r) => lastLine(r).startsWith('a1 OK'));
   assert.ok(ok.some((x) => x), `at least one login succeeds: ${JSON.stringify(replies)}`);
@@ -92,4 +98,15 @@ test('sessions started at once on two backends through two directors: one side i
   assert.ok(new Set(where.sessions.map((s) => s.backend)).size <= 1, JSON.stringify(where.sessions));
   a.client.close();
   b.client.close();
+}
+
+test('sessions started at once on two backends through two directors: one side is ended (late side keeps)', async () => {
+  // d1's late session is on the smaller host: d2, the early side, yields when d1's presence arrives.
+  await raceLogins('b1', 'b2');
+});
+
+test('sessions started at once on two backends: the late side yields by itself', async () => {
+  // d1's late session is on the larger host. d2's presence reached d1 while
+  // d1 had no session yet, so d1 must check when its own session starts.
+  await raceLogins('b2', 'b1');
 });
