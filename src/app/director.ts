@@ -33,7 +33,7 @@ import { Listener, type Endpoint } from '../net/listener.js';
 import { NetworkSet } from '../net/networks.js';
 import { LoginCore } from '../session/login-core.js';
 import { ClientSession, sessionLogger, type SessionDeps } from '../session/session.js';
-import { LocalSessionRegistry, type SessionRegistry } from '../session/registry.js';
+import { LocalSessionRegistry } from '../session/registry.js';
 import type { FrontendDriver } from '../session/frontend.js';
 import { imapDriver } from '../protocols/imap/driver.js';
 import { pop3Driver } from '../protocols/pop3/driver.js';
@@ -63,7 +63,7 @@ export class Director {
   #selfAddresses: ReadonlySet<string>;
   #trusted: NetworkSet;
   #secureContext: SecureContext | undefined;
-  readonly #registry: SessionRegistry;
+  readonly #registry: PresenceRegistry;
   readonly #presence: SessionPresence;
   readonly #moves: MoveCoordinator;
   readonly #metrics = new MetricsRegistry();
@@ -105,6 +105,7 @@ export class Director {
       node: this.#node,
       presence: this.#presence,
       registry: this.#registry,
+      claims: this.#registry,
       ring: () => this.#ring,
       route: (fields, protocol) => this.#route(fields, protocol),
       moveWaitMs: () => this.#config.limits.moveWaitMs,

@@ -20,6 +20,8 @@ export interface MoveCoordinatorOptions {
   readonly node: RingNode;
   readonly presence: SessionPresence;
   readonly registry: SessionRegistry;
+  /** Where logins claim their destination (the presence-reporting registry). */
+  readonly claims: LoginClaims;
   readonly ring: () => BackendRing;
   /** SPEC §3 routing with this director's ring and config (and the sticky hint). */
   readonly route: (fields: UserFields, protocol: Protocol) => RouteDecision;
@@ -35,6 +37,11 @@ export interface MoveCoordinatorOptions {
    */
   readonly settleMs?: number;
   readonly now?: () => number;
+}
+
+export interface LoginClaims {
+  claim(sessionId: string, user: string, host: string, backendId: string): void;
+  remove(sessionId: string): void;
 }
 
 /** A kick request older than this is history (a peer catching up), not an order. */
@@ -66,6 +73,12 @@ export class MoveCoordinator implements LoginPlacement {
   }
 
   readonly #pendingChecks = new Set<string>();
+  /**
+   * Recent move orders by user. A login in flight when the order came (its
+   * backend login not done, so nothing to end yet) obeys it as soon as its
+   * session starts, instead of waiting for the mover's next repeat.
+   */
+  readonly #recentOrders = new Map<string, { host: string; at: number }>();
 
   #conflictCheckSoon(user: string): void {
     if (this.#pendingChecks.has(user)) return;
@@ -73,7 +86,10 @@ export class MoveCoordinator implements LoginPlacement {
     // Not inside the registry's add(): the session being registered may be the one to end.
     setImmediate(() => {
       this.#pendingChecks.delete(user);
-      if (!this.#closed) this.#resolveConflicts(new Set([user]));
+      if (this.#closed) return;
+      const order = this.#recentOrders.get(user);
+      if (order !== undefined && (this.#opts.now ?? Date.now)() - order.at <= KICK_REPEAT_MS) this.kickLocal(user, order.host, 'move ordered during the login');
+      this.#resolveConflicts(new Set([user]));
     });
   }
 
@@ -101,6 +117,14 @@ export class MoveCoordinator implements LoginPlacement {
       }
     }
     return best;
+  }
+
+  claim(sessionId: string, user: string, destination: Destination): void {
+    this.#opts.claims.claim(sessionId, user, destination.host, destination.backend?.id ?? '');
+  }
+
+  release(sessionId: string): void {
+    this.#opts.claims.remove(sessionId);
   }
 
   /** Live directors' sessions of `user` on a destination other than `host`. */
@@ -206,6 +230,8 @@ export class MoveCoordinator implements LoginPlacement {
       if (host === undefined) continue;
       // Our cached fields may predate the move; the next login must read LDAP.
       this.#opts.forgetUser(e.user);
+      if (this.#recentOrders.size > 10_000) this.#recentOrders.clear();
+      this.#recentOrders.set(e.user, { host, at: now });
       this.kickLocal(e.user, host, `move requested by ${e.version.origin}`);
     }
   }

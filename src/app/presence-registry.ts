@@ -5,6 +5,10 @@ import type { LiveSession, SessionInfo, SessionRegistry } from '../session/regis
  * The director's session registry, reporting each session's start and end
  * to the ring-wide presence (cluster/presence.ts). Map updates only: the
  * ring entries are written once per user per event-loop turn.
+ *
+ * A login claims its destination before the backend login (SPEC I1: other
+ * directors see the user there as early as possible); the session that
+ * follows takes the claim over, and `remove` releases either.
  */
 export class PresenceRegistry implements SessionRegistry {
   readonly #inner: SessionRegistry;
@@ -16,16 +20,27 @@ export class PresenceRegistry implements SessionRegistry {
     this.#presence = presence;
   }
 
+  claim(sessionId: string, user: string, host: string, backendId: string): void {
+    if (this.#placed.has(sessionId)) return;
+    this.#placed.set(sessionId, { user, host });
+    this.#presence.added(user, host, backendId);
+  }
+
   add(session: LiveSession): void {
     const info = session.info();
     this.#inner.add(session);
-    if (this.#placed.has(info.sessionId)) return;
-    this.#placed.set(info.sessionId, { user: info.user, host: info.backendHost });
-    this.#presence.added(info.user, info.backendHost, info.backendId ?? '');
+    const claimed = this.#placed.get(info.sessionId);
+    if (claimed !== undefined && (claimed.user !== info.user || claimed.host !== info.backendHost)) this.#release(info.sessionId);
+    this.claim(info.sessionId, info.user, info.backendHost, info.backendId ?? '');
+    this.#presence.started(info.user);
   }
 
   remove(sessionId: string): void {
     this.#inner.remove(sessionId);
+    this.#release(sessionId);
+  }
+
+  #release(sessionId: string): void {
     const placed = this.#placed.get(sessionId);
     if (placed === undefined) return;
     this.#placed.delete(sessionId);

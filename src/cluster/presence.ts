@@ -51,10 +51,13 @@ export class SessionPresence {
     if (slot === undefined) hosts.set(host, { backendId, sessions: 1 });
     else slot.sessions += 1;
     this.#markDirty(user);
+  }
+
+  /** A local session (counted by `added`, maybe earlier as a login's claim) is now relaying. */
+  started(user: string): void {
     for (const listener of this.#startListeners) listener(user);
   }
 
-  /** Called on every local session start (after it is counted). */
   onLocalStart(listener: (user: string) => void): void {
     this.#startListeners.push(listener);
   }

@@ -35,6 +35,13 @@ export interface LoginPlacement {
    * passes first.
    */
   awaitExclusive(user: string, destination: Destination, log: Logger): Promise<number>;
+  /**
+   * Count the login as the user's session on `destination` from now on, so
+   * the ring sees it before the backend login; released by the registry's
+   * remove(sessionId), taken over by its add().
+   */
+  claim(sessionId: string, user: string, destination: Destination): void;
+  release(sessionId: string): void;
 }
 
 export interface LoginAttempt {
@@ -134,7 +141,11 @@ export class LoginCore {
       throw new LoginFailure('proxy_loop', 'proxy TTL reached zero');
     }
     const params = this.#backendParams(attempt, request, fields, decision, config, ttl);
-    const backend = await backendLogin(params);
+    placement?.claim(attempt.sessionId, fields.user, decision.destination);
+    const backend = await backendLogin(params).catch((error: unknown) => {
+      placement?.release(attempt.sessionId);
+      throw error;
+    });
     return { ok: true, user: fields.user, destination: decision.destination, backend };
   }
 

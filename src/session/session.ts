@@ -85,6 +85,8 @@ export class ClientSession implements FrontendContext {
       this.#trace,
     );
     this.#deps.onLoginResult(this.protocol, outcome.ok ? 'ok' : outcome.failure.kind);
+    // The driver will not relay for a client that left meanwhile: release the login's claim.
+    if (outcome.ok && this.#ended) this.#deps.registry.remove(this.sessionId);
     if (!outcome.ok) {
       this.#lastFailure = outcome.failure.kind;
       this.log.info(
@@ -99,6 +101,7 @@ export class ClientSession implements FrontendContext {
     try {
       return this.#startRelay(client, outcome, clientPending, kickText);
     } catch (err: unknown) {
+      this.#deps.registry.remove(this.sessionId);
       return Promise.reject(err);
     }
   }
@@ -154,6 +157,7 @@ export class ClientSession implements FrontendContext {
       },
       'session end',
     );
+    this.#deps.registry.remove(this.sessionId);
     this.#deps.onEnd(this.sessionId);
   }
 }

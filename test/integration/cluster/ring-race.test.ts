@@ -1,8 +1,8 @@
-// Two directors that route one user differently at the same instant (here:
-// d1 answers from a stale auth cache after the user's host changed in LDAP)
-// can both log the user in before either sees the other's presence. SPEC I1
-// then needs one side to yield: every director keeps the same destination
-// and ends its own sessions elsewhere.
+// Two directors that route one user differently (here: d1 answers from a
+// stale auth cache after the user's host changed in LDAP). A login claims
+// its destination ring-wide before its backend login, so the other
+// director holds its login until d1's session is ended (SPEC I1), instead
+// of logging the user in on a second backend.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -71,42 +71,42 @@ async function raceLogins(from: 'b1' | 'b2', to: 'b1' | 'b2'): Promise<void> {
   const a = await openImap(d1);
   const b = await openImap(d2);
   const line = `a1 LOGIN ${quoted(u.name)} ${quoted(u.password)}\r\n`;
-  // Widen the race deterministically: d1's backend login stalls (its
-  // backend paused) after d1 found no sessions elsewhere, while d2 logs in.
+  // d1's backend login stalls (its backend paused) with its claim on the
+  // stale backend already published; d2 routes the same user to `to`.
   stale.pause();
   let replies: string[][];
+  let aClosedBeforeB: boolean;
   try {
     a.client.write(line);
+    await until("d2 sees d1's claim", 5000, async () => {
+      const where = await cliJson<WhereJson>(ring, d2, 'user', 'where', u.name);
+      return where.sessions.some((s) => s.backend === from) ? true : undefined;
+    });
     b.client.write(line);
-    const viaD2 = await b.client.until('a1 ', 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // d2 holds the login (it is not refused) while d1's login is in flight.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(b.client.buffered, 0, 'the login through d2 is held while d1 logs the user in elsewhere');
     stale.resume();
-    replies = [await a.client.until('a1 ', 15_000), viaD2];
+    const viaD1 = await a.client.until('a1 ', 15_000);
+    const viaD2 = await b.client.until('a1 ', 15_000);
+    aClosedBeforeB = a.client.closed;
+    replies = [viaD1, viaD2];
   } finally {
     stale.resume();
   }
-  const ok = replies.map((r) => lastLine(r).startsWith('a1 OK'));
-  assert.ok(ok.some((x) => x), `at least one login succeeds: ${JSON.stringify(replies)}`);
-
-  // Within a few seconds at most one of the two sessions is left, and the
-  // ring agrees on a single destination for the user.
-  await until('one session left', 5000, async () => {
-    const open = [a.client, b.client].filter((c, i) => ok[i] === true && !c.closed).length;
-    return open <= 1 ? true : undefined;
-  });
+  // d1's session (on the stale backend) was ended before d2 logged in on the new one.
+  assert.match(lastLine(replies[1] ?? []), /^a1 OK /, JSON.stringify(replies));
+  assert.ok(aClosedBeforeB || lastLine(replies[0] ?? []).startsWith('a1 NO'), `d1's session was gone before d2's login: ${JSON.stringify(replies)}`);
   const where = await cliJson<WhereJson>(ring, d2, 'user', 'where', u.name);
-  assert.ok(new Set(where.sessions.map((s) => s.backend)).size <= 1, JSON.stringify(where.sessions));
+  assert.deepEqual([...new Set(where.sessions.map((s) => s.backend))], [to], JSON.stringify(where.sessions));
   a.client.close();
   b.client.close();
 }
 
-test('sessions started at once on two backends through two directors: one side is ended (late side keeps)', async () => {
-  // d1's late session is on the smaller host: d2, the early side, yields when d1's presence arrives.
+test('a login held while the same user logs in through another director (to a larger host)', async () => {
   await raceLogins('b1', 'b2');
 });
 
-test('sessions started at once on two backends: the late side yields by itself', async () => {
-  // d1's late session is on the larger host. d2's presence reached d1 while
-  // d1 had no session yet, so d1 must check when its own session starts.
+test('a login held while the same user logs in through another director (to a smaller host)', async () => {
   await raceLogins('b2', 'b1');
 });

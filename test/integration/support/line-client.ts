@@ -68,6 +68,11 @@ export class LineClient {
     return this.#closed;
   }
 
+  /** Bytes received and not read yet. */
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+
   get socket(): Socket | TLSSocket {
     return this.#socket;
   }
