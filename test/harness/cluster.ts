@@ -4,10 +4,9 @@ import { join, resolve } from 'node:path';
 import { createCa, type CaFiles } from './certs.js';
 import {
   DEFAULT_LISTEN,
-  DIRECTOR_MAIN,
+  DIRECTOR_CLI_ARGS,
   LDAP_FIELDS,
   LISTEN_KEYS,
-  TSX_LOADER,
   startDirector,
   type ConfigOverrides,
   type DirectorHandle,
@@ -264,7 +263,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         log: b.logFile,
       })),
       users: users.map((u) => ({ name: u.name, password: u.password, kind: u.kind })),
-      cli: [process.execPath, '--import', TSX_LOADER, DIRECTOR_MAIN, '--director', directors[0]?.address('grpc') ?? '127.0.0.1:0'],
+      cli: [process.execPath, ...DIRECTOR_CLI_ARGS, '--director', directors[0]?.address('grpc') ?? '127.0.0.1:0'],
       tls: { ca: ca.cert },
     });
     const pids = (): PidRecord[] =>

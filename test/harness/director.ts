@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,30 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DIRECTOR_MAIN = join(REPO_ROOT, 'src/cli/main.ts');
 /** Absolute tsx loader, so the command works from any cwd. */
 export const TSX_LOADER = import.meta.resolve('tsx');
+const COMPILED_MAIN = join(REPO_ROOT, 'dist/src/cli/main.js');
+const BUILD_STAMP = join(REPO_ROOT, 'dist/.build-stamp');
+
+function newestMtimeMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Node arguments that run the `mail-director` CLI: the compiled dist/ (as
+ * bin/mail-director and production do) when scripts/build made it after the
+ * last change to src/ or proto/, else the sources through tsx.
+ */
+export const DIRECTOR_CLI_ARGS: readonly string[] = (() => {
+  if (existsSync(BUILD_STAMP) && existsSync(COMPILED_MAIN)) {
+    const built = statSync(BUILD_STAMP).mtimeMs;
+    if (newestMtimeMs(join(REPO_ROOT, 'src')) <= built && newestMtimeMs(join(REPO_ROOT, 'proto')) <= built) return [COMPILED_MAIN];
+  }
+  return ['--import', TSX_LOADER, DIRECTOR_MAIN];
+})();
 
 export const LISTEN_KEYS = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http'] as const;
 export type DirectorListenKey = (typeof LISTEN_KEYS)[number];
@@ -200,7 +225,7 @@ async function pickPorts(host: string, listen: readonly DirectorListenKey[], fix
 
 /** The command line that runs a director (also used for cluster.json's `cli`). */
 export function directorCommand(configFile: string, id: string): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', TSX_LOADER, DIRECTOR_MAIN, 'serve', '--config', configFile, '--id', id] };
+  return { command: process.execPath, args: [...DIRECTOR_CLI_ARGS, 'serve', '--config', configFile, '--id', id] };
 }
 
 async function launch(opts: StartDirectorOptions, host: string, ports: DirectorPorts, configFile: string, logFile: string): Promise<ProcessHandle> {

@@ -1,8 +1,15 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Options } from '@grpc/proto-loader';
 
-/** proto/ at the repository root: the one source of truth for every gRPC message. */
-export const PROTO_ROOT = fileURLToPath(new URL('../../../proto/', import.meta.url));
+/**
+ * proto/ at the repository root: the one source of truth for every gRPC
+ * message. Three levels up from src/adapters/grpc, four from the compiled
+ * dist/src/adapters/grpc.
+ */
+export const PROTO_ROOT = ['../../../proto/', '../../../../proto/']
+  .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  .find((dir) => existsSync(`${dir}maildirector`)) ?? fileURLToPath(new URL('../../../proto/', import.meta.url));
 
 /**
  * Run-time decoding options. They must match the flags in scripts/gen-proto,

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
-import { DIRECTOR_MAIN, REPO_ROOT, TSX_LOADER, type DirectorHandle } from '../../harness/director.js';
+import { DIRECTOR_CLI_ARGS, REPO_ROOT, type DirectorHandle } from '../../harness/director.js';
 import { LineClient } from '../support/line-client.js';
 
 // The auth cache of a running director, flushed through the admin CLI.
@@ -45,7 +45,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', TSX_LOADER, DIRECTOR_MAIN, '--director', grpc, ...args],
+      [...DIRECTOR_CLI_ARGS, '--director', grpc, ...args],
       { cwd: REPO_ROOT, timeout: 20_000 },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
 import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
-import { DIRECTOR_MAIN, REPO_ROOT, TSX_LOADER, type DirectorHandle } from '../../harness/director.js';
+import { DIRECTOR_CLI_ARGS, REPO_ROOT, type DirectorHandle } from '../../harness/director.js';
 import { freePort } from '../../harness/ports.js';
 import { LineClient } from '../support/line-client.js';
 
@@ -39,7 +39,7 @@ interface Run {
 
 function cli(args: readonly string[], timeoutMs = 20_000): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', TSX_LOADER, DIRECTOR_MAIN, ...args], { cwd: REPO_ROOT, timeout: timeoutMs }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...DIRECTOR_CLI_ARGS, ...args], { cwd: REPO_ROOT, timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       resolve({ code, stdout, stderr });
     });
