@@ -243,6 +243,12 @@ export interface PersistedState {
 export class RingState {
   readonly selfId: string;
   readonly #entries = new Map<string, RingEntry>();
+  /**
+   * Backends seen with a config seed (SEED_VERSION) in this process: ours
+   * at start, or a peer's in its state. Their tombstones are never
+   * collected (DESIGN NOTE: garbage collection).
+   */
+  readonly #seededBackends = new Set<string>();
   #clock = 0;
 
   constructor(selfId: string) {
@@ -275,6 +281,9 @@ export class RingState {
   merge(entries: Iterable<RingEntry>): { changed: RingEntry[]; rejected: number } {
     const changed: RingEntry[] = [];
     let rejected = 0;
+    // Age is judged by the clock before this batch: a batch (a state file, a
+    // peer's full state) is taken as a whole, whatever order its entries are in.
+    const clock = this.#clock;
     for (const entry of entries) {
       if (checkEntry(entry) !== undefined) {
         rejected += 1;
@@ -282,9 +291,10 @@ export class RingState {
       }
       this.observe(entry.version.counter);
       const key = entryKey(entry);
+      if (entry.kind === 'backend' && compareVersions(entry.version, SEED_VERSION) === 0) this.#seededBackends.add(entry.backendId);
       const current = this.#entries.get(key);
-      // A tombstone we already collected must not come back with every full-state exchange.
-      if (current === undefined && isStalePresenceTombstone(entry, this.#clock)) continue;
+      // An entry we collected (or would at once) must not come back with every full-state exchange.
+      if (current === undefined && isCollectable(entry, clock, this.#seededBackends)) continue;
       if (current === undefined || compareEntries(entry, current) > 0) {
         this.#entries.set(key, entry);
         changed.push(entry);
@@ -294,17 +304,16 @@ export class RingState {
   }
 
   /**
-   * Forget presence tombstones (a director's "no sessions of this user")
-   * older than PRESENCE_TOMBSTONE_TTL_MS by the ring clock, so presence does
-   * not grow with every user who ever logged in. Safe because presence is
-   * volatile and written only by its owner: a stale entry that comes back is
-   * overwritten by the owner (cluster/presence.ts), and presence of dead
-   * directors does not count. Returns how many were dropped.
+   * Forget entries nobody needs any more, by age on the ring clock (which
+   * runs at least at wall-clock ms), so the state does not grow with every
+   * user who ever logged in or was moved, nor with every backend ever
+   * removed. Returns how many were dropped. See DESIGN NOTE: garbage
+   * collection, below, for why each kind is safe to drop.
    */
   collectGarbage(): number {
     let dropped = 0;
     for (const [key, entry] of this.#entries) {
-      if (isStalePresenceTombstone(entry, this.#clock)) {
+      if (isCollectable(entry, this.#clock, this.#seededBackends)) {
         this.#entries.delete(key);
         dropped += 1;
       }
@@ -440,11 +449,73 @@ export class RingState {
   }
 }
 
+/*
+ * DESIGN NOTE: garbage collection.
+ * A register may be forgotten once every director that will ever merge
+ * again must have seen the entry that ends it, so that no older entry of
+ * the same key can still be on its way. As for presence, "must have seen"
+ * is an age on the ring clock: a live director gets every entry within
+ * seconds (gossip, full state on every reconnect), so an entry older than
+ * its TTL is known to all of them. Every predicate below depends on the
+ * entry and the clock (and, for backends, on seeds this process has seen);
+ * the clock only grows, so an entry does not become young again: directors
+ * that merged the same entries (in any order, each delivered within its
+ * TTL) agree after their next collectGarbage, and merge refuses an entry it
+ * would collect at once, so a peer's full state does not bring it back.
+ *
+ *   - presence tombstones, after PRESENCE_TOMBSTONE_TTL_MS (10 min):
+ *     volatile and written only by their owner, which overwrites a stale
+ *     one that comes back (cluster/presence.ts); dead directors' presence
+ *     does not count.
+ *   - move entries (in force or cleared), after MOVE_ENTRY_TTL_MS (10 min):
+ *     app/moves.ts acts on a move only while it is younger than 2 min, so
+ *     after 10 min it is history whatever its value. As the value does not
+ *     matter, any older entry of the key is refused too: the key stays
+ *     empty on every director.
+ *   - removed-backend tombstones, after BACKEND_TOMBSTONE_TTL_MS (7 days),
+ *     except for backends seen seeded from a config in this process. A
+ *     tombstone hides the backend's older entries; once it is gone, an
+ *     older entry of that backend would bring it back, and two places
+ *     still hold one:
+ *       1. configs: a director whose config still lists the backend seeds
+ *          it at every start. So a director never collects the tombstone
+ *          of a backend it was seeded with; its state file keeps it, and
+ *          the tombstone beats the seed after a restart.
+ *       2. the state file of a director that was down when the backend
+ *          was removed. Within 7 days it rejoins, merges the tombstone and
+ *          its old entry loses. The rule: a director away longer than
+ *          BACKEND_TOMBSTONE_TTL_MS must start with its state file removed
+ *          (it then learns the whole state from its peers).
+ *     The tombstone a seeded director keeps is not taken back by the
+ *     others (collectable there). Admin and verdict entries of removed
+ *     backends are left alone: reads ignore them (effectiveDown and
+ *     commonCapabilities look at live backends only).
+ */
+
 /** How long a presence tombstone is kept (by the ring clock, which runs at least at wall-clock ms). */
 export const PRESENCE_TOMBSTONE_TTL_MS = 10 * 60_000;
 
-function isStalePresenceTombstone(entry: RingEntry, clock: number): boolean {
-  return entry.kind === 'presence' && entry.placements.length === 0 && entry.version.counter < clock - PRESENCE_TOMBSTONE_TTL_MS;
+/** How long a move entry is kept: well past app/moves.ts's 2 min in which a move is acted on. */
+export const MOVE_ENTRY_TTL_MS = 10 * 60_000;
+
+/** How long a removed backend's tombstone is kept; a director down longer must rejoin without its state file. */
+export const BACKEND_TOMBSTONE_TTL_MS = 7 * 24 * 60 * 60_000;
+
+function olderThan(entry: RingEntry, clock: number, ttlMs: number): boolean {
+  return entry.version.counter < clock - ttlMs;
+}
+
+function isCollectable(entry: RingEntry, clock: number, seededBackends: ReadonlySet<string>): boolean {
+  switch (entry.kind) {
+    case 'presence':
+      return entry.placements.length === 0 && olderThan(entry, clock, PRESENCE_TOMBSTONE_TTL_MS);
+    case 'move':
+      return olderThan(entry, clock, MOVE_ENTRY_TTL_MS);
+    case 'backend':
+      return entry.spec === null && !seededBackends.has(entry.backendId) && olderThan(entry, clock, BACKEND_TOMBSTONE_TTL_MS);
+    default:
+      return false;
+  }
 }
 
 export class RingStateError extends Error {

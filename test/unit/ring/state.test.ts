@@ -2,10 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BackendRing } from '../../../src/ring/hash-ring.js';
 import {
+  BACKEND_TOMBSTONE_TTL_MS,
   checkEntry,
   commonCapabilities,
   compareEntries,
   effectiveDown,
+  MOVE_ENTRY_TTL_MS,
+  PRESENCE_TOMBSTONE_TTL_MS,
   RingState,
   RingStateError,
   seedEntries,
@@ -256,4 +259,185 @@ test('toJSON / fromPersisted round-trips entries and the clock', () => {
   assert.equal(fingerprint(copy), fingerprint(state));
   assert.equal(copy.clock, state.clock);
   assert.ok(copy.nextVersion(0).counter > state.clock);
+});
+
+// --- garbage collection of move entries and removed-backend tombstones ---
+
+const T0 = 1_800_000_000_000;
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+function spec(id: string, host = `10.0.0.${id.slice(1)}`): { id: string; host: string; ports: { imap: number }; weight: number; tag: string } {
+  return { id, host, ports: { imap: 143 }, weight: 100, tag: '' };
+}
+
+/** Count the entries of a kind (and, for backends, removed ones only). */
+function count(state: RingState, kind: RingEntry['kind'], tombstonesOnly = false): number {
+  return state.sortedEntries().filter((e) => e.kind === kind && (!tombstonesOnly || (e.kind === 'backend' && e.spec === null))).length;
+}
+
+test('move entries (in force or cleared) are collected after the TTL and do not come back; young ones stay', () => {
+  const d1 = new RingState('d1');
+  const old = d1.setMove('alice', 'b2', T0, '127.0.0.12');
+  const cleared = d1.setMove('bob', null, T0 + 1);
+  const d2 = new RingState('d2');
+  d2.merge([old, cleared]);
+  assert.equal(d2.collectGarbage(), 0, 'young moves stay');
+  assert.deepEqual([...d2.moves()], [['alice', 'b2']]);
+  const young = d1.setMove('carol', 'b1', T0 + MOVE_ENTRY_TTL_MS + 10);
+  d2.merge([young]);
+  assert.equal(d2.collectGarbage(), 2);
+  assert.deepEqual([...d2.moves()], [['carol', 'b1']]);
+  // A peer's full state that still has them does not bring them back.
+  assert.deepEqual(d2.merge([old, cleared]).changed, []);
+  assert.equal(count(d2, 'move'), 1);
+  // A new move of a collected user is taken as usual.
+  assert.equal(d2.merge([d1.setMove('alice', 'b3', T0 + MOVE_ENTRY_TTL_MS + 20)]).changed.length, 1);
+  assert.equal(d2.moves().get('alice'), 'b3');
+});
+
+test('removed-backend tombstones stay for BACKEND_TOMBSTONE_TTL_MS, then are collected; live backends never are', () => {
+  const d1 = new RingState('d1');
+  d1.setBackend(spec('b1'), T0);
+  d1.setBackend(spec('b2'), T0);
+  d1.removeBackend('b2', T0 + MINUTE);
+  d1.setMove('alice', 'b1', T0 + 2 * MINUTE);
+  // A day short of the TTL: the move goes, the tombstone stays.
+  d1.setAdmin('b1', 'up', T0 + MINUTE + BACKEND_TOMBSTONE_TTL_MS - DAY);
+  assert.equal(d1.collectGarbage(), 1);
+  assert.deepEqual(d1.removedBackends(), ['b2']);
+  d1.setAdmin('b1', 'none', T0 + MINUTE + BACKEND_TOMBSTONE_TTL_MS + 1);
+  assert.equal(d1.collectGarbage(), 1);
+  assert.deepEqual(d1.removedBackends(), []);
+  assert.deepEqual(d1.backends().map((b) => b.id), ['b1'], 'a live backend, however old, stays');
+  assert.equal(d1.collectGarbage(), 0);
+});
+
+test('merging after GC stays deterministic: directors that get every entry within minutes agree after their GC', () => {
+  const users = ['u1', 'u2', 'u3', 'u4', 'u5'];
+  for (let seed = 1; seed <= 40; seed++) {
+    const rand = prng(seed);
+    // Writes by three directors over ~40 days; each writer has seen everything before it writes.
+    const writers = new Map(DIRECTORS.map((d) => [d, new RingState(d)]));
+    const history: Array<{ entry: RingEntry; at: number }> = [];
+    let now = T0;
+    for (let i = 0; i < 150; i++) {
+      now += pick(rand, [1_000, MINUTE, 20 * MINUTE, 6 * 60 * MINUTE, 2 * DAY]) * (0.5 + rand());
+      now = Math.floor(now);
+      const writer = writers.get(pick(rand, DIRECTORS)) as RingState;
+      writer.merge(history.map((h) => h.entry));
+      const backend = pick(rand, BACKENDS);
+      let entry: RingEntry;
+      switch (Math.floor(rand() * 6)) {
+        case 0:
+          entry = writer.setBackend(spec(backend), now);
+          break;
+        case 1:
+          entry = writer.removeBackend(backend, now);
+          break;
+        case 2:
+          entry = writer.setAdmin(backend, pick(rand, ['none', 'up', 'down'] as const), now);
+          break;
+        case 3:
+          entry = writer.setPresence(pick(rand, users), rand() < 0.5 ? [] : [{ host: '10.0.0.1', backendId: backend, sessions: 1 }], now);
+          break;
+        default:
+          entry = writer.setMove(pick(rand, users), rand() < 0.7 ? backend : null, now);
+      }
+      history.push({ entry, at: now });
+    }
+    const replicas = ['r1', 'r2', 'r3'].map((id) => {
+      const state = new RingState(id);
+      // Gossip delivers each entry within 5 minutes, in any order; GC runs now and then.
+      const deliveries = history.map((h) => ({ entry: h.entry, at: h.at + Math.floor(rand() * 5 * MINUTE) })).sort((a, b) => a.at - b.at);
+      let collected = 0;
+      for (const d of deliveries) {
+        state.merge([d.entry]);
+        if (rand() < 0.2) collected += state.collectGarbage();
+      }
+      collected += state.collectGarbage();
+      return { state, collected };
+    });
+    const [a, b, c] = replicas as [(typeof replicas)[0], (typeof replicas)[0], (typeof replicas)[0]];
+    assert.equal(fingerprint(a.state), fingerprint(b.state), `seed ${seed}`);
+    assert.equal(fingerprint(a.state), fingerprint(c.state), `seed ${seed}`);
+    assert.ok(a.collected > 0, `seed ${seed}: something was collected`);
+    // Nothing collectable is left, nothing live was lost.
+    const clock = a.state.clock;
+    for (const e of a.state.entries()) {
+      if (e.kind === 'move') assert.ok(e.version.counter >= clock - MOVE_ENTRY_TTL_MS, `seed ${seed}: stale move left`);
+      if (e.kind === 'backend' && e.spec === null) assert.ok(e.version.counter >= clock - BACKEND_TOMBSTONE_TTL_MS, `seed ${seed}: stale tombstone left`);
+      if (e.kind === 'presence' && e.placements.length === 0) assert.ok(e.version.counter >= clock - PRESENCE_TOMBSTONE_TTL_MS);
+    }
+    const everything = new RingState('all');
+    everything.merge(history.map((h) => h.entry));
+    assert.deepEqual(a.state.backends(), everything.backends(), `seed ${seed}: same live backends as without GC`);
+    for (const id of BACKENDS) assert.equal(a.state.adminState(id), everything.adminState(id));
+  }
+});
+
+test('a director rejoining with an old state file within the window does not resurrect a removed backend, before or after GC', () => {
+  const d1 = new RingState('d1');
+  const d2 = new RingState('d2');
+  const d3 = new RingState('d3');
+  for (const e of [d1.setBackend(spec('b1'), T0), d1.setBackend(spec('b2'), T0 + 1)]) for (const d of [d2, d3]) d.merge([e]);
+  // d3 goes down; its state file knows b2 as live.
+  const oldFile = JSON.parse(JSON.stringify(d3.toJSON())) as ReturnType<RingState['toJSON']>;
+  const tomb = d1.removeBackend('b2', T0 + DAY);
+  d2.merge([tomb]);
+  // Six days later the ring clock moved on; GC runs everywhere.
+  const later = d2.setAdmin('b1', 'up', T0 + DAY + BACKEND_TOMBSTONE_TTL_MS - DAY);
+  d1.merge([later]);
+  for (const d of [d1, d2]) {
+    d.collectGarbage();
+    assert.deepEqual(d.removedBackends(), ['b2'], 'the tombstone is still inside its window');
+  }
+  // d3 comes back: its old file, then full states both ways.
+  const back = RingState.fromPersisted(oldFile, 'd3');
+  assert.deepEqual(back.backends().map((b) => b.id), ['b1', 'b2']);
+  d1.merge(back.sortedEntries());
+  d2.merge(back.sortedEntries());
+  back.merge(d1.sortedEntries());
+  for (const d of [d1, d2, back]) assert.deepEqual(d.backends().map((b) => b.id), ['b1'], d.selfId);
+  // Past the window, everybody (d3 included) collects the tombstone ...
+  const after = d1.setAdmin('b1', 'none', T0 + DAY + BACKEND_TOMBSTONE_TTL_MS + MINUTE);
+  for (const d of [d2, back]) d.merge([after]);
+  for (const d of [d1, d2, back]) {
+    d.collectGarbage();
+    assert.deepEqual(d.removedBackends(), [], `${d.selfId} collected the tombstone`);
+  }
+  assert.equal(fingerprint(d1), fingerprint(back));
+  // ... and d3's state file, written since, no longer holds the old entry: a restart and resync keep b2 gone.
+  const again = RingState.fromPersisted(JSON.parse(JSON.stringify(back.toJSON())), 'd3');
+  d1.merge(again.sortedEntries());
+  again.merge(d1.sortedEntries());
+  for (const d of [d1, again]) assert.deepEqual(d.backends().map((b) => b.id), ['b1']);
+  assert.equal(fingerprint(d1), fingerprint(again));
+});
+
+test('a backend still in a director config keeps its tombstone past the TTL, so a restart does not re-seed it', () => {
+  const seed = { backends: [spec('b1'), spec('b2')], directors: [{ id: 'd1', address: '127.0.0.1:1' }] };
+  const d1 = new RingState('d1');
+  d1.merge(seedEntries(seed));
+  const tomb = d1.removeBackend('b2', T0);
+  // d2's config no longer lists b2.
+  const d2 = new RingState('d2');
+  d2.merge(seedEntries({ backends: [spec('b1')], directors: seed.directors }));
+  d2.merge([tomb]);
+  const later = d2.setAdmin('b1', 'up', T0 + BACKEND_TOMBSTONE_TTL_MS + MINUTE);
+  d1.merge([later]);
+  d1.collectGarbage();
+  d2.collectGarbage();
+  assert.deepEqual(d1.removedBackends(), ['b2'], 'kept where the config still lists it');
+  assert.deepEqual(d2.removedBackends(), [], 'collected where it does not');
+  // d1 restarts: state file, then its config's seeds.
+  const restarted = new RingState('d1');
+  restarted.merge(d1.toJSON().entries);
+  restarted.observe(d1.toJSON().clock);
+  restarted.merge(seedEntries(seed));
+  assert.deepEqual(restarted.backends().map((b) => b.id), ['b1']);
+  // Full state both ways: b2 stays gone, and d2 does not take the old tombstone back.
+  assert.deepEqual(d2.merge(restarted.sortedEntries()).changed, []);
+  restarted.merge(d2.sortedEntries());
+  for (const d of [d2, restarted]) assert.deepEqual(d.backends().map((b) => b.id), ['b1']);
 });
