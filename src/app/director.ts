@@ -1,9 +1,7 @@
-import type { Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { newSessionId } from '../core/ids.js';
-import type { Config, ListenKey } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../adapters/log/logger.js';
 import { MetricsRegistry } from '../adapters/metrics/metrics.js';
@@ -29,26 +27,14 @@ import { MoveCoordinator } from './moves.js';
 import { UserMover } from './user-move.js';
 import { PresenceRegistry } from './presence-registry.js';
 import { SessionPresence } from '../cluster/presence.js';
-import { Listener, type Endpoint } from '../net/listener.js';
 import { NetworkSet } from '../net/networks.js';
 import { LoginCore } from '../session/login-core.js';
-import { ClientSession, sessionLogger, type SessionDeps } from '../session/session.js';
+import type { SessionDeps } from '../session/session.js';
 import { LocalSessionRegistry } from '../session/registry.js';
-import type { FrontendDriver } from '../session/frontend.js';
-import { imapDriver } from '../protocols/imap/driver.js';
-import { pop3Driver } from '../protocols/pop3/driver.js';
 import { createAdminService } from '../admin/service.js';
 import { startHttpServer } from './http.js';
-
-/** Which driver serves a listen key, and whether TLS starts at connect. */
-const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implicitTls: boolean }> = [
-  { key: 'imap', driver: imapDriver, implicitTls: false },
-  { key: 'imaps', driver: imapDriver, implicitTls: true },
-  { key: 'pop3', driver: pop3Driver, implicitTls: false },
-  { key: 'pop3s', driver: pop3Driver, implicitTls: true },
-];
-
-const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
+import { Frontends } from './frontends.js';
+import { WorkerHub } from './workers/hub.js';
 
 /**
  * The composition root of one director process: builds every part from the
@@ -73,7 +59,9 @@ export class Director {
   readonly #node: RingNode;
   readonly #prober: BackendProber;
   readonly #kicker: RingKicker;
-  readonly #listeners: Listener[] = [];
+  /** The mail ports: in this process, or (director.workers > 1) in worker processes. */
+  #frontends: Frontends | undefined;
+  #workers: WorkerHub | undefined;
   readonly #startedAt = Date.now();
   #http: Server | undefined;
   #grpc: GrpcServerHandle | undefined;
@@ -109,7 +97,7 @@ export class Director {
       ring: () => this.#ring,
       route: (fields, protocol) => this.#route(fields, protocol),
       moveWaitMs: () => this.#config.limits.moveWaitMs,
-      forgetUser: (user) => void this.#passdb.flushCache(user),
+      forgetUser: (user) => this.#flushCache(user),
       log: this.log.child({ component: 'moves' }),
     });
     this.#kicker = new RingKicker({
@@ -120,6 +108,7 @@ export class Director {
     });
     this.#node.onRingChange((ring) => {
       this.#ring = ring;
+      this.#workers?.pushRing();
       this.#kicker.ringChanged(ring);
     });
     const probe = config.ring.probe;
@@ -209,20 +198,25 @@ export class Director {
       onEnd: () => undefined,
     };
 
-    for (const { key, driver, implicitTls } of FRONTENDS) {
-      const address = this.#config.listen[key];
-      if (address === undefined) continue;
-      if (implicitTls && this.#secureContext === undefined) throw new Error(`listen.${key} needs tls.cert and tls.key`);
-      const listener = new Listener({
-        host: address.host,
-        port: address.port,
-        implicitTls: implicitTls ? this.#secureContext : undefined,
-        handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
-        onConnection: (socket, endpoint) => this.#accept(deps, driver, socket, endpoint, implicitTls),
-        onError: (error) => this.log.error({ err: error, listen: key }, 'listener error'),
+    if (this.#config.director.workers > 1) {
+      this.#workers = new WorkerHub({
+        count: this.#config.director.workers,
+        registry: this.#registry,
+        moves: this.#moves,
+        ring: () => this.#ring,
+        capabilities: (protocol) => this.#node.capabilities(protocol),
+        onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
+        log: this.log.child({ component: 'workers' }),
       });
-      this.#bound.set(key, await listener.listen());
-      this.#listeners.push(listener);
+      for (const [key, port] of await this.#workers.start()) this.#bound.set(key, port);
+    } else {
+      this.#frontends = new Frontends({
+        listen: (key) => this.#config.listen[key],
+        secureContext: () => this.#secureContext,
+        session: deps,
+        log: this.log,
+      });
+      for (const [key, port] of await this.#frontends.start()) this.#bound.set(key, port);
     }
 
     const grpc = this.#config.listen.grpc;
@@ -231,7 +225,7 @@ export class Director {
         directorId: this.#config.director.id,
         startedAt: this.#startedAt,
         registry: this.#registry,
-        passdb: { flushCache: (user?: string) => this.#passdb.flushCache(user) },
+        passdb: { flushCache: (user?: string) => this.#flushCache(user) },
         ring: () => this.#ring,
         isBackendDown: (id) => !this.#ring.isUp(id),
         onError: (method, err) => this.log.warn({ err, method }, 'admin call failed'),
@@ -250,7 +244,7 @@ export class Director {
             ring: () => this.#ring,
             node: this.#node,
             moves: this.#moves,
-            forgetUser: (user) => void this.#passdb.flushCache(user),
+            forgetUser: (user) => this.#flushCache(user),
             moveWaitMs: () => this.#config.limits.moveWaitMs,
             log: this.log.child({ component: 'moves' }),
           }),
@@ -318,26 +312,10 @@ export class Director {
     };
   }
 
-  #accept(deps: SessionDeps, driver: FrontendDriver, socket: Socket, endpoint: Endpoint, implicitTls: boolean): void {
-    if (this.#draining) {
-      socket.destroy();
-      return;
-    }
-    const sessionId = newSessionId();
-    const session = new ClientSession(deps, {
-      protocol: driver.protocol,
-      sessionId,
-      client: endpoint,
-      implicitTls,
-      secureContext: this.#secureContext,
-      log: sessionLogger(this.log, { session: sessionId, protocol: driver.protocol, rip: endpoint.remoteIp, rport: endpoint.remotePort }),
-    });
-    try {
-      driver.handle(socket, session);
-    } catch (error: unknown) {
-      this.log.error({ err: error, session: sessionId }, 'protocol driver failed');
-      socket.destroy();
-    }
+  /** Drops cached passdb entries here and in every worker. */
+  #flushCache(user: string | undefined): number {
+    this.#workers?.flushCache(user);
+    return this.#passdb.flushCache(user);
   }
 
   /** SIGHUP: re-read the config; a broken file keeps the running config. */
@@ -359,6 +337,7 @@ export class Director {
     this.#trusted = new NetworkSet(next.director.trustedNetworks);
     this.#secureContext = Director.#serverTls(next);
     void oldPassdb.close();
+    this.#workers?.reload();
     this.log.info('configuration reloaded (listen addresses take effect on restart)');
   }
 
@@ -385,13 +364,14 @@ export class Director {
   /** SIGTERM: stop accepting, let sessions finish for the grace period, then close the rest. */
   async drain(): Promise<void> {
     this.#draining = true;
-    await Promise.all(this.#listeners.map((l) => l.stopAccepting()));
+    if (this.#workers !== undefined) await this.#workers.drain(this.#config.director.shutdownGraceMs);
+    await this.#frontends?.stopAccepting();
     const deadline = Date.now() + this.#config.director.shutdownGraceMs;
     while (this.#registry.list().length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     for (const s of this.#registry.list()) this.#registry.kickUser(s.user, 'shutdown');
-    for (const l of this.#listeners) l.destroyAll();
+    this.#frontends?.destroyAll();
     await this.stop();
   }
 
@@ -401,8 +381,9 @@ export class Director {
     this.#unwatchPassdb();
     this.#moves.close();
     this.#presence.close();
-    for (const l of this.#listeners) l.destroyAll();
-    await Promise.all(this.#listeners.map((l) => l.stopAccepting()));
+    this.#frontends?.destroyAll();
+    await this.#frontends?.stopAccepting();
+    if (this.#workers !== undefined) await this.#workers.drain(0);
     await this.#node.close();
     await this.#grpc?.close();
     await new Promise<void>((resolve) => (this.#http === undefined ? resolve() : this.#http.close(() => resolve())));

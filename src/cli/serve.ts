@@ -1,8 +1,15 @@
+import cluster from 'node:cluster';
 import { Director } from '../app/director.js';
+import { runWorker } from '../app/workers/worker.js';
 import { ConfigError, formatProblem } from '../config/load.js';
 
-/** `mail-director serve --config FILE [--id ID]`: run a director until SIGTERM. */
+/**
+ * `mail-director serve --config FILE [--id ID]`: run a director until
+ * SIGTERM. With `director.workers` > 1 this process forks the workers,
+ * which run this same command and land in runWorker.
+ */
 export async function serve(configFile: string, id: string | undefined): Promise<number> {
+  if (cluster.isWorker) return runWorker(configFile, id);
   let director: Director;
   try {
     director = Director.fromFile(configFile, id);

@@ -104,7 +104,7 @@ export const DEFAULTS = {
 
 const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log'];
 const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip'];
-const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace'];
+const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers'];
 const LISTEN_KEYS: readonly ListenKey[] = [
   'imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http',
 ];
@@ -290,6 +290,7 @@ function readDirector(
     trustedNetworks: trusted === undefined ? [...DEFAULTS.trustedNetworks] : trustedNetworks,
     imapIdRetain: v?.bool('imap_id_retain', false) ?? false,
     shutdownGraceMs: v?.duration('shutdown_grace', DEFAULTS.shutdownGraceMs) ?? DEFAULTS.shutdownGraceMs,
+    workers: v?.int('workers', 1, { min: 1, max: 64 }) ?? 1,
   };
 }
 

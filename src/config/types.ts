@@ -45,6 +45,12 @@ export interface DirectorConfig {
   readonly imapIdRetain: boolean;
   /** SIGTERM: how long to wait for sessions before closing them. */
   readonly shutdownGraceMs: number;
+  /**
+   * Worker processes sharing the mail ports (1: everything in one process).
+   * With more, this process keeps the ring, admin and metrics, and the
+   * workers log users in and relay (src/app/workers/).
+   */
+  readonly workers: number;
 }
 
 export interface ListenAddress {

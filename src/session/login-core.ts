@@ -26,8 +26,12 @@ export interface LoginCoreDeps {
 
 /** What the login path needs to keep a user on one backend across the ring. */
 export interface LoginPlacement {
-  /** The up ring backend where `user` has live sessions on some live director, if any. */
-  sticky(user: string, tag: string): BackendSpec | undefined;
+  /**
+   * The up ring backend where `user` has live sessions on some live
+   * director, if any (asked only for users the ring places; a worker asks
+   * its primary, hence the promise).
+   */
+  sticky(user: string, tag: string): BackendSpec | undefined | Promise<BackendSpec | undefined>;
   /**
    * Resolves (with the ms waited) once no live director holds sessions of
    * `user` on another destination; meanwhile those sessions are asked to
@@ -106,7 +110,12 @@ export class LoginCore {
     const fields = result.fields;
     trace.user = fields.user;
 
-    const decision = this.#route(fields, attempt.protocol);
+    let decision = this.#route(fields, attempt.protocol, undefined);
+    if (decision.kind === 'proxy' && decision.reason === 'ring' && this.#deps.placement !== undefined) {
+      const hint = this.#deps.placement.sticky(fields.user, fields.directorTag);
+      const sticky = hint instanceof Promise ? await hint : hint;
+      if (sticky !== undefined && sticky.id !== decision.destination.backend?.id) decision = this.#route(fields, attempt.protocol, sticky);
+    }
     if (decision.kind === 'refuse') {
       switch (decision.failure) {
         case 'nologin':
@@ -149,7 +158,7 @@ export class LoginCore {
     return { ok: true, user: fields.user, destination: decision.destination, backend };
   }
 
-  #route(fields: UserFields, protocol: Protocol): RouteDecision {
+  #route(fields: UserFields, protocol: Protocol, sticky: BackendSpec | undefined): RouteDecision {
     const config = this.#deps.config();
     const ring = this.#deps.ring();
     const localId = config.director.localBackend;
@@ -160,7 +169,7 @@ export class LoginCore {
       ring,
       hashKey: config.ring.hashKey,
       localBackend: localId === undefined ? undefined : ring.backend(localId),
-      sticky: this.#deps.placement?.sticky(fields.user, fields.directorTag),
+      sticky,
     });
   }
 

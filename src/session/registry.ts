@@ -69,6 +69,13 @@ export class LocalSessionRegistry implements SessionRegistry {
     return this.#byUser.get(user)?.size ?? 0;
   }
 
+  /** End one session (a multi-worker primary's kick reaching the worker that holds it). */
+  kickSession(sessionId: string, reason: string): boolean {
+    const session = this.#sessions.get(sessionId);
+    session?.kick(reason);
+    return session !== undefined;
+  }
+
   kickUser(user: string, reason: string, backendHost?: string): number {
     const ids = this.#byUser.get(user);
     if (ids === undefined) return 0;

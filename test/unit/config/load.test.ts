@@ -31,7 +31,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [20, 21, 24, 94, 95, 96]);
+  assert.deepEqual(problems.map((p) => p.line), [22, 23, 26, 96, 97, 98]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -58,6 +58,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
     trustedNetworks: ['127.0.0.0/8', '::1/128'],
     imapIdRetain: true,
     shutdownGraceMs: 10_000,
+    workers: 1,
   });
   assert.deepEqual(c.listen.imap, { host: '127.0.0.1', port: 10143 });
   assert.deepEqual(c.listen.imaps, { host: '127.0.0.1', port: 10993 });

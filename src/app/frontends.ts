@@ -1,0 +1,95 @@
+import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { Logger } from 'pino';
+import { newSessionId } from '../core/ids.js';
+import type { ListenAddress, ListenKey } from '../config/types.js';
+import { Listener, type Endpoint } from '../net/listener.js';
+import { ClientSession, sessionLogger, type SessionDeps } from '../session/session.js';
+import type { FrontendDriver } from '../session/frontend.js';
+import { imapDriver } from '../protocols/imap/driver.js';
+import { pop3Driver } from '../protocols/pop3/driver.js';
+
+/** Which driver serves a listen key, and whether TLS starts at connect. */
+const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implicitTls: boolean }> = [
+  { key: 'imap', driver: imapDriver, implicitTls: false },
+  { key: 'imaps', driver: imapDriver, implicitTls: true },
+  { key: 'pop3', driver: pop3Driver, implicitTls: false },
+  { key: 'pop3s', driver: pop3Driver, implicitTls: true },
+];
+
+const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
+
+export interface FrontendsOptions {
+  readonly listen: (key: ListenKey) => ListenAddress | undefined;
+  readonly secureContext: () => SecureContext | undefined;
+  readonly session: SessionDeps;
+  readonly log: Logger;
+}
+
+/**
+ * The mail ports of one process: accepts clients and hands each to its
+ * protocol driver with a ClientSession. The single-process director and
+ * every worker of a multi-worker one use it alike.
+ */
+export class Frontends {
+  readonly #opts: FrontendsOptions;
+  readonly #listeners: Listener[] = [];
+  #draining = false;
+
+  constructor(opts: FrontendsOptions) {
+    this.#opts = opts;
+  }
+
+  /** Opens every configured mail port; returns the bound ports by listen key. */
+  async start(): Promise<Map<string, number>> {
+    const bound = new Map<string, number>();
+    for (const { key, driver, implicitTls } of FRONTENDS) {
+      const address = this.#opts.listen(key);
+      if (address === undefined) continue;
+      const context = implicitTls ? this.#opts.secureContext() : undefined;
+      if (implicitTls && context === undefined) throw new Error(`listen.${key} needs tls.cert and tls.key`);
+      const listener = new Listener({
+        host: address.host,
+        port: address.port,
+        implicitTls: context,
+        handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
+        onConnection: (socket, endpoint) => this.#accept(driver, socket, endpoint, implicitTls),
+        onError: (error) => this.#opts.log.error({ err: error, listen: key }, 'listener error'),
+      });
+      bound.set(key, await listener.listen());
+      this.#listeners.push(listener);
+    }
+    return bound;
+  }
+
+  async stopAccepting(): Promise<void> {
+    this.#draining = true;
+    await Promise.all(this.#listeners.map((l) => l.stopAccepting()));
+  }
+
+  destroyAll(): void {
+    for (const l of this.#listeners) l.destroyAll();
+  }
+
+  #accept(driver: FrontendDriver, socket: Socket, endpoint: Endpoint, implicitTls: boolean): void {
+    if (this.#draining) {
+      socket.destroy();
+      return;
+    }
+    const sessionId = newSessionId();
+    const session = new ClientSession(this.#opts.session, {
+      protocol: driver.protocol,
+      sessionId,
+      client: endpoint,
+      implicitTls,
+      secureContext: this.#opts.secureContext(),
+      log: sessionLogger(this.#opts.log, { session: sessionId, protocol: driver.protocol, rip: endpoint.remoteIp, rport: endpoint.remotePort }),
+    });
+    try {
+      driver.handle(socket, session);
+    } catch (error: unknown) {
+      this.#opts.log.error({ err: error, session: sessionId }, 'protocol driver failed');
+      socket.destroy();
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { LoginFailure } from '../../core/failure.js';
+import type { Protocol } from '../../core/protocol.js';
+import type { BackendRing } from '../../ring/hash-ring.js';
+import type { LiveSession, SessionInfo } from '../../session/registry.js';
+import type { PresenceRegistry } from '../presence-registry.js';
+import type { MoveCoordinator } from '../moves.js';
+import { parseFromWorker, type FromWorker, type RingSnapshot, type ToWorker } from './messages.js';
+
+export interface WorkerHubOptions {
+  readonly count: number;
+  /** The primary's registry: every worker's sessions are mirrored into it. */
+  readonly registry: PresenceRegistry;
+  readonly moves: MoveCoordinator;
+  readonly ring: () => BackendRing;
+  readonly capabilities: (protocol: 'imap' | 'pop3') => ReadonlySet<string> | undefined;
+  readonly onLoginResult: (protocol: Protocol, result: string) => void;
+  readonly log: Logger;
+}
+
+/** A worker's session as the primary's registry (who, kick, presence) sees it. */
+class WorkerSession implements LiveSession {
+  readonly #info: SessionInfo;
+  readonly #worker: Worker;
+
+  constructor(info: SessionInfo, worker: Worker) {
+    this.#info = info;
+    this.#worker = worker;
+  }
+
+  /** As reported when relaying began (byte counts are the worker's). */
+  info(): SessionInfo {
+    return this.#info;
+  }
+
+  kick(reason: string): void {
+    send(this.#worker, { t: 'kick', sessionId: this.#info.sessionId, reason });
+  }
+}
+
+function send(worker: Worker, message: ToWorker): void {
+  if (worker.isConnected()) worker.send(message);
+}
+
+/**
+ * The primary's side of a multi-worker director: forks the workers (they
+ * share the mail ports through node's cluster module), keeps them supplied
+ * with the ring, answers their placement questions from the ring-wide
+ * presence, mirrors their sessions into this process's registry, and
+ * replaces a worker that dies.
+ */
+export class WorkerHub {
+  readonly #opts: WorkerHubOptions;
+  readonly #sessionsOf = new Map<Worker, Set<string>>();
+  #lastSnapshot = '';
+  #capsTimer: NodeJS.Timeout | undefined;
+  #stopping = false;
+
+  constructor(opts: WorkerHubOptions) {
+    this.#opts = opts;
+  }
+
+  /** Forks the workers and resolves with the ports they bound once all are ready. */
+  async start(): Promise<Map<string, number>> {
+    const ready: Array<Promise<Record<string, number>>> = [];
+    for (let i = 0; i < this.#opts.count; i++) ready.push(this.#fork(i));
+    const ports = await Promise.all(ready);
+    // Capabilities arrive with probe verdicts, not ring changes: check them once a second.
+    this.#capsTimer = setInterval(() => this.pushRing(), 1000);
+    this.#capsTimer.unref();
+    return new Map(Object.entries(ports[0] ?? {}));
+  }
+
+  #fork(index: number): Promise<Record<string, number>> {
+    const worker = cluster.fork({ MAIL_DIRECTOR_WORKER: String(index) });
+    this.#sessionsOf.set(worker, new Set());
+    return new Promise((resolve, reject) => {
+      let isReady = false;
+      worker.on('message', (raw: unknown) => {
+        const message = parseFromWorker(raw);
+        if (message === undefined) {
+          this.#opts.log.warn({ worker: index }, 'ignoring a malformed message from a worker');
+          return;
+        }
+        if (message.t === 'ready') {
+          isReady = true;
+          resolve(message.ports);
+          return;
+        }
+        this.#handle(worker, message);
+      });
+      worker.on('exit', (code, signal) => {
+        this.#forget(worker);
+        if (!isReady) {
+          reject(new Error(`worker ${index} exited before it was ready (code ${code}, signal ${signal})`));
+          return;
+        }
+        if (this.#stopping) return;
+        this.#opts.log.error({ worker: index, code, signal }, 'worker died; starting a new one');
+        this.#fork(index).catch((err: unknown) => this.#opts.log.error({ err, worker: index }, 'could not restart a worker'));
+      });
+    });
+  }
+
+  #handle(worker: Worker, message: FromWorker): void {
+    const registry = this.#opts.registry;
+    switch (message.t) {
+      case 'add':
+        this.#sessionsOf.get(worker)?.add(message.info.sessionId);
+        registry.add(new WorkerSession(message.info, worker));
+        return;
+      case 'remove':
+        this.#sessionsOf.get(worker)?.delete(message.sessionId);
+        registry.remove(message.sessionId);
+        return;
+      case 'claim':
+        this.#sessionsOf.get(worker)?.add(message.sessionId);
+        registry.claim(message.sessionId, message.user, message.host, message.backendId);
+        return;
+      case 'login':
+        this.#opts.onLoginResult(message.protocol, message.result);
+        return;
+      case 'ask':
+        if (message.q === 'sticky') {
+          send(worker, { t: 'reply', id: message.id, value: this.#opts.moves.sticky(message.user, message.tag)?.id ?? null });
+          return;
+        }
+        this.#exclusive(worker, message.id, message.user, message.host, message.backendId);
+        return;
+      case 'hello':
+        send(worker, { t: 'ring', ring: this.#snapshot() });
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  #exclusive(worker: Worker, id: number, user: string, host: string, backendId: string | null): void {
+    const backend = backendId === null ? undefined : this.#opts.ring().backend(backendId);
+    const destination = { host, port: 0, backend };
+    this.#opts.moves.awaitExclusive(user, destination, this.#opts.log).then(
+      (waited) => send(worker, { t: 'reply', id, value: waited }),
+      (err: unknown) => {
+        const failure = err instanceof LoginFailure ? err : new LoginFailure('backend_unavailable', 'placement failed');
+        send(worker, { t: 'fail', id, kind: failure.kind, message: failure.message });
+      },
+    );
+  }
+
+  /** A dead worker's sessions died with it: out of the registry and the ring-wide presence. */
+  #forget(worker: Worker): void {
+    const ids = this.#sessionsOf.get(worker);
+    this.#sessionsOf.delete(worker);
+    for (const id of ids ?? []) this.#opts.registry.remove(id);
+  }
+
+  #snapshot(): RingSnapshot {
+    const ring = this.#opts.ring();
+    const caps = (p: 'imap' | 'pop3'): string[] | null => {
+      const set = this.#opts.capabilities(p);
+      return set === undefined ? null : [...set];
+    };
+    return { backends: ring.backends(), vnodes: ring.vnodes, down: [...ring.down], capabilities: { imap: caps('imap'), pop3: caps('pop3') } };
+  }
+
+  /** Sends the ring to every worker if it changed since the last push. */
+  pushRing(): void {
+    const snapshot = this.#snapshot();
+    const text = JSON.stringify(snapshot);
+    if (text === this.#lastSnapshot) return;
+    this.#lastSnapshot = text;
+    this.#broadcast({ t: 'ring', ring: snapshot });
+  }
+
+  /** Drop cached passdb entries in every worker (one user, or all). */
+  flushCache(user: string | undefined): void {
+    this.#broadcast({ t: 'flush', user: user ?? null });
+  }
+
+  reload(): void {
+    this.#broadcast({ t: 'reload' });
+  }
+
+  #broadcast(message: ToWorker): void {
+    for (const worker of this.#sessionsOf.keys()) send(worker, message);
+  }
+
+  /** Tells the workers to drain (they keep sessions for the grace period) and waits until they exit. */
+  async drain(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    if (this.#capsTimer !== undefined) clearInterval(this.#capsTimer);
+    const workers = [...this.#sessionsOf.keys()];
+    const exits = workers.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+    this.#broadcast({ t: 'drain' });
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs + 5000).unref());
+    await Promise.race([Promise.all(exits), deadline]);
+    for (const w of workers) if (!w.isDead()) w.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,115 @@
+import type { LoginFailureKind } from '../../core/failure.js';
+import type { Protocol } from '../../core/protocol.js';
+import type { BackendSpec } from '../../ring/types.js';
+import type { SessionInfo } from '../../session/registry.js';
+
+/*
+ * The IPC between a multi-worker director's primary (ring member, admin,
+ * metrics) and its workers (mail ports, logins, relays). Both ends are this
+ * program, but a message is still checked at the edge: a half-upgraded or
+ * crashing peer must not take the other down.
+ */
+
+/** The routing ring and the backends' pre-login capabilities, pushed on every change. */
+export interface RingSnapshot {
+  readonly backends: readonly BackendSpec[];
+  readonly vnodes: number;
+  readonly down: readonly string[];
+  readonly capabilities: { readonly imap: readonly string[] | null; readonly pop3: readonly string[] | null };
+}
+
+export type ToWorker =
+  | { readonly t: 'ring'; readonly ring: RingSnapshot }
+  | { readonly t: 'kick'; readonly sessionId: string; readonly reason: string }
+  | { readonly t: 'flush'; readonly user: string | null }
+  | { readonly t: 'reply'; readonly id: number; readonly value: number | string | null }
+  | { readonly t: 'fail'; readonly id: number; readonly kind: LoginFailureKind; readonly message: string }
+  | { readonly t: 'reload' }
+  | { readonly t: 'drain' };
+
+/** Questions a worker's login asks the primary, which holds the ring-wide session presence. */
+export type Question =
+  /** The backend id the user is sticky to, or null. */
+  | { readonly q: 'sticky'; readonly user: string; readonly tag: string }
+  /** Resolves with ms waited once no director holds the user's sessions elsewhere. */
+  | { readonly q: 'exclusive'; readonly user: string; readonly host: string; readonly backendId: string | null };
+
+export type FromWorker =
+  /** The worker listens for messages now: send it the ring. */
+  | { readonly t: 'hello' }
+  | { readonly t: 'ready'; readonly ports: Record<string, number> }
+  | { readonly t: 'add'; readonly info: SessionInfo }
+  | { readonly t: 'remove'; readonly sessionId: string }
+  | { readonly t: 'claim'; readonly sessionId: string; readonly user: string; readonly host: string; readonly backendId: string }
+  | { readonly t: 'login'; readonly protocol: Protocol; readonly result: string }
+  | ({ readonly t: 'ask'; readonly id: number } & Question);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+const str = (v: unknown): v is string => typeof v === 'string';
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function isSessionInfo(v: unknown): v is SessionInfo {
+  return (
+    isRecord(v) &&
+    str(v.sessionId) &&
+    str(v.user) &&
+    str(v.protocol) &&
+    str(v.clientIp) &&
+    num(v.clientPort) &&
+    (v.backendId === undefined || str(v.backendId)) &&
+    str(v.backendHost) &&
+    num(v.backendPort) &&
+    num(v.startedAt)
+  );
+}
+
+/** A message from a worker, or undefined when it is not one we understand. */
+export function parseFromWorker(m: unknown): FromWorker | undefined {
+  if (!isRecord(m)) return undefined;
+  switch (m.t) {
+    case 'hello':
+      return m as FromWorker;
+    case 'ready':
+      return isRecord(m.ports) ? (m as FromWorker) : undefined;
+    case 'add':
+      return isSessionInfo(m.info) ? (m as FromWorker) : undefined;
+    case 'remove':
+      return str(m.sessionId) ? (m as FromWorker) : undefined;
+    case 'claim':
+      return str(m.sessionId) && str(m.user) && str(m.host) && str(m.backendId) ? (m as FromWorker) : undefined;
+    case 'login':
+      return str(m.protocol) && str(m.result) ? (m as FromWorker) : undefined;
+    case 'ask':
+      if (!num(m.id) || !str(m.user)) return undefined;
+      if (m.q === 'sticky') return str(m.tag) ? (m as FromWorker) : undefined;
+      if (m.q === 'exclusive') return str(m.host) && (m.backendId === null || str(m.backendId)) ? (m as FromWorker) : undefined;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A message from the primary, or undefined when it is not one we understand. */
+export function parseToWorker(m: unknown): ToWorker | undefined {
+  if (!isRecord(m)) return undefined;
+  switch (m.t) {
+    case 'ring':
+      return isRecord(m.ring) && Array.isArray(m.ring.backends) && num(m.ring.vnodes) && Array.isArray(m.ring.down) ? (m as ToWorker) : undefined;
+    case 'kick':
+      return str(m.sessionId) && str(m.reason) ? (m as ToWorker) : undefined;
+    case 'flush':
+      return m.user === null || str(m.user) ? (m as ToWorker) : undefined;
+    case 'reply':
+      return num(m.id) ? (m as ToWorker) : undefined;
+    case 'fail':
+      return num(m.id) && str(m.kind) && str(m.message) ? (m as ToWorker) : undefined;
+    case 'reload':
+    case 'drain':
+      return m as ToWorker;
+    default:
+      return undefined;
+  }
+}

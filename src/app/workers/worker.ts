@@ -1,0 +1,291 @@
+import { createSecureContext, type SecureContext } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/types.js';
+import { loadConfig } from '../../config/load.js';
+import { createLogger } from '../../adapters/log/logger.js';
+import { createPassdb, type DirectorPassdb } from '../../auth/build.js';
+import { LoginFailure } from '../../core/failure.js';
+import type { Protocol } from '../../core/protocol.js';
+import { BackendRing } from '../../ring/hash-ring.js';
+import type { BackendSpec } from '../../ring/types.js';
+import type { Destination } from '../../routing/decision.js';
+import { selfAddressesFrom } from '../../routing/self-addresses.js';
+import { NetworkSet } from '../../net/networks.js';
+import { LoginCore, type LoginPlacement } from '../../session/login-core.js';
+import { LocalSessionRegistry, type LiveSession, type SessionInfo, type SessionRegistry } from '../../session/registry.js';
+import type { SessionDeps } from '../../session/session.js';
+import { Frontends } from '../frontends.js';
+import { parseToWorker, type FromWorker, type Question, type RingSnapshot, type ToWorker } from './messages.js';
+
+type Send = (message: FromWorker) => void;
+
+/**
+ * This worker's sessions, each reported to the primary (who, kick, metrics
+ * and the ring-wide presence live there). Only sessions the primary knows
+ * of (claimed or relaying) are reported as removed.
+ */
+class ReportingRegistry implements SessionRegistry {
+  readonly #inner = new LocalSessionRegistry();
+  readonly #reported = new Set<string>();
+  readonly #send: Send;
+
+  constructor(send: Send) {
+    this.#send = send;
+  }
+
+  claimed(sessionId: string): void {
+    this.#reported.add(sessionId);
+  }
+
+  add(session: LiveSession): void {
+    this.#inner.add(session);
+    const info = session.info();
+    this.#reported.add(info.sessionId);
+    this.#send({ t: 'add', info });
+  }
+
+  remove(sessionId: string): void {
+    this.#inner.remove(sessionId);
+    if (this.#reported.delete(sessionId)) this.#send({ t: 'remove', sessionId });
+  }
+
+  list(): SessionInfo[] {
+    return this.#inner.list();
+  }
+
+  countForUser(user: string): number {
+    return this.#inner.countForUser(user);
+  }
+
+  kickUser(user: string, reason: string, backendHost?: string): number {
+    return this.#inner.kickUser(user, reason, backendHost);
+  }
+
+  kickSession(sessionId: string, reason: string): boolean {
+    return this.#inner.kickSession(sessionId, reason);
+  }
+}
+
+/** SPEC I1 placement answered by the primary, which sees every worker's and director's sessions. */
+class PrimaryPlacement implements LoginPlacement {
+  readonly #ask: (question: Question) => Promise<number | string | null>;
+  readonly #ring: () => BackendRing;
+  readonly #registry: ReportingRegistry;
+  readonly #send: Send;
+
+  constructor(ask: (question: Question) => Promise<number | string | null>, ring: () => BackendRing, registry: ReportingRegistry, send: Send) {
+    this.#ask = ask;
+    this.#ring = ring;
+    this.#registry = registry;
+    this.#send = send;
+  }
+
+  async sticky(user: string, tag: string): Promise<BackendSpec | undefined> {
+    const id = await this.#ask({ q: 'sticky', user, tag });
+    return typeof id === 'string' ? this.#ring().backend(id) : undefined;
+  }
+
+  async awaitExclusive(user: string, destination: Destination, _log: Logger): Promise<number> {
+    const waited = await this.#ask({ q: 'exclusive', user, host: destination.host, backendId: destination.backend?.id ?? null });
+    return typeof waited === 'number' ? waited : 0;
+  }
+
+  claim(sessionId: string, user: string, destination: Destination): void {
+    this.#registry.claimed(sessionId);
+    this.#send({ t: 'claim', sessionId, user, host: destination.host, backendId: destination.backend?.id ?? '' });
+  }
+
+  release(sessionId: string): void {
+    this.#registry.remove(sessionId);
+  }
+}
+
+/**
+ * One worker of a multi-worker director (`director.workers` > 1): opens the
+ * mail ports (shared with the other workers through node's cluster module),
+ * authenticates and relays. The ring view and every ring-wide decision come
+ * from the primary over IPC (messages.ts).
+ */
+export class WorkerProcess {
+  #config: Config;
+  readonly log: Logger;
+  #passdb: DirectorPassdb;
+  #ring: BackendRing;
+  #capabilities: RingSnapshot['capabilities'] = { imap: null, pop3: null };
+  #selfAddresses: ReadonlySet<string>;
+  #trusted: NetworkSet;
+  #secureContext: SecureContext | undefined;
+  readonly #registry: ReportingRegistry;
+  readonly #frontends: Frontends;
+  readonly #pending = new Map<number, { resolve: (v: number | string | null) => void; reject: (e: LoginFailure) => void }>();
+  #nextAsk = 1;
+  #firstRing: (() => void) | undefined;
+
+  constructor(config: Config, workerIndex: number) {
+    this.#config = config;
+    this.log = createLogger(config.log, config.director.id).child({ worker: workerIndex });
+    this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache }, this.log.child({ component: 'auth' }));
+    this.#ring = BackendRing.fromConfig(config.ring);
+    this.#selfAddresses = selfAddressesFrom(config);
+    this.#trusted = new NetworkSet(config.director.trustedNetworks);
+    this.#secureContext = WorkerProcess.#serverTls(config);
+    const send: Send = (message) => {
+      if (process.connected) process.send?.(message);
+    };
+    this.#registry = new ReportingRegistry(send);
+    const placement = new PrimaryPlacement((q) => this.#askPrimary(q, send), () => this.#ring, this.#registry, send);
+    const loginCore = new LoginCore({
+      config: () => this.#config,
+      passdb: () => this.#passdb,
+      ring: () => this.#ring,
+      selfAddresses: () => this.#selfAddresses,
+      placement,
+    });
+    const deps: SessionDeps = {
+      loginCore,
+      registry: this.#registry,
+      limits: () => this.#config.limits,
+      imapIdRetain: () => this.#config.director.imapIdRetain,
+      trustedForPlaintext: (ip) => this.#trusted.has(ip),
+      backendPreloginCapabilities: (protocol: Protocol) => {
+        const caps = protocol === 'imap' ? this.#capabilities.imap : protocol === 'pop3' ? this.#capabilities.pop3 : null;
+        return caps === null ? undefined : new Set(caps);
+      },
+      onLoginResult: (protocol, result) => send({ t: 'login', protocol, result }),
+      onEnd: () => undefined,
+    };
+    this.#frontends = new Frontends({
+      listen: (key) => this.#config.listen[key],
+      secureContext: () => this.#secureContext,
+      session: deps,
+      log: this.log,
+    });
+  }
+
+  static #serverTls(config: Config): SecureContext | undefined {
+    return config.tls === undefined ? undefined : createSecureContext({ cert: config.tls.cert, key: config.tls.key });
+  }
+
+  /** Waits for the primary's first ring, opens the ports, says ready. */
+  async start(): Promise<void> {
+    const firstRing = new Promise<void>((resolve) => (this.#firstRing = resolve));
+    process.on('message', (raw: unknown) => this.#onMessage(raw));
+    // The primary is gone: nobody can answer placement questions any more.
+    process.on('disconnect', () => void this.#drainAndExit());
+    // Messages sent before a listener existed are lost: ask for the ring now.
+    process.send?.({ t: 'hello' } satisfies FromWorker);
+    await firstRing;
+    const ports = await this.#frontends.start();
+    process.send?.({ t: 'ready', ports: Object.fromEntries(ports) } satisfies FromWorker);
+  }
+
+  #askPrimary(question: Question, send: Send): Promise<number | string | null> {
+    const id = this.#nextAsk++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      send({ t: 'ask', id, ...question });
+    });
+  }
+
+  #onMessage(raw: unknown): void {
+    const message = parseToWorker(raw);
+    if (message === undefined) {
+      this.log.warn('ignoring a malformed message from the primary');
+      return;
+    }
+    this.#handle(message);
+  }
+
+  #handle(message: ToWorker): void {
+    switch (message.t) {
+      case 'ring': {
+        const r = message.ring;
+        try {
+          this.#ring = new BackendRing(r.backends, r.vnodes, new Set(r.down));
+        } catch (err: unknown) {
+          this.log.error({ err }, 'ring from the primary refused; keeping the previous one');
+        }
+        this.#capabilities = r.capabilities;
+        this.#firstRing?.();
+        this.#firstRing = undefined;
+        return;
+      }
+      case 'kick':
+        this.#registry.kickSession(message.sessionId, message.reason);
+        return;
+      case 'flush':
+        this.#passdb.flushCache(message.user ?? undefined);
+        return;
+      case 'reply': {
+        const pending = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        pending?.resolve(message.value);
+        return;
+      }
+      case 'fail': {
+        const pending = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        pending?.reject(new LoginFailure(message.kind, message.message));
+        return;
+      }
+      case 'reload':
+        this.#reload();
+        return;
+      case 'drain':
+        void this.#drainAndExit();
+        return;
+    }
+  }
+
+  #reload(): void {
+    let next: Config;
+    try {
+      next = loadConfig(this.#config.file, { id: this.#config.director.id });
+    } catch {
+      return; // the primary logs the problems once
+    }
+    const old = this.#passdb;
+    this.#config = next;
+    this.#passdb = createPassdb({ passdb: next.passdb, cache: next.cache }, this.log.child({ component: 'auth' }));
+    this.#selfAddresses = selfAddressesFrom(next);
+    this.#trusted = new NetworkSet(next.director.trustedNetworks);
+    this.#secureContext = WorkerProcess.#serverTls(next);
+    void old.close();
+  }
+
+  #draining = false;
+
+  async #drainAndExit(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    await this.#frontends.stopAccepting();
+    const deadline = Date.now() + this.#config.director.shutdownGraceMs;
+    while (this.#registry.list().length > 0 && Date.now() < deadline && process.connected) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (const s of this.#registry.list()) this.#registry.kickUser(s.user, 'shutdown');
+    this.#frontends.destroyAll();
+    for (const p of this.#pending.values()) p.reject(new LoginFailure('backend_unavailable', 'director shutting down'));
+    await this.#passdb.close();
+    this.log.flush();
+    process.exit(0);
+  }
+}
+
+/** `serve` in a cluster worker. */
+export async function runWorker(file: string, id: string | undefined): Promise<number> {
+  const config = loadConfig(file, id === undefined ? {} : { id });
+  const index = Number.parseInt(process.env.MAIL_DIRECTOR_WORKER ?? '0', 10);
+  const worker = new WorkerProcess(config, index);
+  process.on('uncaughtException', (error) => {
+    worker.log.fatal({ err: error }, 'uncaught exception in a worker');
+    worker.log.flush();
+    process.exit(70);
+  });
+  // SIGTERM/SIGHUP go to the primary, which tells the workers.
+  process.on('SIGTERM', () => undefined);
+  process.on('SIGHUP', () => undefined);
+  process.on('SIGINT', () => undefined);
+  await worker.start();
+  return new Promise<number>(() => undefined);
+}

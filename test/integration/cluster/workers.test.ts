@@ -1,0 +1,140 @@
+// A director with `workers: 2`: the mail ports are shared by two worker
+// processes, while the primary keeps the ring, the admin port and the
+// ring-wide presence. who/kick must see every worker, a peer director must
+// see the workers' sessions, and a dead worker must not leave ghosts.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCluster } from '../../harness/cluster.js';
+import type { DirectorHandle } from '../../harness/director.js';
+import { adminCert, ringOverrides } from '../../harness/ring.js';
+import type { LineClient } from '../support/line-client.js';
+import { command, login, openImap } from '../director/imap-support.js';
+import { cliJson, until, type Ring, type WhereJson } from './ring-support.js';
+
+let dir: string;
+let ring: Ring;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'md-workers-'));
+  const base = ringOverrides(dir);
+  const cluster = await startCluster({
+    dir,
+    directors: 2,
+    backends: 2,
+    users: 60,
+    directorOverrides: (self, all) => (self.id === 'd1' ? { ...base(self, all), director: { workers: 2 } } : base(self, all)),
+  });
+  ring = { cluster, admin: await adminCert(cluster) };
+});
+
+after(async () => {
+  await ring?.cluster.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function director(id: string): DirectorHandle {
+  const d = ring.cluster.directors.find((x) => x.id === id);
+  assert.ok(d, id);
+  return d;
+}
+
+/** The primary's worker processes. */
+function workerPids(primary: number): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(primary)], { encoding: 'utf8' });
+  return out.split('\n').map((l) => Number.parseInt(l.trim(), 10)).filter((n) => Number.isInteger(n));
+}
+
+interface WhoJson {
+  readonly sessions: ReadonlyArray<{ user: string; session_id: string }>;
+}
+
+async function openSessions(d: DirectorHandle, users: ReadonlyArray<{ name: string; password: string }>): Promise<LineClient[]> {
+  const clients: LineClient[] = [];
+  for (const u of users) {
+    const { client } = await openImap(d);
+    assert.match(await login(client, u.name, u.password), /^a1 OK /);
+    clients.push(client);
+  }
+  return clients;
+}
+
+test('two workers share the ports; who, kick and the ring see every worker', async () => {
+  const d1 = director('d1');
+  const d2 = director('d2');
+  assert.equal(workerPids(d1.pid).length, 2, 'd1 runs two workers');
+  const users = ring.cluster.usersOfKind('host').slice(0, 8);
+  assert.equal(users.length, 8);
+  const clients = await openSessions(d1, users);
+  try {
+    // Eight sequential connections reach both workers (round robin), and the primary lists all of them.
+    const who = await until('who lists all sessions', 5000, async () => {
+      const w = await cliJson<WhoJson>(ring, d1, 'who');
+      return w.sessions.length === users.length ? w : undefined;
+    });
+    assert.deepEqual([...new Set(who.sessions.map((s) => s.user))].sort(), users.map((u) => u.name).sort());
+
+    // The peer director sees a worker's session in the ring-wide presence.
+    const first = users[0];
+    assert.ok(first !== undefined);
+    await until('d2 sees d1 holding the session', 5000, async () => {
+      const where = await cliJson<WhereJson>(ring, d2, 'user', 'where', first.name);
+      return where.sessions.some((s) => s.director === 'd1' && s.sessions === 1) ? true : undefined;
+    });
+
+    // A kick on the primary reaches the worker that holds the session.
+    const kicked = await cliJson<{ kicked: number }>(ring, d1, 'user', 'kick', first.name);
+    assert.equal(kicked.kicked, 1);
+    const firstClient = clients[0];
+    assert.ok(firstClient !== undefined);
+    await until('kicked client closed', 5000, async () => (firstClient.closed ? true : undefined));
+    await until('d2 sees the session gone', 5000, async () => {
+      const where = await cliJson<WhereJson>(ring, d2, 'user', 'where', first.name);
+      return where.sessions.length === 0 ? true : undefined;
+    });
+  } finally {
+    for (const c of clients) c.close();
+  }
+});
+
+test("a killed worker's sessions leave who and the ring; a new worker takes its place", async () => {
+  const d1 = director('d1');
+  const d2 = director('d2');
+  const users = ring.cluster.usersOfKind('host').slice(8, 14);
+  assert.equal(users.length, 6);
+  const clients = await openSessions(d1, users);
+  try {
+    await until('who lists the sessions', 5000, async () => ((await cliJson<WhoJson>(ring, d1, 'who')).sessions.length === users.length ? true : undefined));
+    const [victim] = workerPids(d1.pid);
+    assert.ok(victim !== undefined);
+    process.kill(victim, 'SIGKILL');
+    // Its sessions died with it; the other worker's (round robin: half of them) stay, and stay listed.
+    await until('the dead worker is gone from who', 5000, async () => {
+      const open = clients.filter((c) => !c.closed).length;
+      const listed = (await cliJson<WhoJson>(ring, d1, 'who')).sessions.length;
+      return open < users.length && listed === open ? true : undefined;
+    });
+    assert.ok(clients.some((c) => !c.closed), "the other worker's sessions survive");
+    for (const [i, u] of users.entries()) {
+      const c = clients[i];
+      if (c === undefined || !c.closed) continue;
+      await until(`d2 sees ${u.name}'s session gone`, 5000, async () => {
+        const where = await cliJson<WhereJson>(ring, d2, 'user', 'where', u.name);
+        return where.sessions.length === 0 ? true : undefined;
+      });
+    }
+    await until('a replacement worker', 10_000, async () => (workerPids(d1.pid).length === 2 && !workerPids(d1.pid).includes(victim) ? true : undefined));
+    // New logins work (on either worker).
+    for (const u of users.slice(0, 4)) {
+      const { client } = await openImap(d1);
+      assert.match(await login(client, u.name, u.password), /^a1 OK /);
+      await command(client, 'a2', 'LOGOUT');
+      client.close();
+    }
+  } finally {
+    for (const c of clients) c.close();
+  }
+});
