@@ -1,5 +1,5 @@
 import type { SessionPresence } from '../cluster/presence.js';
-import type { LiveSession, SessionInfo, SessionRegistry } from '../session/registry.js';
+import type { LiveSession, LocalSessionRegistry, SessionInfo, SessionRegistry } from '../session/registry.js';
 
 /**
  * The director's session registry, reporting each session's start and end
@@ -11,32 +11,45 @@ import type { LiveSession, SessionInfo, SessionRegistry } from '../session/regis
  * follows takes the claim over, and `remove` releases either.
  */
 export class PresenceRegistry implements SessionRegistry {
-  readonly #inner: SessionRegistry;
+  readonly #inner: LocalSessionRegistry;
   readonly #presence: SessionPresence;
+  /** Logins' claims until their session is added (relaying sessions are found in #inner). */
   readonly #placed = new Map<string, { user: string; host: string }>();
 
-  constructor(inner: SessionRegistry, presence: SessionPresence) {
+  constructor(inner: LocalSessionRegistry, presence: SessionPresence) {
     this.#inner = inner;
     this.#presence = presence;
   }
 
   claim(sessionId: string, user: string, host: string, backendId: string): void {
-    if (this.#placed.has(sessionId)) return;
+    if (this.#placed.has(sessionId) || this.#inner.has(sessionId)) return;
     this.#placed.set(sessionId, { user, host });
     this.#presence.added(user, host, backendId);
   }
 
   add(session: LiveSession): void {
     const info = session.info();
-    this.#inner.add(session);
+    if (this.#inner.has(info.sessionId)) return;
     const claimed = this.#placed.get(info.sessionId);
-    if (claimed !== undefined && (claimed.user !== info.user || claimed.host !== info.backendHost)) this.#release(info.sessionId);
-    this.claim(info.sessionId, info.user, info.backendHost, info.backendId ?? '');
+    // The session takes its login's claim over (counted once), unless it went elsewhere after all.
+    if (claimed === undefined || claimed.user !== info.user || claimed.host !== info.backendHost) {
+      this.#release(info.sessionId);
+      this.#presence.added(info.user, info.backendHost, info.backendId ?? '');
+    } else {
+      this.#placed.delete(info.sessionId);
+    }
+    this.#inner.add(session);
     this.#presence.started(info.user);
   }
 
   remove(sessionId: string): void {
-    this.#inner.remove(sessionId);
+    const relaying = this.#inner.get(sessionId);
+    if (relaying !== undefined) {
+      const info = relaying.info();
+      this.#inner.remove(sessionId);
+      this.#presence.removed(info.user, info.backendHost);
+      return;
+    }
     this.#release(sessionId);
   }
 

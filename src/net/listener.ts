@@ -75,23 +75,67 @@ export class Listener {
 
   #accept(raw: Socket): void {
     this.#sockets.add(raw);
-    raw.once('close', () => this.#sockets.delete(raw));
-    raw.on('error', () => raw.destroy());
+    // Module-level listeners that find their listener on the socket: no closures per connection.
+    (raw as TrackedSocket)[kListener] = this;
+    raw.on('close', onRawClose);
+    raw.on('error', onRawError);
     const endpoint = endpointOf(raw);
     const secureContext = this.#options.implicitTls;
     if (secureContext === undefined) {
       this.#options.onConnection(raw, endpoint);
       return;
     }
-    const tls = new TLSSocket(raw, { isServer: true, secureContext });
-    const timer = setTimeout(() => tls.destroy(), this.#options.handshakeTimeoutMs);
-    tls.once('secure', () => {
-      clearTimeout(timer);
-      this.#options.onConnection(tls, endpoint);
-    });
-    tls.on('error', () => {
-      clearTimeout(timer);
-      tls.destroy();
-    });
+    const tls = new TLSSocket(raw, { isServer: true, secureContext }) as PendingTls;
+    tls[kHandshake] = { listener: this, endpoint, timer: setTimeout(destroyTls, this.#options.handshakeTimeoutMs, tls) };
+    tls.once('secure', onTlsSecure);
+    tls.on('error', onTlsError);
   }
+
+  /** A socket of this listener closed. */
+  forget(raw: Socket): void {
+    this.#sockets.delete(raw);
+  }
+
+  /** An implicit-TLS handshake completed. */
+  handshakeDone(tls: TLSSocket, endpoint: Endpoint): void {
+    this.#options.onConnection(tls, endpoint);
+  }
+}
+
+const kListener = Symbol('listener');
+const kHandshake = Symbol('handshake');
+
+interface TrackedSocket extends Socket {
+  [kListener]?: Listener;
+}
+
+interface PendingTls extends TLSSocket {
+  [kHandshake]?: { listener: Listener; endpoint: Endpoint; timer: NodeJS.Timeout } | undefined;
+}
+
+function onRawClose(this: TrackedSocket): void {
+  this[kListener]?.forget(this);
+}
+
+function onRawError(this: Socket): void {
+  this.destroy();
+}
+
+function destroyTls(tls: TLSSocket): void {
+  tls.destroy();
+}
+
+function onTlsSecure(this: PendingTls): void {
+  const handshake = this[kHandshake];
+  // Nothing of the handshake (timer, endpoint) stays with the session.
+  this[kHandshake] = undefined;
+  if (handshake === undefined) return;
+  clearTimeout(handshake.timer);
+  handshake.listener.handshakeDone(this, handshake.endpoint);
+}
+
+function onTlsError(this: PendingTls): void {
+  const handshake = this[kHandshake];
+  if (handshake !== undefined) clearTimeout(handshake.timer);
+  this.destroy();
 }

@@ -8,6 +8,12 @@ export interface RelayOptions {
   readonly backendPending: Buffer;
   /** Close both sides after this long with no bytes either way. */
   readonly idleTimeoutMs: number;
+  /** Told once when both sides have closed (an object, not a closure: one less allocation per session). */
+  readonly owner?: RelayOwner | undefined;
+}
+
+export interface RelayOwner {
+  relayEnded(result: RelayResult): void;
 }
 
 export type RelayEnd = 'client_closed' | 'backend_closed' | 'idle_timeout' | 'kicked' | 'client_error' | 'backend_error';
@@ -38,11 +44,13 @@ export class Relay {
   readonly #idleTimeoutMs: number;
   #end: RelayEnd | undefined;
   #closedSides = 0;
+  #owner: RelayOwner | undefined;
+  #result: RelayResult | undefined;
+  #done: Promise<RelayResult> | undefined;
   #resolve: ((result: RelayResult) => void) | undefined;
   /** Sum of both sockets' bytesRead at the last sweep, and when it last changed. */
   #lastBytes = -1;
   #lastActiveAt = 0;
-  readonly done: Promise<RelayResult>;
 
   constructor(client: Socket, backend: Socket, options: RelayOptions) {
     this.#client = client;
@@ -52,9 +60,7 @@ export class Relay {
     this.#pendingClient = options.clientPending.length;
     this.#pendingBackend = options.backendPending.length;
     this.#idleTimeoutMs = options.idleTimeoutMs;
-    this.done = new Promise<RelayResult>((resolve) => {
-      this.#resolve = resolve;
-    });
+    this.#owner = options.owner;
 
     // The handlers are module-level functions that find the relay on the
     // socket (`this` of a listener is the emitter): no closures per session.
@@ -64,15 +70,16 @@ export class Relay {
     backendSide[kRelay] = this;
     // A side may have closed before the relay began (a client that left
     // while its login was held): its 'close' will not come again.
+    // `on`, not `once`: 'close' and 'end' come once anyway, and once() wraps each listener.
     if (client.closed) this.sideClosed();
-    else client.once('close', onClientClose);
+    else client.on('close', onClientClose);
     if (backend.closed) this.sideClosed();
-    else backend.once('close', onBackendClose);
+    else backend.on('close', onBackendClose);
 
     client.on('error', onClientError);
     backend.on('error', onBackendError);
-    client.once('end', onClientEnd);
-    backend.once('end', onBackendEnd);
+    client.on('end', onClientEnd);
+    backend.on('end', onBackendEnd);
 
     client.setNoDelay(true);
     backend.setNoDelay(true);
@@ -89,6 +96,15 @@ export class Relay {
     if (client.destroyed || client.readableEnded) this.finish('client_closed');
     else if (backend.destroyed || backend.readableEnded) this.finish('backend_closed');
     else IdleSweeper.for(this.#idleTimeoutMs).add(this);
+  }
+
+  /** Settles when both sides have closed (made on first use; sessions use `owner`). */
+  get done(): Promise<RelayResult> {
+    if (this.#done === undefined) {
+      const result = this.#result;
+      this.#done = result !== undefined ? Promise.resolve(result) : new Promise<RelayResult>((resolve) => (this.#resolve = resolve));
+    }
+    return this.#done;
   }
 
   byteCounts(): { bytesFromClient: number; bytesFromBackend: number } {
@@ -143,9 +159,14 @@ export class Relay {
   sideClosed(): void {
     this.#closedSides++;
     if (this.#closedSides !== 2) return;
+    const result: RelayResult = { end: this.#end ?? 'client_closed', ...this.byteCounts() };
+    this.#result = result;
     const resolve = this.#resolve;
+    const owner = this.#owner;
     this.#resolve = undefined;
-    resolve?.({ end: this.#end ?? 'client_closed', ...this.byteCounts() });
+    this.#owner = undefined;
+    resolve?.(result);
+    owner?.relayEnded(result);
   }
 
   #stopSweeping(): void {

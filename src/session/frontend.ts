@@ -67,10 +67,11 @@ export interface FrontendContext {
   /**
    * After the driver wrote the success reply: relay bytes both ways until one
    * side closes. `clientPending` are bytes the client sent after its login
-   * command (pipelined); they go to the backend first. Resolves when the
-   * session ends. `kickText` is written to the client when an operator kicks.
+   * command (pipelined); they go to the backend first. Returns at once; the
+   * session ends by itself (and never throws: a failure to start closes both
+   * sockets). `kickText` is written to the client when an operator kicks.
    */
-  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): Promise<void>;
+  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): void;
   /** The driver is closing the connection without a relayed session (logout, limits, errors). */
   closed(reason: string): void;
 }

@@ -38,17 +38,17 @@ export interface SessionRegistry {
 
 export class LocalSessionRegistry implements SessionRegistry {
   readonly #sessions = new Map<string, LiveSession>();
-  readonly #byUser = new Map<string, Set<string>>();
+  /** A user's session id, or a Set from the second session on (most users have one: no Set each). */
+  readonly #byUser = new Map<string, string | Set<string>>();
 
   add(session: LiveSession): void {
     const info = session.info();
-    this.#sessions.set(info.sessionId, session);
-    let ids = this.#byUser.get(info.user);
-    if (ids === undefined) {
-      ids = new Set();
-      this.#byUser.set(info.user, ids);
-    }
-    ids.add(info.sessionId);
+    const id = info.sessionId;
+    this.#sessions.set(id, session);
+    const ids = this.#byUser.get(info.user);
+    if (ids === undefined || ids === id) this.#byUser.set(info.user, id);
+    else if (typeof ids === 'string') this.#byUser.set(info.user, new Set([ids, id]));
+    else ids.add(id);
   }
 
   remove(sessionId: string): void {
@@ -57,16 +57,33 @@ export class LocalSessionRegistry implements SessionRegistry {
     this.#sessions.delete(sessionId);
     const user = session.info().user;
     const ids = this.#byUser.get(user);
-    ids?.delete(sessionId);
-    if (ids?.size === 0) this.#byUser.delete(user);
+    if (ids === sessionId) this.#byUser.delete(user);
+    else if (typeof ids === 'object') {
+      ids.delete(sessionId);
+      if (ids.size === 0) this.#byUser.delete(user);
+    }
   }
 
   list(): SessionInfo[] {
     return [...this.#sessions.values()].map((s) => s.info());
   }
 
+  has(sessionId: string): boolean {
+    return this.#sessions.has(sessionId);
+  }
+
+  get(sessionId: string): LiveSession | undefined {
+    return this.#sessions.get(sessionId);
+  }
+
+  #idsOf(user: string): readonly string[] {
+    const ids = this.#byUser.get(user);
+    return ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
+  }
+
   countForUser(user: string): number {
-    return this.#byUser.get(user)?.size ?? 0;
+    const ids = this.#byUser.get(user);
+    return ids === undefined ? 0 : typeof ids === 'string' ? 1 : ids.size;
   }
 
   /** End one session (a multi-worker primary's kick reaching the worker that holds it). */
@@ -77,10 +94,8 @@ export class LocalSessionRegistry implements SessionRegistry {
   }
 
   kickUser(user: string, reason: string, backendHost?: string): number {
-    const ids = this.#byUser.get(user);
-    if (ids === undefined) return 0;
     let kicked = 0;
-    for (const id of [...ids]) {
+    for (const id of this.#idsOf(user)) {
       const session = this.#sessions.get(id);
       if (session === undefined) continue;
       if (backendHost !== undefined && session.info().backendHost !== backendHost) continue;

@@ -4,7 +4,7 @@ import type { Bindings, Logger } from 'pino';
 import type { Protocol } from '../core/protocol.js';
 import type { Destination } from '../routing/decision.js';
 import type { LimitsConfig } from '../config/types.js';
-import { Relay } from '../relay/relay.js';
+import { Relay, type RelayOwner, type RelayResult } from '../relay/relay.js';
 import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from './frontend.js';
 import type { ClientEndpoint } from './backend-login.js';
 import type { LoginCore, LoginTrace } from './login-core.js';
@@ -29,7 +29,7 @@ type Result = 'logged_out' | 'relayed' | 'login_failed' | 'closed';
  * One client connection as the core sees it: the FrontendContext a driver
  * uses, and the single log line written when the connection ends.
  */
-export class ClientSession implements FrontendContext {
+export class ClientSession implements FrontendContext, RelayOwner {
   readonly protocol: Protocol;
   readonly sessionId: string;
   readonly client: ClientEndpoint;
@@ -97,20 +97,25 @@ export class ClientSession implements FrontendContext {
     return outcome;
   }
 
-  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): Promise<void> {
+  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): void {
     try {
-      return this.#startRelay(client, outcome, clientPending, kickText);
+      this.#startRelay(client, outcome, clientPending, kickText);
     } catch (err: unknown) {
+      this.log.error({ err }, 'relay failed to start');
+      client.destroy();
+      outcome.backend.socket.destroy();
       this.#deps.registry.remove(this.sessionId);
-      return Promise.reject(err);
+      this.closed('relay failed');
     }
   }
 
-  #startRelay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): Promise<void> {
+  #startRelay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): void {
+    // No promise or suspended frame per session: the relay calls relayEnded.
     const relay = new Relay(client, outcome.backend.socket, {
       clientPending,
       backendPending: outcome.backend.pending,
       idleTimeoutMs: this.#deps.limits().idleTimeoutMs,
+      owner: this,
     });
     // The registry entry lives as long as the session: it keeps only what it
     // reports, not the login outcome (its pending bytes and capabilities).
@@ -118,14 +123,11 @@ export class ClientSession implements FrontendContext {
     const destination = outcome.destination;
     this.#deps.registry.add(new RelayedSession(this, user, destination, relay, kickText));
     this.log.info({ user, backend: destination.backend?.id ?? destination.host, route: this.#trace.routeReason }, 'proxied login');
-    // Not async itself: the login outcome (with its buffers) is not kept alive
-    // by a suspended frame for the whole session.
-    return this.#untilRelayEnds(relay);
   }
 
-  async #untilRelayEnds(relay: Relay): Promise<void> {
+  /** The Relay's owner callback: both sides closed. */
+  relayEnded(result: RelayResult): void {
     try {
-      const result = await relay.done;
       this.#finish('relayed', { end: result.end, bytesFromClient: result.bytesFromClient, bytesFromBackend: result.bytesFromBackend });
     } finally {
       this.#deps.registry.remove(this.sessionId);

@@ -337,13 +337,8 @@ export class ImapConnection implements CommandSession {
     this.#detach();
     // Bytes the client pipelined after its login command go to the backend first, unparsed.
     const pending = this.#framer.takeRemaining();
-    // Nothing of this connection may stay reachable from the relayed session
-    // (framer, handlers, driver state): the callbacks hold locals, not `this`.
-    const socket = this.#socket;
-    const context = this.context;
-    context.relay(socket, outcome, pending, IMAP_KICK_TEXT).catch((err: unknown) => {
-      context.log.error({ err }, 'relay failed');
-      socket.destroy();
-    });
+    // Nothing of this connection (framer, handlers, driver state) stays
+    // reachable from the relayed session.
+    this.context.relay(this.#socket, outcome, pending, IMAP_KICK_TEXT);
   }
 }

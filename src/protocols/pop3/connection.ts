@@ -162,16 +162,10 @@ export class Pop3Connection implements Pop3CommandSession {
     this.#finished = true;
     // Like Dovecot's proxy: the client sees the backend's own success line.
     socket.write(renderBackendSuccess(outcome.backend.loginReply) + CRLF);
-    // Handed over paused, so nothing is read and lost between here and the relay.
-    // Not awaited, and the callback holds locals only: nothing of this
-    // connection (framer, handlers) stays reachable from the relayed session.
-    const context = this.context;
-    const backendSocket = outcome.backend.socket;
-    context.relay(socket, outcome, pending, POP3_TEXT.kicked + CRLF).catch((err: unknown) => {
-      context.log.warn({ err: String(err) }, 'pop3 relay failed');
-      socket.destroy();
-      backendSocket.destroy();
-    });
+    // Handed over paused, so nothing is read and lost between here and the
+    // relay. Nothing of this connection (framer, handlers) stays reachable
+    // from the relayed session.
+    this.context.relay(socket, outcome, pending, POP3_TEXT.kicked + CRLF);
   }
 
   #attach(socket: Socket): void {
