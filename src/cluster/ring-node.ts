@@ -54,6 +54,7 @@ export class RingNode {
   #ringKey: string;
   #dirty = false;
   #recomputeScheduled = false;
+  readonly #capabilities = new Map<ProbedProtocol, ReadonlySet<string> | undefined>();
   #closed = false;
   #gcTimer: NodeJS.Timeout | undefined;
 
@@ -81,7 +82,10 @@ export class RingNode {
       tuning: opts.tuning,
       connect: (address) => createRingClient({ target: address, tls, tlsServerName: opts.tlsServerName }),
       onRemoteChange: (changed) => this.#changed(changed, 'remote'),
-      onLivenessChange: () => this.#markDirty(),
+      onLivenessChange: () => {
+        this.#capabilities.clear();
+        this.#markDirty();
+      },
       onApply: (entries, timeoutMs) => this.applyEntries(entries, timeoutMs),
       effectiveDown: () => this.ring().down,
     });
@@ -136,9 +140,16 @@ export class RingNode {
     return { ...this.gossip.stats };
   }
 
-  /** Pre-login capabilities every backend offered to the live directors' probes. */
-  capabilities(protocol: ProbedProtocol): Set<string> | undefined {
-    return commonCapabilities(this.state, this.gossip.live(), protocol);
+  /**
+   * Pre-login capabilities every backend offered to the live directors'
+   * probes. Asked for every client greeting, so kept until a verdict, a
+   * backend, a member or liveness changes (computing it walks the state).
+   */
+  capabilities(protocol: ProbedProtocol): ReadonlySet<string> | undefined {
+    if (this.#capabilities.has(protocol)) return this.#capabilities.get(protocol);
+    const caps = commonCapabilities(this.state, this.gossip.live(), protocol);
+    this.#capabilities.set(protocol, caps);
+    return caps;
   }
 
   /** Operator moves in force (user → backend id). */
@@ -256,7 +267,10 @@ export class RingNode {
       if (e.kind === 'director') members = true;
     }
     if (members) this.gossip.reconcileMembers();
-    if (ringKinds) this.#markDirty();
+    if (ringKinds) {
+      this.#capabilities.clear();
+      this.#markDirty();
+    }
     for (const listener of this.#entryListeners) listener(changed, source);
   }
 
