@@ -1,4 +1,5 @@
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
+import { clientTlsContext } from '../net/server-tls.js';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
@@ -145,7 +146,7 @@ export class Director {
   }
 
   static #serverTls(config: Config): SecureContext | undefined {
-    return config.tls === undefined ? undefined : createSecureContext({ cert: config.tls.cert, key: config.tls.key });
+    return clientTlsContext(config.tls);
   }
 
   get config(): Config {

@@ -6,6 +6,7 @@ import type { BackendRing } from '../../ring/hash-ring.js';
 import type { LiveSession, SessionInfo } from '../../session/registry.js';
 import type { PresenceRegistry } from '../presence-registry.js';
 import type { MoveCoordinator } from '../moves.js';
+import { TICKET_KEYS_ENV, ticketKeysHex } from '../../net/server-tls.js';
 import { parseFromWorker, type FromWorker, type RingSnapshot, type ToWorker } from './messages.js';
 
 export interface WorkerHubOptions {
@@ -73,7 +74,8 @@ export class WorkerHub {
   }
 
   #fork(index: number): Promise<Record<string, number>> {
-    const worker = cluster.fork({ MAIL_DIRECTOR_WORKER: String(index) });
+    // The same ticket keys in every worker: a client resumes whichever worker it reaches.
+    const worker = cluster.fork({ MAIL_DIRECTOR_WORKER: String(index), [TICKET_KEYS_ENV]: ticketKeysHex() });
     this.#sessionsOf.set(worker, new Set());
     return new Promise((resolve, reject) => {
       let isReady = false;

@@ -1,4 +1,5 @@
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
+import { clientTlsContext } from '../../net/server-tls.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.js';
 import { loadConfig } from '../../config/load.js';
@@ -163,7 +164,7 @@ export class WorkerProcess {
   }
 
   static #serverTls(config: Config): SecureContext | undefined {
-    return config.tls === undefined ? undefined : createSecureContext({ cert: config.tls.cert, key: config.tls.key });
+    return clientTlsContext(config.tls);
   }
 
   /** Waits for the primary's first ring, opens the ports, says ready. */

@@ -5,7 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { connect as tlsConnect } from 'node:tls';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster } from '../../harness/cluster.js';
@@ -137,4 +138,33 @@ test("a killed worker's sessions leave who and the ring; a new worker takes its 
   } finally {
     for (const c of clients) c.close();
   }
+});
+
+/** Connects to the director's imaps port `times` times; how many resumed the first TLS session. */
+async function tlsResumptions(d: DirectorHandle, times: number): Promise<number> {
+  const port = d.imaps;
+  assert.ok(port !== null);
+  const ca = await readFile(ring.cluster.ca.cert);
+  let session: Buffer | undefined;
+  let reused = 0;
+  for (let i = 0; i <= times; i++) {
+    const socket = tlsConnect({ host: d.host, port, ca, servername: 'localhost', session, checkServerIdentity: () => undefined });
+    const ticket = new Promise<Buffer>((resolve) => socket.once('session', resolve));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    if (i > 0 && socket.isSessionReused()) reused++;
+    // TLS 1.3 tickets come after the handshake, with the greeting.
+    if (session === undefined) session = await ticket;
+    socket.destroy();
+  }
+  return reused;
+}
+
+test('TLS sessions resume on every worker', async () => {
+  const d1 = director('d1');
+  const d2 = director('d2');
+  assert.equal(await tlsResumptions(d1, 6), 6, 'resumed on both workers of d1');
+  assert.equal(await tlsResumptions(d2, 3), 3, 'resumed on the single-process d2');
 });
