@@ -31,6 +31,11 @@ export interface RingAdminDeps {
   readonly now?: () => number;
   /** `user move`; absent: the command is refused. */
   readonly mover?: { move(user: string, backendId: string, delayMs: number): Promise<UserMoveResult> } | undefined;
+  /**
+   * `backend flush`: send the backend's ring users whose placement without
+   * the sticky hint is elsewhere to that placement; resolves with how many.
+   */
+  readonly flushUsers?: ((backendId: string) => Promise<number>) | undefined;
   /** Every live director's sessions of a user (ring-wide presence); absent: this director's only. */
   readonly holders?: ((user: string) => SessionHolder[]) | undefined;
 }
@@ -142,11 +147,12 @@ function checkWeight(weight: number): void {
 export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
   const { node, onError } = deps;
   const now = deps.now ?? Date.now;
-  const changed = (outcome: ApplyOutcome): RingChangeResponse => ({
+  const changed = (outcome: ApplyOutcome, movedUsers = 0): RingChangeResponse => ({
     applied: outcome.applied,
     ackedBy: [...outcome.ackedBy].sort(),
     notAcked: [...outcome.notAcked].sort(),
     down: [...node.ring().down].sort(),
+    movedUsers,
   });
 
   return {
@@ -216,7 +222,10 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
     SetBackendState: asyncUnary('SetBackendState', onError, async (request) => {
       const state = overrideState(request.state);
       knownBackend(node, request.id);
-      return changed(await node.setAdminState(request.id, state));
+      const outcome = await node.setAdminState(request.id, state);
+      // Flush (Dovecot's `director flush`): users kept there only by their sessions go where the ring places them.
+      const moved = state === 'none' && deps.flushUsers !== undefined ? await deps.flushUsers(request.id) : 0;
+      return changed(outcome, moved);
     }),
 
     UserWhere: asyncUnary('UserWhere', onError, async (request): Promise<UserWhereResponse> => {

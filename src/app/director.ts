@@ -234,6 +234,8 @@ export class Director {
           node: this.#node,
           passdb: { lookup: (user: string) => this.#passdb.lookup(user) },
           route: (fields, protocol) => this.#route(fields, protocol),
+          flushUsers: (backendId: string) =>
+            this.#moves.flushBackend(backendId, (user) => this.#passdb.lookup(user), (fields, protocol) => this.#route(fields, protocol, false)),
           holders: (user: string) =>
             this.#presence
               .holders(user)
@@ -278,7 +280,7 @@ export class Director {
     node.gossip.onAckWait((ms, all) => ackSeconds.observe([all ? 'all' : 'partial'], ms / 1000));
   }
 
-  #route(fields: UserFields, protocol: Protocol): ReturnType<typeof routeUser> {
+  #route(fields: UserFields, protocol: Protocol, sticky = true): ReturnType<typeof routeUser> {
     const config = this.#config;
     const ring = this.#ring;
     const localId = config.director.localBackend;
@@ -289,7 +291,7 @@ export class Director {
       ring,
       hashKey: config.ring.hashKey,
       localBackend: localId === undefined ? undefined : ring.backend(localId),
-      sticky: this.#moves.sticky(fields.user, fields.directorTag),
+      sticky: sticky ? this.#moves.sticky(fields.user, fields.directorTag) : undefined,
     });
   }
 

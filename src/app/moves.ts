@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { LdapUserChange } from '../auth/ldap-changes.js';
 import type { UserFields } from '../auth/fields.js';
+import type { LookupResult } from '../auth/passdb.js';
 import type { RingNode } from '../cluster/ring-node.js';
 import type { PresenceHolder, SessionPresence } from '../cluster/presence.js';
 import { LoginFailure } from '../core/failure.js';
@@ -183,6 +184,33 @@ export class MoveCoordinator implements LoginPlacement {
     for (const h of hosts) kicked += this.#opts.registry.kickUser(user, MOVED_REASON, h);
     if (kicked > 0) this.#opts.log.info({ user, to: host, kicked, why }, 'ending sessions of a moved user');
     return kicked;
+  }
+
+  /**
+   * `backend flush`: every ring user with live sessions on `backendId`
+   * (this director's or a live peer's) whose ring placement without the
+   * sticky hint is another backend is moved there: a ring-wide kick, so
+   * the next login lands on the ring's placement. Returns how many users.
+   */
+  async flushBackend(
+    backendId: string,
+    lookup: (user: string) => Promise<LookupResult>,
+    routeWithoutSticky: (fields: UserFields, protocol: Protocol) => RouteDecision,
+  ): Promise<number> {
+    const users = new Set(this.#opts.node.state.usersPresentOn(backendId));
+    for (const p of this.#opts.registry.list()) if (p.backendId === backendId) users.add(p.user);
+    let moved = 0;
+    for (const user of [...users].sort()) {
+      if (!this.#opts.presence.holders(user).some((h) => h.backendId === backendId)) continue;
+      const found = await lookup(user);
+      if (found.kind !== 'ok') continue;
+      const decision = routeWithoutSticky(found.fields, 'imap');
+      if (decision.kind !== 'proxy' || decision.reason !== 'ring' || decision.destination.backend?.id === backendId) continue;
+      this.requestKick(user, decision.destination, true);
+      moved += 1;
+    }
+    if (moved > 0) this.#opts.log.info({ backend: backendId, users: moved }, 'backend flush: users sent to their ring placement');
+    return moved;
   }
 
   /** passdb.onUsersChanged: an entry whose routing now points elsewhere is a move. */

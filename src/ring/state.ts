@@ -457,6 +457,20 @@ export class RingState {
   }
 
   /** Every director's presence entry for `user` (tombstones included). */
+  /** Users any director's presence places on `backendId` (an operator's scan: walks every user). */
+  usersPresentOn(backendId: string): string[] {
+    const out: string[] = [];
+    for (const [user, byDirector] of this.#presenceByUser) {
+      for (const e of byDirector.values()) {
+        if (e.placements.some((p) => p.backendId === backendId)) {
+          out.push(user);
+          break;
+        }
+      }
+    }
+    return out.sort();
+  }
+
   presenceOf(user: string): Array<Extract<RingEntry, { kind: 'presence' }>> {
     const byDirector = this.#presenceByUser.get(user);
     if (byDirector === undefined) return [];

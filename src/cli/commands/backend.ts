@@ -15,18 +15,22 @@ export interface RingChangeJson {
   readonly acked_by: readonly string[];
   readonly not_acked: readonly string[];
   readonly down: readonly string[];
+  /** flush only: ring users sent from the backend to their ring placement. */
+  readonly moved_users?: number;
 }
 
 const CHANGE_JSON =
   '{"backend": id, "action": "add"|"remove"|"weight"|"up"|"down"|"flush", "applied": entries written, ' +
   '"acked_by": [director ids that applied it], "not_acked": [live directors that did not answer in time], ' +
-  '"down": [backends out of the effective ring after the change]}. Exit 1 when not_acked is not empty.';
+  '"down": [backends out of the effective ring after the change], "moved_users" (flush only): ring users with sessions there sent to their ring placement}. ' +
+  'Exit 1 when not_acked is not empty.';
 
 export function changeText(c: RingChangeJson): string {
   const acks = c.acked_by.length === 0 ? 'no other live director' : `acked by ${c.acked_by.join(', ')}`;
   const lines = [`backend ${c.backend}: ${c.action} applied (${acks})`];
   if (c.not_acked.length > 0) lines.push(`warning: not acknowledged by ${c.not_acked.join(', ')}; they catch up when their links return`);
   lines.push(`down now: ${c.down.length === 0 ? 'none' : c.down.join(', ')}`);
+  if (c.moved_users !== undefined) lines.push(`users moved to their ring placement: ${c.moved_users}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -51,7 +55,15 @@ async function report(
   response: Promise<RingChangeResponse__Output>,
 ): Promise<number> {
   const r = await response;
-  const c: RingChangeJson = { backend, action, applied: r.applied, acked_by: r.ackedBy, not_acked: r.notAcked, down: r.down };
+  const c: RingChangeJson = {
+    backend,
+    action,
+    applied: r.applied,
+    acked_by: r.ackedBy,
+    not_acked: r.notAcked,
+    down: r.down,
+    ...(action === 'flush' ? { moved_users: r.movedUsers } : {}),
+  };
   io.stdout(json ? jsonLine(c) : changeText(c));
   return c.not_acked.length === 0 ? EXIT.ok : EXIT.failed;
 }
@@ -129,5 +141,5 @@ export const backendDownCommand = stateCommand(
 export const backendFlushCommand = stateCommand(
   'flush',
   'ADMIN_OVERRIDE_NONE',
-  "Clear an operator's up/down: the probes' majority decides again. (Ring placement is a pure hash: there is no per-user state to drop.)",
+  "Clear an operator's up/down (the probes' majority decides again) and send the backend's ring users, kept there by their sessions, to where the ring places them now (their sessions end ring-wide).",
 );

@@ -134,6 +134,34 @@ test('a ring user with a live session stays on its backend through weight change
   assert.ok((await assertNeverOnTwo(u.name)) >= 4);
 });
 
+test('backend flush sends users kept there by their sessions to the ring placement, ring-wide', async () => {
+  const u = ring.cluster.usersOfKind('ring')[2];
+  assert.ok(u);
+  const home = (await where(u, director(0))).backend;
+  const s1 = await openSession(u, director(0));
+  const s2 = await openSession(u, director(1));
+  assert.deepEqual([s1.backend, s2.backend], [home, home]);
+  await cliJson(ring, director(1), 'backend', 'weight', home, '0');
+  try {
+    await until("d3 sees both sessions", 3000, async () => ((await where(u, director(2))).sessions.length === 2 ? true : undefined));
+    // Sticky: still home while sessions live.
+    assert.equal((await where(u, director(2))).backend, home);
+    const flush = await cliJson<{ action: string; moved_users: number }>(ring, director(2), 'backend', 'flush', home);
+    assert.equal(flush.action, 'flush');
+    assert.equal(flush.moved_users, 1);
+    // Both directors end their sessions of the user; the next login goes where the hash says.
+    await Promise.all([closedBy(s1.client, 5000), closedBy(s2.client, 5000)]);
+    await noSessions(u, director(0));
+    const next = await loginLands(ring.cluster, u, director(0));
+    assert.notEqual(next, home);
+  } finally {
+    s1.client.close();
+    s2.client.close();
+    await cliJson(ring, director(0), 'backend', 'weight', home, '100');
+  }
+  assert.ok((await assertNeverOnTwo(u.name)) >= 3);
+});
+
 test('ldapmodify of the host with sessions through two directors: old sessions end, new logins wait, then reach the new host; never on two backends', async () => {
   const u = ring.cluster.usersOfKind('host')[0];
   assert.ok(u && u.backend !== undefined);

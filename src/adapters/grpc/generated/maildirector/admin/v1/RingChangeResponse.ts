@@ -6,6 +6,7 @@ export interface RingChangeResponse {
   'ackedBy'?: (string)[];
   'notAcked'?: (string)[];
   'down'?: (string)[];
+  'movedUsers'?: (number);
 }
 
 export interface RingChangeResponse__Output {
@@ -13,4 +14,5 @@ export interface RingChangeResponse__Output {
   'ackedBy': (string)[];
   'notAcked': (string)[];
   'down': (string)[];
+  'movedUsers': (number);
 }
