@@ -37,6 +37,8 @@ import { startHttpServer } from './http.js';
 import { Frontends } from './frontends.js';
 import { WorkerHub } from './workers/hub.js';
 
+const FENCED_REASON = 'Disconnected by proxy: director cut off from the ring';
+
 /**
  * The composition root of one director process: builds every part from the
  * config, opens the ports, and owns reload (SIGHUP) and drain (SIGTERM).
@@ -98,9 +100,11 @@ export class Director {
       ring: () => this.#ring,
       route: (fields, protocol) => this.#route(fields, protocol),
       moveWaitMs: () => this.#config.limits.moveWaitMs,
+      fenced: () => this.#fenced(),
       forgetUser: (user) => this.#flushCache(user),
       log: this.log.child({ component: 'moves' }),
     });
+    this.#node.onLivenessChange(() => this.#fenceIfCutOff());
     this.#kicker = new RingKicker({
       registry: this.#registry,
       maxDelayMs: () => this.#config.limits.maxDisconnectDelayMs,
@@ -298,7 +302,11 @@ export class Director {
   /** SPEC I5: an LDAP entry that now routes elsewhere ends this director's sessions of that user. */
   #watchPassdb(): void {
     this.#unwatchPassdb();
-    this.#unwatchPassdb = this.#passdb.onUsersChanged((changes) => this.#moves.usersChanged(changes));
+    this.#unwatchPassdb = this.#passdb.onUsersChanged((changes) => {
+      // Workers do not poll LDAP themselves (one poller per director).
+      this.#workers?.flushCache(changes.map((c) => c.user));
+      this.#moves.usersChanged(changes);
+    });
   }
 
   status(): Record<string, unknown> {
@@ -315,9 +323,21 @@ export class Director {
     };
   }
 
+  #fenced(): boolean {
+    return this.#config.ring.fenceMinority && this.#node.inMinority();
+  }
+
+  /** SPEC I1 under a partition: the majority now places this director's users elsewhere. */
+  #fenceIfCutOff(): void {
+    if (!this.#fenced()) return;
+    const sessions = this.#registry.list();
+    this.log.warn({ sessions: sessions.length, live: [...this.#node.live()].sort() }, 'cut off from the majority of the ring: ending sessions and holding no logins until it returns');
+    for (const user of new Set(sessions.map((s) => s.user))) this.#registry.kickUser(user, FENCED_REASON);
+  }
+
   /** Drops cached passdb entries here and in every worker. */
   #flushCache(user: string | undefined): number {
-    this.#workers?.flushCache(user);
+    this.#workers?.flushCache(user === undefined ? undefined : [user]);
     return this.#passdb.flushCache(user);
   }
 

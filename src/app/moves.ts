@@ -27,6 +27,8 @@ export interface MoveCoordinatorOptions {
   /** SPEC §3 routing with this director's ring and config (and the sticky hint). */
   readonly route: (fields: UserFields, protocol: Protocol) => RouteDecision;
   readonly moveWaitMs: () => number;
+  /** This director is cut off from the ring's majority (ring.fence_minority): hold no logins. */
+  readonly fenced?: () => boolean;
   /** Drop the user's cached passdb fields (a move changes them). */
   readonly forgetUser: (user: string) => void;
   readonly log: Logger;
@@ -134,6 +136,10 @@ export class MoveCoordinator implements LoginPlacement {
   }
 
   async awaitExclusive(user: string, destination: Destination, log: Logger): Promise<number> {
+    if (this.#opts.fenced?.() === true) {
+      // The majority counts this director dead and ignores its sessions: a login here could double one there.
+      throw new LoginFailure('backend_unavailable', 'director is cut off from the majority of the ring');
+    }
     if (this.elsewhere(user, destination.host).length === 0) return 0;
     const now = this.#opts.now ?? Date.now;
     const started = now();

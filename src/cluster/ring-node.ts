@@ -50,6 +50,7 @@ export class RingNode {
   readonly #writer: StateFileWriter | undefined;
   readonly #ringListeners = new Set<(ring: BackendRing) => void>();
   readonly #entryListeners = new Set<(changed: readonly RingEntry[], source: EntrySource) => void>();
+  readonly #livenessListeners = new Set<(live: ReadonlySet<string>) => void>();
   #ring: BackendRing;
   #ringKey: string;
   #dirty = false;
@@ -82,9 +83,10 @@ export class RingNode {
       tuning: opts.tuning,
       connect: (address) => createRingClient({ target: address, tls, tlsServerName: opts.tlsServerName }),
       onRemoteChange: (changed) => this.#changed(changed, 'remote'),
-      onLivenessChange: () => {
+      onLivenessChange: (live) => {
         this.#capabilities.clear();
         this.#markDirty();
+        for (const listener of this.#livenessListeners) listener(live);
       },
       onApply: (entries, timeoutMs) => this.applyEntries(entries, timeoutMs),
       effectiveDown: () => this.ring().down,
@@ -124,6 +126,26 @@ export class RingNode {
   onRingChange(listener: (ring: BackendRing) => void): () => void {
     this.#ringListeners.add(listener);
     return () => this.#ringListeners.delete(listener);
+  }
+
+  /** The set of live directors (self included) changed. */
+  onLivenessChange(listener: (live: ReadonlySet<string>) => void): () => void {
+    this.#livenessListeners.add(listener);
+    return () => this.#livenessListeners.delete(listener);
+  }
+
+  /**
+   * Fewer than a majority of the ring's members (this one included) are
+   * live here: this director is cut off, and the others count it dead and
+   * ignore its sessions. Never true for rings of one or two, where a
+   * majority cannot survive any failure.
+   */
+  inMinority(): boolean {
+    const members = this.state.directors();
+    if (members.length < 3) return false;
+    const live = this.gossip.live();
+    const liveMembers = members.filter((d) => live.has(d.id)).length;
+    return liveMembers * 2 <= members.length;
   }
 
   /** Every entry that changed the state, local or from a peer (moves, verdicts, ...). */

@@ -103,7 +103,7 @@ export const DEFAULTS = {
 } as const;
 
 const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log'];
-const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip'];
+const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority'];
 const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers'];
 const LISTEN_KEYS: readonly ListenKey[] = [
   'imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http',
@@ -548,7 +548,7 @@ function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
   };
   const gossipDefaults: GossipConfig = { heartbeatMs: d.heartbeatMs, deadAfterMs: d.deadAfterMs };
   if (v === undefined) {
-    return { hashKey: d.hashKey, vnodes: d.vnodes, backends: [], directors: [], stateFile: undefined, probe: probeDefaults, gossip: gossipDefaults };
+    return { hashKey: d.hashKey, vnodes: d.vnodes, backends: [], directors: [], stateFile: undefined, probe: probeDefaults, gossip: gossipDefaults, fenceMinority: true };
   }
   const hashKey = v.string('hash_key') ?? d.hashKey;
   const hkEntry = v.value('hash_key');
@@ -566,6 +566,7 @@ function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
     stateFile: readStateFile(ctx, v),
     probe: readProbe(ctx, v, probeDefaults),
     gossip: readGossip(ctx, v, gossipDefaults),
+    fenceMinority: v.bool('fence_minority', true),
   };
 }
 

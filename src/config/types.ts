@@ -173,6 +173,12 @@ export interface RingConfig {
   readonly stateFile: string | undefined;
   readonly probe: ProbeConfig;
   readonly gossip: GossipConfig;
+  /**
+   * A director that sees fewer than a majority of the ring live (3 or more
+   * members) ends its sessions and holds no new ones: the majority counts
+   * it dead and would place its users elsewhere (SPEC I1).
+   */
+  readonly fenceMinority: boolean;
 }
 
 export interface RingDirectorConfig {

@@ -64,6 +64,9 @@ export class WorkerHub {
 
   /** Forks the workers and resolves with the ports they bound once all are ready. */
   async start(): Promise<Map<string, number>> {
+    // The kernel hands connections to the workers directly: with node's
+    // default round robin the primary accepts every one and passes it on.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     const ready: Array<Promise<Record<string, number>>> = [];
     for (let i = 0; i < this.#opts.count; i++) ready.push(this.#fork(i));
     const ports = await Promise.all(ready);
@@ -111,6 +114,7 @@ export class WorkerHub {
       case 'add':
         this.#sessionsOf.get(worker)?.add(message.info.sessionId);
         registry.add(new WorkerSession(message.info, worker));
+        this.#opts.onLoginResult(message.info.protocol, 'ok');
         return;
       case 'remove':
         this.#sessionsOf.get(worker)?.delete(message.sessionId);
@@ -175,9 +179,9 @@ export class WorkerHub {
     this.#broadcast({ t: 'ring', ring: snapshot });
   }
 
-  /** Drop cached passdb entries in every worker (one user, or all). */
-  flushCache(user: string | undefined): void {
-    this.#broadcast({ t: 'flush', user: user ?? null });
+  /** Drop cached passdb entries in every worker (these users, or all). */
+  flushCache(users: readonly string[] | undefined): void {
+    this.#broadcast({ t: 'flush', users: users ?? null });
   }
 
   reload(): void {

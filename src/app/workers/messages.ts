@@ -21,7 +21,8 @@ export interface RingSnapshot {
 export type ToWorker =
   | { readonly t: 'ring'; readonly ring: RingSnapshot }
   | { readonly t: 'kick'; readonly sessionId: string; readonly reason: string }
-  | { readonly t: 'flush'; readonly user: string | null }
+  /** Drop these users from the passdb cache (null: everyone). */
+  | { readonly t: 'flush'; readonly users: readonly string[] | null }
   | { readonly t: 'reply'; readonly id: number; readonly value: number | string | null }
   | { readonly t: 'fail'; readonly id: number; readonly kind: LoginFailureKind; readonly message: string }
   | { readonly t: 'reload' }
@@ -41,6 +42,7 @@ export type FromWorker =
   | { readonly t: 'add'; readonly info: SessionInfo }
   | { readonly t: 'remove'; readonly sessionId: string }
   | { readonly t: 'claim'; readonly sessionId: string; readonly user: string; readonly host: string; readonly backendId: string }
+  /** A failed login, for the metrics (a relayed session's 'add' counts as an ok login). */
   | { readonly t: 'login'; readonly protocol: Protocol; readonly result: string }
   | ({ readonly t: 'ask'; readonly id: number } & Question);
 
@@ -101,7 +103,7 @@ export function parseToWorker(m: unknown): ToWorker | undefined {
     case 'kick':
       return str(m.sessionId) && str(m.reason) ? (m as ToWorker) : undefined;
     case 'flush':
-      return m.user === null || str(m.user) ? (m as ToWorker) : undefined;
+      return m.users === null || (Array.isArray(m.users) && m.users.every(str)) ? (m as ToWorker) : undefined;
     case 'reply':
       return num(m.id) ? (m as ToWorker) : undefined;
     case 'fail':

@@ -125,7 +125,7 @@ export class WorkerProcess {
   constructor(config: Config, workerIndex: number) {
     this.#config = config;
     this.log = createLogger(config.log, config.director.id).child({ worker: workerIndex });
-    this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache }, this.log.child({ component: 'auth' }));
+    this.#passdb = WorkerProcess.#createPassdb(config, this.log);
     this.#ring = BackendRing.fromConfig(config.ring);
     this.#selfAddresses = selfAddressesFrom(config);
     this.#trusted = new NetworkSet(config.director.trustedNetworks);
@@ -152,7 +152,10 @@ export class WorkerProcess {
         const caps = protocol === 'imap' ? this.#capabilities.imap : protocol === 'pop3' ? this.#capabilities.pop3 : null;
         return caps === null ? undefined : new Set(caps);
       },
-      onLoginResult: (protocol, result) => send({ t: 'login', protocol, result }),
+      // An ok login is counted by the primary when the session's 'add' arrives: one message less per login.
+      onLoginResult: (protocol, result) => {
+        if (result !== 'ok') send({ t: 'login', protocol, result });
+      },
       onEnd: () => undefined,
     };
     this.#frontends = new Frontends({
@@ -161,6 +164,12 @@ export class WorkerProcess {
       session: deps,
       log: this.log,
     });
+  }
+
+  /** Only the primary polls LDAP for changed entries; it tells the workers which cached users to drop. */
+  static #createPassdb(config: Config, log: Logger): DirectorPassdb {
+    const passdb = config.passdb.driver === 'ldap' ? { ...config.passdb, changePollMs: 0 } : config.passdb;
+    return createPassdb({ passdb, cache: config.cache }, log.child({ component: 'auth' }));
   }
 
   static #serverTls(config: Config): SecureContext | undefined {
@@ -215,7 +224,8 @@ export class WorkerProcess {
         this.#registry.kickSession(message.sessionId, message.reason);
         return;
       case 'flush':
-        this.#passdb.flushCache(message.user ?? undefined);
+        if (message.users === null) this.#passdb.flushCache();
+        else for (const user of message.users) this.#passdb.flushCache(user);
         return;
       case 'reply': {
         const pending = this.#pending.get(message.id);
@@ -247,7 +257,7 @@ export class WorkerProcess {
     }
     const old = this.#passdb;
     this.#config = next;
-    this.#passdb = createPassdb({ passdb: next.passdb, cache: next.cache }, this.log.child({ component: 'auth' }));
+    this.#passdb = WorkerProcess.#createPassdb(next, this.log);
     this.#selfAddresses = selfAddressesFrom(next);
     this.#trusted = new NetworkSet(next.director.trustedNetworks);
     this.#secureContext = WorkerProcess.#serverTls(next);

@@ -41,8 +41,9 @@ test('primary messages: good ones pass, broken ones are refused', () => {
   const ring = { backends: [], vnodes: 100, down: [], capabilities: { imap: null, pop3: null } };
   assert.deepEqual(parseToWorker({ t: 'ring', ring }), { t: 'ring', ring });
   assert.deepEqual(parseToWorker({ t: 'fail', id: 3, kind: 'backend_unavailable', message: 'x' }), { t: 'fail', id: 3, kind: 'backend_unavailable', message: 'x' });
-  assert.deepEqual(parseToWorker({ t: 'flush', user: null }), { t: 'flush', user: null });
-  for (const m of [undefined, { t: 'ring' }, { t: 'ring', ring: { backends: 'x', vnodes: 1, down: [] } }, { t: 'kick', sessionId: 1 }, { t: 'flush', user: 3 }, { t: 'reply' }]) {
+  assert.deepEqual(parseToWorker({ t: 'flush', users: null }), { t: 'flush', users: null });
+  assert.deepEqual(parseToWorker({ t: 'flush', users: ['a', 'b'] }), { t: 'flush', users: ['a', 'b'] });
+  for (const m of [undefined, { t: 'ring' }, { t: 'ring', ring: { backends: 'x', vnodes: 1, down: [] } }, { t: 'kick', sessionId: 1 }, { t: 'flush', users: [3] }, { t: 'flush' }, { t: 'reply' }]) {
     assert.equal(parseToWorker(m), undefined, JSON.stringify(m));
   }
 });

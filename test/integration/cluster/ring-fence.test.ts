@@ -1,0 +1,91 @@
+// A director cut off from the majority of a three-director ring (here: the
+// other two stopped with SIGSTOP, so their sockets stay open and silent)
+// is counted dead by them, and they would place its users elsewhere. It
+// must end its sessions and hold no new logins until it sees a majority
+// again (SPEC I1); a director that merely lost one peer goes on serving.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { command, lastLine, login, openImap } from '../director/imap-support.js';
+import { cliJson, startRing, until, type Ring, type RingJson } from './ring-support.js';
+
+let dir: string;
+let ring: Ring;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'md-ring-fence-'));
+  ring = await startRing(dir);
+});
+
+after(async () => {
+  for (const d of ring?.cluster.directors ?? []) {
+    try {
+      process.kill(d.pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  }
+  await ring?.cluster.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function liveCount(): Promise<number> {
+  const [d1] = ring.cluster.directors;
+  assert.ok(d1 !== undefined);
+  const r = await cliJson<RingJson>(ring, d1, 'ring');
+  return r.directors.filter((d) => d.state === 'live').length;
+}
+
+async function tryLogin(user: { name: string; password: string }): Promise<string> {
+  const [d1] = ring.cluster.directors;
+  assert.ok(d1 !== undefined);
+  const { client } = await openImap(d1);
+  try {
+    const reply = await login(client, user.name, user.password);
+    if (reply.startsWith('a1 OK')) await command(client, 'a2', 'LOGOUT');
+    return reply;
+  } finally {
+    client.close();
+  }
+}
+
+test('one peer lost: still a majority, logins go on', async () => {
+  const [d1, , d3] = ring.cluster.directors;
+  assert.ok(d1 !== undefined && d3 !== undefined);
+  const u = ring.cluster.usersOfKind('host')[0];
+  assert.ok(u !== undefined);
+  process.kill(d3.pid, 'SIGSTOP');
+  try {
+    await until('d1 counts d3 dead', 8000, async () => ((await liveCount()) === 2 ? true : undefined));
+    assert.match(await tryLogin(u), /^a1 OK /);
+  } finally {
+    process.kill(d3.pid, 'SIGCONT');
+  }
+  await until('d3 live again', 8000, async () => ((await liveCount()) === 3 ? true : undefined));
+});
+
+test('cut off from the majority: sessions end, logins are refused as temporary, and it serves again once healed', async () => {
+  const [d1, d2, d3] = ring.cluster.directors;
+  assert.ok(d1 !== undefined && d2 !== undefined && d3 !== undefined);
+  const [u, v] = ring.cluster.usersOfKind('host');
+  assert.ok(u !== undefined && v !== undefined);
+  const { client } = await openImap(d1);
+  assert.match(await login(client, u.name, u.password), /^a1 OK /);
+  process.kill(d2.pid, 'SIGSTOP');
+  process.kill(d3.pid, 'SIGSTOP');
+  try {
+    // The session is ended with a BYE once d1 counts both peers dead.
+    const bye = await client.until('* BYE', 10_000);
+    assert.match(lastLine(bye), /^\* BYE /);
+    const refused = await tryLogin(v);
+    assert.match(refused, /^a1 NO \[UNAVAILABLE\]/, refused);
+  } finally {
+    process.kill(d2.pid, 'SIGCONT');
+    process.kill(d3.pid, 'SIGCONT');
+    client.close();
+  }
+  await until('the ring is whole again', 10_000, async () => ((await liveCount()) === 3 ? true : undefined));
+  assert.match(await tryLogin(v), /^a1 OK /);
+});
