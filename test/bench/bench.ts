@@ -12,16 +12,28 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster.js';
-import { REPO_ROOT, startDirector, type DirectorHandle } from '../harness/director.js';
+import { DIRECTOR_CLI_ARGS, REPO_ROOT, startDirector, type DirectorHandle } from '../harness/director.js';
 import { run as runCommand } from '../harness/exec.js';
 import { startDovecotProxy, type DovecotProxyHandle } from './dovecot-proxy.js';
 import type { LoadJob, LoadResult, Scenario } from './load.js';
-import { groupCpuMs, groupRssKb, pinGroup, TASKSET } from './procfs.js';
+import { groupMembers as groupMemberPids } from '../harness/process.js';
+import { groupCpuMs, groupRssKb, memberCpuMs, pinGroup, TASKSET } from './procfs.js';
 import { topSelfTime, type CpuProfile, type HotFunction } from './profile.js';
 import type { Protocol } from './protocol.js';
 
-type TargetName = 'direct' | 'dovecot' | 'director';
-const TARGETS: readonly TargetName[] = ['direct', 'dovecot', 'director'];
+type TargetKind = 'direct' | 'dovecot' | 'director';
+const TARGETS: readonly TargetKind[] = ['direct', 'dovecot', 'director'];
+/** "direct", "dovecot", "director" (one process) or "director-wN" (a primary and N workers). */
+type TargetName = string;
+
+/** One director target per `--workers` value; the single-process one keeps the plain name. */
+function directorName(workers: number): TargetName {
+  return workers === 1 ? 'director' : `director-w${workers}`;
+}
+
+function isDirector(name: TargetName): boolean {
+  return name === 'director' || name.startsWith('director-w');
+}
 const SCENARIOS: readonly Scenario[] = ['login', 'session', 'bulk', 'idle'];
 
 class UsageError extends Error {
@@ -34,7 +46,9 @@ interface Options {
   readonly scenarios: readonly Scenario[];
   readonly protocols: readonly Protocol[];
   readonly tls: readonly boolean[];
-  readonly targets: readonly TargetName[];
+  readonly targets: readonly TargetKind[];
+  /** `director.workers` of each director target (1 = no worker processes). */
+  readonly workers: readonly number[];
   readonly concurrency: number;
   readonly idle: number;
   readonly users: number;
@@ -48,8 +62,11 @@ interface Options {
 
 const USAGE = `usage: scripts/bench [--duration S] [--reps N] [--scenarios login,session,bulk,idle]
                      [--protocols imap,pop3] [--tls plain,tls] [--targets direct,dovecot,director]
-                     [--concurrency C] [--idle N] [--users U] [--no-cache] [--no-pin] [--no-unloaded]
-                     [--profile] [--out FILE] [--keep]
+                     [--workers 1,2] [--concurrency C] [--idle N] [--users U] [--no-cache] [--no-pin]
+                     [--no-unloaded] [--profile] [--out FILE] [--keep]
+  --workers  one director target per value (director.workers): "director" for 1, "director-wN" for N;
+             CPU and RSS are summed over its process group (primary + workers)
+  --no-pin   no taskset: every process may run on every core (otherwise proxies on core 0, the rest on 1)
   --profile  instead of the table: mail-director alone under IMAP login load, CPU-profiled;
              prints the top self-time functions and writes the .cpuprofile`;
 
@@ -84,7 +101,10 @@ function parseArgs(argv: readonly string[]): Options {
     for (const item of items) if (!all.includes(item as T)) throw new UsageError(`--${key}: ${item} is not one of ${all.join(',')}`);
     return items as T[];
   };
-  const known = ['duration', 'reps', 'scenarios', 'protocols', 'tls', 'targets', 'concurrency', 'idle', 'users', 'out'];
+  const known = ['duration', 'reps', 'scenarios', 'protocols', 'tls', 'targets', 'workers', 'concurrency', 'idle', 'users', 'out'];
+  const workers = (values.get('workers') ?? '1').split(',').map((w) => Number(w.trim()));
+  for (const w of workers) if (!Number.isInteger(w) || w < 1 || w > 64) throw new UsageError(`--workers: ${w} is not a whole number in 1..64`);
+  if (new Set(workers).size !== workers.length) throw new UsageError('--workers: a value is listed twice');
   for (const k of values.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
   return {
     durationMs: num('duration', 10, 0.5) * 1000,
@@ -93,6 +113,7 @@ function parseArgs(argv: readonly string[]): Options {
     protocols: list('protocols', ['imap', 'pop3'] as const, ['imap', 'pop3']),
     tls: list('tls', ['plain', 'tls'] as const, ['plain', 'tls']).map((t) => t === 'tls'),
     targets: list('targets', TARGETS, TARGETS),
+    workers,
     concurrency: Math.round(num('concurrency', 8, 1)),
     idle: Math.round(num('idle', 1000, 1)),
     users: Math.round(num('users', 100, 10)),
@@ -132,6 +153,8 @@ interface RepMetrics {
   readonly rssKbPerConn: number | null;
   readonly held: number | null;
   readonly errorSamples: readonly string[];
+  /** CPU ms per op of each process of the group, the leader (a director's primary) first. */
+  readonly cpuMsPerOpByProcess: readonly number[] | null;
 }
 
 const METRICS = ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerMB', 'mbPerSec', 'rssKbPerConn'] as const;
@@ -170,7 +193,8 @@ interface Bench {
   readonly users: readonly ClusterUser[];
   readonly bulkUser: ClusterUser;
   readonly targets: Map<TargetName, Target>;
-  director: DirectorHandle | undefined;
+  /** By target name ("director", "director-w2", ...). */
+  readonly directors: Map<TargetName, DirectorHandle>;
   dovecot: DovecotProxyHandle | undefined;
   /** A fresh proxy process (same config): allocators keep what they once grew, so RSS growth is only seen once per process. */
   restart(name: TargetName): Promise<Target>;
@@ -179,7 +203,7 @@ interface Bench {
 const IDLE_SAMPLE_MS = 5000;
 const CACHE = { size: 10_000, ttlSeconds: 60, negativeTtlSeconds: 10 };
 
-async function startDirectorTarget(cluster: Cluster, opts: Options, profileFile?: string): Promise<DirectorHandle> {
+async function startDirectorTarget(cluster: Cluster, opts: Options, workers: number, profileFile?: string): Promise<DirectorHandle> {
   // The director inherits our environment; only the profiling hook is added, and only for that start.
   const saved = process.env['NODE_OPTIONS'];
   if (profileFile !== undefined) {
@@ -188,8 +212,8 @@ async function startDirectorTarget(cluster: Cluster, opts: Options, profileFile?
   }
   try {
     return await startDirector({
-      dir: join(cluster.dir, 'director'),
-      id: 'bench',
+      dir: join(cluster.dir, directorName(workers)),
+      id: workers === 1 ? 'bench' : `bench-w${workers}`,
       ca: cluster.ca,
       ldap: cluster.slapd,
       backends: cluster.backends,
@@ -199,6 +223,7 @@ async function startDirectorTarget(cluster: Cluster, opts: Options, profileFile?
         // Same LDAP work as the Dovecot proxy: one search as the admin DN, password compared locally.
         passdb: { auth_bind: false },
         cache: opts.cache ? { size: CACHE.size, ttl: `${CACHE.ttlSeconds}s`, negative_ttl: `${CACHE.negativeTtlSeconds}s` } : { size: 0 },
+        ...(workers > 1 ? { director: { workers } } : {}),
       },
     });
   } finally {
@@ -208,8 +233,31 @@ async function startDirectorTarget(cluster: Cluster, opts: Options, profileFile?
   }
 }
 
-function directorTarget(d: DirectorHandle): Target {
-  return { name: 'director', host: d.host, ports: { imap: d.imap ?? 0, imaps: d.imaps ?? 0, pop3: d.pop3 ?? 0, pop3s: d.pop3s ?? 0 }, pgid: d.pid };
+function directorTarget(name: TargetName, d: DirectorHandle): Target {
+  return { name, host: d.host, ports: { imap: d.imap ?? 0, imaps: d.imaps ?? 0, pop3: d.pop3 ?? 0, pop3s: d.pop3s ?? 0 }, pgid: d.pid };
+}
+
+function workersOf(opts: Options, name: TargetName): number {
+  return opts.workers.find((w) => directorName(w) === name) ?? 1;
+}
+
+/**
+ * The workers are forked by the primary without a new session, so they are in
+ * its process group: groupCpuMs/groupRssKb (and pinGroup) cover them. Checked
+ * here rather than assumed: a director whose workers are not all up (or that
+ * left the group) would be measured wrong.
+ */
+async function waitForGroup(name: TargetName, pgid: number, workers: number): Promise<void> {
+  const want = workers > 1 ? workers + 1 : 1;
+  const deadline = Date.now() + 10_000;
+  let members = groupMemberPids(pgid);
+  while (members.length < want && Date.now() < deadline) {
+    await sleep(100);
+    members = groupMemberPids(pgid);
+  }
+  if (members.length < want) throw new UsageError(`${name}: ${members.length} process(es) in its group, expected ${want}`);
+  const argv = DIRECTOR_CLI_ARGS.includes('--import') ? 'TypeScript through tsx' : 'compiled dist/';
+  process.stderr.write(`${name}: ${members.length} process(es) in group ${pgid} (${members.join(', ')}), runs ${argv}\n`);
 }
 
 async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFile?: string): Promise<Bench> {
@@ -230,13 +278,16 @@ async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFi
     users,
     bulkUser,
     targets: new Map(),
-    director: undefined,
+    directors: new Map(),
     dovecot: undefined,
     restart: async (name) => {
-      if (name === 'director' && bench.director !== undefined) {
-        await bench.director.stop();
-        bench.director = await bench.director.restart();
-        bench.targets.set('director', directorTarget(bench.director));
+      const d = bench.directors.get(name);
+      if (d !== undefined) {
+        await d.stop();
+        const fresh = await d.restart();
+        bench.directors.set(name, fresh);
+        bench.targets.set(name, directorTarget(name, fresh));
+        if (fresh.pid !== undefined) await waitForGroup(name, fresh.pid, workersOf(opts, name));
       } else if (name === 'dovecot' && bench.dovecot !== undefined) {
         await bench.dovecot.stop();
         bench.dovecot = await startDovecotProxy(dovecotOptions);
@@ -258,9 +309,14 @@ async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFi
     bench.dovecot = dc;
     bench.targets.set('dovecot', dovecotTarget(dc));
   }
-  const d = await startDirectorTarget(cluster, opts, profileFile);
-  bench.director = d;
-  bench.targets.set('director', directorTarget(d));
+  const workerCounts = profileFile !== undefined ? [1] : opts.targets.includes('director') ? opts.workers : [];
+  for (const w of workerCounts) {
+    const name = directorName(w);
+    const d = await startDirectorTarget(cluster, opts, w, profileFile);
+    bench.directors.set(name, d);
+    bench.targets.set(name, directorTarget(name, d));
+    await waitForGroup(name, d.pid, w);
+  }
   return bench;
 }
 
@@ -274,7 +330,7 @@ function pin(bench: Bench, opts: Options): void {
 }
 
 async function tearDown(bench: Bench): Promise<void> {
-  await bench.director?.stop().catch(() => undefined);
+  for (const d of bench.directors.values()) await d.stop().catch(() => undefined);
   await bench.dovecot?.stop().catch(() => undefined);
   await bench.cluster.stop();
 }
@@ -353,6 +409,7 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
   await load.next('ready', 60_000);
   const pgid = target.pgid;
   const cpu0 = pgid === undefined ? 0 : groupCpuMs(pgid);
+  const each0 = pgid === undefined ? new Map<number, number>() : memberCpuMs(pgid);
   const rss0 = pgid === undefined ? 0 : groupRssKb(pgid);
   load.send('go');
   let rss1 = 0;
@@ -365,7 +422,13 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
   }
   const r = (await load.next('result', durationMs + 120_000)) as unknown as LoadResult;
   const cpu1 = pgid === undefined ? 0 : groupCpuMs(pgid);
+  const each1 = pgid === undefined ? new Map<number, number>() : memberCpuMs(pgid);
   await load.done();
+  // Leader first, then the others by pid; a process that came or went during the run counts from 0 / is left out.
+  const byProcess =
+    pgid === undefined || r.ops === 0
+      ? null
+      : [...each1.keys()].sort((a, b) => (a === pgid ? -1 : b === pgid ? 1 : a - b)).map((pid) => ((each1.get(pid) ?? 0) - (each0.get(pid) ?? 0)) / r.ops);
   const cpu = cpu1 - cpu0;
   const mb = r.bytes / 1e6;
   const proxied = pgid !== undefined;
@@ -382,6 +445,7 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
     rssKbPerConn: proxied && c.scenario === 'idle' && held !== null && held > 0 ? (rss1 - rss0) / held : null,
     held,
     errorSamples: r.errorSamples,
+    cpuMsPerOpByProcess: byProcess,
   };
 }
 
@@ -427,9 +491,14 @@ function caseResult(c: Case, reps: Map<TargetName, RepMetrics[]>): CaseResult {
     const d = p50('direct');
     return a === null || a === undefined || d === null || d === undefined ? null : a - d;
   };
+  // Each multi-worker director against the single-process one (same metrics as against Dovecot).
+  for (const name of Object.keys(targets).filter((t) => isDirector(t) && t !== 'director')) {
+    for (const m of ['cpuMsPerOp', 'cpuMsPerMB', 'rssKbPerConn', 'p99Ms'] as const) ratios[`${name}/director ${m}`] = ratio(med(name, m), med('director', m));
+    ratios[`${name}/director opsPerSec`] = ratio(med(name, 'opsPerSec'), med('director', 'opsPerSec'));
+    ratios[`${name}/direct opsPerSec`] = ratio(med(name, 'opsPerSec'), med('direct', 'opsPerSec'));
+  }
   if (c.concurrency === 1 && c.scenario !== 'idle') {
-    ratios['director addedP50Ms'] = added('director');
-    ratios['dovecot addedP50Ms'] = added('dovecot');
+    for (const name of Object.keys(targets).filter((t) => t !== 'direct')) ratios[`${name} addedP50Ms`] = added(name);
   }
   return { case: caseLabel(c), key: caseKey(c), targets, ratios };
 }
@@ -478,18 +547,31 @@ function ratioFor(m: MetricName, r: CaseResult): string {
   return `${fmt(v)}×${m === 'opsPerSec' ? ' direct' : ''}${peer}`;
 }
 
+/** A multi-worker director against the single-process one: rates as a plain ratio (more is better). */
+function workersRatioFor(m: MetricName, r: CaseResult, name: TargetName): string {
+  const v = r.ratios[`${name}/director ${m}`];
+  return v === undefined || v === null ? '' : `${fmt(v)}×`;
+}
+
 export function renderTable(results: readonly CaseResult[], cases: readonly Case[], targets: readonly TargetName[], reps: number): string {
-  const header = ['case', 'metric', ...targets, 'director ÷ dovecot (rate: ÷ direct)'];
+  const multi = targets.filter((t) => isDirector(t) && t !== 'director' && targets.includes('director'));
+  const header = ['case', 'metric', ...targets, 'director ÷ dovecot (rate: ÷ direct)', ...multi.map((t) => `${t} ÷ director`)];
   const rows: string[][] = [];
   results.forEach((r, i) => {
     const c = cases[i];
     if (c === undefined) return;
     for (const m of metricsFor(c)) {
-      rows.push([r.case, METRIC_LABEL[m], ...targets.map((t) => cell(r.targets[t]?.summary[m], reps)), ratioFor(m, r)]);
+      rows.push([
+        r.case,
+        METRIC_LABEL[m],
+        ...targets.map((t) => cell(r.targets[t]?.summary[m], reps)),
+        ratioFor(m, r),
+        ...multi.map((t) => workersRatioFor(m, r, t)),
+      ]);
     }
-    for (const t of ['director', 'dovecot'] as const) {
+    for (const t of targets.filter((name) => name !== 'direct')) {
       const added = r.ratios[`${t} addedP50Ms`];
-      if (added !== undefined) rows.push([r.case, `${t} adds (p50)`, ...targets.map(() => ''), `${fmt(added)} ms`]);
+      if (added !== undefined) rows.push([r.case, `${t} adds (p50)`, ...targets.map(() => ''), `${fmt(added)} ms`, ...multi.map(() => '')]);
     }
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
@@ -498,6 +580,26 @@ export function renderTable(results: readonly CaseResult[], cases: readonly Case
 }
 
 // ---------------------------------------------------------------- main
+
+/** Table columns: the targets asked for, "director" expanded to one per `--workers` value. */
+function targetNames(opts: Options): TargetName[] {
+  return opts.targets.flatMap((t) => (t === 'director' ? opts.workers.map(directorName) : [t]));
+}
+
+function pinningNote(opts: Options): string {
+  if (opts.pin && TASKSET !== undefined && cpus().length >= 2) {
+    return 'pinned: the proxies (every process of each) on core 0; slapd, the backend, the load and the orchestrator on core 1';
+  }
+  return `not pinned: every process may run on any of the ${cpus().length} cores (proxies, workers, slapd, backend and load share them)`;
+}
+
+/** Warnings and errors a director logged (a dead worker, failed logins): the table alone would hide them. */
+async function logSummary(name: TargetName, logFile: string): Promise<string> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const lines = text.split('\n').filter((l) => /"level":(40|50|60)/.test(l));
+  if (lines.length === 0) return `${name}: no warnings or errors in ${logFile}\n`;
+  return `${name}: ${lines.length} warning/error line(s) in ${logFile}, first ones:\n${lines.slice(0, 5).map((l) => `  ${l.slice(0, 400)}`).join('\n')}\n`;
+}
 
 function buildCases(opts: Options): Case[] {
   const cases: Case[] = [];
@@ -530,16 +632,17 @@ async function versions(): Promise<Record<string, string>> {
 
 async function profileRun(opts: Options, dir: string): Promise<void> {
   const profileFile = join(dir, 'director-login.cpuprofile');
-  const bench = await setUp(opts, dir, false, profileFile);
+  const bench = await setUp({ ...opts, targets: ['director'] }, dir, false, profileFile);
   try {
     const target = bench.targets.get('director');
-    if (target === undefined || bench.director === undefined) return;
+    const director = bench.directors.get('director');
+    if (target === undefined || director === undefined) return;
     const c: Case = { protocol: 'imap', tls: false, scenario: 'login', concurrency: opts.concurrency };
     // Warm-up (JIT, auth cache) before the profiler starts; the hook toggles on SIGUSR2.
     await runOnce(bench, target, c, opts, 2000);
-    process.kill(bench.director.pid, 'SIGUSR2');
+    process.kill(director.pid, 'SIGUSR2');
     const m = await runOnce(bench, target, c, opts, opts.durationMs);
-    process.kill(bench.director.pid, 'SIGUSR2');
+    process.kill(director.pid, 'SIGUSR2');
     const deadline = Date.now() + 10_000;
     while (!existsSync(profileFile) && Date.now() < deadline) await sleep(100);
     const profile = JSON.parse(await readFile(profileFile, 'utf8')) as CpuProfile;
@@ -569,12 +672,14 @@ async function main(): Promise<void> {
     return;
   }
   const started = new Date();
+  const loadavgAtStart = (await readFile('/proc/loadavg', 'utf8')).trim();
+  const names = targetNames(opts);
   const bench = await setUp(opts, dir, opts.targets.includes('dovecot'));
   const cases = buildCases(opts);
   const results: CaseResult[] = [];
   let background: Record<string, number> = {};
   try {
-    const targets = opts.targets.map((t) => bench.targets.get(t)).filter((t): t is Target => t !== undefined);
+    const targets = names.map((t) => bench.targets.get(t)).filter((t): t is Target => t !== undefined);
     // Background CPU with no clients (timers, LDAP change polling, Dovecot's stats and anvil):
     // at low rates it is a visible share of CPU per op.
     const idleCpu: Record<string, number> = {};
@@ -599,32 +704,43 @@ async function main(): Promise<void> {
             // The fresh process serves some logins first, so code and caches are not counted per connection.
             await runOnce(bench, t, { protocol: c.protocol, tls: c.tls, scenario: 'login', concurrency: opts.concurrency }, opts, 1000);
           }
+          const members0 = t.pgid === undefined ? [] : groupMemberPids(t.pgid);
           const m = await runOnce(bench, t, c, opts, opts.durationMs);
           reps.set(t.name, [...(reps.get(t.name) ?? []), m]);
-          const note = m.errors > 0 ? `  errors ${m.errors}: ${m.errorSamples.join(' | ')}` : '';
+          let note = m.errors > 0 ? `  errors ${m.errors}: ${m.errorSamples.join(' | ')}` : '';
+          // A worker that died and was replaced during the run shows as a changed member list.
+          const members1 = t.pgid === undefined ? [] : groupMemberPids(t.pgid);
+          if (members0.join(',') !== members1.join(',')) note += `  processes changed: [${members0.join(',')}] -> [${members1.join(',')}]`;
+          if (isDirector(t.name) && (m.cpuMsPerOpByProcess?.length ?? 0) > 1) note += `  cpu/op primary+workers ${m.cpuMsPerOpByProcess?.map(fmt).join(' + ')}`;
           process.stderr.write(`${caseLabel(c)} rep ${rep + 1} ${t.name}: ${fmt(m.opsPerSec)} ops/s cpu/op ${fmt(m.cpuMsPerOp)} cpu/MB ${fmt(m.cpuMsPerMB)} rss/conn ${fmt(m.rssKbPerConn)}${note}\n`);
         }
       }
       results.push(caseResult(c, reps));
     }
+    for (const [name, d] of bench.directors) process.stderr.write(await logSummary(name, d.logFile));
   } finally {
     if (!opts.keep) await tearDown(bench);
   }
-  const table = renderTable(results, cases, opts.targets, opts.reps);
+  const table = renderTable(results, cases, names, opts.reps);
   const out = resolve(opts.out ?? join(REPO_ROOT, '.bench', `results-${started.toISOString().replace(/[:.]/g, '-')}.json`));
   await mkdir(join(out, '..'), { recursive: true });
   const meta = {
     started: started.toISOString(),
     finished: new Date().toISOString(),
     ...(await versions()),
+    loadavgAtStart,
     loadavgAtEnd: (await readFile('/proc/loadavg', 'utf8')).trim(),
+    pinning: pinningNote(opts),
     idleCpuMsPerSecond: background,
     pinned: opts.pin && TASKSET !== undefined && cpus().length >= 2,
     options: { ...opts, durationMs: opts.durationMs },
   };
   await writeFile(out, `${JSON.stringify({ meta, table, results }, null, 2)}\n`);
   const idleNote = Object.entries(background).map(([t, v]) => `${t} ${fmt(v)}`).join(', ');
-  process.stdout.write(`${table}\n\nmedian [min–max] of ${opts.reps} run(s) of ${opts.durationMs / 1000} s; proxy CPU with no clients (ms/s): ${idleNote}\nJSON: ${out}\n`);
+  process.stdout.write(
+    `${table}\n\nmedian [min–max] of ${opts.reps} run(s) of ${opts.durationMs / 1000} s; proxy CPU with no clients (ms/s): ${idleNote}\n` +
+      `${pinningNote(opts)}; load average at start ${loadavgAtStart}, at end ${meta.loadavgAtEnd}\nJSON: ${out}\n`,
+  );
   if (!opts.keep) await rm(dir, { recursive: true, force: true });
   else process.stdout.write(`kept: ${dir}\n`);
 }

@@ -21,18 +21,29 @@ function readOr(path: string): string | undefined {
 
 /**
  * utime+stime of every live member of process group `pgid`, plus their
- * reaped children (cutime+cstime): Dovecot's master reaps its own.
+ * reaped children (cutime+cstime): Dovecot's master reaps its own, and a
+ * multi-worker director's primary reaps a worker that died. Workers forked
+ * by node's cluster module stay in the primary's group, so they are counted.
  */
 export function groupCpuMs(pgid: number): number {
-  let ticks = 0;
+  let ms = 0;
+  for (const v of memberCpuMs(pgid).values()) ms += v;
+  return ms;
+}
+
+/** The same CPU time per live member of the group (pid -> ms), e.g. a director's primary vs its workers. */
+export function memberCpuMs(pgid: number): Map<number, number> {
+  const out = new Map<number, number>();
   for (const pid of groupMembers(pgid)) {
     const text = readOr(`/proc/${pid}/stat`);
     if (text === undefined) continue;
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // Fields after the name start at field 3 (state): utime is field 14.
+    let ticks = 0;
     for (const i of [11, 12, 13, 14]) ticks += Number(f[i] ?? 0);
+    out.set(pid, (ticks * 1000) / TICKS_PER_SECOND);
   }
-  return (ticks * 1000) / TICKS_PER_SECOND;
+  return out;
 }
 
 /** Sum of VmRSS (KiB) over the group's live members. */
