@@ -38,6 +38,9 @@ export interface BackendProberOptions {
   readonly log: Logger;
 }
 
+/** A deadline this late was held up by our own event loop, not the backend. */
+export const STALL_MARGIN_MS = 250;
+
 class ProbeTimeout extends Error {
   constructor() {
     super('probe timed out');
@@ -155,10 +158,20 @@ export class BackendProber {
     track.inFlight = true;
     let capabilities: Capabilities | undefined;
     let failure: string | undefined;
+    const started = performance.now();
     try {
       capabilities = await withDeadline(this.#probe(backend, this.settings.timeoutMs), this.settings.timeoutMs);
     } catch (err) {
       failure = err instanceof Error ? err.message : 'probe failed';
+      // A deadline that fired well after it was due means this process's
+      // event loop was stalled (GC, a burst of logins): the backend's answer
+      // may be sitting unread. Counting it would vote every backend down at
+      // once and end every session; the next round decides instead.
+      if (err instanceof ProbeTimeout && performance.now() - started > this.settings.timeoutMs + STALL_MARGIN_MS) {
+        track.inFlight = false;
+        this.#opts.log.warn({ backend: backend.id, lateMs: Math.round(performance.now() - started - this.settings.timeoutMs) }, 'probe timeout ignored: this process was stalled');
+        return;
+      }
     } finally {
       track.inFlight = false;
     }

@@ -23,6 +23,9 @@ import type { MoveUserResponse__Output } from './generated/maildirector/admin/v1
 import { AdminCallError } from './errors.js';
 import { loadAdminProto } from './load.js';
 import { channelCredentials, KEEPALIVE_OPTIONS } from './security.js';
+
+/** Room for `who` with about five million sessions. */
+export const ADMIN_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
 import type { MutualTls } from './security.js';
 
 export interface AdminClientOptions {
@@ -72,7 +75,11 @@ type UnaryMethod<Req, Res> = (request: Req, options: CallOptions, callback: requ
 
 export function createAdminApi(options: AdminClientOptions): AdminApi {
   const { Admin } = loadAdminProto().maildirector.admin.v1;
-  const channelOptions: Record<string, string | number> = { ...KEEPALIVE_OPTIONS };
+  const channelOptions: Record<string, string | number> = {
+    ...KEEPALIVE_OPTIONS,
+    // `who` on a director with 100,000 sessions answers ~9 MB; grpc-js's default cap is 4 MB.
+    'grpc.max_receive_message_length': ADMIN_MAX_RESPONSE_BYTES,
+  };
   if (options.tlsServerName !== undefined) channelOptions['grpc.ssl_target_name_override'] = options.tlsServerName;
   const client: AdminClient = new Admin(options.target, channelCredentials(options.tls), channelOptions);
   const timeoutMs = options.timeoutMs ?? DEFAULT_ADMIN_TIMEOUT_MS;

@@ -80,3 +80,39 @@ test('the default probe reads the banner and CAPABILITY of a real socket; silenc
     silent.server.unref();
   }
 });
+
+function stalledProber(stallMs: number) {
+  const published: Array<[string, boolean]> = [];
+  const p = new BackendProber({
+    settings: { failuresToDown: 1, successesToUp: 1, timeoutMs: 100 },
+    backends: () => [B1],
+    previous: () => false,
+    publish: (id, down) => published.push([id, down]),
+    // The backend never answers; meanwhile this process's event loop is blocked for stallMs.
+    probe: () => {
+      const until = Date.now() + stallMs;
+      setImmediate(() => {
+        while (Date.now() < until) {
+          // a stall: GC, a burst of work
+        }
+      });
+      return new Promise<Capabilities>(() => undefined);
+    },
+    log,
+  });
+  return { p, published };
+}
+
+test('a probe deadline delayed by a stall of this process is not a vote against the backend', async () => {
+  const { p, published } = stalledProber(600);
+  await p.round();
+  assert.equal(p.verdict('b1'), false, 'still up');
+  assert.deepEqual(published, []);
+});
+
+test('a probe deadline that fires on time is a failure', async () => {
+  const { p, published } = stalledProber(0);
+  await p.round();
+  assert.equal(p.verdict('b1'), true);
+  assert.deepEqual(published, [['b1', true]]);
+});
