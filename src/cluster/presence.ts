@@ -29,12 +29,22 @@ export class SessionPresence {
   readonly #startListeners: Array<(user: string) => void> = [];
   #scheduled = false;
   #closed = false;
+  /** Changes held back while this director is the ring's only member. */
+  #unpublished = false;
 
   constructor(node: RingNode) {
     this.#node = node;
     this.#unsubscribe = node.onEntries((changed, source) => {
       if (source === 'remote') this.#checkOwn(changed);
+      if (this.#unpublished && changed.some((e) => e.kind === 'director') && node.state.memberCount() > 1) this.#publishAll();
     });
+  }
+
+  /** A peer joined a ring of one: it must learn every session held meanwhile, and that ended ones are gone. */
+  #publishAll(): void {
+    this.#unpublished = false;
+    for (const user of this.#local.keys()) this.#markDirty(user);
+    for (const user of this.#node.state.usersWithPresenceOf(this.selfId)) this.#markDirty(user);
   }
 
   get selfId(): string {
@@ -112,6 +122,13 @@ export class SessionPresence {
 
   #flush(): void {
     this.#scheduled = false;
+    // Nobody else to tell: a ring of one keeps presence in #local only (a
+    // ring state entry per user costs CPU per login and memory per user).
+    if (this.#node.state.memberCount() <= 1) {
+      this.#dirty.clear();
+      this.#unpublished = true;
+      return;
+    }
     const users = [...this.#dirty];
     this.#dirty.clear();
     for (const user of users) {

@@ -9,6 +9,8 @@ export function normalizeIp(ip: string): string {
 /** A set of CIDRs (`127.0.0.0/8`, `::1/128`, or a bare address). */
 export class NetworkSet {
   readonly #list = new BlockList();
+  /** BlockList.check builds native address objects on every call; clients' addresses repeat. */
+  readonly #seen = new Map<string, boolean>();
 
   constructor(cidrs: readonly string[]) {
     for (const cidr of cidrs) {
@@ -20,7 +22,12 @@ export class NetworkSet {
   }
 
   has(ip: string): boolean {
+    const known = this.#seen.get(ip);
+    if (known !== undefined) return known;
     const normalized = normalizeIp(ip);
-    return this.#list.check(normalized, isIPv6(normalized) ? 'ipv6' : 'ipv4');
+    const inside = this.#list.check(normalized, isIPv6(normalized) ? 'ipv6' : 'ipv4');
+    if (this.#seen.size >= 10_000) this.#seen.clear();
+    this.#seen.set(ip, inside);
+    return inside;
   }
 }

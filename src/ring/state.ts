@@ -457,6 +457,18 @@ export class RingState {
   }
 
   /** Every director's presence entry for `user` (tombstones included). */
+  /** How many directors are ring members (not removed). */
+  memberCount(): number {
+    return this.#memberIndex().list.length;
+  }
+
+  /** Users with a presence entry written by `directorId` (walks every user). */
+  usersWithPresenceOf(directorId: string): string[] {
+    const out: string[] = [];
+    for (const [user, byDirector] of this.#presenceByUser) if (byDirector.has(directorId)) out.push(user);
+    return out;
+  }
+
   /** Users any director's presence places on `backendId` (an operator's scan: walks every user). */
   usersPresentOn(backendId: string): string[] {
     const out: string[] = [];

@@ -41,6 +41,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
   readonly #trace: LoginTrace = { user: undefined, routeReason: undefined, backend: undefined, delayedMs: 0 };
   #lastFailure: string | undefined;
   #ended = false;
+  #trusted: boolean | undefined;
 
   constructor(
     deps: SessionDeps,
@@ -63,8 +64,14 @@ export class ClientSession implements FrontendContext, RelayOwner {
     return this.#deps.imapIdRetain();
   }
 
+  /** The client is in trusted_networks (asked per command: computed once). */
+  #isTrusted(): boolean {
+    this.#trusted ??= this.#deps.trustedForPlaintext(this.client.remoteIp);
+    return this.#trusted;
+  }
+
   plaintextAllowed(tlsActive: boolean): boolean {
-    return tlsActive || this.#deps.trustedForPlaintext(this.client.remoteIp);
+    return tlsActive || this.#isTrusted();
   }
 
   backendPreloginCapabilities(): ReadonlySet<string> | undefined {
@@ -74,7 +81,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
   async login(request: LoginRequest, backendLogin: BackendLogin): Promise<LoginOutcome> {
     const outcome = await this.#deps.loginCore.login(
       {
-        trustedClient: this.#deps.trustedForPlaintext(this.client.remoteIp),
+        trustedClient: this.#isTrusted(),
         protocol: this.protocol,
         sessionId: this.sessionId,
         client: this.client,
