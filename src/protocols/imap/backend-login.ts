@@ -69,7 +69,8 @@ class ImapBackendLoginMachine {
 
   #enter(state: BackendLoginState): void {
     this.#state = state;
-    this.#options.log?.debug({ backend: `${this.#params.host}:${this.#params.port}`, state }, 'imap backend login state');
+    const log = this.#options.log;
+    if (log?.isLevelEnabled('debug') === true) log.debug({ backend: `${this.#params.host}:${this.#params.port}`, state }, 'imap backend login state');
   }
 
   #toFailure(err: unknown): LoginFailure {
