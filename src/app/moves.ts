@@ -72,7 +72,7 @@ export class MoveCoordinator implements LoginPlacement {
     // The late side of a race must check too: the other director's presence
     // may have arrived while this login was still in progress (no local
     // session then, so nothing to resolve), and will not arrive again.
-    opts.presence.onLocalStart((user) => this.#conflictCheckSoon(user));
+    opts.presence.onLocalStart((user, claimedAt) => this.#conflictCheckSoon(user, claimedAt));
   }
 
   readonly #pendingChecks = new Set<string>();
@@ -83,15 +83,18 @@ export class MoveCoordinator implements LoginPlacement {
    */
   readonly #recentOrders = new Map<string, { host: string; at: number }>();
 
-  #conflictCheckSoon(user: string): void {
-    if (this.#pendingChecks.has(user)) return;
+  #conflictCheckSoon(user: string, claimedAt: number): void {
+    // Only a login that was in flight when the order came must obey it; one
+    // that claimed afterwards routed with the order already known.
+    const order = this.#recentOrders.get(user);
+    const obey = order !== undefined && claimedAt < order.at ? order.host : undefined;
+    if (this.#pendingChecks.has(user) && obey === undefined) return;
     this.#pendingChecks.add(user);
     // Not inside the registry's add(): the session being registered may be the one to end.
     setImmediate(() => {
       this.#pendingChecks.delete(user);
       if (this.#closed) return;
-      const order = this.#recentOrders.get(user);
-      if (order !== undefined && (this.#opts.now ?? Date.now)() - order.at <= KICK_REPEAT_MS) this.kickLocal(user, order.host, 'move ordered during the login');
+      if (obey !== undefined) this.kickLocal(user, obey, 'move ordered during the login');
       this.#resolveConflicts(new Set([user]));
     });
   }

@@ -14,7 +14,7 @@ export class PresenceRegistry implements SessionRegistry {
   readonly #inner: LocalSessionRegistry;
   readonly #presence: SessionPresence;
   /** Logins' claims until their session is added (relaying sessions are found in #inner). */
-  readonly #placed = new Map<string, { user: string; host: string }>();
+  readonly #placed = new Map<string, { user: string; host: string; at: number }>();
 
   constructor(inner: LocalSessionRegistry, presence: SessionPresence) {
     this.#inner = inner;
@@ -23,7 +23,7 @@ export class PresenceRegistry implements SessionRegistry {
 
   claim(sessionId: string, user: string, host: string, backendId: string): void {
     if (this.#placed.has(sessionId) || this.#inner.has(sessionId)) return;
-    this.#placed.set(sessionId, { user, host });
+    this.#placed.set(sessionId, { user, host, at: Date.now() });
     this.#presence.added(user, host, backendId);
   }
 
@@ -31,15 +31,17 @@ export class PresenceRegistry implements SessionRegistry {
     const info = session.info();
     if (this.#inner.has(info.sessionId)) return;
     const claimed = this.#placed.get(info.sessionId);
+    let claimedAt = Date.now();
     // The session takes its login's claim over (counted once), unless it went elsewhere after all.
     if (claimed === undefined || claimed.user !== info.user || claimed.host !== info.backendHost) {
       this.#release(info.sessionId);
       this.#presence.added(info.user, info.backendHost, info.backendId ?? '');
     } else {
+      claimedAt = claimed.at;
       this.#placed.delete(info.sessionId);
     }
     this.#inner.add(session);
-    this.#presence.started(info.user);
+    this.#presence.started(info.user, claimedAt);
   }
 
   remove(sessionId: string): void {

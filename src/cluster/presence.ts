@@ -26,7 +26,7 @@ export class SessionPresence {
   readonly #local = new Map<string, Map<string, { backendId: string; sessions: number }>>();
   readonly #dirty = new Set<string>();
   readonly #unsubscribe: () => void;
-  readonly #startListeners: Array<(user: string) => void> = [];
+  readonly #startListeners: Array<(user: string, claimedAt: number) => void> = [];
   #scheduled = false;
   #closed = false;
   /** Changes held back while this director is the ring's only member. */
@@ -64,11 +64,12 @@ export class SessionPresence {
   }
 
   /** A local session (counted by `added`, maybe earlier as a login's claim) is now relaying. */
-  started(user: string): void {
-    for (const listener of this.#startListeners) listener(user);
+  started(user: string, claimedAt: number): void {
+    for (const listener of this.#startListeners) listener(user, claimedAt);
   }
 
-  onLocalStart(listener: (user: string) => void): void {
+  /** `claimedAt`: when the session's login claimed its destination (ms), or its start without a claim. */
+  onLocalStart(listener: (user: string, claimedAt: number) => void): void {
     this.#startListeners.push(listener);
   }
 
