@@ -16,7 +16,7 @@ import { LoginCore, type LoginPlacement } from '../../session/login-core.js';
 import { LocalSessionRegistry, type LiveSession, type SessionInfo, type SessionRegistry } from '../../session/registry.js';
 import type { SessionDeps } from '../../session/session.js';
 import { Frontends } from '../frontends.js';
-import { parseToWorker, type FromWorker, type Question, type RingSnapshot, type ToWorker } from './messages.js';
+import { parseToWorker, type FromWorker, type Question, type ToWorker } from './messages.js';
 
 type Send = (message: FromWorker) => void;
 
@@ -112,7 +112,8 @@ export class WorkerProcess {
   readonly log: Logger;
   #passdb: DirectorPassdb;
   #ring: BackendRing;
-  #capabilities: RingSnapshot['capabilities'] = { imap: null, pop3: null };
+  /** The backends' pre-login capabilities, as sets built once per ring message (asked per greeting). */
+  #capabilities: { imap: ReadonlySet<string> | undefined; pop3: ReadonlySet<string> | undefined } = { imap: undefined, pop3: undefined };
   #selfAddresses: ReadonlySet<string>;
   #trusted: NetworkSet;
   #secureContext: SecureContext | undefined;
@@ -148,10 +149,8 @@ export class WorkerProcess {
       limits: () => this.#config.limits,
       imapIdRetain: () => this.#config.director.imapIdRetain,
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
-      backendPreloginCapabilities: (protocol: Protocol) => {
-        const caps = protocol === 'imap' ? this.#capabilities.imap : protocol === 'pop3' ? this.#capabilities.pop3 : null;
-        return caps === null ? undefined : new Set(caps);
-      },
+      backendPreloginCapabilities: (protocol: Protocol) =>
+        protocol === 'imap' ? this.#capabilities.imap : protocol === 'pop3' ? this.#capabilities.pop3 : undefined,
       // An ok login is counted by the primary when the session's 'add' arrives: one message less per login.
       onLoginResult: (protocol, result) => {
         if (result !== 'ok') send({ t: 'login', protocol, result });
@@ -215,7 +214,8 @@ export class WorkerProcess {
         } catch (err: unknown) {
           this.log.error({ err }, 'ring from the primary refused; keeping the previous one');
         }
-        this.#capabilities = r.capabilities;
+        const set = (caps: readonly string[] | null): ReadonlySet<string> | undefined => (caps === null ? undefined : new Set(caps));
+        this.#capabilities = { imap: set(r.capabilities.imap), pop3: set(r.capabilities.pop3) };
         this.#firstRing?.();
         this.#firstRing = undefined;
         return;
