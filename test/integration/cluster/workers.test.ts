@@ -71,6 +71,16 @@ test('two workers share the ports; who, kick and the ring see every worker', asy
   const d1 = director('d1');
   const d2 = director('d2');
   assert.equal(workerPids(d1.pid).length, 2, 'd1 runs two workers');
+  // A worker's greeting offers the backends' probed capabilities, as a single-process director does.
+  const greetings = await Promise.all(
+    [d1, d2].map(async (d) => {
+      const { client, greeting } = await openImap(d);
+      client.close();
+      return greeting.replace(/^\* OK /, '');
+    }),
+  );
+  assert.match(greetings[0] ?? '', /^\[CAPABILITY IMAP4rev1 .*\]/);
+  assert.equal(greetings[0], greetings[1]);
   const users = ring.cluster.usersOfKind('host').slice(0, 8);
   assert.equal(users.length, 8);
   const clients = await openSessions(d1, users);
