@@ -4,12 +4,10 @@
  * backend started by test/harness/. Prints one table with ratios and writes it
  * as JSON. Method: docs/bench.md.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster.js';
 import { DIRECTOR_CLI_ARGS, REPO_ROOT, startDirector, type DirectorHandle } from '../harness/director.js';
@@ -18,6 +16,7 @@ import { startDovecotProxy, type DovecotProxyHandle } from './dovecot-proxy.js';
 import type { LoadJob, LoadResult, Scenario } from './load.js';
 import { groupMembers as groupMemberPids } from '../harness/process.js';
 import { groupCpuMs, groupRssKb, memberCpuMs, pinGroup, TASKSET } from './procfs.js';
+import { LoadProcess } from './load-process.js';
 import { topSelfTime, type CpuProfile, type HotFunction } from './profile.js';
 import type { Protocol } from './protocol.js';
 
@@ -336,55 +335,6 @@ async function tearDown(bench: Bench): Promise<void> {
 }
 
 // ---------------------------------------------------------------- one run
-
-class LoadProcess {
-  readonly #lines: string[] = [];
-  #wake: (() => void) | undefined;
-  #exited = false;
-  readonly #child;
-  readonly #stderr: string[] = [];
-
-  constructor(job: LoadJob, pinned: boolean) {
-    const node = [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/bench/load.ts'), JSON.stringify(job)];
-    const [command, ...args] = pinned && TASKSET !== undefined ? [TASKSET, '-c', '1', ...node] : node;
-    this.#child = spawn(command ?? process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    createInterface({ input: this.#child.stdout }).on('line', (l) => {
-      this.#lines.push(l);
-      this.#wake?.();
-    });
-    this.#child.stderr.on('data', (b: Buffer) => this.#stderr.push(b.toString()));
-    this.#child.on('exit', () => {
-      this.#exited = true;
-      this.#wake?.();
-    });
-  }
-
-  async next(type: string, timeoutMs: number): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = this.#lines.shift();
-      if (line !== undefined) {
-        const msg = JSON.parse(line) as Record<string, unknown>;
-        if (msg['type'] === type) return msg;
-        continue;
-      }
-      if (this.#exited) throw new UsageError(`load exited before "${type}": ${this.#stderr.join('').slice(-2000)}`);
-      if (Date.now() > deadline) {
-        this.#child.kill('SIGKILL');
-        throw new UsageError(`load: no "${type}" within ${timeoutMs} ms`);
-      }
-      await Promise.race([new Promise<void>((r) => (this.#wake = r)), sleep(200)]);
-    }
-  }
-
-  send(command: string): void {
-    this.#child.stdin.write(`${command}\n`);
-  }
-
-  async done(): Promise<void> {
-    if (!this.#exited) await new Promise((r) => this.#child.once('exit', r));
-  }
-}
 
 async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, durationMs: number): Promise<RepMetrics> {
   const key: keyof Target['ports'] = c.tls ? (c.protocol === 'imap' ? 'imaps' : 'pop3s') : c.protocol;

@@ -17,7 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { LoadProcess } from './load-process.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ts from 'typescript';
 import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster.js';
@@ -230,56 +230,6 @@ async function tearDown(bench: Bench): Promise<void> {
 
 // ---------------------------------------------------------------- one run (as bench.ts)
 
-class LoadProcess {
-  readonly #lines: string[] = [];
-  #wake: (() => void) | undefined;
-  #exited = false;
-  readonly #child: ChildProcess;
-  readonly #stderr: string[] = [];
-
-  constructor(job: LoadJob, pinToCore1: boolean) {
-    const node = [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/bench/load.ts'), JSON.stringify(job)];
-    const [command, ...args] = pinToCore1 && TASKSET !== undefined ? [TASKSET, '-c', '1', ...node] : node;
-    this.#child = spawn(command ?? process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    const { stdout, stderr } = this.#child;
-    if (stdout === null || stderr === null) throw new UsageError('load: no pipes');
-    createInterface({ input: stdout }).on('line', (l) => {
-      this.#lines.push(l);
-      this.#wake?.();
-    });
-    stderr.on('data', (b: Buffer) => this.#stderr.push(b.toString()));
-    this.#child.on('exit', () => {
-      this.#exited = true;
-      this.#wake?.();
-    });
-  }
-
-  async next(type: string, timeoutMs: number): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = this.#lines.shift();
-      if (line !== undefined) {
-        const msg = JSON.parse(line) as Record<string, unknown>;
-        if (msg['type'] === type) return msg;
-        continue;
-      }
-      if (this.#exited) throw new UsageError(`load exited before "${type}": ${this.#stderr.join('').slice(-2000)}`);
-      if (Date.now() > deadline) {
-        this.#child.kill('SIGKILL');
-        throw new UsageError(`load: no "${type}" within ${timeoutMs} ms`);
-      }
-      await Promise.race([new Promise<void>((r) => (this.#wake = r)), sleep(200)]);
-    }
-  }
-
-  send(command: string): void {
-    this.#child.stdin?.write(`${command}\n`);
-  }
-
-  async done(): Promise<void> {
-    if (!this.#exited) await new Promise((r) => this.#child.once('exit', r));
-  }
-}
 
 interface CpuSplit {
   readonly user: number;
