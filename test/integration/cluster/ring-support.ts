@@ -112,3 +112,34 @@ export function directorAt(ring: Ring, i: number): DirectorHandle {
   assert.ok(d, `director ${i}`);
   return d;
 }
+
+/**
+ * SPEC I1 from the backends' logs: per session a login→logout interval (an
+ * open one runs to the end of time); the user's intervals on different
+ * backends must never overlap. Times are Dovecot's fixed-width local
+ * timestamps, so they compare as strings.
+ */
+export async function assertNeverOnTwo(cluster: Cluster, user: string): Promise<number> {
+  const intervals: Array<{ backend: string; from: string; to: string }> = [];
+  for (const b of cluster.backends) {
+    const open = new Map<string, string>();
+    for (const e of await b.loginEvents()) {
+      if (e.user !== user) continue;
+      if (e.event === 'login') open.set(e.session, e.time);
+      else {
+        const from = open.get(e.session);
+        if (from !== undefined) intervals.push({ backend: b.id, from, to: e.time });
+        open.delete(e.session);
+      }
+    }
+    for (const from of open.values()) intervals.push({ backend: b.id, from, to: '9999' });
+  }
+  for (const a of intervals) {
+    for (const b of intervals) {
+      if (a.backend >= b.backend) continue;
+      const overlap = a.from < b.to && b.from < a.to;
+      assert.ok(!overlap, `${user} on ${a.backend} [${a.from} – ${a.to}] and ${b.backend} [${b.from} – ${b.to}] at once`);
+    }
+  }
+  return intervals.length;
+}
