@@ -125,8 +125,8 @@ export class MoveCoordinator implements LoginPlacement {
     return best;
   }
 
-  claim(sessionId: string, user: string, destination: Destination): void {
-    this.#opts.claims.claim(sessionId, user, destination.host, destination.backend?.id ?? '');
+  #claim(sessionId: string | undefined, user: string, destination: Destination): void {
+    if (sessionId !== undefined) this.#opts.claims.claim(sessionId, user, destination.host, destination.backend?.id ?? '');
   }
 
   release(sessionId: string): void {
@@ -138,12 +138,17 @@ export class MoveCoordinator implements LoginPlacement {
     return this.#opts.presence.holders(user).filter((h) => h.host !== host);
   }
 
-  async awaitExclusive(user: string, destination: Destination, log: Logger): Promise<number> {
+  /** LoginPlacement.awaitExclusive; without `sessionId` (an operator's move) nothing is claimed. */
+  async awaitExclusive(user: string, destination: Destination, log: Logger, sessionId?: string): Promise<number> {
     if (this.#opts.fenced?.() === true) {
       // The majority counts this director dead and ignores its sessions: a login here could double one there.
       throw new LoginFailure('backend_unavailable', 'director is cut off from the majority of the ring');
     }
-    if (this.elsewhere(user, destination.host).length === 0) return 0;
+    // Check and claim with no await between them: no other login of the user can slip in.
+    if (this.elsewhere(user, destination.host).length === 0) {
+      this.#claim(sessionId, user, destination);
+      return 0;
+    }
     const now = this.#opts.now ?? Date.now;
     const started = now();
     const deadline = started + this.#opts.moveWaitMs();
@@ -164,7 +169,10 @@ export class MoveCoordinator implements LoginPlacement {
       // Let the old backend read the close before the new login; a session
       // started meanwhile by a director with a stale view sends us round again.
       await sleep(this.#opts.settleMs ?? 50);
-      if (this.elsewhere(user, destination.host).length === 0) return now() - started;
+      if (this.elsewhere(user, destination.host).length === 0) {
+        this.#claim(sessionId, user, destination);
+        return now() - started;
+      }
     }
   }
 

@@ -34,17 +34,14 @@ export interface LoginPlacement {
   sticky(user: string, tag: string): BackendSpec | undefined | Promise<BackendSpec | undefined>;
   /**
    * Resolves (with the ms waited) once no live director holds sessions of
-   * `user` on another destination; meanwhile those sessions are asked to
-   * end. Throws LoginFailure('backend_unavailable') when limits.move_wait
-   * passes first.
+   * `user` on another destination (meanwhile those sessions are asked to
+   * end), and in the same step claims `destination` for `sessionId`: the
+   * login counts as the user's session there from now on, so the ring sees
+   * it before the backend login. The claim is released by `release` or the
+   * registry's remove(sessionId), and taken over by its add(). Throws
+   * LoginFailure('backend_unavailable') when limits.move_wait passes first.
    */
-  awaitExclusive(user: string, destination: Destination, log: Logger): Promise<number>;
-  /**
-   * Count the login as the user's session on `destination` from now on, so
-   * the ring sees it before the backend login; released by the registry's
-   * remove(sessionId), taken over by its add().
-   */
-  claim(sessionId: string, user: string, destination: Destination): void;
+  awaitExclusive(user: string, destination: Destination, log: Logger, sessionId: string): Promise<number>;
   release(sessionId: string): void;
 }
 
@@ -140,17 +137,17 @@ export class LoginCore {
     const placement = this.#deps.placement;
     if (placement !== undefined) {
       // Last, right before the backend login, so it sees the freshest ring view.
-      const waitedMs = await placement.awaitExclusive(fields.user, decision.destination, attempt.log);
+      const waitedMs = await placement.awaitExclusive(fields.user, decision.destination, attempt.log, attempt.sessionId);
       trace.delayedMs += waitedMs;
     }
 
     const ttl = proxyTtl(attempt, request) - 1;
     if (ttl <= 0) {
+      placement?.release(attempt.sessionId);
       attempt.log.error({ user: fields.user, host: decision.destination.host }, 'Proxying loops: proxy TTL reached zero');
       throw new LoginFailure('proxy_loop', 'proxy TTL reached zero');
     }
     const params = this.#backendParams(attempt, request, fields, decision, config, ttl);
-    placement?.claim(attempt.sessionId, fields.user, decision.destination);
     const backend = await backendLogin(params).catch((error: unknown) => {
       placement?.release(attempt.sessionId);
       throw error;

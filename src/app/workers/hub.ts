@@ -120,10 +120,6 @@ export class WorkerHub {
         this.#sessionsOf.get(worker)?.delete(message.sessionId);
         registry.remove(message.sessionId);
         return;
-      case 'claim':
-        this.#sessionsOf.get(worker)?.add(message.sessionId);
-        registry.claim(message.sessionId, message.user, message.host, message.backendId);
-        return;
       case 'login':
         this.#opts.onLoginResult(message.protocol, message.result);
         return;
@@ -132,7 +128,7 @@ export class WorkerHub {
           send(worker, { t: 'reply', id: message.id, value: this.#opts.moves.sticky(message.user, message.tag)?.id ?? null });
           return;
         }
-        this.#exclusive(worker, message.id, message.user, message.host, message.backendId);
+        this.#exclusive(worker, message.id, message.user, message.host, message.backendId, message.sessionId);
         return;
       case 'hello':
         send(worker, { t: 'ring', ring: this.#snapshot() });
@@ -142,10 +138,12 @@ export class WorkerHub {
     }
   }
 
-  #exclusive(worker: Worker, id: number, user: string, host: string, backendId: string | null): void {
+  #exclusive(worker: Worker, id: number, user: string, host: string, backendId: string | null, sessionId: string): void {
     const backend = backendId === null ? undefined : this.#opts.ring().backend(backendId);
     const destination = { host, port: 0, backend };
-    this.#opts.moves.awaitExclusive(user, destination, this.#opts.log).then(
+    // The claim made when the wait ends is this worker's until it says the session is gone (or dies).
+    this.#sessionsOf.get(worker)?.add(sessionId);
+    this.#opts.moves.awaitExclusive(user, destination, this.#opts.log, sessionId).then(
       (waited) => send(worker, { t: 'reply', id, value: waited }),
       (err: unknown) => {
         const failure = err instanceof LoginFailure ? err : new LoginFailure('backend_unavailable', 'placement failed');

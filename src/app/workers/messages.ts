@@ -32,8 +32,8 @@ export type ToWorker =
 export type Question =
   /** The backend id the user is sticky to, or null. */
   | { readonly q: 'sticky'; readonly user: string; readonly tag: string }
-  /** Resolves with ms waited once no director holds the user's sessions elsewhere. */
-  | { readonly q: 'exclusive'; readonly user: string; readonly host: string; readonly backendId: string | null };
+  /** Resolves with ms waited once no director holds the user's sessions elsewhere, the destination then claimed for sessionId. */
+  | { readonly q: 'exclusive'; readonly user: string; readonly host: string; readonly backendId: string | null; readonly sessionId: string };
 
 export type FromWorker =
   /** The worker listens for messages now: send it the ring. */
@@ -41,7 +41,6 @@ export type FromWorker =
   | { readonly t: 'ready'; readonly ports: Record<string, number> }
   | { readonly t: 'add'; readonly info: SessionInfo }
   | { readonly t: 'remove'; readonly sessionId: string }
-  | { readonly t: 'claim'; readonly sessionId: string; readonly user: string; readonly host: string; readonly backendId: string }
   /** A failed login, for the metrics (a relayed session's 'add' counts as an ok login). */
   | { readonly t: 'login'; readonly protocol: Protocol; readonly result: string }
   | ({ readonly t: 'ask'; readonly id: number } & Question);
@@ -80,14 +79,12 @@ export function parseFromWorker(m: unknown): FromWorker | undefined {
       return isSessionInfo(m.info) ? (m as FromWorker) : undefined;
     case 'remove':
       return str(m.sessionId) ? (m as FromWorker) : undefined;
-    case 'claim':
-      return str(m.sessionId) && str(m.user) && str(m.host) && str(m.backendId) ? (m as FromWorker) : undefined;
     case 'login':
       return str(m.protocol) && str(m.result) ? (m as FromWorker) : undefined;
     case 'ask':
       if (!num(m.id) || !str(m.user)) return undefined;
       if (m.q === 'sticky') return str(m.tag) ? (m as FromWorker) : undefined;
-      if (m.q === 'exclusive') return str(m.host) && (m.backendId === null || str(m.backendId)) ? (m as FromWorker) : undefined;
+      if (m.q === 'exclusive') return str(m.host) && str(m.sessionId) && (m.backendId === null || str(m.backendId)) ? (m as FromWorker) : undefined;
       return undefined;
     default:
       return undefined;

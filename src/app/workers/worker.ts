@@ -72,13 +72,11 @@ class PrimaryPlacement implements LoginPlacement {
   readonly #ask: (question: Question) => Promise<number | string | null>;
   readonly #ring: () => BackendRing;
   readonly #registry: ReportingRegistry;
-  readonly #send: Send;
 
-  constructor(ask: (question: Question) => Promise<number | string | null>, ring: () => BackendRing, registry: ReportingRegistry, send: Send) {
+  constructor(ask: (question: Question) => Promise<number | string | null>, ring: () => BackendRing, registry: ReportingRegistry) {
     this.#ask = ask;
     this.#ring = ring;
     this.#registry = registry;
-    this.#send = send;
   }
 
   async sticky(user: string, tag: string): Promise<BackendSpec | undefined> {
@@ -86,14 +84,12 @@ class PrimaryPlacement implements LoginPlacement {
     return typeof id === 'string' ? this.#ring().backend(id) : undefined;
   }
 
-  async awaitExclusive(user: string, destination: Destination, _log: Logger): Promise<number> {
-    const waited = await this.#ask({ q: 'exclusive', user, host: destination.host, backendId: destination.backend?.id ?? null });
-    return typeof waited === 'number' ? waited : 0;
-  }
-
-  claim(sessionId: string, user: string, destination: Destination): void {
+  /** One question: the primary waits, then claims in the same step (no other login slips in between). */
+  async awaitExclusive(user: string, destination: Destination, _log: Logger, sessionId: string): Promise<number> {
+    // From here on the primary may hold a claim for this session: report its end.
     this.#registry.claimed(sessionId);
-    this.#send({ t: 'claim', sessionId, user, host: destination.host, backendId: destination.backend?.id ?? '' });
+    const waited = await this.#ask({ q: 'exclusive', user, host: destination.host, backendId: destination.backend?.id ?? null, sessionId });
+    return typeof waited === 'number' ? waited : 0;
   }
 
   release(sessionId: string): void {
@@ -135,7 +131,7 @@ export class WorkerProcess {
       if (process.connected) process.send?.(message);
     };
     this.#registry = new ReportingRegistry(send);
-    const placement = new PrimaryPlacement((q) => this.#askPrimary(q, send), () => this.#ring, this.#registry, send);
+    const placement = new PrimaryPlacement((q) => this.#askPrimary(q, send), () => this.#ring, this.#registry);
     const loginCore = new LoginCore({
       config: () => this.#config,
       passdb: () => this.#passdb,

@@ -13,10 +13,9 @@ test('well-formed worker messages are accepted as they are', () => {
     { t: 'ready', ports: { imap: 143 } },
     { t: 'add', info },
     { t: 'remove', sessionId: 's1' },
-    { t: 'claim', sessionId: 's1', user: 'alice', host: '127.0.0.11', backendId: '' },
     { t: 'login', protocol: 'imap', result: 'ok' },
     { t: 'ask', id: 1, q: 'sticky', user: 'alice', tag: '' },
-    { t: 'ask', id: 2, q: 'exclusive', user: 'alice', host: '127.0.0.11', backendId: null },
+    { t: 'ask', id: 2, q: 'exclusive', user: 'alice', host: '127.0.0.11', backendId: null, sessionId: 's1' },
   ]) {
     assert.deepEqual(parseFromWorker(m), m);
   }
@@ -28,7 +27,8 @@ test('malformed worker messages are refused, not trusted', () => {
     { t: 'add', info: { ...info, user: 7 } },
     { t: 'add', info: { ...info, clientPort: 'x' } },
     { t: 'remove' },
-    { t: 'claim', sessionId: 's1', user: 'alice', host: '127.0.0.11' },
+    { t: 'claim', sessionId: 's1', user: 'alice', host: '127.0.0.11', backendId: '' },
+    { t: 'ask', id: 3, q: 'exclusive', user: 'alice', host: '127.0.0.11', backendId: null },
     { t: 'ask', id: 'x', q: 'sticky', user: 'alice', tag: '' },
     { t: 'ask', id: 1, q: 'other', user: 'alice' },
     { t: 'ask', id: 1, q: 'exclusive', user: 'alice', host: 5, backendId: null },
