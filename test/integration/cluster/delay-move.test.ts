@@ -14,7 +14,7 @@ import type { ClusterUser } from '../../harness/cluster.js';
 import type { DirectorHandle } from '../../harness/director.js';
 import type { LineClient } from '../support/line-client.js';
 import { command, landedOn, login, loginCounts, openImap } from '../director/imap-support.js';
-import { assertNeverOnTwo, cliJson, directorAt, startRing, until, type Ring, type WhereJson } from './ring-support.js';
+import { assertNeverOnTwo, cliJson, closedBy, directorAt, openSession, startRing, until, type Ring, type WhereJson } from './ring-support.js';
 
 let dir: string;
 let ring: Ring;
@@ -35,27 +35,6 @@ function director(i: number): DirectorHandle {
 
 async function where(u: ClusterUser, d: DirectorHandle): Promise<WhereJson> {
   return cliJson<WhereJson>(ring, d, 'user', 'where', u.name);
-}
-
-async function openSession(u: ClusterUser, d: DirectorHandle): Promise<{ client: LineClient; backend: string }> {
-  const before = await loginCounts(ring.cluster.backends, u.name);
-  const { client } = await openImap(d);
-  const reply = await login(client, u.name, u.password);
-  assert.match(reply, /^a1 OK /, `login of ${u.name} via ${d.id}`);
-  return { client, backend: await landedOn(ring.cluster.backends, u.name, before) };
-}
-
-/** Wait until the director closed the client; the lines it sent last (BYE). */
-async function closedBy(client: LineClient, timeoutMs: number): Promise<string[]> {
-  await client.waitClosed(timeoutMs);
-  const lines: string[] = [];
-  for (;;) {
-    try {
-      lines.push(await client.line(100));
-    } catch {
-      return lines;
-    }
-  }
 }
 
 async function logged(d: DirectorHandle, ...parts: string[]): Promise<boolean> {
@@ -98,8 +77,8 @@ test('ldapmodify host + delay_until, then user kick: old sessions end, a login i
   const oldId = u.backend;
   const target = ring.cluster.backends.find((b) => b.id !== oldId);
   assert.ok(target);
-  const s1 = await openSession(u, director(0));
-  const s2 = await openSession(u, director(1));
+  const s1 = await openSession(ring.cluster, u, director(0));
+  const s2 = await openSession(ring.cluster, u, director(1));
   assert.equal(s1.backend, oldId);
   assert.equal(s2.backend, oldId);
   await until(`d3 sees both sessions of ${u.name}`, 3000, async () =>

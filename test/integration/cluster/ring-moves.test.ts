@@ -13,7 +13,7 @@ import type { DirectorHandle } from '../../harness/director.js';
 import type { DovecotHandle } from '../../harness/dovecot.js';
 import type { LineClient } from '../support/line-client.js';
 import { landedOn, login, loginCounts, openImap } from '../director/imap-support.js';
-import { assertNeverOnTwo, cli, cliJson, directorAt, loginLands, startRing, until, type Ring, type WhereJson } from './ring-support.js';
+import { assertNeverOnTwo, cli, cliJson, closedBy, openSession, directorAt, loginLands, startRing, until, type Ring, type WhereJson } from './ring-support.js';
 
 let dir: string;
 let ring: Ring;
@@ -38,28 +38,6 @@ function backend(id: string): DovecotHandle {
   return b;
 }
 
-/** A logged-in IMAP session through `d`, and the backend it landed on. */
-async function openSession(u: ClusterUser, d: DirectorHandle): Promise<{ client: LineClient; backend: string }> {
-  const before = await loginCounts(ring.cluster.backends, u.name);
-  const { client } = await openImap(d);
-  const reply = await login(client, u.name, u.password);
-  assert.match(reply, /^a1 OK /, `login of ${u.name} via ${d.id}`);
-  return { client, backend: await landedOn(ring.cluster.backends, u.name, before) };
-}
-
-/** Wait until the director closed the client; the lines it sent last (BYE). */
-async function closedBy(client: LineClient, timeoutMs: number): Promise<string[]> {
-  await client.waitClosed(timeoutMs);
-  const lines: string[] = [];
-  for (;;) {
-    try {
-      lines.push(await client.line(100));
-    } catch {
-      return lines;
-    }
-  }
-}
-
 async function where(u: ClusterUser, d: DirectorHandle): Promise<WhereJson> {
   return cliJson<WhereJson>(ring, d, 'user', 'where', u.name);
 }
@@ -73,7 +51,7 @@ test('a ring user with a live session stays on its backend through weight change
   const u = ring.cluster.usersOfKind('ring')[0];
   assert.ok(u);
   const home = (await where(u, director(0))).backend;
-  const { client, backend: landed } = await openSession(u, director(0));
+  const { client, backend: landed } = await openSession(ring.cluster, u, director(0));
   assert.equal(landed, home);
   // The backend takes no new users: the hash now sends this user elsewhere.
   await cliJson(ring, director(1), 'backend', 'weight', home, '0');
@@ -107,8 +85,8 @@ test('backend flush sends users kept there by their sessions to the ring placeme
   const u = ring.cluster.usersOfKind('ring')[2];
   assert.ok(u);
   const home = (await where(u, director(0))).backend;
-  const s1 = await openSession(u, director(0));
-  const s2 = await openSession(u, director(1));
+  const s1 = await openSession(ring.cluster, u, director(0));
+  const s2 = await openSession(ring.cluster, u, director(1));
   assert.deepEqual([s1.backend, s2.backend], [home, home]);
   await cliJson(ring, director(1), 'backend', 'weight', home, '0');
   try {
@@ -135,8 +113,8 @@ test('ldapmodify of the host with sessions through two directors: old sessions e
   const u = ring.cluster.usersOfKind('host')[0];
   assert.ok(u && u.backend !== undefined);
   const oldId = u.backend;
-  const s1 = await openSession(u, director(0));
-  const s2 = await openSession(u, director(1));
+  const s1 = await openSession(ring.cluster, u, director(0));
+  const s2 = await openSession(ring.cluster, u, director(1));
   assert.equal(s1.backend, oldId);
   assert.equal(s2.backend, oldId);
   const target = ring.cluster.backends.find((b) => b.id !== oldId);
@@ -172,8 +150,8 @@ test('user move --to ends the sessions on every director, the next login goes th
   const u = ring.cluster.usersOfKind('ring')[1];
   assert.ok(u);
   const from = (await where(u, director(0))).backend;
-  const s1 = await openSession(u, director(0));
-  const s2 = await openSession(u, director(1));
+  const s1 = await openSession(ring.cluster, u, director(0));
+  const s2 = await openSession(ring.cluster, u, director(1));
   const to = ring.cluster.backends.find((b) => b.id !== from);
   assert.ok(to);
   const started = Date.now();
@@ -212,7 +190,7 @@ test('user move: unknown backend or user is refused; a login held by a move comp
 
   // The old session sits on d1; a login through d2 after the host changed is held (logged), then served.
   const oldId = u.backend;
-  const s1 = await openSession(u, director(0));
+  const s1 = await openSession(ring.cluster, u, director(0));
   const target = ring.cluster.backends.find((b) => b.id !== oldId);
   assert.ok(target);
   // d2 must know of the session (gossiped presence) before the login it should hold.
@@ -241,8 +219,8 @@ test('user move: unknown backend or user is refused; a login held by a move comp
 test('ldapmodify alone (no login anywhere) ends the old sessions within change_poll', async () => {
   const u = ring.cluster.usersOfKind('host')[2];
   assert.ok(u && u.backend !== undefined);
-  const s1 = await openSession(u, director(0));
-  const s3 = await openSession(u, director(2));
+  const s1 = await openSession(ring.cluster, u, director(0));
+  const s3 = await openSession(ring.cluster, u, director(2));
   const target = ring.cluster.backends.find((b) => b.id !== u.backend);
   assert.ok(target);
   const modifiedAt = Date.now();
@@ -261,7 +239,7 @@ test('a backend added: users with live sessions stay where they are; new logins 
   const open: Array<{ u: ClusterUser; client: LineClient; home: string }> = [];
   for (const u of users) {
     const home = (await where(u, director(0))).backend;
-    const { client } = await openSession(u, director(0));
+    const { client } = await openSession(ring.cluster, u, director(0));
     open.push({ u, client, home });
   }
   // b9 is a second ring entry for b3's server, heavy enough to draw most hashes.

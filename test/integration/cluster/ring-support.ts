@@ -7,6 +7,7 @@ import { startCluster, type Cluster, type ClusterUser } from '../../harness/clus
 import type { CertFiles } from '../../harness/certs.js';
 import type { DirectorHandle } from '../../harness/director.js';
 import { adminCert, cliTlsArgs, ringOverrides, type RingTuning } from '../../harness/ring.js';
+import type { LineClient } from '../support/line-client.js';
 import { landedOn, login, loginCounts, openImap } from '../director/imap-support.js';
 
 export interface Ring {
@@ -142,4 +143,26 @@ export async function assertNeverOnTwo(cluster: Cluster, user: string): Promise<
     }
   }
   return intervals.length;
+}
+
+/** A logged-in IMAP session of `u` through `d`, and the backend it landed on. */
+export async function openSession(cluster: Cluster, u: ClusterUser, d: DirectorHandle): Promise<{ client: LineClient; backend: string }> {
+  const before = await loginCounts(cluster.backends, u.name);
+  const { client } = await openImap(d);
+  const reply = await login(client, u.name, u.password);
+  assert.match(reply, /^a1 OK /, `login of ${u.name} via ${d.id}`);
+  return { client, backend: await landedOn(cluster.backends, u.name, before) };
+}
+
+/** Wait until the director closed the client; the lines it sent last (BYE). */
+export async function closedBy(client: LineClient, timeoutMs: number): Promise<string[]> {
+  await client.waitClosed(timeoutMs);
+  const lines: string[] = [];
+  for (;;) {
+    try {
+      lines.push(await client.line(100));
+    } catch {
+      return lines;
+    }
+  }
 }
