@@ -9,10 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster } from '../../harness/cluster.js';
-import type { DirectorHandle } from '../../harness/director.js';
 import { adminCert, ringOverrides } from '../../harness/ring.js';
 import { command, lastLine, login, openImap, quoted } from '../director/imap-support.js';
-import { cliJson, until, type Ring, type WhereJson } from './ring-support.js';
+import { cliJson, directorById, until, type Ring, type WhereJson } from './ring-support.js';
 
 let dir: string;
 let ring: Ring;
@@ -39,12 +38,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function director(id: string): DirectorHandle {
-  const d = ring.cluster.directors.find((x) => x.id === id);
-  assert.ok(d, id);
-  return d;
-}
-
 /**
  * d1 answers from a stale cache (the user's old backend `from`) while d2
  * reads LDAP's new host `to`; d1's backend login is stalled (its backend
@@ -56,7 +49,7 @@ async function raceLogins(from: 'b1' | 'b2', to: 'b1' | 'b2'): Promise<void> {
   const target = ring.cluster.backends.find((x) => x.id === to);
   const stale = ring.cluster.backends.find((x) => x.id === from);
   assert.ok(target !== undefined && stale !== undefined);
-  const [d1, d2] = [director('d1'), director('d2')];
+  const [d1, d2] = [directorById(ring, 'd1'), directorById(ring, 'd2')];
 
   // Fill d1's cache with the user's current host, then leave.
   const first = await openImap(d1);

@@ -108,6 +108,12 @@ export async function loginLands(cluster: Cluster, u: ClusterUser, director: Dir
 }
 
 /** The ring's i-th director (d1 is 0). */
+export function directorById(ring: Ring, id: string): DirectorHandle {
+  const d = ring.cluster.directors.find((x) => x.id === id);
+  assert.ok(d, id);
+  return d;
+}
+
 export function directorAt(ring: Ring, i: number): DirectorHandle {
   const d = ring.cluster.directors[i];
   assert.ok(d, `director ${i}`);

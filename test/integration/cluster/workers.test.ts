@@ -14,7 +14,7 @@ import type { DirectorHandle } from '../../harness/director.js';
 import { adminCert, ringOverrides } from '../../harness/ring.js';
 import type { LineClient } from '../support/line-client.js';
 import { command, login, openImap } from '../director/imap-support.js';
-import { cliJson, until, type Ring, type WhereJson } from './ring-support.js';
+import { cliJson, directorById, until, type Ring, type WhereJson } from './ring-support.js';
 
 let dir: string;
 let ring: Ring;
@@ -36,12 +36,6 @@ after(async () => {
   await ring?.cluster.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-function director(id: string): DirectorHandle {
-  const d = ring.cluster.directors.find((x) => x.id === id);
-  assert.ok(d, id);
-  return d;
-}
 
 /** The primary's worker processes. */
 function workerPids(primary: number): number[] {
@@ -68,8 +62,8 @@ async function openSessions(d: DirectorHandle, users: ReadonlyArray<{ name: stri
 }
 
 test('two workers share the ports; who, kick and the ring see every worker', async () => {
-  const d1 = director('d1');
-  const d2 = director('d2');
+  const d1 = directorById(ring, 'd1');
+  const d2 = directorById(ring, 'd2');
   assert.equal(workerPids(d1.pid).length, 2, 'd1 runs two workers');
   // A worker's greeting offers the backends' probed capabilities, as a single-process director does.
   const greetings = await Promise.all(
@@ -116,8 +110,8 @@ test('two workers share the ports; who, kick and the ring see every worker', asy
 });
 
 test("a killed worker's sessions leave who and the ring; a new worker takes its place", async () => {
-  const d1 = director('d1');
-  const d2 = director('d2');
+  const d1 = directorById(ring, 'd1');
+  const d2 = directorById(ring, 'd2');
   const users = ring.cluster.usersOfKind('host').slice(8, 14);
   assert.equal(users.length, 6);
   const baseline = new Map(workerPids(d1.pid).map((pid) => [pid, socketCount(pid)]));
@@ -183,8 +177,8 @@ async function tlsResumptions(d: DirectorHandle, times: number): Promise<number>
 }
 
 test('TLS sessions resume on every worker', async () => {
-  const d1 = director('d1');
-  const d2 = director('d2');
+  const d1 = directorById(ring, 'd1');
+  const d2 = directorById(ring, 'd2');
   assert.equal(await tlsResumptions(d1, 6), 6, 'resumed on both workers of d1');
   assert.equal(await tlsResumptions(d2, 3), 3, 'resumed on the single-process d2');
 });
