@@ -2,11 +2,13 @@ import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
+import type { Deadline, DeadlineWatcher } from './deadline.js';
+import { markSharedReads, sharedReadOptions } from './socket-reads.js';
 
 export type BackendTls = 'no' | 'yes' | 'any-cert';
 
 /** Why a backend connection could not be made; callers map every code to a temporary failure. */
-export type BackendConnectErrorCode = 'refused' | 'timeout' | 'tls' | 'network' | 'aborted';
+export type BackendConnectErrorCode = 'refused' | 'timeout' | 'tls' | 'network';
 
 export class BackendConnectError extends Error {
   readonly code: BackendConnectErrorCode;
@@ -27,8 +29,8 @@ export interface ClientTlsParams {
   readonly ca?: Buffer | undefined;
   readonly cert?: Buffer | undefined;
   readonly key?: Buffer | undefined;
-  /** Abort the handshake when this fires (destroys the socket). */
-  readonly signal?: AbortSignal | undefined;
+  /** Give up the handshake when this runs out (destroys the socket). */
+  readonly deadline?: Deadline | undefined;
 }
 
 export interface ConnectBackendParams {
@@ -41,8 +43,14 @@ export interface ConnectBackendParams {
   readonly ca?: Buffer | undefined;
   readonly cert?: Buffer | undefined;
   readonly key?: Buffer | undefined;
-  /** One budget for TCP connect and TLS handshake; fire it to give up. */
-  readonly signal: AbortSignal;
+  /** One budget for TCP connect and TLS handshake. */
+  readonly deadline: Deadline;
+  /**
+   * Read into our own reused buffers (socket-reads.ts) instead of a fresh one
+   * per read. Only for a plain connection that stays plain (not with
+   * STARTTLS): a TLS layer reads the socket itself.
+   */
+  readonly sharedReads?: boolean;
 }
 
 /**
@@ -60,46 +68,88 @@ export async function connectBackend(params: ConnectBackendParams): Promise<Sock
     ca: params.ca,
     cert: params.cert,
     key: params.key,
-    signal: params.signal,
+    deadline: params.deadline,
   });
 }
 
 function connectTcp(params: ConnectBackendParams): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
-    if (params.signal.aborted) {
-      reject(new BackendConnectError('aborted', `connect(${params.host}, ${params.port}) aborted`));
+    if (params.deadline.expired) {
+      reject(new BackendConnectError('timeout', `connect(${params.host}, ${params.port}) timed out`));
       return;
     }
+    const shared = params.sharedReads === true && params.tls === 'no';
     const socket = netConnect({
       host: params.host,
       port: params.port,
       ...(params.sourceIp !== undefined ? { localAddress: params.sourceIp } : {}),
+      ...(shared ? sharedReadOptions() : {}),
     });
-    const cleanup = (): void => {
-      socket.off('connect', onConnect);
-      socket.off('error', onError);
-      params.signal.removeEventListener('abort', onAbort);
-    };
-    const onConnect = (): void => {
-      cleanup();
-      resolve(socket);
-    };
-    const onError = (err: NodeJS.ErrnoException): void => {
-      cleanup();
-      socket.destroy();
-      const code: BackendConnectErrorCode = err.code === 'ECONNREFUSED' ? 'refused' : 'network';
-      reject(new BackendConnectError(code, `connect(${params.host}, ${params.port}) failed: ${err.code ?? err.message}`));
-    };
-    const onAbort = (): void => {
-      cleanup();
-      socket.on('error', () => undefined);
-      socket.destroy();
-      reject(new BackendConnectError('timeout', `connect(${params.host}, ${params.port}) timed out`));
-    };
-    socket.once('connect', onConnect);
-    socket.once('error', onError);
-    params.signal.addEventListener('abort', onAbort, { once: true });
+    if (shared) markSharedReads(socket);
+    new TcpConnect(socket, params, resolve, reject);
   });
+}
+
+const kConnect = Symbol('tcpConnect');
+
+/**
+ * One connect() in flight. The socket listeners are module functions that
+ * find it on the socket: no closures per connection.
+ */
+class TcpConnect implements DeadlineWatcher {
+  readonly #socket: Socket & { [kConnect]?: TcpConnect | undefined };
+  readonly #params: ConnectBackendParams;
+  readonly #resolve: (socket: Socket) => void;
+  readonly #reject: (err: BackendConnectError) => void;
+
+  constructor(socket: Socket, params: ConnectBackendParams, resolve: (socket: Socket) => void, reject: (err: BackendConnectError) => void) {
+    this.#socket = socket;
+    this.#params = params;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#socket[kConnect] = this;
+    socket.on('connect', onTcpConnect);
+    socket.on('error', onTcpError);
+    params.deadline.watch(this);
+  }
+
+  connected(): void {
+    this.#cleanup();
+    this.#resolve(this.#socket);
+  }
+
+  failed(err: NodeJS.ErrnoException): void {
+    this.#cleanup();
+    this.#socket.destroy();
+    const code: BackendConnectErrorCode = err.code === 'ECONNREFUSED' ? 'refused' : 'network';
+    this.#reject(new BackendConnectError(code, `connect(${this.#params.host}, ${this.#params.port}) failed: ${err.code ?? err.message}`));
+  }
+
+  deadlineExpired(): void {
+    this.#cleanup();
+    this.#socket.on('error', ignoreError);
+    this.#socket.destroy();
+    this.#reject(new BackendConnectError('timeout', `connect(${this.#params.host}, ${this.#params.port}) timed out`));
+  }
+
+  #cleanup(): void {
+    this.#socket[kConnect] = undefined;
+    this.#socket.off('connect', onTcpConnect);
+    this.#socket.off('error', onTcpError);
+    this.#params.deadline.unwatch(this);
+  }
+}
+
+function onTcpConnect(this: Socket & { [kConnect]?: TcpConnect }): void {
+  this[kConnect]?.connected();
+}
+
+function onTcpError(this: Socket & { [kConnect]?: TcpConnect }, err: NodeJS.ErrnoException): void {
+  this[kConnect]?.failed(err);
+}
+
+function ignoreError(): void {
+  // A socket given up on: its late errors have no one to tell.
 }
 
 /**
@@ -109,9 +159,9 @@ function connectTcp(params: ConnectBackendParams): Promise<Socket> {
  */
 export function upgradeClientSocket(socket: Socket, params: ClientTlsParams): Promise<TLSSocket> {
   return new Promise<TLSSocket>((resolve, reject) => {
-    if (params.signal?.aborted === true) {
+    if (params.deadline?.expired === true) {
       socket.destroy();
-      reject(new BackendConnectError('timeout', `TLS handshake with ${params.host} aborted`));
+      reject(new BackendConnectError('timeout', `TLS handshake with ${params.host} timed out`));
       return;
     }
     const servername = params.servername ?? (isIP(params.host) === 0 ? params.host : undefined);
@@ -128,11 +178,11 @@ export function upgradeClientSocket(socket: Socket, params: ClientTlsParams): Pr
       tlsSocket.off('secureConnect', onSecure);
       tlsSocket.off('error', onError);
       tlsSocket.off('close', onClose);
-      params.signal?.removeEventListener('abort', onAbort);
+      params.deadline?.unwatch(watcher);
     };
     const fail = (err: BackendConnectError): void => {
       cleanup();
-      tlsSocket.on('error', () => undefined);
+      tlsSocket.on('error', ignoreError);
       tlsSocket.destroy();
       socket.destroy();
       reject(err);
@@ -143,10 +193,12 @@ export function upgradeClientSocket(socket: Socket, params: ClientTlsParams): Pr
     };
     const onError = (err: Error): void => fail(new BackendConnectError('tls', `TLS with ${params.host} failed: ${err.message}`));
     const onClose = (): void => fail(new BackendConnectError('tls', `TLS with ${params.host}: connection closed during handshake`));
-    const onAbort = (): void => fail(new BackendConnectError('timeout', `TLS handshake with ${params.host} timed out`));
+    const watcher: DeadlineWatcher = {
+      deadlineExpired: () => fail(new BackendConnectError('timeout', `TLS handshake with ${params.host} timed out`)),
+    };
     tlsSocket.once('secureConnect', onSecure);
     tlsSocket.once('error', onError);
     tlsSocket.once('close', onClose);
-    params.signal?.addEventListener('abort', onAbort, { once: true });
+    params.deadline?.watch(watcher);
   });
 }

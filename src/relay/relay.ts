@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { readInto, type ReadSink } from '../net/socket-reads.js';
 import { IdleSweeper } from './idle-sweeper.js';
 
 export interface RelayOptions {
@@ -30,11 +31,13 @@ const CLOSE_GRACE_MS = 2000;
 /**
  * A relayed pair of sockets. After login nothing is parsed: each chunk is
  * written to the other side as it is, and a full write buffer pauses the
- * reading side until 'drain' (no stream pipe machinery). Bytes are counted
- * from the sockets' own counters, and idleness is checked by one shared
- * coarse timer instead of a timer per socket.
+ * reading side until 'drain' (no stream pipe machinery). A backend socket
+ * made with shared reads hands over chunks of a reused buffer
+ * (net/socket-reads.ts). Bytes are counted from the sockets' own counters,
+ * and idleness is checked by one shared coarse timer instead of a timer per
+ * socket.
  */
-export class Relay {
+export class Relay implements ReadSink {
   readonly #client: Socket;
   readonly #backend: Socket;
   readonly #clientBase: number;
@@ -86,12 +89,10 @@ export class Relay {
 
     if (options.backendPending.length > 0) client.write(options.backendPending);
     if (options.clientPending.length > 0) backend.write(options.clientPending);
-    client.on('data', onClientData);
-    backend.on('data', onBackendData);
+    readInto(client, this);
+    readInto(backend, this);
     client.on('drain', onClientDrain);
     backend.on('drain', onBackendDrain);
-    client.resume();
-    backend.resume();
     // Never leave the other side logged in when one is already gone.
     if (client.destroyed || client.readableEnded) this.finish('client_closed');
     else if (backend.destroyed || backend.readableEnded) this.finish('backend_closed');
@@ -143,10 +144,11 @@ export class Relay {
     return true;
   }
 
-  /** `from` sent a chunk: pass it on, and stop reading `from` while `to` is full. */
-  forward(from: Socket, chunk: Buffer): void {
+  /** `from` sent a chunk: pass it on, and stop reading `from` while `to` is full. True while the write holds the chunk. */
+  bytesRead(from: Socket, chunk: Buffer): boolean {
     const to = from === this.#client ? this.#backend : this.#client;
     if (!to.write(chunk)) from.pause();
+    return to.writableLength > 0;
   }
 
   /** `side` can take more: read again from the other side. */
@@ -201,11 +203,6 @@ const kRelay = Symbol('relay');
 interface RelaySide extends Socket {
   [kRelay]?: Relay;
 }
-
-function onClientData(this: RelaySide, chunk: Buffer): void {
-  this[kRelay]?.forward(this, chunk);
-}
-const onBackendData = onClientData;
 
 function onClientDrain(this: RelaySide): void {
   this[kRelay]?.drained(this);

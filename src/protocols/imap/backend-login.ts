@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { LoginFailure } from '../../core/failure.js';
 import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
+import { Deadline, type DeadlineWatcher } from '../../net/deadline.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { BackendLineReader, BackendTimeout } from './backend-reader.js';
 import { imapString, quoteNString, quoteString } from './quote.js';
@@ -53,17 +54,16 @@ class ImapBackendLoginMachine {
   }
 
   async run(): Promise<BackendLoginSuccess> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.#params.timeoutMs);
+    const deadline = new Deadline(this.#params.timeoutMs);
     try {
-      return await this.#login(controller.signal);
+      return await this.#login(deadline);
     } catch (err: unknown) {
       this.#reader?.detach();
       this.#socket?.on('error', () => undefined);
       this.#socket?.destroy();
       throw this.#toFailure(err);
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 
@@ -89,15 +89,15 @@ class ImapBackendLoginMachine {
     return new LoginFailure('backend_unavailable', `Backend login failed: ${message} (backend ${where}, state=${this.#state})`);
   }
 
-  async #login(signal: AbortSignal): Promise<BackendLoginSuccess> {
+  async #login(deadline: Deadline): Promise<BackendLoginSuccess> {
     const p = this.#params;
     const starttls = p.starttls !== 'no';
     this.#enter('connect');
-    this.#socket = await this.#connect(signal, starttls ? 'no' : p.ssl);
+    this.#socket = await this.#connect(deadline, starttls ? 'no' : p.ssl, !starttls);
     this.#reader = new BackendLineReader(this.#socket);
 
     this.#enter('banner');
-    const banner = await this.#reader.next(signal);
+    const banner = await this.#reader.next(deadline);
     if (!banner.startsWith('* OK')) {
       throw new LoginFailure('backend_unavailable', `Remote returned invalid banner: ${printable(banner)}`);
     }
@@ -105,14 +105,14 @@ class ImapBackendLoginMachine {
     if (caps === undefined) {
       this.#enter('capability');
       this.#write('C CAPABILITY\r\n');
-      caps = await this.#untilTagged('C', signal);
+      caps = await this.#untilTagged('C', deadline);
     }
 
     if (starttls) {
       if (!caps.has('STARTTLS')) throw new LoginFailure('backend_unavailable', "Remote doesn't support STARTTLS");
       this.#enter('starttls');
       this.#write('S STARTTLS\r\n');
-      await this.#untilTagged('S', signal);
+      await this.#untilTagged('S', deadline);
       const leftover = this.#reader.detach();
       if (leftover.length > 0) throw new LoginFailure('backend_unavailable', 'Remote sent data after STARTTLS reply');
       this.#enter('tls');
@@ -122,7 +122,7 @@ class ImapBackendLoginMachine {
         ca: p.tls.ca,
         cert: p.tls.clientCert,
         key: p.tls.clientKey,
-        signal,
+        deadline,
       });
       this.#reader = new BackendLineReader(this.#socket);
     } else if (caps.has('LOGINDISABLED') && p.ssl === 'no') {
@@ -134,26 +134,26 @@ class ImapBackendLoginMachine {
     if (idCommand !== undefined && p.nopipelining) {
       this.#enter('id');
       this.#write(idCommand);
-      await this.#untilTagged('I', signal, true);
+      await this.#untilTagged('I', deadline, true);
       this.#enter('login');
       this.#write(login.first);
     } else {
       this.#enter(idCommand !== undefined ? 'id' : 'login');
       this.#write(idCommand === undefined ? login.first : idCommand + login.first);
     }
-    let postLoginCaps = await this.#awaitLogin(login, signal);
+    let postLoginCaps = await this.#awaitLogin(login, deadline);
 
     if (postLoginCaps === undefined) {
       this.#enter('post-login-capability');
       this.#write('C CAPABILITY\r\n');
-      postLoginCaps = await this.#untilTagged('C', signal);
+      postLoginCaps = await this.#untilTagged('C', deadline);
     }
     this.#enter('done');
     const pending = this.#reader.detach();
     return { socket: this.#socket, capabilities: postLoginCaps.original, pending };
   }
 
-  async #connect(signal: AbortSignal, tls: BackendLoginParams['ssl']): Promise<Socket> {
+  async #connect(deadline: Deadline, tls: BackendLoginParams['ssl'], sharedReads: boolean): Promise<Socket> {
     const p = this.#params;
     const retries = this.#options.connectRetries ?? DEFAULT_RETRIES;
     const delayMs = this.#options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
@@ -167,14 +167,15 @@ class ImapBackendLoginMachine {
           ca: p.tls.ca,
           cert: p.tls.clientCert,
           key: p.tls.clientKey,
-          signal,
+          deadline,
+          sharedReads,
         });
       } catch (err: unknown) {
         const retryable = err instanceof BackendConnectError && (err.code === 'refused' || err.code === 'network');
         const left = this.#params.timeoutMs - (Date.now() - this.#started);
         if (!retryable || attempt >= retries || left <= 0) throw err;
         this.#options.log?.debug({ attempt: attempt + 1, err: (err as Error).message }, 'imap backend reconnecting');
-        await sleep(Math.min(delayMs, left), signal);
+        await sleep(Math.min(delayMs, left), deadline);
       }
     }
   }
@@ -184,11 +185,11 @@ class ImapBackendLoginMachine {
   }
 
   /** Read until the tagged reply for `tag`; returns capabilities seen on the way (or in the reply's code). */
-  async #untilTagged(tag: string, signal: AbortSignal, anyStatus = false): Promise<CapabilitySet> {
+  async #untilTagged(tag: string, deadline: Deadline, anyStatus = false): Promise<CapabilitySet> {
     const reader = this.#reader as BackendLineReader;
     let caps: CapabilitySet | undefined;
     for (;;) {
-      const line = await reader.next(signal);
+      const line = await reader.next(deadline);
       const untaggedCaps = untaggedCapability(line);
       if (untaggedCaps !== undefined) {
         caps = untaggedCaps;
@@ -205,12 +206,12 @@ class ImapBackendLoginMachine {
   }
 
   /** Read replies to ID and login; answers `+` continuations. Returns post-login capabilities if seen. */
-  async #awaitLogin(login: LoginCommand, signal: AbortSignal): Promise<CapabilitySet | undefined> {
+  async #awaitLogin(login: LoginCommand, deadline: Deadline): Promise<CapabilitySet | undefined> {
     const reader = this.#reader as BackendLineReader;
     const continuations = [...login.continuations];
     let caps: CapabilitySet | undefined;
     for (;;) {
-      const line = await reader.next(signal);
+      const line = await reader.next(deadline);
       if (line.startsWith('+')) {
         const next = continuations.shift();
         if (next === undefined) throw new LoginFailure('backend_unavailable', 'Remote sent an unexpected continuation');
@@ -386,16 +387,18 @@ function printable(text: string): string {
   return cleaned.length > 160 ? `${cleaned.slice(0, 160)}...` : cleaned;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, deadline: Deadline): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    const watcher: DeadlineWatcher = {
+      deadlineExpired: () => {
+        clearTimeout(timer);
+        reject(new BackendTimeout());
+      },
+    };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      deadline.unwatch(watcher);
       resolve();
     }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new BackendTimeout());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    deadline.watch(watcher);
   });
 }

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
 import { LoginFailure } from '../../core/failure.js';
+import type { Deadline, DeadlineWatcher } from '../../net/deadline.js';
+import { readInto, stopReading, type ReadSink } from '../../net/socket-reads.js';
 
 /** Longest backend line accepted during login (Dovecot's proxy input buffer is 4 KiB; be generous). */
 const MAX_BACKEND_LINE = 64 * 1024;
@@ -11,27 +13,28 @@ export class BackendTimeout extends Error {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Reads CRLF lines from a backend during login, in 'readable' mode so that
- * bytes it has not pulled stay inside the socket. `detach()` removes every
- * listener and returns what was pulled but not consumed, in order.
+ * Reads CRLF lines from a backend during login. `detach()` stops reading and
+ * returns what arrived but was not consumed, in order: the relay sends it on.
  */
-export class BackendLineReader {
+export class BackendLineReader implements ReadSink, DeadlineWatcher {
   readonly #socket: Socket;
-  #buffer: Buffer = Buffer.alloc(0);
+  #buffer: Buffer = EMPTY;
   #closed: string | undefined;
-  #wake: (() => void) | undefined;
+  #waiting: { resolve: () => void; reject: (err: Error) => void; deadline: Deadline } | undefined;
 
   constructor(socket: Socket) {
     this.#socket = socket;
-    socket.on('readable', this.#onEvent);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onEnd);
     socket.on('error', this.#onError);
+    readInto(socket, this);
   }
 
   /** The next line without CRLF (latin1, so bytes survive). Throws LoginFailure or BackendTimeout. */
-  async next(signal: AbortSignal): Promise<string> {
+  async next(deadline: Deadline): Promise<string> {
     for (;;) {
       const lf = this.#buffer.indexOf(0x0a);
       if (lf >= 0) {
@@ -43,64 +46,60 @@ export class BackendLineReader {
       if (this.#buffer.length > MAX_BACKEND_LINE) {
         throw new LoginFailure('backend_unavailable', 'Remote sent a too long line');
       }
-      if (signal.aborted) throw new BackendTimeout();
-      const chunk: unknown = this.#socket.read();
-      if (chunk !== null) {
-        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'latin1');
-        this.#buffer = this.#buffer.length === 0 ? bytes : Buffer.concat([this.#buffer, bytes]);
-        continue;
-      }
+      if (deadline.expired) throw new BackendTimeout();
       if (this.#closed !== undefined) throw new LoginFailure('backend_unavailable', this.#closed);
-      await this.#waitForInput(signal);
+      await new Promise<void>((resolve, reject) => {
+        this.#waiting = { resolve, reject, deadline };
+        deadline.watch(this);
+      });
     }
   }
 
   /** Stop reading; the caller owns the socket and these unconsumed bytes. */
   detach(): Buffer {
-    this.#socket.off('readable', this.#onEvent);
+    stopReading(this.#socket);
     this.#socket.off('end', this.#onEnd);
     this.#socket.off('close', this.#onEnd);
     this.#socket.off('error', this.#onError);
     const rest = this.#buffer;
-    this.#buffer = Buffer.alloc(0);
+    this.#buffer = EMPTY;
     return rest;
   }
 
-  #waitForInput(signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#wake = undefined;
-        reject(new BackendTimeout());
-      };
-      this.#wake = () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  bytesRead(_socket: Socket, chunk: Buffer): boolean {
+    // The chunk is borrowed (socket-reads.ts): keep a copy.
+    this.#buffer = this.#buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#buffer, chunk]);
+    this.#wake();
+    return false;
+  }
+
+  deadlineExpired(): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.reject(new BackendTimeout());
+  }
+
+  #wake(): void {
+    const waiting = this.#waiting;
+    if (waiting === undefined) return;
+    this.#waiting = undefined;
+    waiting.deadline.unwatch(this);
+    waiting.resolve();
   }
 
   // Listeners are methods bound once, not arrow fields: under tsx (esbuild keepNames)
   // every named closure is wrapped in __name() when created, a cost per connection.
-  readonly #onEvent = this.#onEventImpl.bind(this);
-
-  #onEventImpl(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
   readonly #onEnd = this.#onEndImpl.bind(this);
 
   #onEndImpl(): void {
     this.#closed ??= 'Remote disconnected';
-    this.#onEvent();
+    this.#wake();
   }
 
   readonly #onError = this.#onErrorImpl.bind(this);
 
   #onErrorImpl(err: NodeJS.ErrnoException): void {
     this.#closed ??= `Remote connection failed: ${err.code ?? err.message}`;
-    this.#onEvent();
+    this.#wake();
   }
 }

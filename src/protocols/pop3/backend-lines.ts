@@ -1,4 +1,6 @@
 import type { Socket } from 'node:net';
+import type { Deadline, DeadlineWatcher } from '../../net/deadline.js';
+import { readInto, stopReading, type ReadSink } from '../../net/socket-reads.js';
 import { LineFramer } from './framer.js';
 
 /** Backend replies before login are short; a backend sending more is broken. */
@@ -16,7 +18,7 @@ function ignoreError(): void {
 }
 
 /** Reads reply lines from a backend socket during its login; `detach()` gives back what is left. */
-export class BackendLines {
+export class BackendLines implements ReadSink, DeadlineWatcher {
   readonly #socket: Socket;
   readonly #framer = new LineFramer(MAX_BACKEND_LINE);
   #waiter: { resolve: (line: string) => void; reject: (err: Error) => void } | undefined;
@@ -24,13 +26,6 @@ export class BackendLines {
 
   // Listeners are methods bound once, not arrow fields: under tsx (esbuild keepNames)
   // every named closure is wrapped in __name() when created, a cost per connection.
-  readonly #onData = this.#onDataImpl.bind(this);
-
-  #onDataImpl(chunk: Buffer): void {
-    this.#framer.push(chunk);
-    this.#wake();
-  }
-
   readonly #onEnd = this.#onEndImpl.bind(this);
 
   #onEndImpl(): void {
@@ -43,23 +38,27 @@ export class BackendLines {
     this.#fail(new BackendLineError(`backend socket error: ${err.message}`));
   }
 
-  readonly #onAbort = this.#onAbortImpl.bind(this);
+  readonly #deadline: Deadline;
 
-  #onAbortImpl(): void {
-    this.#fail(new BackendLineError('timed out'));
-  }
-
-  readonly #signal: AbortSignal;
-
-  constructor(socket: Socket, signal: AbortSignal) {
+  constructor(socket: Socket, deadline: Deadline) {
     this.#socket = socket;
-    this.#signal = signal;
-    socket.on('data', this.#onData);
+    this.#deadline = deadline;
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onEnd);
     socket.on('error', this.#onError);
-    if (signal.aborted) this.#onAbort();
-    else signal.addEventListener('abort', this.#onAbort, { once: true });
+    deadline.watch(this);
+    readInto(socket, this);
+  }
+
+  bytesRead(_socket: Socket, chunk: Buffer): boolean {
+    // The chunk is borrowed (socket-reads.ts) and the framer keeps what it is given.
+    this.#framer.push(Buffer.from(chunk));
+    this.#wake();
+    return false;
+  }
+
+  deadlineExpired(): void {
+    this.#fail(new BackendLineError('timed out'));
   }
 
   /** The next line without its CRLF, decoded as UTF-8. */
@@ -72,14 +71,13 @@ export class BackendLines {
 
   /** Stop reading (the socket stays paused) and return the bytes not yet consumed as lines. */
   detach(): Buffer {
-    this.#socket.pause();
-    this.#socket.off('data', this.#onData);
+    stopReading(this.#socket);
     this.#socket.off('end', this.#onEnd);
     this.#socket.off('close', this.#onEnd);
     this.#socket.off('error', this.#onError);
     // A late error on a socket nobody listens to would crash the process.
     this.#socket.on('error', ignoreError);
-    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#deadline.unwatch(this);
     this.#waiter = undefined;
     return this.#framer.takeRemaining();
   }

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
+import { Deadline, type DeadlineWatcher } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { BackendLineError, BackendLines } from './backend-lines.js';
@@ -89,12 +90,12 @@ class Pop3BackendLogin {
   state: Pop3BackendState = 'connect';
   #socket: Socket | undefined;
   readonly #params: BackendLoginParams;
-  readonly #signal: AbortSignal;
+  readonly #deadline: Deadline;
   readonly #log: Logger | undefined;
 
-  constructor(params: BackendLoginParams, signal: AbortSignal, log: Logger | undefined) {
+  constructor(params: BackendLoginParams, deadline: Deadline, log: Logger | undefined) {
     this.#params = params;
-    this.#signal = signal;
+    this.#deadline = deadline;
     this.#log = log;
   }
 
@@ -106,7 +107,7 @@ class Pop3BackendLogin {
     }
     this.#enter('connect');
     let socket = await this.#connect();
-    let lines = new BackendLines(socket, this.#signal);
+    let lines = new BackendLines(socket, this.#deadline);
 
     this.#enter('banner');
     const banner = await lines.readLine();
@@ -127,10 +128,10 @@ class Pop3BackendLogin {
         ca: params.tls.ca,
         cert: params.tls.clientCert,
         key: params.tls.clientKey,
-        signal: this.#signal,
+        deadline: this.#deadline,
       });
       this.#socket = socket;
-      lines = new BackendLines(socket, this.#signal);
+      lines = new BackendLines(socket, this.#deadline);
     }
 
     // One command at a time, as Dovecot's pop3 proxy does: pipelined XCLIENT,
@@ -173,7 +174,9 @@ class Pop3BackendLogin {
           ca: params.tls.ca,
           cert: params.tls.clientCert,
           key: params.tls.clientKey,
-          signal: this.#signal,
+          deadline: this.#deadline,
+          // STARTTLS follows on this socket: TLS reads it itself.
+          sharedReads: params.starttls === 'no',
         });
         this.#socket = socket;
         return socket;
@@ -181,7 +184,7 @@ class Pop3BackendLogin {
         // A backend restarting refuses for a moment; retry while the budget lasts.
         if (!(err instanceof BackendConnectError) || err.code !== 'refused' || attempt >= CONNECT_ATTEMPTS) throw err;
         this.#log?.debug({ attempt }, 'pop3 backend connect refused, retrying');
-        await delay(CONNECT_RETRY_DELAY_MS * attempt, this.#signal);
+        await delay(CONNECT_RETRY_DELAY_MS * attempt, this.#deadline);
       }
     }
   }
@@ -201,24 +204,25 @@ class Pop3BackendLogin {
 
   toFailure(err: unknown): LoginFailure {
     if (err instanceof LoginFailure) return err;
-    if (this.#signal.aborted) return this.#unavailable(`timed out after ${this.#params.timeoutMs} ms`);
+    if (this.#deadline.expired) return this.#unavailable(`timed out after ${this.#params.timeoutMs} ms`);
     if (err instanceof BackendConnectError || err instanceof BackendLineError) return this.#unavailable(err.message);
     return this.#unavailable(`unexpected error: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
+function delay(ms: number, deadline: Deadline): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new BackendLineError('timed out'));
+    const watcher: DeadlineWatcher = {
+      deadlineExpired: () => {
+        clearTimeout(timer);
+        reject(new BackendLineError('timed out'));
+      },
     };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      deadline.unwatch(watcher);
       resolve();
     }, ms);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    deadline.watch(watcher);
   });
 }
 
@@ -229,9 +233,8 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
  * backend_auth_failed.
  */
 export async function pop3BackendLogin(params: BackendLoginParams, log?: Logger): Promise<BackendLoginSuccess> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), params.timeoutMs);
-  const machine = new Pop3BackendLogin(params, controller.signal, log);
+  const deadline = new Deadline(params.timeoutMs);
+  const machine = new Pop3BackendLogin(params, deadline, log);
   try {
     return await machine.run();
   } catch (err) {
@@ -240,6 +243,6 @@ export async function pop3BackendLogin(params: BackendLoginParams, log?: Logger)
     log?.debug({ state: machine.state, kind: failure.kind }, 'pop3 backend login failed');
     throw failure;
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { imapBackendLogin } from '../../../src/protocols/imap/backend-login.js';
 import { LoginFailure } from '../../../src/core/failure.js';
 import { BackendConnectError, upgradeClientSocket } from '../../../src/net/backend-connect.js';
+import { readInto, stopReading } from '../../../src/net/socket-reads.js';
 import { Secret } from '../../../src/core/secret.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../../src/session/backend-login.js';
 import { createCa } from '../../harness/certs.js';
@@ -86,15 +87,19 @@ function exchange(socket: Socket, command: string, until: RegExp, already: Buffe
   return new Promise((resolve, reject) => {
     let text = already.toString('latin1');
     const timer = setTimeout(() => reject(new Error(`no reply, got: ${text}`)), 3000);
-    socket.on('data', (chunk: Buffer) => {
-      text += chunk.toString('latin1');
-      if (until.test(text)) {
-        clearTimeout(timer);
-        resolve(text);
-      }
+    // As the relay reads it: a plain backend socket reads into shared buffers, not 'data' events.
+    readInto(socket, {
+      bytesRead(_socket: Socket, chunk: Buffer): boolean {
+        text += chunk.toString('latin1');
+        if (until.test(text)) {
+          clearTimeout(timer);
+          stopReading(socket);
+          resolve(text);
+        }
+        return false;
+      },
     });
     socket.on('error', reject);
-    socket.resume();
     socket.write(command);
   });
 }

@@ -14,6 +14,7 @@ import type { BackendLoginParams, BackendLoginSuccess } from '../../../src/sessi
 import { pop3BackendLogin } from '../../../src/protocols/pop3/backend-login.js';
 import { createPop3Driver } from '../../../src/protocols/pop3/driver.js';
 import { Relay } from '../../../src/relay/relay.js';
+import { readInto, stopReading } from '../../../src/net/socket-reads.js';
 import { pino } from 'pino';
 import { connect } from 'node:net';
 import type { FrontendContext } from '../../../src/session/frontend.js';
@@ -89,16 +90,18 @@ async function command(result: BackendLoginSuccess, line: string, multiline: boo
   const done = (): boolean => (multiline ? text.includes('\r\n.\r\n') || text.startsWith('-ERR') : text.includes('\r\n'));
   const reply = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new assert.AssertionError({ message: `no reply to ${line}: ${JSON.stringify(text)}` })), 5_000);
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('latin1');
-      if (done()) {
-        clearTimeout(timer);
-        socket.off('data', onData);
-        resolve(text);
-      }
-    };
-    socket.on('data', onData);
-    socket.resume();
+    // As the relay reads it: a plain backend socket reads into shared buffers, not 'data' events.
+    readInto(socket, {
+      bytesRead(_socket: Socket, chunk: Buffer): boolean {
+        text += chunk.toString('latin1');
+        if (done()) {
+          clearTimeout(timer);
+          stopReading(socket);
+          resolve(text);
+        }
+        return false;
+      },
+    });
   });
   socket.write(line + '\r\n');
   return reply;

@@ -1,0 +1,60 @@
+/** Told once when the deadline it watches runs out. */
+export interface DeadlineWatcher {
+  deadlineExpired(): void;
+}
+
+/**
+ * One backend login's time budget (connect, TLS, every reply). It replaces
+ * an AbortController per login: that one is an EventTarget whose signal,
+ * listeners and events cost more CPU per login than the rest of the backend
+ * state machine (measured with `scripts/bench --profile`). Waits happen one
+ * after the other, so watchers are few and a plain array is enough.
+ */
+export class Deadline {
+  #expired = false;
+  #timer: NodeJS.Timeout | undefined;
+  #watchers: DeadlineWatcher[] = [];
+
+  constructor(ms: number) {
+    this.#timer = setTimeout(expire, ms, this);
+  }
+
+  get expired(): boolean {
+    return this.#expired;
+  }
+
+  /** `watcher.deadlineExpired()` runs once if the deadline passes while watched (at once if it has). */
+  watch(watcher: DeadlineWatcher): void {
+    if (this.#expired) {
+      watcher.deadlineExpired();
+      return;
+    }
+    this.#watchers.push(watcher);
+  }
+
+  unwatch(watcher: DeadlineWatcher): void {
+    const at = this.#watchers.indexOf(watcher);
+    if (at >= 0) this.#watchers.splice(at, 1);
+  }
+
+  /** The work finished: stop the timer. Watchers still registered are never told. */
+  clear(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#watchers = [];
+  }
+
+  /** Run out now (also what the timer does). */
+  expire(): void {
+    if (this.#expired) return;
+    this.#expired = true;
+    this.#timer = undefined;
+    const watchers = this.#watchers;
+    this.#watchers = [];
+    for (const watcher of watchers) watcher.deadlineExpired();
+  }
+}
+
+function expire(deadline: Deadline): void {
+  deadline.expire();
+}
