@@ -84,6 +84,9 @@ function connectTcp(params: ConnectBackendParams): Promise<Socket> {
       port: params.port,
       ...(params.sourceIp !== undefined ? { localAddress: params.sourceIp } : {}),
       ...(shared ? sharedReadOptions() : {}),
+      // Login commands are small writes that wait for a reply: Nagle would only
+      // delay them (and set at connect, the relay's setNoDelay costs no syscall).
+      noDelay: true,
     });
     if (shared) markSharedReads(socket);
     new TcpConnect(socket, params, resolve, reject);

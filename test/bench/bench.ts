@@ -66,8 +66,9 @@ const USAGE = `usage: scripts/bench [--duration S] [--reps N] [--scenarios login
   --workers  one director target per value (director.workers): "director" for 1, "director-wN" for N;
              CPU and RSS are summed over its process group (primary + workers)
   --no-pin   no taskset: every process may run on every core (otherwise proxies on core 0, the rest on 1)
-  --profile  instead of the table: mail-director alone under IMAP login load, CPU-profiled;
-             prints the top self-time functions and writes the .cpuprofile`;
+  --profile  instead of the table: mail-director alone under one load (the first of --protocols,
+             --tls and --scenarios; default IMAP plain login), CPU-profiled; prints the top
+             self-time functions and writes the .cpuprofile`;
 
 function parseArgs(argv: readonly string[]): Options {
   const values = new Map<string, string>();
@@ -587,7 +588,13 @@ async function profileRun(opts: Options, dir: string): Promise<void> {
     const target = bench.targets.get('director');
     const director = bench.directors.get('director');
     if (target === undefined || director === undefined) return;
-    const c: Case = { protocol: 'imap', tls: false, scenario: 'login', concurrency: opts.concurrency };
+    const c: Case = {
+      protocol: opts.protocols[0] ?? 'imap',
+      tls: opts.tls[0] ?? false,
+      scenario: opts.scenarios[0] ?? 'login',
+      concurrency: opts.concurrency,
+    };
+    const what = `${c.protocol.toUpperCase()} ${c.tls ? 'tls' : 'plain'} ${c.scenario}`;
     // Warm-up (JIT, auth cache) before the profiler starts; the hook toggles on SIGUSR2.
     await runOnce(bench, target, c, opts, 2000);
     process.kill(director.pid, 'SIGUSR2');
@@ -598,13 +605,13 @@ async function profileRun(opts: Options, dir: string): Promise<void> {
     const profile = JSON.parse(await readFile(profileFile, 'utf8')) as CpuProfile;
     const { busyMs, top, areas } = topSelfTime(profile, REPO_ROOT, 15);
     const lines = [
-      `mail-director, IMAP plain login, c=${c.concurrency}, ${opts.durationMs / 1000} s: ${m.ops} logins, ${fmt(m.opsPerSec)}/s, ${m.errors} errors, CPU ${fmt(m.cpuMsPerOp)} ms/login (with profiler)`,
+      `mail-director, ${what}, c=${c.concurrency}, ${opts.durationMs / 1000} s: ${m.ops} ops, ${fmt(m.opsPerSec)}/s, ${m.errors} errors, CPU ${fmt(m.cpuMsPerOp)} ms/op (with profiler)`,
       `sampled busy time ${fmt(busyMs)} ms; top self time:`,
       ...top.map((f: HotFunction, i) => `${String(i + 1).padStart(2)}. ${fmt(f.selfMs).padStart(7)} ms ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`),
       'self time by area:',
       ...areas.map((a) => `    ${fmt(a.selfMs).padStart(7)} ms ${a.percent.toFixed(1).padStart(5)}%  ${a.area}`),
     ];
-    const kept = resolve(opts.out ?? join(REPO_ROOT, '.bench', `director-login-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`));
+    const kept = resolve(opts.out ?? join(REPO_ROOT, '.bench', `director-${c.protocol}-${c.scenario}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`));
     await mkdir(join(kept, '..'), { recursive: true });
     await copyFile(profileFile, kept);
     process.stdout.write(`${lines.join('\n')}\nprofile: ${kept}\n`);
@@ -613,6 +620,9 @@ async function profileRun(opts: Options, dir: string): Promise<void> {
   }
   if (!opts.keep) await rm(dir, { recursive: true, force: true });
 }
+
+/** Load per target and protocol before the measured runs. */
+const WARM_UP_MS = 4000;
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
@@ -641,8 +651,13 @@ async function main(): Promise<void> {
     });
     process.stderr.write(`idle CPU ms/s: ${JSON.stringify(idleCpu)}\n`);
     background = idleCpu;
-    // Warm up every target (JIT, auth caches, backend processes) before anything counts.
-    for (const t of targets) await runOnce(bench, t, { protocol: 'imap', tls: false, scenario: 'login', concurrency: opts.concurrency }, opts, 1000);
+    // Warm up every target (JIT, auth caches, backend processes) before anything counts,
+    // with logins of each protocol measured. 1 s was too short: V8 had not yet
+    // optimized the login path, and the first repetition of a Node target cost up to
+    // twice the later ones (docs/bench.md); a director serves for days.
+    for (const t of targets) {
+      for (const protocol of opts.protocols) await runOnce(bench, t, { protocol, tls: false, scenario: 'login', concurrency: opts.concurrency }, opts, WARM_UP_MS);
+    }
     for (const c of cases) {
       const reps = new Map<TargetName, RepMetrics[]>();
       // Targets interleaved within each repetition, so drift on the shared machine hits all alike.
