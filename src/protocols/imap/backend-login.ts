@@ -47,10 +47,13 @@ class ImapBackendLoginMachine {
   #state: BackendLoginState = 'connect';
   #socket: Socket | undefined;
   #reader: BackendLineReader | undefined;
+  /** Asked once: a login enters five states or more. */
+  readonly #debug: boolean;
 
   constructor(params: BackendLoginParams, options: ImapBackendLoginOptions) {
     this.#params = params;
     this.#options = options;
+    this.#debug = options.log?.isLevelEnabled('debug') === true;
   }
 
   async run(): Promise<BackendLoginSuccess> {
@@ -69,8 +72,7 @@ class ImapBackendLoginMachine {
 
   #enter(state: BackendLoginState): void {
     this.#state = state;
-    const log = this.#options.log;
-    if (log?.isLevelEnabled('debug') === true) log.debug({ backend: `${this.#params.host}:${this.#params.port}`, state }, 'imap backend login state');
+    if (this.#debug) this.#options.log?.debug({ backend: `${this.#params.host}:${this.#params.port}`, state }, 'imap backend login state');
   }
 
   #toFailure(err: unknown): LoginFailure {
@@ -189,7 +191,7 @@ class ImapBackendLoginMachine {
     const reader = this.#reader as BackendLineReader;
     let caps: CapabilitySet | undefined;
     for (;;) {
-      const line = await reader.next(deadline);
+      const line = reader.buffered() ?? (await reader.next(deadline));
       const untaggedCaps = untaggedCapability(line);
       if (untaggedCaps !== undefined) {
         caps = untaggedCaps;
@@ -208,12 +210,12 @@ class ImapBackendLoginMachine {
   /** Read replies to ID and login; answers `+` continuations. Returns post-login capabilities if seen. */
   async #awaitLogin(login: LoginCommand, deadline: Deadline): Promise<CapabilitySet | undefined> {
     const reader = this.#reader as BackendLineReader;
-    const continuations = [...login.continuations];
+    let answered = 0;
     let caps: CapabilitySet | undefined;
     for (;;) {
-      const line = await reader.next(deadline);
+      const line = reader.buffered() ?? (await reader.next(deadline));
       if (line.startsWith('+')) {
-        const next = continuations.shift();
+        const next = login.continuations[answered++];
         if (next === undefined) throw new LoginFailure('backend_unavailable', 'Remote sent an unexpected continuation');
         if (login.sasl) this.#enter('auth-continue');
         this.#write(next);

@@ -33,16 +33,24 @@ export class BackendLineReader implements ReadSink, DeadlineWatcher {
     readInto(socket, this);
   }
 
+  /**
+   * A line already received, without waiting (undefined if none): a login
+   * reply usually brings several lines in one read, and each await costs.
+   */
+  buffered(): string | undefined {
+    const lf = this.#buffer.indexOf(0x0a);
+    if (lf < 0) return undefined;
+    const end = lf > 0 && this.#buffer[lf - 1] === 0x0d ? lf - 1 : lf;
+    const line = this.#buffer.toString('latin1', 0, end);
+    this.#buffer = this.#buffer.subarray(lf + 1);
+    return line;
+  }
+
   /** The next line without CRLF (latin1, so bytes survive). Throws LoginFailure or BackendTimeout. */
   async next(deadline: Deadline): Promise<string> {
     for (;;) {
-      const lf = this.#buffer.indexOf(0x0a);
-      if (lf >= 0) {
-        const end = lf > 0 && this.#buffer[lf - 1] === 0x0d ? lf - 1 : lf;
-        const line = this.#buffer.toString('latin1', 0, end);
-        this.#buffer = this.#buffer.subarray(lf + 1);
-        return line;
-      }
+      const line = this.buffered();
+      if (line !== undefined) return line;
       if (this.#buffer.length > MAX_BACKEND_LINE) {
         throw new LoginFailure('backend_unavailable', 'Remote sent a too long line');
       }
