@@ -88,6 +88,10 @@ export class MoveCoordinator implements LoginPlacement {
     // that claimed afterwards routed with the order already known.
     const order = this.#recentOrders.get(user);
     const obey = order !== undefined && claimedAt < order.at ? order.host : undefined;
+    // Nothing to obey and the user on one host: no conflict now. One that
+    // shows up later is checked by whatever brings it (a peer's presence
+    // entry in #onEntries, another local session's own start).
+    if (obey === undefined && !this.#opts.presence.onSeveralHosts(user)) return;
     if (this.#pendingChecks.has(user) && obey === undefined) return;
     this.#pendingChecks.add(user);
     // Not inside the registry's add(): the session being registered may be the one to end.
@@ -145,7 +149,7 @@ export class MoveCoordinator implements LoginPlacement {
       throw new LoginFailure('backend_unavailable', 'director is cut off from the majority of the ring');
     }
     // Check and claim with no await between them: no other login of the user can slip in.
-    if (this.elsewhere(user, destination.host).length === 0) {
+    if (!this.#opts.presence.hasHolderElsewhere(user, destination.host)) {
       this.#claim(sessionId, user, destination);
       return 0;
     }

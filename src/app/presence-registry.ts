@@ -40,16 +40,15 @@ export class PresenceRegistry implements SessionRegistry {
       claimedAt = claimed.at;
       this.#placed.delete(info.sessionId);
     }
-    this.#inner.add(session);
+    this.#inner.add(session, info);
     this.#presence.started(info.user, claimedAt);
   }
 
   remove(sessionId: string): void {
-    const relaying = this.#inner.get(sessionId);
+    const relaying = this.#inner.placement(sessionId);
     if (relaying !== undefined) {
-      const info = relaying.info();
       this.#inner.remove(sessionId);
-      this.#presence.removed(info.user, info.backendHost);
+      this.#presence.removed(relaying.user, relaying.backendHost);
       return;
     }
     this.#release(sessionId);

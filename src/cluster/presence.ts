@@ -108,6 +108,44 @@ export class SessionPresence {
     return out;
   }
 
+  /** Whether holders(user) has one on a host other than `host`, without building the list (asked per login). */
+  hasHolderElsewhere(user: string, host: string): boolean {
+    const hosts = this.#local.get(user);
+    if (hosts !== undefined) for (const h of hosts.keys()) if (h !== host) return true;
+    return this.#remoteHostOtherThan(user, host);
+  }
+
+  /** Whether holders(user) name more than one host (asked per session start). */
+  onSeveralHosts(user: string): boolean {
+    const hosts = this.#local.get(user);
+    if (hosts !== undefined && hosts.size > 1) return true;
+    const local = hosts === undefined ? undefined : hosts.keys().next().value;
+    if (local !== undefined) return this.#remoteHostOtherThan(user, local);
+    // No local session: several hosts among the peers' placements?
+    let first: string | undefined;
+    const self = this.selfId;
+    const live = this.#node.live();
+    for (const e of this.#node.state.presenceOf(user)) {
+      if (e.directorId === self || !live.has(e.directorId)) continue;
+      for (const p of e.placements) {
+        if (first === undefined) first = p.host;
+        else if (p.host !== first) return true;
+      }
+    }
+    return false;
+  }
+
+  /** A live peer holds sessions of `user` on a host other than `host`. */
+  #remoteHostOtherThan(user: string, host: string): boolean {
+    const self = this.selfId;
+    const live = this.#node.live();
+    for (const e of this.#node.state.presenceOf(user)) {
+      if (e.directorId === self || !live.has(e.directorId)) continue;
+      for (const p of e.placements) if (p.host !== host) return true;
+    }
+    return false;
+  }
+
   close(): void {
     this.#closed = true;
     this.#unsubscribe();
@@ -115,6 +153,12 @@ export class SessionPresence {
 
   #markDirty(user: string): void {
     if (this.#closed) return;
+    // A ring of one publishes nothing (see #flush): no set entry, no flush
+    // scheduled per login. A peer that joins later gets everything (#publishAll).
+    if (this.#node.state.memberCount() <= 1) {
+      this.#unpublished = true;
+      return;
+    }
     this.#dirty.add(user);
     if (this.#scheduled) return;
     this.#scheduled = true;

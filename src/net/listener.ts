@@ -9,12 +9,19 @@ export interface Endpoint {
   readonly localPort: number;
 }
 
-export function endpointOf(socket: Socket): Endpoint {
+/** The local side of an accepted socket, when the listener already knows it. */
+interface LocalSide {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** `local`: a listener bound to one address knows it, which spares a getsockname per connection. */
+export function endpointOf(socket: Socket, local?: LocalSide): Endpoint {
   return {
     remoteIp: normalizeIp(socket.remoteAddress ?? ''),
     remotePort: socket.remotePort ?? 0,
-    localIp: normalizeIp(socket.localAddress ?? ''),
-    localPort: socket.localPort ?? 0,
+    localIp: local?.ip ?? normalizeIp(socket.localAddress ?? ''),
+    localPort: local?.port ?? socket.localPort ?? 0,
   };
 }
 
@@ -37,6 +44,8 @@ export class Listener {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #options: ListenerOptions;
+  /** Set once listening on one specific address (not a wildcard). */
+  #local: LocalSide | undefined;
 
   constructor(options: ListenerOptions) {
     this.#options = options;
@@ -50,6 +59,9 @@ export class Listener {
       this.#server.listen({ host: this.#options.host, port: this.#options.port, backlog: 4096 }, () => {
         this.#server.off('error', reject);
         const address = this.#server.address();
+        if (typeof address === 'object' && address !== null && !isWildcard(address.address)) {
+          this.#local = { ip: normalizeIp(address.address), port: address.port };
+        }
         resolve(typeof address === 'object' && address !== null ? address.port : this.#options.port);
       });
     });
@@ -79,7 +91,7 @@ export class Listener {
     (raw as TrackedSocket)[kListener] = this;
     raw.on('close', onRawClose);
     raw.on('error', onRawError);
-    const endpoint = endpointOf(raw);
+    const endpoint = endpointOf(raw, this.#local);
     const secureContext = this.#options.implicitTls;
     if (secureContext === undefined) {
       this.#options.onConnection(raw, endpoint);
@@ -100,6 +112,11 @@ export class Listener {
   handshakeDone(tls: TLSSocket, endpoint: Endpoint): void {
     this.#options.onConnection(tls, endpoint);
   }
+}
+
+/** Addresses a socket can be bound to that accept on every local address. */
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '';
 }
 
 const kListener = Symbol('listener');

@@ -57,8 +57,27 @@ function viaRing(input: RouteInput): RouteDecision {
   return { kind: 'proxy', reason: 'ring', destination };
 }
 
+/**
+ * Backends by normalised host, per backend list: a ring hands out the same
+ * list until its backends change, and users with an LDAP host ask per login.
+ */
+const byHostCache = new WeakMap<readonly BackendSpec[], ReadonlyMap<string, BackendSpec>>();
+
 function backendWithHost(ring: RingView, host: string): BackendSpec | undefined {
-  return ring.backends().find((b) => normalizeAddress(b.host) === host);
+  const backends = ring.backends();
+  let byHost = byHostCache.get(backends);
+  if (byHost === undefined) {
+    const map = new Map<string, BackendSpec>();
+    // The first backend with the host wins, as a search in list order would find.
+    for (const b of backends) {
+      const key = normalizeAddress(b.host);
+      if (!map.has(key)) map.set(key, b);
+    }
+    byHost = map;
+    // A list someone may still change is not remembered.
+    if (Object.isFrozen(backends)) byHostCache.set(backends, byHost);
+  }
+  return byHost.get(host);
 }
 
 /**

@@ -36,15 +36,23 @@ export interface SessionRegistry {
   kickUser(user: string, reason: string, backendHost?: string): number;
 }
 
+/** Where a registered session is, as read once when it was added. */
+export interface SessionPlacement {
+  readonly session: LiveSession;
+  readonly user: string;
+  readonly backendHost: string;
+}
+
 export class LocalSessionRegistry implements SessionRegistry {
-  readonly #sessions = new Map<string, LiveSession>();
+  /** With the session, what add and remove need, so they do not build its full info() again. */
+  readonly #sessions = new Map<string, SessionPlacement>();
   /** A user's session id, or a Set from the second session on (most users have one: no Set each). */
   readonly #byUser = new Map<string, string | Set<string>>();
 
-  add(session: LiveSession): void {
-    const info = session.info();
+  /** `info`: the session's info() when the caller has just read it. */
+  add(session: LiveSession, info: SessionInfo = session.info()): void {
     const id = info.sessionId;
-    this.#sessions.set(id, session);
+    this.#sessions.set(id, { session, user: info.user, backendHost: info.backendHost });
     const ids = this.#byUser.get(info.user);
     if (ids === undefined || ids === id) this.#byUser.set(info.user, id);
     else if (typeof ids === 'string') this.#byUser.set(info.user, new Set([ids, id]));
@@ -52,10 +60,10 @@ export class LocalSessionRegistry implements SessionRegistry {
   }
 
   remove(sessionId: string): void {
-    const session = this.#sessions.get(sessionId);
-    if (session === undefined) return;
+    const entry = this.#sessions.get(sessionId);
+    if (entry === undefined) return;
     this.#sessions.delete(sessionId);
-    const user = session.info().user;
+    const user = entry.user;
     const ids = this.#byUser.get(user);
     if (ids === sessionId) this.#byUser.delete(user);
     else if (typeof ids === 'object') {
@@ -65,7 +73,7 @@ export class LocalSessionRegistry implements SessionRegistry {
   }
 
   list(): SessionInfo[] {
-    return [...this.#sessions.values()].map((s) => s.info());
+    return [...this.#sessions.values()].map((e) => e.session.info());
   }
 
   has(sessionId: string): boolean {
@@ -73,6 +81,11 @@ export class LocalSessionRegistry implements SessionRegistry {
   }
 
   get(sessionId: string): LiveSession | undefined {
+    return this.#sessions.get(sessionId)?.session;
+  }
+
+  /** The session with the user and backend host it was added with. */
+  placement(sessionId: string): SessionPlacement | undefined {
     return this.#sessions.get(sessionId);
   }
 
@@ -88,7 +101,7 @@ export class LocalSessionRegistry implements SessionRegistry {
 
   /** End one session (a multi-worker primary's kick reaching the worker that holds it). */
   kickSession(sessionId: string, reason: string): boolean {
-    const session = this.#sessions.get(sessionId);
+    const session = this.#sessions.get(sessionId)?.session;
     session?.kick(reason);
     return session !== undefined;
   }
@@ -96,10 +109,10 @@ export class LocalSessionRegistry implements SessionRegistry {
   kickUser(user: string, reason: string, backendHost?: string): number {
     let kicked = 0;
     for (const id of this.#idsOf(user)) {
-      const session = this.#sessions.get(id);
-      if (session === undefined) continue;
-      if (backendHost !== undefined && session.info().backendHost !== backendHost) continue;
-      session.kick(reason);
+      const entry = this.#sessions.get(id);
+      if (entry === undefined) continue;
+      if (backendHost !== undefined && entry.session.info().backendHost !== backendHost) continue;
+      entry.session.kick(reason);
       kicked++;
     }
     return kicked;

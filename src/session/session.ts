@@ -129,7 +129,10 @@ export class ClientSession implements FrontendContext, RelayOwner {
     const user = outcome.user;
     const destination = outcome.destination;
     this.#deps.registry.add(new RelayedSession(this, user, destination, relay, kickText));
-    this.log.info({ user, backend: destination.backend?.id ?? destination.host, route: this.#trace.routeReason }, 'proxied login');
+    // Checked first: at the usual levels nothing is written, so build nothing per login.
+    if (this.log.isLevelEnabled('info')) {
+      this.log.info({ user, backend: destination.backend?.id ?? destination.host, route: this.#trace.routeReason }, 'proxied login');
+    }
   }
 
   /** The Relay's owner callback: both sides closed. */
@@ -153,19 +156,21 @@ export class ClientSession implements FrontendContext, RelayOwner {
   #finish(result: Result, extra: Record<string, unknown>): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.log.info(
-      {
-        user: this.#trace.user,
-        backend: this.#trace.backend,
-        route: this.#trace.routeReason,
-        result,
-        lastFailure: this.#lastFailure,
-        delayedMs: this.#trace.delayedMs || undefined,
-        durationMs: Date.now() - this.#startedAt,
-        ...extra,
-      },
-      'session end',
-    );
+    if (this.log.isLevelEnabled('info')) {
+      this.log.info(
+        {
+          user: this.#trace.user,
+          backend: this.#trace.backend,
+          route: this.#trace.routeReason,
+          result,
+          lastFailure: this.#lastFailure,
+          delayedMs: this.#trace.delayedMs || undefined,
+          durationMs: Date.now() - this.#startedAt,
+          ...extra,
+        },
+        'session end',
+      );
+    }
     this.#deps.registry.remove(this.sessionId);
     this.#deps.onEnd(this.sessionId);
   }

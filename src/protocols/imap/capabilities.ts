@@ -21,12 +21,39 @@ export interface PreloginCapabilityInput {
   readonly backendCapabilities: ReadonlySet<string> | undefined;
 }
 
+/** Lists already built, by the backends' set (the ring node keeps one set until it changes) and the flags. */
+const listsByBackendSet = new WeakMap<ReadonlySet<string>, Map<number, readonly string[]>>();
+const listsWithoutBackend = new Map<number, readonly string[]>();
+
 /**
  * The pre-login capability list. Capabilities the backends would have to
  * honour after login are only announced when every backend has them
  * (SPEC §5); STARTTLS and the AUTH= list describe this director itself.
+ *
+ * Asked for every connection's greeting with the same few inputs, so each
+ * list is built once and shared (frozen).
  */
-export function preloginCapabilities(input: PreloginCapabilityInput): string[] {
+export function preloginCapabilities(input: PreloginCapabilityInput): readonly string[] {
+  const flags = (input.tlsActive ? 1 : 0) | (input.starttlsAvailable ? 2 : 0) | (input.plaintextAllowed ? 4 : 0);
+  const backend = input.backendCapabilities;
+  let lists = listsWithoutBackend;
+  if (backend !== undefined) {
+    const known = listsByBackendSet.get(backend);
+    if (known !== undefined) lists = known;
+    else {
+      lists = new Map();
+      listsByBackendSet.set(backend, lists);
+    }
+  }
+  let caps = lists.get(flags);
+  if (caps === undefined) {
+    caps = Object.freeze(buildPreloginCapabilities(input));
+    lists.set(flags, caps);
+  }
+  return caps;
+}
+
+function buildPreloginCapabilities(input: PreloginCapabilityInput): string[] {
   const backend = input.backendCapabilities === undefined ? undefined : upperSet(input.backendCapabilities);
   const caps = BASE_PRELOGIN_CAPABILITIES.filter(
     (cap) => cap === 'IMAP4rev1' || backend === undefined || backend.has(cap.toUpperCase()),
@@ -41,4 +68,21 @@ function upperSet(values: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
   for (const value of values) out.add(value.toUpperCase());
   return out;
+}
+
+const joinedLists = new WeakMap<readonly string[], string>();
+
+/**
+ * `caps.join(' ')`, remembered for frozen lists: the pre-login lists above
+ * and the backends' post-login lists (backend-login.ts caches them) are the
+ * same few arrays for every connection.
+ */
+export function capabilityText(caps: readonly string[]): string {
+  if (!Object.isFrozen(caps)) return caps.join(' ');
+  let text = joinedLists.get(caps);
+  if (text === undefined) {
+    text = caps.join(' ');
+    joinedLists.set(caps, text);
+  }
+  return text;
 }

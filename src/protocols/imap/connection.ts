@@ -3,7 +3,7 @@ import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { upgradeServerSocket } from '../../net/starttls.js';
 import { LoginFailure } from '../../core/failure.js';
-import { preloginCapabilities } from './capabilities.js';
+import { capabilityText, preloginCapabilities } from './capabilities.js';
 import { dispatchCommand, lookupCommand } from './commands/registry.js';
 import type { CommandResult, CommandSession, ImapState } from './commands/types.js';
 import { ImapFramer } from './framer.js';
@@ -13,6 +13,18 @@ import { IMAP_KICK_TEXT, IMAP_TEXT, bye, renderFailure, renderLoginSuccess, tagg
 
 function ignoreError(): void {
   // A late error on a socket that is being closed anyway.
+}
+
+/** Greetings by capability list: preloginCapabilities() hands out the same few lists. */
+const greetings = new WeakMap<readonly string[], string>();
+
+function greeting(capabilities: readonly string[]): string {
+  let line = greetings.get(capabilities);
+  if (line === undefined) {
+    line = `* OK [CAPABILITY ${capabilityText(capabilities)}] ${IMAP_TEXT.greeting}\r\n`;
+    greetings.set(capabilities, line);
+  }
+  return line;
 }
 
 /** How long a closing connection may take to flush before it is destroyed. */
@@ -55,7 +67,7 @@ export class ImapConnection implements CommandSession {
       this.end('Disconnected: Inactivity', bye(IMAP_TEXT.inactivity));
     }, this.context.limits.preloginTimeoutMs);
     this.#preloginTimer.unref();
-    this.write(`* OK [CAPABILITY ${this.capabilities().join(' ')}] ${IMAP_TEXT.greeting}\r\n`);
+    this.write(greeting(this.capabilities()));
     this.#run().catch((err: unknown) => {
       this.context.log.error({ err }, 'imap pre-login loop failed');
       this.end('Internal error', bye('Internal error occurred. Refer to server log for more information.', 'UNAVAILABLE'));
@@ -128,7 +140,10 @@ export class ImapConnection implements CommandSession {
       outcome = { ok: false, failure: new LoginFailure('invalid_input', 'empty user name or password') };
     } else {
       const fullRequest: LoginRequest = {
-        ...request,
+        user: request.user,
+        password: request.password,
+        authzid: request.authzid,
+        mechanism: request.mechanism,
         clientId: this.#clientId, // the core reads x-proxy-ttl and forwards only with imap_id_retain
       };
       this.#loginPending = true;

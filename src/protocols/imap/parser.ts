@@ -117,6 +117,16 @@ class Cursor {
   #quoted(): ImapArg {
     const bytes = this.#bytes;
     this.#pos++;
+    // Most quoted strings (user names, passwords) have no escapes: decode them in place.
+    const start = this.#pos;
+    for (let i = start; i < bytes.length; i++) {
+      const c = bytes[i];
+      if (c === BACKSLASH) break;
+      if (c === DQUOTE) {
+        this.#pos = i + 1;
+        return { type: 'string', value: bytes.toString('utf8', start, i), literal: false };
+      }
+    }
     const out: number[] = [];
     for (;;) {
       const c = bytes[this.#pos];

@@ -1,5 +1,6 @@
 import { sanitizeReplyText } from '../../core/failure.js';
 import type { LoginFailure } from '../../core/failure.js';
+import { capabilityText } from './capabilities.js';
 
 /** Dovecot imap-login texts, kept together so tests and drivers agree. */
 export const IMAP_TEXT = {
@@ -73,7 +74,7 @@ export function renderFailure(tag: string, failure: LoginFailure): string {
  * ignores the resp-code), in which case they come as an untagged reply.
  */
 export function renderLoginSuccess(tag: string, capabilities: readonly string[], clientAskedCapability: boolean): string {
-  const caps = capabilities.join(' ');
+  const caps = capabilityText(capabilities);
   if (caps.length === 0) return tagged(tag, 'OK', IMAP_TEXT.loggedIn);
   if (clientAskedCapability) return `* CAPABILITY ${caps}\r\n${tagged(tag, 'OK', IMAP_TEXT.loggedIn)}`;
   return tagged(tag, 'OK', IMAP_TEXT.loggedIn, `CAPABILITY ${caps}`);

@@ -36,16 +36,19 @@ test('shared-read sockets relay several streams at once intact, through fast and
       socket.end(payloads[first[0] as number] as Buffer);
     });
   });
-  // The relay's client side: accepted sockets, matched to backend sockets in order.
+  // The relay's client side, one pair at a time so each accepted socket is known to be ours.
   const accepted: Socket[] = [];
   const front = await listen((socket) => accepted.push(socket));
+  const pairs: { far: Socket; near: Socket }[] = [];
+  for (let i = 0; i < STREAMS; i++) {
+    const far = connect(front.port, '127.0.0.1');
+    await once(far, 'connect');
+    while (accepted.length <= i) await new Promise((r) => setTimeout(r, 5));
+    pairs.push({ far, near: accepted[i] as Socket });
+  }
 
   const received = await Promise.all(
-    payloads.map(async (_payload, i) => {
-      const far = connect(front.port, '127.0.0.1');
-      await once(far, 'connect');
-      while (accepted.length <= i) await new Promise((r) => setTimeout(r, 5));
-      const near = accepted[i] as Socket;
+    pairs.map(async ({ far, near }, i) => {
       const upstream = await sharedReadSocket(backend.port);
       const relay = new Relay(near, upstream, { clientPending: Buffer.alloc(0), backendPending: Buffer.alloc(0), idleTimeoutMs: 20_000 });
       upstream.write(Buffer.from([i]));

@@ -1,3 +1,4 @@
+import { capabilityText } from '../capabilities.js';
 import { IMAP_TEXT, tagged } from '../replies.js';
 import type { CommandHandler } from './types.js';
 
@@ -8,7 +9,7 @@ export const capabilityCommand: CommandHandler = {
   maxArgs: 0,
   run(session, command) {
     session.noteCapabilityAsked();
-    session.write(`* CAPABILITY ${session.capabilities().join(' ')}\r\n${tagged(command.tag, 'OK', IMAP_TEXT.capabilityDone)}`);
+    session.write(`* CAPABILITY ${capabilityText(session.capabilities())}\r\n${tagged(command.tag, 'OK', IMAP_TEXT.capabilityDone)}`);
     return 'ok';
   },
 };

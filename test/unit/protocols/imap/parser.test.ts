@@ -32,6 +32,15 @@ test('quoted strings with \\" and \\\\ escapes, UTF-8', () => {
   ]);
 });
 
+test('quoted strings without escapes (read in place), next to atoms and empty ones', () => {
+  const cmd = parse('a LOGIN "alice ü" "" x\r\n');
+  assert.deepEqual(cmd.args, [
+    { type: 'string', value: 'alice ü', literal: false },
+    { type: 'string', value: '', literal: false },
+    { type: 'atom', value: 'x' },
+  ]);
+});
+
 test('other escapes and unterminated quotes are errors carrying the tag', () => {
   assert.throws(() => parse('t1 LOGIN "a\\x" b\r\n'), (err: unknown) => err instanceof ImapParseError && err.tag === 't1');
   assert.throws(() => parse('t1 LOGIN "abc\r\n'), ImapParseError);
