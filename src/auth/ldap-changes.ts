@@ -335,10 +335,16 @@ export class LdapChangeWatcher implements UserChangeSource {
 
 /** Same DN, same timestamp, same CSN and same values: the same version of the entry. */
 function fingerprint(entry: FoundEntry): string {
+  const stamp = entry.attributes.get(MODIFY_TIMESTAMP)?.[0];
+  const csn = entry.attributes.get(ENTRY_CSN)?.[0];
+  // A CSN names one version of the entry (it changes with every write, even
+  // within a second): no need to hash the values. Each poll sees again the
+  // entries of the newest second, so this runs for every one of them.
+  if (csn !== undefined) return JSON.stringify([entry.dn.toLowerCase(), stamp, csn]);
   const hash = createHash('sha256');
   const names = [...entry.attributes.keys()].sort();
   for (const name of names) hash.update(JSON.stringify([name, entry.attributes.get(name)]));
-  return JSON.stringify([entry.dn.toLowerCase(), entry.attributes.get(MODIFY_TIMESTAMP)?.[0], entry.attributes.get(ENTRY_CSN)?.[0], hash.digest('base64')]);
+  return JSON.stringify([entry.dn.toLowerCase(), stamp, undefined, hash.digest('base64')]);
 }
 
 /** "uid=alice,ou=people,..." → "alice"; escapes are not undone (a fallback for filters without %u). */
