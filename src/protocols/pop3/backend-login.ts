@@ -92,6 +92,8 @@ class Pop3BackendLogin {
   readonly #params: BackendLoginParams;
   readonly #deadline: Deadline;
   readonly #log: Logger | undefined;
+  /** The backend's last +OK: the one to the final step is the login reply. */
+  #lastReply = '';
 
   constructor(params: BackendLoginParams, deadline: Deadline, log: Logger | undefined) {
     this.#params = params;
@@ -134,28 +136,46 @@ class Pop3BackendLogin {
       lines = new BackendLines(socket, this.#deadline);
     }
 
-    // One command at a time, as Dovecot's pop3 proxy does: pipelined XCLIENT,
-    // USER and PASS cost ~40 ms per login against Dovecot (its replies wait
-    // on our delayed ACK), measured by scripts/bench. proxy_nopipelining is
-    // therefore always in effect for POP3.
-    for (const step of loginSteps(params, xclient)) {
+    // XCLIENT and USER go out in one write: only Dovecot announces XCLIENT,
+    // and it answers both at once (one round trip less; 0.36 -> 0.20 ms added
+    // to an unloaded login in scripts/bench). PASS waits for USER's reply:
+    // pipelined too, Dovecot's answer to it, written after its auth lookup,
+    // waited ~40 ms on our delayed ACK. proxy_nopipelining sends each alone.
+    const steps = loginSteps(params, xclient);
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i] as Step;
+      const next = steps[i + 1];
+      const paired = step.state === 'xclient' && next?.state === 'login1' && !params.nopipelining ? next : undefined;
       this.#enter(step.state);
-      socket.write(step.line + '\r\n');
-      const reply = await lines.readLine();
-      if (reply.startsWith('+OK')) {
-        if (!step.final) continue;
+      socket.write(paired === undefined ? `${step.line}\r\n` : `${step.line}\r\n${paired.line}\r\n`);
+      this.#checkReply(step, await lines.readLine());
+      if (paired !== undefined) {
+        i++;
+        this.#enter(paired.state);
+        this.#checkReply(paired, await lines.readLine());
+      }
+      const current = paired ?? step;
+      if (current.final) {
         this.#enter('done');
         const pending = lines.detach();
-        return { socket, capabilities: [], pending, loginReply: reply };
+        return { socket, capabilities: [], pending, loginReply: this.#lastReply };
       }
-      const text = sanitizeReplyText(reply, 160);
-      if (step.state === 'xclient') throw this.#unavailable(`XCLIENT failed: ${text}`);
-      if (reply.startsWith('-ERR') && !isTemporary(reply)) {
-        throw new LoginFailure('backend_auth_failed', `pop3 backend ${this.#where()} refused login in state ${step.state}: ${text}`);
-      }
-      throw this.#unavailable(`unexpected reply: ${text}`);
     }
     throw this.#unavailable('no login step');
+  }
+
+  /** Accept a +OK to `step` (kept as the login reply); anything else ends the login. */
+  #checkReply(step: Step, reply: string): void {
+    if (reply.startsWith('+OK')) {
+      this.#lastReply = reply;
+      return;
+    }
+    const text = sanitizeReplyText(reply, 160);
+    if (step.state === 'xclient') throw this.#unavailable(`XCLIENT failed: ${text}`);
+    if (reply.startsWith('-ERR') && !isTemporary(reply)) {
+      throw new LoginFailure('backend_auth_failed', `pop3 backend ${this.#where()} refused login in state ${step.state}: ${text}`);
+    }
+    throw this.#unavailable(`unexpected reply: ${text}`);
   }
 
   destroy(): void {
