@@ -17,8 +17,12 @@ export function needsLiteral(value: string): boolean {
 
 /** `"..."` with `\` and `"` escaped; only for values where needsLiteral() is false. */
 export function quoteString(value: string): string {
-  return `"${value.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`;
+  // Most values (user names, addresses, ports) need no escape: skip the regex.
+  if (!value.includes('"') && !value.includes('\\')) return `"${value}"`;
+  return `"${value.replace(QUOTED_SPECIALS, '\\$&')}"`;
 }
+
+const QUOTED_SPECIALS = /[\\"]/g;
 
 /** Quoted string or NIL, for ID parameters (values there are short and 7-bit after cleaning). */
 export function quoteNString(value: string | null): string {
