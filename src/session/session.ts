@@ -129,7 +129,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
     const user = outcome.user;
     const destination = outcome.destination;
     this.#deps.registry.add(new RelayedSession(this, user, destination, relay, kickText));
-    // Checked first: at the usual levels nothing is written, so build nothing per login.
+    // Checked first: with the level above info (e.g. warn on a busy director) build nothing per login.
     if (this.log.isLevelEnabled('info')) {
       this.log.info({ user, backend: destination.backend?.id ?? destination.host, route: this.#trace.routeReason }, 'proxied login');
     }
