@@ -108,16 +108,21 @@ function nextBuffer(): Buffer {
   return next;
 }
 
-/** Node's onread callback; `this` is the socket. Returning false pauses reading. */
+/**
+ * Node's onread callback; `this` is the socket. Returning false pauses
+ * reading: with no sink, the kernel keeps the rest until readInto().
+ */
 function onRead(this: ReadSocket, nread: number, buffer: Uint8Array): boolean {
   const sink = this[kSink];
   if (buffer === shared) {
     const copy = Buffer.allocUnsafe(nread);
     shared.copy(copy, 0, 0, nread);
+    if (sink === undefined) hold(this, copy);
+    else sink.bytesRead(this, copy);
+    // Chosen after the sink ran: had it thrown, the next socket to ask
+    // (nextBuffer) must get the shared buffer, never this socket's own.
     if (nread >= BULK_READ) chosen = takeOwnBuffer(this);
-    if (sink === undefined) return hold(this, copy);
-    sink.bytesRead(this, copy);
-    return true;
+    return sink !== undefined;
   }
   const own = buffer as Buffer;
   const chunk = own.subarray(0, nread);
@@ -137,10 +142,8 @@ function onRead(this: ReadSocket, nread: number, buffer: Uint8Array): boolean {
   return sink !== undefined;
 }
 
-function hold(socket: ReadSocket, copy: Buffer): false {
+function hold(socket: ReadSocket, copy: Buffer): void {
   (socket[kHeld] ??= []).push(copy);
-  // Nobody reads yet: let the kernel keep the rest.
-  return false;
 }
 
 function takeOwnBuffer(socket: ReadSocket): Buffer {
