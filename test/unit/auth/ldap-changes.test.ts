@@ -317,3 +317,38 @@ test('a quiet directory: a burst of old changes leaves the search window once th
   assert.ok(formatGeneralizedTime(T0 + 1_000) < /modifyTimestamp>=(\d{14}Z)/.exec(last)![1]!, 'the burst is below the floor');
   await watcher.stop();
 });
+
+test('with entryCSN, quiet polls ask only for timestamps and CSNs; a new version is fetched in full and reported', async () => {
+  const { directory, watcher, batches, dn } = setup();
+  await watcher.pollOnce();
+  directory.put(dn('alice'), T0 + 2000, { uid: 'alice', mailHost: 'a' }, '20240131120002.000001Z#000000#000#000000');
+  await watcher.pollOnce();
+  const full = directory.specs.length;
+  await watcher.pollOnce();
+  await watcher.pollOnce();
+  const quiet = directory.specs.slice(full);
+  assert.equal(quiet.length, 2, 'one probe per quiet poll');
+  for (const spec of quiet) assert.deepEqual([...spec.attributes].sort(), ['entryCSN', 'modifyTimestamp']);
+  // Same second, new CSN (a password change): the probe sees it, a full search follows.
+  directory.put(dn('alice'), T0 + 2000, { uid: 'alice', mailHost: 'b' }, '20240131120002.700000Z#000000#000#000000');
+  const before = directory.specs.length;
+  await watcher.pollOnce();
+  const fetched = directory.specs.slice(before);
+  assert.equal(fetched.length, 2, 'a probe, then the full search');
+  assert.ok(fetched[1]?.attributes.includes('mailHost'));
+  assert.deepEqual(
+    batches.map((b) => b.map((c) => `${c.user}:${c.fields?.host}`)),
+    [['alice:a'], ['alice:b']],
+  );
+  await watcher.stop();
+});
+
+test('without entryCSN every poll is a full search (values tell versions apart)', async () => {
+  const { directory, watcher, dn } = setup();
+  await watcher.pollOnce();
+  directory.put(dn('bob'), T0 + 2000, { uid: 'bob', mailHost: 'x' });
+  await watcher.pollOnce();
+  await watcher.pollOnce();
+  for (const spec of directory.specs) assert.ok(spec.attributes.includes('mailHost'));
+  await watcher.stop();
+});
