@@ -44,6 +44,26 @@ export class Deadline {
     this.#watchers = [];
   }
 
+  /**
+   * Wait `ms` (a pause between reconnects) unless the deadline runs out
+   * first: resolves true after the pause, false when it ran out.
+   */
+  pause(ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const watcher: DeadlineWatcher = {
+        deadlineExpired: () => {
+          clearTimeout(timer);
+          resolve(false);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.unwatch(watcher);
+        resolve(true);
+      }, ms);
+      this.watch(watcher);
+    });
+  }
+
   /** Run out now (also what the timer does). */
   expire(): void {
     if (this.#expired) return;

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { LoginFailure } from '../../core/failure.js';
 import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
-import { Deadline, type DeadlineWatcher } from '../../net/deadline.js';
+import { Deadline } from '../../net/deadline.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { BackendLineReader, BackendTimeout } from './backend-reader.js';
 import { imapString, quoteNString, quoteString } from './quote.js';
@@ -177,7 +177,7 @@ class ImapBackendLoginMachine {
         const left = this.#params.timeoutMs - (Date.now() - this.#started);
         if (!retryable || attempt >= retries || left <= 0) throw err;
         this.#options.log?.debug({ attempt: attempt + 1, err: (err as Error).message }, 'imap backend reconnecting');
-        await sleep(Math.min(delayMs, left), deadline);
+        if (!(await deadline.pause(Math.min(delayMs, left)))) throw new BackendTimeout();
       }
     }
   }
@@ -387,20 +387,4 @@ function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   const cleaned = text.replace(/[\x00-\x1f\x7f-\xff]/g, '?');
   return cleaned.length > 160 ? `${cleaned.slice(0, 160)}...` : cleaned;
-}
-
-function sleep(ms: number, deadline: Deadline): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const watcher: DeadlineWatcher = {
-      deadlineExpired: () => {
-        clearTimeout(timer);
-        reject(new BackendTimeout());
-      },
-    };
-    const timer = setTimeout(() => {
-      deadline.unwatch(watcher);
-      resolve();
-    }, ms);
-    deadline.watch(watcher);
-  });
 }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
-import { Deadline, type DeadlineWatcher } from '../../net/deadline.js';
+import { Deadline } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { BackendLineError, BackendLines } from './backend-lines.js';
@@ -204,7 +204,7 @@ class Pop3BackendLogin {
         // A backend restarting refuses for a moment; retry while the budget lasts.
         if (!(err instanceof BackendConnectError) || err.code !== 'refused' || attempt >= CONNECT_ATTEMPTS) throw err;
         this.#log?.debug({ attempt }, 'pop3 backend connect refused, retrying');
-        await delay(CONNECT_RETRY_DELAY_MS * attempt, this.#deadline);
+        if (!(await this.#deadline.pause(CONNECT_RETRY_DELAY_MS * attempt))) throw new BackendLineError('timed out');
       }
     }
   }
@@ -228,22 +228,6 @@ class Pop3BackendLogin {
     if (err instanceof BackendConnectError || err instanceof BackendLineError) return this.#unavailable(err.message);
     return this.#unavailable(`unexpected error: ${err instanceof Error ? err.message : String(err)}`);
   }
-}
-
-function delay(ms: number, deadline: Deadline): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const watcher: DeadlineWatcher = {
-      deadlineExpired: () => {
-        clearTimeout(timer);
-        reject(new BackendLineError('timed out'));
-      },
-    };
-    const timer = setTimeout(() => {
-      deadline.unwatch(watcher);
-      resolve();
-    }, ms);
-    deadline.watch(watcher);
-  });
 }
 
 /**
