@@ -5,7 +5,10 @@ import type { OnReadOpts, Socket } from 'node:net';
  * buffer that is read into again after this call. A sink keeps bytes only by
  * copying them or by writing them to a socket; it returns true when such a
  * write stayed queued (the socket's writableLength > 0), so that buffer is
- * not reused while the write still points into it.
+ * not reused while the write still points into it. Such a buffer is lent
+ * until the sink calls `writesFlushed(socket)` (every write it made since
+ * has completed, e.g. on 'drain' of the socket written to); a sink that
+ * never does leaves lent buffers to the GC.
  */
 export interface ReadSink {
   bytesRead(socket: Socket, chunk: Buffer): boolean;
@@ -37,10 +40,14 @@ export interface ReadSink {
 const READ_SIZE = 64 * 1024;
 const BULK_READ = 16 * 1024;
 const MAX_OWN_BUFFERS = 512;
+/** Free own buffers kept for reuse (4 MiB): a bulk session ping-pongs between two. */
+const MAX_POOLED = 64;
 
 const kSink = Symbol('readSink');
 const kOwn = Symbol('ownReadBuffer');
 const kHeld = Symbol('heldBytes');
+const kLent = Symbol('lentReadBuffers');
+const kWatched = Symbol('closeWatched');
 const kTapped = Symbol('sharedReads');
 
 interface ReadSocket extends Socket {
@@ -50,12 +57,35 @@ interface ReadSocket extends Socket {
   [kOwn]?: Buffer | undefined;
   /** Bytes read while no sink was attached (copies), delivered on attach. */
   [kHeld]?: Buffer[] | undefined;
+  /** Own buffers a queued write still points into, until writesFlushed(). */
+  [kLent]?: Buffer[] | undefined;
+  /** onOwnerClose is registered (once per socket: adding and removing listeners costs more). */
+  [kWatched]?: true;
 }
 
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
 /** The buffer the read that just finished chose for its socket's next read (see nextBuffer). */
 let chosen: Buffer = shared;
 let ownBuffers = 0;
+/**
+ * Own buffers no socket and no write holds. Without reuse a bulk relay to a
+ * client slower than its backend allocated a fresh 64 KiB buffer per read:
+ * a quarter of its CPU went to GC (docs/bench.md).
+ */
+const pool: Buffer[] = [];
+let allocated = 0;
+let lent = 0;
+
+function freshBuffer(): Buffer {
+  const reused = pool.pop();
+  if (reused !== undefined) return reused;
+  allocated++;
+  return Buffer.allocUnsafeSlow(READ_SIZE);
+}
+
+function toPool(buffer: Buffer): void {
+  if (pool.length < MAX_POOLED) pool.push(buffer);
+}
 
 /** Options for net.connect(): read into the buffers above. */
 export function sharedReadOptions(): { onread: OnReadOpts } {
@@ -86,14 +116,18 @@ export function readInto(socket: Socket, sink: ReadSink): void {
 }
 
 /**
- * Stop delivering bytes. A 'data' socket is paused; a shared-read socket
- * keeps at most what one read brings (copied) for the next sink and pauses.
+ * Stop delivering bytes. A 'data' socket is paused. A shared-read socket
+ * goes on reading until one read comes with no sink: that read is held
+ * (copied) for the next sink and pauses the socket (onRead). A login
+ * reader hands its socket to the relay in the same turn, so pausing here
+ * would only cost a readStop and a readStart (two epoll_ctl calls).
  */
 export function stopReading(socket: Socket): void {
   const s = socket as ReadSocket;
   if (s[kSink] === undefined) return;
   s[kSink] = undefined;
-  if (s[kTapped] !== true) socket.off('data', onData);
+  if (s[kTapped] === true) return;
+  socket.off('data', onData);
   socket.pause();
 }
 
@@ -130,12 +164,14 @@ function onRead(this: ReadSocket, nread: number, buffer: Uint8Array): boolean {
   if (sink === undefined) hold(this, Buffer.from(chunk));
   else retained = sink.bytesRead(this, chunk);
   if (nread < BULK_READ) {
-    releaseOwnBuffer(this);
+    if (retained) lend(this, own);
+    releaseOwnBuffer(this, !retained);
   } else if (retained) {
-    // The queued write owns this one now; read on into a new one.
-    const fresh = Buffer.allocUnsafeSlow(READ_SIZE);
-    this[kOwn] = fresh;
-    chosen = fresh;
+    // The queued write holds this one until writesFlushed(); read on into another.
+    lend(this, own);
+    const next = freshBuffer();
+    this[kOwn] = next;
+    chosen = next;
   } else {
     chosen = own;
   }
@@ -149,26 +185,63 @@ function hold(socket: ReadSocket, copy: Buffer): void {
 function takeOwnBuffer(socket: ReadSocket): Buffer {
   if (ownBuffers >= MAX_OWN_BUFFERS || socket.destroyed) return shared;
   ownBuffers++;
-  const own = Buffer.allocUnsafeSlow(READ_SIZE);
+  const own = freshBuffer();
   socket[kOwn] = own;
-  socket.on('close', onOwnerClose);
+  watchClose(socket);
   return own;
 }
 
-function releaseOwnBuffer(socket: ReadSocket): void {
-  if (socket[kOwn] === undefined) return;
+function releaseOwnBuffer(socket: ReadSocket, reusable: boolean): void {
+  const own = socket[kOwn];
+  if (own === undefined) return;
   socket[kOwn] = undefined;
   ownBuffers--;
-  socket.off('close', onOwnerClose);
+  if (reusable) toPool(own);
+}
+
+function lend(socket: ReadSocket, buffer: Buffer): void {
+  lent++;
+  (socket[kLent] ??= []).push(buffer);
+  watchClose(socket);
+}
+
+function watchClose(socket: ReadSocket): void {
+  if (socket[kWatched] === true) return;
+  socket[kWatched] = true;
+  socket.on('close', onOwnerClose);
 }
 
 function onOwnerClose(this: ReadSocket): void {
+  // A write that was cut off may still be unwound: lent buffers go to the GC.
+  this[kLent] = undefined;
   if (this[kOwn] === undefined) return;
   this[kOwn] = undefined;
   ownBuffers--;
 }
 
+/**
+ * Every write the sink made with this socket's chunks has completed: its
+ * lent buffers can be read into again.
+ */
+export function writesFlushed(socket: Socket): void {
+  const s = socket as ReadSocket;
+  const lent = s[kLent];
+  if (lent === undefined) return;
+  s[kLent] = undefined;
+  for (const buffer of lent) toPool(buffer);
+}
+
 /** Sockets holding an own read buffer now (for tests and metrics). */
 export function ownReadBufferCount(): number {
   return ownBuffers;
+}
+
+/** Own buffers allocated so far, reuse not counted (for tests). */
+export function allocatedReadBufferCount(): number {
+  return allocated;
+}
+
+/** Reads whose buffer a queued write held (lent) so far (for tests). */
+export function lentReadBufferCount(): number {
+  return lent;
 }

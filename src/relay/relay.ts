@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { readInto, type ReadSink } from '../net/socket-reads.js';
+import { readInto, writesFlushed, type ReadSink } from '../net/socket-reads.js';
 import { IdleSweeper } from './idle-sweeper.js';
 
 export interface RelayOptions {
@@ -151,10 +151,12 @@ export class Relay implements ReadSink {
     return to.writableLength > 0;
   }
 
-  /** `side` can take more: read again from the other side. */
+  /** `side` has written everything it was given: read again from the other side, into the buffers those writes held. */
   drained(side: Socket): void {
     if (this.#end !== undefined) return;
-    (side === this.#client ? this.#backend : this.#client).resume();
+    const from = side === this.#client ? this.#backend : this.#client;
+    writesFlushed(from);
+    from.resume();
   }
 
   /** A side's socket closed; the relay is done when both have. */

@@ -19,6 +19,7 @@ import { groupCpuMs, groupRssKb, memberCpuMs, pinGroup, TASKSET } from './procfs
 import { LoadProcess } from './load-process.js';
 import { topSelfTime, type CpuProfile, type HotFunction } from './profile.js';
 import type { Protocol } from './protocol.js';
+import { rotated } from './interleave.js';
 
 type TargetKind = 'direct' | 'dovecot' | 'director';
 const TARGETS: readonly TargetKind[] = ['direct', 'dovecot', 'director'];
@@ -660,9 +661,8 @@ async function main(): Promise<void> {
     }
     for (const c of cases) {
       const reps = new Map<TargetName, RepMetrics[]>();
-      // Targets interleaved within each repetition, so drift on the shared machine hits all alike.
       for (let rep = 0; rep < opts.reps; rep++) {
-        for (const listed of targets) {
+        for (const listed of rotated(targets, rep)) {
           let t = bench.targets.get(listed.name) ?? listed;
           if (c.scenario === 'idle' && t.pgid !== undefined) {
             t = await bench.restart(t.name);

@@ -28,14 +28,21 @@ import { startDovecotProxy, type DovecotProxyHandle } from './dovecot-proxy.js';
 import type { LoadJob, LoadResult } from './load.js';
 import { FLOOR_MODES, type FloorMode } from './node-floor.js';
 import { groupCpuMs, pinGroup, TASKSET } from './procfs.js';
+import { rotated } from './interleave.js';
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
 type FloorTarget = `floor-${FloorMode}`;
-type TargetName = 'direct' | FloorTarget | 'director' | 'dovecot';
-const ALL_TARGETS: readonly TargetName[] = ['direct', ...FLOOR_MODES.map((m): FloorTarget => `floor-${m}`), 'director', 'dovecot'];
+type DirectorTarget = 'director' | 'director-base';
+type TargetName = 'direct' | FloorTarget | DirectorTarget | 'dovecot';
+const ALL_TARGETS: readonly TargetName[] = ['direct', ...FLOOR_MODES.map((m): FloorTarget => `floor-${m}`), 'director', 'director-base', 'dovecot'];
+const DEFAULT_TARGETS = ALL_TARGETS.filter((t) => t !== 'director-base');
+
+function isDirectorTarget(name: TargetName): name is DirectorTarget {
+  return name === 'director' || name === 'director-base';
+}
 type Scenario = 'login' | 'bulk';
 
 interface Options {
@@ -49,12 +56,18 @@ interface Options {
   readonly trace: boolean;
   readonly traceMs: number;
   readonly out: string | undefined;
+  /** A checkout of mail-director with a built dist/: target director-base runs it (A/B). */
+  readonly base: string | undefined;
 }
 
 const USAGE = `usage: scripts/bench-floor [--duration S] [--reps N] [--scenarios login,bulk]
                            [--targets ${ALL_TARGETS.join(',')}]
                            [--concurrency C] [--users U] [--no-pin] [--no-trace] [--trace-duration S] [--out FILE]
-  IMAP, plain only. --no-trace skips the strace/perf pass after the measured runs.`;
+                           [--base DIR]
+  IMAP, plain only. --no-trace skips the strace/perf pass after the measured runs.
+  --base DIR: also run target director-base, the mail-director built in DIR (e.g. a git worktree of
+  an older commit after scripts/build there), interleaved with this checkout's: an A/B comparison
+  of two builds under the same load, same machine phase.`;
 
 function parseArgs(argv: readonly string[]): Options {
   const values = new Map<string, string>();
@@ -73,7 +86,7 @@ function parseArgs(argv: readonly string[]): Options {
   }
   if (flags.has('help')) throw new UsageError(USAGE);
   for (const k of values.keys()) {
-    if (!['duration', 'reps', 'scenarios', 'targets', 'concurrency', 'users', 'trace-duration', 'out'].includes(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
+    if (!['duration', 'reps', 'scenarios', 'targets', 'concurrency', 'users', 'trace-duration', 'out', 'base'].includes(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
   }
   const num = (key: string, def: number, min: number): number => {
     const raw = values.get(key);
@@ -82,9 +95,9 @@ function parseArgs(argv: readonly string[]): Options {
     if (!Number.isFinite(n) || n < min) throw new UsageError(`--${key} must be a number >= ${min}`);
     return n;
   };
-  const list = <T extends string>(key: string, all: readonly T[]): T[] => {
+  const list = <T extends string>(key: string, all: readonly T[], byDefault: readonly T[] = all): T[] => {
     const raw = values.get(key);
-    if (raw === undefined) return [...all];
+    if (raw === undefined) return [...byDefault];
     const items = raw.split(',').map((s) => s.trim());
     for (const item of items) if (!all.includes(item as T)) throw new UsageError(`--${key}: ${item} is not one of ${all.join(',')}`);
     return items as T[];
@@ -93,14 +106,33 @@ function parseArgs(argv: readonly string[]): Options {
     durationMs: num('duration', 10, 0.5) * 1000,
     reps: Math.round(num('reps', 3, 1)),
     scenarios: list<Scenario>('scenarios', ['login', 'bulk']),
-    targets: list('targets', ALL_TARGETS),
+    targets: withBase(list('targets', ALL_TARGETS, DEFAULT_TARGETS), values.get('base')),
     concurrency: Math.round(num('concurrency', 8, 1)),
     users: Math.round(num('users', 100, 10)),
     pin: !flags.has('no-pin'),
     trace: !flags.has('no-trace'),
     traceMs: num('trace-duration', 5, 1) * 1000,
     out: values.get('out'),
+    base: values.get('base'),
   };
+}
+
+/** --base adds director-base right after director (interleaved A/B); director-base needs --base. */
+function withBase(targets: TargetName[], base: string | undefined): TargetName[] {
+  if (base === undefined) {
+    if (targets.includes('director-base')) throw new UsageError('target director-base needs --base DIR');
+    return targets;
+  }
+  if (!existsSync(baseMain(base))) throw new UsageError(`--base ${base}: no ${baseMain(base)} (run scripts/build there)`);
+  if (targets.includes('director-base')) return targets;
+  const at = targets.indexOf('director');
+  const out = [...targets];
+  out.splice(at < 0 ? out.length : at + 1, 0, 'director-base');
+  return out;
+}
+
+function baseMain(base: string): string {
+  return join(base, 'dist/src/cli/main.js');
 }
 
 // ---------------------------------------------------------------- setup (as bench.ts)
@@ -133,7 +165,7 @@ interface Bench {
   readonly users: readonly ClusterUser[];
   readonly bulkUser: ClusterUser;
   readonly targets: Map<TargetName, Target>;
-  director: DirectorHandle | undefined;
+  readonly directors: Map<DirectorTarget, DirectorHandle>;
   dovecot: DovecotProxyHandle | undefined;
   readonly floors: ProcessHandle[];
 }
@@ -170,7 +202,7 @@ async function setUp(opts: Options, dir: string): Promise<Bench> {
   if (bulkUser === undefined) throw new UsageError('--users too small: no host users');
   await backend.deliver(bulkUser.name, bigMessage());
   for (const u of users) await backend.deliver(u.name, smallMessage(u.name));
-  const bench: Bench = { cluster, users, bulkUser, targets: new Map(), director: undefined, dovecot: undefined, floors: [] };
+  const bench: Bench = { cluster, users, bulkUser, targets: new Map(), directors: new Map(), dovecot: undefined, floors: [] };
   bench.targets.set('direct', { name: 'direct', host: backend.host, port: backend.imap, pgid: undefined });
 
   const script = await compileFloor(dir);
@@ -185,10 +217,12 @@ async function setUp(opts: Options, dir: string): Promise<Bench> {
     bench.dovecot = dc;
     bench.targets.set('dovecot', { name: 'dovecot', host: dc.host, port: dc.imap, pgid: dc.pid });
   }
-  if (opts.targets.includes('director')) {
+  for (const name of opts.targets) {
+    if (!isDirectorTarget(name)) continue;
+    const mainScript = name === 'director-base' && opts.base !== undefined ? resolve(baseMain(opts.base)) : undefined;
     // The same director configuration as scripts/bench (single process).
     const d = await startDirector({
-      dir: join(dir, 'director'),
+      dir: join(dir, name),
       id: 'bench',
       ca: cluster.ca,
       ldap: cluster.slapd,
@@ -199,14 +233,18 @@ async function setUp(opts: Options, dir: string): Promise<Bench> {
         passdb: { auth_bind: false },
         cache: { size: CACHE.size, ttl: `${CACHE.ttlSeconds}s`, negative_ttl: `${CACHE.negativeTtlSeconds}s` },
       },
+      ...(mainScript !== undefined ? { mainScript } : {}),
     });
-    bench.director = d;
-    bench.targets.set('director', { name: 'director', host: d.host, port: d.imap ?? 0, pgid: d.pid });
-    const runs = DIRECTOR_CLI_ARGS.includes('--import') ? 'TypeScript through tsx (run scripts/build first!)' : 'compiled dist/';
-    process.stderr.write(`director: pid ${d.pid}, runs ${runs}\n`);
+    bench.directors.set(name, d);
+    bench.targets.set(name, { name, host: d.host, port: d.imap ?? 0, pgid: d.pid });
+    const runs = mainScript ?? (DIRECTOR_CLI_ARGS.includes('--import') ? 'TypeScript through tsx (run scripts/build first!)' : 'compiled dist/');
+    process.stderr.write(`${name}: pid ${d.pid}, runs ${runs}\n`);
   }
   return bench;
 }
+
+/** Load per target before the measured runs. */
+const WARM_UP_MS = 4000;
 
 function pinned(opts: Options): boolean {
   return opts.pin && TASKSET !== undefined && cpus().length >= 2;
@@ -222,7 +260,7 @@ function pin(bench: Bench, opts: Options): void {
 }
 
 async function tearDown(bench: Bench): Promise<void> {
-  await bench.director?.stop().catch(() => undefined);
+  for (const d of bench.directors.values()) await d.stop().catch(() => undefined);
   await bench.dovecot?.stop().catch(() => undefined);
   for (const f of bench.floors) await f.stop().catch(() => undefined);
   await bench.cluster.stop();
@@ -284,21 +322,22 @@ interface Hooks {
 /** Director restarts during the run (a dead director would show as refused connections, not as CPU). */
 let directorRestarts = 0;
 
-async function reviveDirector(bench: Bench, opts: Options): Promise<void> {
-  const d = bench.director;
+async function reviveDirector(bench: Bench, opts: Options, name: TargetName): Promise<void> {
+  if (!isDirectorTarget(name)) return;
+  const d = bench.directors.get(name);
   if (d === undefined || isAlive(d.pid)) return;
   directorRestarts++;
   process.stderr.write(`director pid ${d.pid} is gone (log: ${d.logFile}); restarting it\n`);
   const fresh = await d.restart();
-  bench.director = fresh;
-  bench.targets.set('director', { name: 'director', host: fresh.host, port: fresh.imap ?? 0, pgid: fresh.pid });
+  bench.directors.set(name, fresh);
+  bench.targets.set(name, { name, host: fresh.host, port: fresh.imap ?? 0, pgid: fresh.pid });
   // The fresh process warms up (JIT, auth cache) before it is measured.
-  const t = bench.targets.get('director');
+  const t = bench.targets.get(name);
   if (t !== undefined) await runOnce(bench, t, 'login', opts, 1000);
 }
 
 async function runOnce(bench: Bench, listed: Target, scenario: Scenario, opts: Options, durationMs: number, hooks: Hooks = {}): Promise<RepMetrics> {
-  if (listed.name === 'director') await reviveDirector(bench, opts);
+  await reviveDirector(bench, opts, listed.name);
   const target = bench.targets.get(listed.name) ?? listed;
   const creds = (u: ClusterUser): { name: string; password: string } => ({ name: u.name, password: u.password });
   const job: LoadJob = {
@@ -443,7 +482,7 @@ const STRACE = ['/usr/bin/strace', '/bin/strace'].find((p) => existsSync(p));
  * (separately: strace slows the traced process a lot, perf hardly).
  */
 async function traceTarget(bench: Bench, listed: Target, scenario: Scenario, opts: Options, dir: string): Promise<TraceResult | undefined> {
-  if (listed.name === 'director') await reviveDirector(bench, opts);
+  await reviveDirector(bench, opts, listed.name);
   const target = bench.targets.get(listed.name) ?? listed;
   const pgid = target.pgid;
   if (pgid === undefined || STRACE === undefined) return undefined;
@@ -554,11 +593,11 @@ async function main(): Promise<void> {
       if (t.pgid !== undefined) idleCpu[t.name] = ((groupCpuMs(t.pgid) - (before[i] ?? 0)) * 1000) / IDLE_SAMPLE_MS;
     });
     process.stderr.write(`idle CPU ms/s: ${JSON.stringify(idleCpu)}\n`);
-    for (const t of targets) await runOnce(bench, t, 'login', opts, 1000);
+    // V8 needs a few seconds of load to optimize; 1 s left the first repetition up to 2x (bench.ts).
+    for (const t of targets) await runOnce(bench, t, 'login', opts, WARM_UP_MS);
     for (const scenario of opts.scenarios) {
       for (let rep = 0; rep < opts.reps; rep++) {
-        // Targets interleaved within each repetition, as in bench.ts.
-        for (const t of targets) {
+        for (const t of rotated(targets, rep)) {
           const m = await runOnce(bench, t, scenario, opts, opts.durationMs);
           const key = `${scenario}/${t.name}`;
           results.set(key, [...(results.get(key) ?? []), m]);

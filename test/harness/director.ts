@@ -112,6 +112,8 @@ export interface StartDirectorOptions {
   readonly detached?: boolean;
   /** How long to wait for the first port (default 20 s: tsx compiles on first start). */
   readonly readyTimeoutMs?: number;
+  /** Run this compiled main.js instead of this checkout's (A/B benches against an older build). */
+  readonly mainScript?: string;
 }
 
 export type DirectorPorts = Readonly<Record<DirectorListenKey, number | null>>;
@@ -224,12 +226,13 @@ async function pickPorts(host: string, listen: readonly DirectorListenKey[], fix
 }
 
 /** The command line that runs a director (also used for cluster.json's `cli`). */
-export function directorCommand(configFile: string, id: string): { command: string; args: string[] } {
-  return { command: process.execPath, args: [...DIRECTOR_CLI_ARGS, 'serve', '--config', configFile, '--id', id] };
+export function directorCommand(configFile: string, id: string, mainScript?: string): { command: string; args: string[] } {
+  const main = mainScript !== undefined ? [mainScript] : DIRECTOR_CLI_ARGS;
+  return { command: process.execPath, args: [...main, 'serve', '--config', configFile, '--id', id] };
 }
 
 async function launch(opts: StartDirectorOptions, host: string, ports: DirectorPorts, configFile: string, logFile: string): Promise<ProcessHandle> {
-  const { command, args } = directorCommand(configFile, opts.id);
+  const { command, args } = directorCommand(configFile, opts.id, opts.mainScript);
   const proc = spawnLogged({ name: `director ${opts.id}`, command, args, logFile, cwd: REPO_ROOT, detached: opts.detached ?? false });
   const first = (['imap', 'pop3', 'imaps', 'pop3s', 'lmtp', 'sieve', 'submission', 'submissions', 'grpc', 'http'] as const).find((k) => ports[k] !== null);
   if (first === undefined) throw new HarnessError('bad_input', `director ${opts.id}: no port to listen on`);

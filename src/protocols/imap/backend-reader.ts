@@ -15,6 +15,10 @@ export class BackendTimeout extends Error {
 
 const EMPTY = Buffer.alloc(0);
 
+function ignoreError(): void {
+  // A socket error after detach(); the new owner sees the closed socket.
+}
+
 /**
  * Reads CRLF lines from a backend during login. `detach()` stops reading and
  * returns what arrived but was not consumed, in order: the relay sends it on.
@@ -69,6 +73,9 @@ export class BackendLineReader implements ReadSink, DeadlineWatcher {
     this.#socket.off('end', this.#onEnd);
     this.#socket.off('close', this.#onEnd);
     this.#socket.off('error', this.#onError);
+    // The socket may still read once (socket-reads.ts): an error then, before
+    // the relay listens, must not crash the process.
+    this.#socket.on('error', ignoreError);
     const rest = this.#buffer;
     this.#buffer = EMPTY;
     return rest;

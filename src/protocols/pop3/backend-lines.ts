@@ -69,7 +69,7 @@ export class BackendLines implements ReadSink, DeadlineWatcher {
     });
   }
 
-  /** Stop reading (the socket stays paused) and return the bytes not yet consumed as lines. */
+  /** Stop reading (see stopReading) and return the bytes not yet consumed as lines. */
   detach(): Buffer {
     stopReading(this.#socket);
     this.#socket.off('end', this.#onEnd);

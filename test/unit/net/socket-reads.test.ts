@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { markSharedReads, ownReadBufferCount, readInto, sharedReadOptions, stopReading } from '../../../src/net/socket-reads.js';
+import { allocatedReadBufferCount, lentReadBufferCount, markSharedReads, ownReadBufferCount, readInto, sharedReadOptions, stopReading } from '../../../src/net/socket-reads.js';
 import { Relay } from '../../../src/relay/relay.js';
 
 async function listen(onConnection: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
@@ -75,6 +75,7 @@ test('shared-read sockets relay several streams at once intact, through fast and
   });
   // Every own buffer went back when its socket closed.
   assert.equal(ownReadBufferCount(), 0);
+
   backend.server.close();
   front.server.close();
 });
@@ -136,4 +137,42 @@ test('a quiet socket gives its own buffer back after a short read', async () => 
   socket.destroy();
   peer.destroy();
   backend.server.close();
+});
+
+test('a bulk stream to a slow client reads into the same few buffers, not a new one per queued write', async () => {
+  const SIZE = 16 << 20;
+  const payload = randomBytes(SIZE);
+  const backend = await listen((socket) => socket.end(payload));
+  let near: Socket | undefined;
+  const front = await listen((socket) => (near = socket));
+  try {
+    const far = connect(front.port, '127.0.0.1');
+    await once(far, 'connect');
+    while (near === undefined) await new Promise((r) => setTimeout(r, 5));
+    const allocatedBefore = allocatedReadBufferCount();
+    const lentBefore = lentReadBufferCount();
+    const upstream = await sharedReadSocket(backend.port);
+    const relay = new Relay(near, upstream, { clientPending: Buffer.alloc(0), backendPending: Buffer.alloc(0), idleTimeoutMs: 20_000 });
+    const chunks: Buffer[] = [];
+    far.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      // Slower than the backend: the relay's writes to this client fill the socket and stay queued.
+      if (chunks.length % 2 === 0) {
+        far.pause();
+        setTimeout(() => far.resume(), 5);
+      }
+    });
+    await once(far, 'end');
+    far.end();
+    await relay.done;
+    assert.equal(sha(Buffer.concat(chunks)), sha(payload));
+    const lent = lentReadBufferCount() - lentBefore;
+    const allocated = allocatedReadBufferCount() - allocatedBefore;
+    assert.ok(lent >= 4, `only ${lent} reads were held by a queued write: the client was not slow enough to test reuse`);
+    // Each held buffer comes back when the client's writes drain; without that, one new buffer per held read.
+    assert.ok(allocated <= 3, `${allocated} read buffers allocated for one stream (${lent} held by queued writes)`);
+  } finally {
+    backend.server.close();
+    front.server.close();
+  }
 });
