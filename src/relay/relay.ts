@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { readInto, writesFlushed, type ReadSink } from '../net/socket-reads.js';
 import { IdleSweeper } from './idle-sweeper.js';
+import { destroyAfterGrace } from '../net/close-grace.js';
 
 export interface RelayOptions {
   /** Bytes the client sent after its login command; the backend gets them first. */
@@ -24,9 +25,6 @@ export interface RelayResult {
   readonly bytesFromClient: number;
   readonly bytesFromBackend: number;
 }
-
-/** How long a half-closed side may take to flush before it is destroyed. */
-const CLOSE_GRACE_MS = 2000;
 
 /**
  * A relayed pair of sockets. After login nothing is parsed: each chunk is
@@ -124,7 +122,7 @@ export class Relay implements ReadSink {
     if (!this.#client.destroyed && this.#client.writable) {
       this.#client.end(clientText);
       // A client that does not read must not keep the socket open.
-      destroyLater(this.#client);
+      destroyAfterGrace(this.#client);
     } else {
       this.#client.destroy();
     }
@@ -186,11 +184,11 @@ export class Relay implements ReadSink {
       case 'backend_closed':
         // Let what the backend said last (e.g. BYE) reach the client.
         this.#client.end();
-        destroyLater(this.#client);
+        destroyAfterGrace(this.#client);
         break;
       case 'client_closed':
         this.#backend.end();
-        destroyLater(this.#backend);
+        destroyAfterGrace(this.#backend);
         break;
       default:
         this.#client.destroy();
@@ -237,13 +235,4 @@ function onClientError(this: RelaySide): void {
 
 function onBackendError(this: RelaySide): void {
   this[kRelay]?.finish('backend_error');
-}
-
-function destroyLater(socket: Socket): void {
-  if (socket.destroyed) return;
-  setTimeout(destroySocket, CLOSE_GRACE_MS, socket).unref();
-}
-
-function destroySocket(socket: Socket): void {
-  socket.destroy();
 }

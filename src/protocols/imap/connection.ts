@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '../../session/frontend.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { upgradeServerSocket } from '../../net/starttls.js';
+import { destroyAfterGrace } from '../../net/close-grace.js';
 import { LoginFailure } from '../../core/failure.js';
 import { capabilityText, preloginCapabilities } from './capabilities.js';
 import { dispatchCommand, lookupCommand } from './commands/registry.js';
@@ -26,9 +27,6 @@ function greeting(capabilities: readonly string[]): string {
   }
   return line;
 }
-
-/** How long a closing connection may take to flush before it is destroyed. */
-const CLOSE_GRACE_MS = 2000;
 
 /**
  * One client's pre-login conversation. Reads only when it wants a command,
@@ -340,7 +338,7 @@ export class ImapConnection implements CommandSession {
     const socket = this.#socket;
     socket.on('error', ignoreError);
     socket.end();
-    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    destroyAfterGrace(socket);
     this.#wakeUp();
     this.context.closed(reason);
   }

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { upgradeServerSocket } from '../../net/starttls.js';
+import { destroyAfterGrace } from '../../net/close-grace.js';
 import { LoginFailure } from '../../core/failure.js';
 import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '../../session/frontend.js';
 import { findCommand } from './commands/registry.js';
@@ -12,8 +13,6 @@ const CRLF = '\r\n';
 function ignoreError(): void {
   // A late error on a socket nobody else listens to would crash the process.
 }
-/** A client that stops reading must not keep a closed connection alive. */
-const CLOSE_GRACE_MS = 2_000;
 const MAX_TLS_HANDSHAKE_MS = 30_000;
 
 /**
@@ -281,7 +280,7 @@ export class Pop3Connection implements Pop3CommandSession {
     const socket = this.#socket;
     this.#finish(reason);
     socket.end();
-    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    destroyAfterGrace(socket);
   }
 
   /** The connection ends without a relayed session: tell the core once. */
