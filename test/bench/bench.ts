@@ -9,17 +9,17 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster.js';
+import { type Cluster, type ClusterUser } from '../harness/cluster.js';
 import { DIRECTOR_CLI_ARGS, REPO_ROOT, startDirector, type DirectorHandle } from '../harness/director.js';
 import { run as runCommand } from '../harness/exec.js';
 import { startDovecotProxy, type DovecotProxyHandle } from './dovecot-proxy.js';
 import type { LoadJob, LoadResult, Scenario } from './load.js';
 import { groupMembers as groupMemberPids } from '../harness/process.js';
-import { groupCpuMs, groupRssKb, memberCpuMs, pinGroup, TASKSET } from './procfs.js';
+import { groupCpuMs, groupRssKb, memberCpuMs } from './procfs.js';
 import { LoadProcess } from './load-process.js';
 import { topSelfTime, type CpuProfile, type HotFunction } from './profile.js';
 import type { Protocol } from './protocol.js';
-import { rotated } from './interleave.js';
+import { BenchArgs, CACHE, canPin, cell, fmt, IDLE_SAMPLE_MS, pinProxies, rotated, startBenchCluster, summarize, UsageError, WARM_UP_MS, type Summary } from './common.js';
 
 type TargetKind = 'direct' | 'dovecot' | 'director';
 const TARGETS: readonly TargetKind[] = ['direct', 'dovecot', 'director'];
@@ -36,9 +36,6 @@ function isDirector(name: TargetName): boolean {
 }
 const SCENARIOS: readonly Scenario[] = ['login', 'session', 'bulk', 'idle'];
 
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 interface Options {
   readonly durationMs: number;
@@ -72,58 +69,28 @@ const USAGE = `usage: scripts/bench [--duration S] [--reps N] [--scenarios login
              self-time functions and writes the .cpuprofile`;
 
 function parseArgs(argv: readonly string[]): Options {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m) throw new UsageError(`unknown argument ${a}\n${USAGE}`);
-    const key = m[1] ?? '';
-    if (['no-cache', 'no-pin', 'no-unloaded', 'profile', 'keep', 'help'].includes(key)) {
-      flags.add(key);
-      continue;
-    }
-    const v = m[2] ?? argv[++i];
-    if (v === undefined) throw new UsageError(`--${key} needs a value\n${USAGE}`);
-    values.set(key, v);
-  }
-  if (flags.has('help')) throw new UsageError(USAGE);
-  const num = (key: string, def: number, min: number): number => {
-    const raw = values.get(key);
-    if (raw === undefined) return def;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min) throw new UsageError(`--${key} must be a number >= ${min}`);
-    return n;
-  };
-  const list = <T extends string>(key: string, all: readonly T[], def: readonly T[]): T[] => {
-    const raw = values.get(key);
-    if (raw === undefined) return [...def];
-    const items = raw.split(',').map((s) => s.trim());
-    for (const item of items) if (!all.includes(item as T)) throw new UsageError(`--${key}: ${item} is not one of ${all.join(',')}`);
-    return items as T[];
-  };
   const known = ['duration', 'reps', 'scenarios', 'protocols', 'tls', 'targets', 'workers', 'concurrency', 'idle', 'users', 'out'];
-  const workers = (values.get('workers') ?? '1').split(',').map((w) => Number(w.trim()));
+  const args = new BenchArgs(argv, ['no-cache', 'no-pin', 'no-unloaded', 'profile', 'keep'], known, USAGE);
+  const workers = (args.value('workers') ?? '1').split(',').map((w) => Number(w.trim()));
   for (const w of workers) if (!Number.isInteger(w) || w < 1 || w > 64) throw new UsageError(`--workers: ${w} is not a whole number in 1..64`);
   if (new Set(workers).size !== workers.length) throw new UsageError('--workers: a value is listed twice');
-  for (const k of values.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
   return {
-    durationMs: num('duration', 10, 0.5) * 1000,
-    reps: Math.round(num('reps', 3, 1)),
-    scenarios: list('scenarios', SCENARIOS, SCENARIOS),
-    protocols: list('protocols', ['imap', 'pop3'] as const, ['imap', 'pop3']),
-    tls: list('tls', ['plain', 'tls'] as const, ['plain', 'tls']).map((t) => t === 'tls'),
-    targets: list('targets', TARGETS, TARGETS),
+    durationMs: args.num('duration', 10, 0.5) * 1000,
+    reps: Math.round(args.num('reps', 3, 1)),
+    scenarios: args.list('scenarios', SCENARIOS, SCENARIOS),
+    protocols: args.list('protocols', ['imap', 'pop3'] as const, ['imap', 'pop3']),
+    tls: args.list('tls', ['plain', 'tls'] as const, ['plain', 'tls']).map((t) => t === 'tls'),
+    targets: args.list('targets', TARGETS, TARGETS),
     workers,
-    concurrency: Math.round(num('concurrency', 8, 1)),
-    idle: Math.round(num('idle', 1000, 1)),
-    users: Math.round(num('users', 100, 10)),
-    cache: !flags.has('no-cache'),
-    pin: !flags.has('no-pin'),
-    unloaded: !flags.has('no-unloaded'),
-    profile: flags.has('profile'),
-    out: values.get('out'),
-    keep: flags.has('keep'),
+    concurrency: Math.round(args.num('concurrency', 8, 1)),
+    idle: Math.round(args.num('idle', 1000, 1)),
+    users: Math.round(args.num('users', 100, 10)),
+    cache: !args.flag('no-cache'),
+    pin: !args.flag('no-pin'),
+    unloaded: !args.flag('no-unloaded'),
+    profile: args.flag('profile'),
+    out: args.value('out'),
+    keep: args.flag('keep'),
   };
 }
 
@@ -161,12 +128,6 @@ interface RepMetrics {
 const METRICS = ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerMB', 'mbPerSec', 'rssKbPerConn'] as const;
 type MetricName = (typeof METRICS)[number];
 
-interface Summary {
-  readonly median: number | null;
-  readonly min: number | null;
-  readonly max: number | null;
-}
-
 function caseLabel(c: Case): string {
   return `${c.protocol} ${c.tls ? 'tls' : 'plain'} ${c.scenario} c=${c.scenario === 'idle' ? 'N' : c.concurrency}`;
 }
@@ -176,18 +137,6 @@ function caseKey(c: Case): string {
 }
 
 // ---------------------------------------------------------------- setup
-
-/** ~1 MB message (1,048,576 bytes with headers): 76-character lines, so every proxy relays the same bytes. */
-function bigMessage(): string {
-  const head = 'From: bench@example.org\r\nTo: bench@example.org\r\nSubject: bench 1 MB\r\nMessage-ID: <bench-1mb@example.org>\r\n\r\n';
-  const line = `${'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.repeat(2).slice(0, 76)}\r\n`;
-  const lines = Math.floor((1024 * 1024 - head.length) / line.length);
-  return head + line.repeat(lines);
-}
-
-function smallMessage(user: string): string {
-  return `From: bench@example.org\r\nTo: ${user}@example.org\r\nSubject: hello\r\n\r\nA small message for the session scenario.\r\n`;
-}
 
 interface Bench {
   readonly cluster: Cluster;
@@ -201,8 +150,6 @@ interface Bench {
   restart(name: TargetName): Promise<Target>;
 }
 
-const IDLE_SAMPLE_MS = 5000;
-const CACHE = { size: 10_000, ttlSeconds: 60, negativeTtlSeconds: 10 };
 
 async function startDirectorTarget(cluster: Cluster, opts: Options, workers: number, profileFile?: string): Promise<DirectorHandle> {
   // The director inherits our environment; only the profiling hook is added, and only for that start.
@@ -262,15 +209,7 @@ async function waitForGroup(name: TargetName, pgid: number, workers: number): Pr
 }
 
 async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFile?: string): Promise<Bench> {
-  const cluster = await startCluster({ dir, backends: 1, directors: 0, users: opts.users, logLevel: 'warn' });
-  const backend = cluster.backends[0];
-  if (backend === undefined) throw new UsageError('no backend');
-  const users = cluster.usersOfKind('host');
-  const bulkUser = users[0];
-  if (bulkUser === undefined) throw new UsageError('--users too small: no host users');
-  // Message 1 of the bulk user is the big one; everyone has something for FETCH 1:* and STAT.
-  await backend.deliver(bulkUser.name, bigMessage());
-  for (const u of users) await backend.deliver(u.name, smallMessage(u.name));
+  const { cluster, backend, users, bulkUser } = await startBenchCluster(dir, opts.users);
 
   const dovecotOptions = { dir: join(dir, 'dovecot-proxy'), host: '127.0.0.2', ca: cluster.ca, slapd: cluster.slapd, backend, cache: opts.cache ? CACHE : { ...CACHE, size: 0 } };
   const dovecotTarget = (dc: DovecotProxyHandle): Target => ({ name: 'dovecot', host: dc.host, ports: { imap: dc.imap, imaps: dc.imaps, pop3: dc.pop3, pop3s: dc.pop3s }, pgid: dc.pid });
@@ -321,13 +260,8 @@ async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFi
   return bench;
 }
 
-/** Proxies on core 0; LDAP, backend, load (and this orchestrator) on core 1. */
 function pin(bench: Bench, opts: Options): void {
-  if (!opts.pin || TASKSET === undefined || cpus().length < 2) return;
-  for (const t of bench.targets.values()) if (t.pgid !== undefined) pinGroup(t.pgid, 0);
-  pinGroup(bench.cluster.slapd.pid, 1);
-  for (const b of bench.cluster.backends) pinGroup(b.pid, 1);
-  pinGroup(process.pid, 1);
+  if (canPin(opts.pin)) pinProxies([...bench.targets.values()].map((t) => t.pgid), bench.cluster);
 }
 
 async function tearDown(bench: Bench): Promise<void> {
@@ -403,14 +337,6 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
 
 // ---------------------------------------------------------------- summary and table
 
-function summarize(values: ReadonlyArray<number | null>): Summary {
-  const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  if (v.length === 0) return { median: null, min: null, max: null };
-  const mid = Math.floor(v.length / 2);
-  const median = v.length % 2 === 1 ? (v[mid] ?? 0) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
-  return { median, min: v[0] ?? null, max: v[v.length - 1] ?? null };
-}
-
 interface CaseResult {
   readonly case: string;
   readonly key: string;
@@ -453,20 +379,6 @@ function caseResult(c: Case, reps: Map<TargetName, RepMetrics[]>): CaseResult {
     for (const name of Object.keys(targets).filter((t) => t !== 'direct')) ratios[`${name} addedP50Ms`] = added(name);
   }
   return { case: caseLabel(c), key: caseKey(c), targets, ratios };
-}
-
-function fmt(v: number | null | undefined): string {
-  if (v === null || v === undefined) return 'n/a';
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
-
-function cell(s: Summary | undefined, reps: number): string {
-  if (s === undefined || s.median === null) return 'n/a';
-  return reps > 1 ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : fmt(s.median);
 }
 
 const METRIC_LABEL: Record<MetricName, string> = {
@@ -539,7 +451,7 @@ function targetNames(opts: Options): TargetName[] {
 }
 
 function pinningNote(opts: Options): string {
-  if (opts.pin && TASKSET !== undefined && cpus().length >= 2) {
+  if (canPin(opts.pin)) {
     return 'pinned: the proxies (every process of each) on core 0; slapd, the backend, the load and the orchestrator on core 1';
   }
   return `not pinned: every process may run on any of the ${cpus().length} cores (proxies, workers, slapd, backend and load share them)`;
@@ -622,9 +534,6 @@ async function profileRun(opts: Options, dir: string): Promise<void> {
   if (!opts.keep) await rm(dir, { recursive: true, force: true });
 }
 
-/** Load per target and protocol before the measured runs. */
-const WARM_UP_MS = 4000;
-
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const dir = await mkdtemp(join(tmpdir(), 'md-bench-'));
@@ -652,10 +561,7 @@ async function main(): Promise<void> {
     });
     process.stderr.write(`idle CPU ms/s: ${JSON.stringify(idleCpu)}\n`);
     background = idleCpu;
-    // Warm up every target (JIT, auth caches, backend processes) before anything counts,
-    // with logins of each protocol measured. 1 s was too short: V8 had not yet
-    // optimized the login path, and the first repetition of a Node target cost up to
-    // twice the later ones (docs/bench.md); a director serves for days.
+    // Warm up every target (JIT, auth caches, backend processes) with logins of each protocol before anything counts.
     for (const t of targets) {
       for (const protocol of opts.protocols) await runOnce(bench, t, { protocol, tls: false, scenario: 'login', concurrency: opts.concurrency }, opts, WARM_UP_MS);
     }
@@ -697,7 +603,7 @@ async function main(): Promise<void> {
     loadavgAtEnd: (await readFile('/proc/loadavg', 'utf8')).trim(),
     pinning: pinningNote(opts),
     idleCpuMsPerSecond: background,
-    pinned: opts.pin && TASKSET !== undefined && cpus().length >= 2,
+    pinned: canPin(opts.pin),
     options: { ...opts, durationMs: opts.durationMs },
   };
   await writeFile(out, `${JSON.stringify({ meta, table, results }, null, 2)}\n`);

@@ -20,19 +20,16 @@ import { join, resolve } from 'node:path';
 import { LoadProcess } from './load-process.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ts from 'typescript';
-import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster.js';
+import { type Cluster, type ClusterUser } from '../harness/cluster.js';
 import { DIRECTOR_CLI_ARGS, REPO_ROOT, startDirector, type DirectorHandle } from '../harness/director.js';
 import { freePort } from '../harness/ports.js';
 import { groupMembers, isAlive, spawnLogged, waitForPort, type ProcessHandle } from '../harness/process.js';
 import { startDovecotProxy, type DovecotProxyHandle } from './dovecot-proxy.js';
 import type { LoadJob, LoadResult } from './load.js';
 import { FLOOR_MODES, type FloorMode } from './node-floor.js';
-import { groupCpuMs, pinGroup, TASKSET } from './procfs.js';
-import { rotated } from './interleave.js';
+import { groupCpuMs } from './procfs.js';
+import { BenchArgs, CACHE, canPin, cell, fmt, IDLE_SAMPLE_MS, pinProxies, rotated, startBenchCluster, summarize, UsageError, WARM_UP_MS } from './common.js';
 
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 type FloorTarget = `floor-${FloorMode}`;
 type DirectorTarget = 'director' | 'director-base';
@@ -70,50 +67,20 @@ const USAGE = `usage: scripts/bench-floor [--duration S] [--reps N] [--scenarios
   of two builds under the same load, same machine phase.`;
 
 function parseArgs(argv: readonly string[]): Options {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] ?? '');
-    if (!m) throw new UsageError(`unknown argument ${argv[i] ?? ''}\n${USAGE}`);
-    const key = m[1] ?? '';
-    if (['no-pin', 'no-trace', 'help'].includes(key)) {
-      flags.add(key);
-      continue;
-    }
-    const v = m[2] ?? argv[++i];
-    if (v === undefined) throw new UsageError(`--${key} needs a value\n${USAGE}`);
-    values.set(key, v);
-  }
-  if (flags.has('help')) throw new UsageError(USAGE);
-  for (const k of values.keys()) {
-    if (!['duration', 'reps', 'scenarios', 'targets', 'concurrency', 'users', 'trace-duration', 'out', 'base'].includes(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
-  }
-  const num = (key: string, def: number, min: number): number => {
-    const raw = values.get(key);
-    if (raw === undefined) return def;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min) throw new UsageError(`--${key} must be a number >= ${min}`);
-    return n;
-  };
-  const list = <T extends string>(key: string, all: readonly T[], byDefault: readonly T[] = all): T[] => {
-    const raw = values.get(key);
-    if (raw === undefined) return [...byDefault];
-    const items = raw.split(',').map((s) => s.trim());
-    for (const item of items) if (!all.includes(item as T)) throw new UsageError(`--${key}: ${item} is not one of ${all.join(',')}`);
-    return items as T[];
-  };
+  const known = ['duration', 'reps', 'scenarios', 'targets', 'concurrency', 'users', 'trace-duration', 'out', 'base'];
+  const args = new BenchArgs(argv, ['no-pin', 'no-trace'], known, USAGE);
   return {
-    durationMs: num('duration', 10, 0.5) * 1000,
-    reps: Math.round(num('reps', 3, 1)),
-    scenarios: list<Scenario>('scenarios', ['login', 'bulk']),
-    targets: withBase(list('targets', ALL_TARGETS, DEFAULT_TARGETS), values.get('base')),
-    concurrency: Math.round(num('concurrency', 8, 1)),
-    users: Math.round(num('users', 100, 10)),
-    pin: !flags.has('no-pin'),
-    trace: !flags.has('no-trace'),
-    traceMs: num('trace-duration', 5, 1) * 1000,
-    out: values.get('out'),
-    base: values.get('base'),
+    durationMs: args.num('duration', 10, 0.5) * 1000,
+    reps: Math.round(args.num('reps', 3, 1)),
+    scenarios: args.list<Scenario>('scenarios', ['login', 'bulk']),
+    targets: withBase(args.list('targets', ALL_TARGETS, DEFAULT_TARGETS), args.value('base')),
+    concurrency: Math.round(args.num('concurrency', 8, 1)),
+    users: Math.round(args.num('users', 100, 10)),
+    pin: !args.flag('no-pin'),
+    trace: !args.flag('no-trace'),
+    traceMs: args.num('trace-duration', 5, 1) * 1000,
+    out: args.value('out'),
+    base: args.value('base'),
   };
 }
 
@@ -136,21 +103,6 @@ function baseMain(base: string): string {
 }
 
 // ---------------------------------------------------------------- setup (as bench.ts)
-
-/** ~1 MB message, byte for byte the one scripts/bench delivers. */
-function bigMessage(): string {
-  const head = 'From: bench@example.org\r\nTo: bench@example.org\r\nSubject: bench 1 MB\r\nMessage-ID: <bench-1mb@example.org>\r\n\r\n';
-  const line = `${'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.repeat(2).slice(0, 76)}\r\n`;
-  const lines = Math.floor((1024 * 1024 - head.length) / line.length);
-  return head + line.repeat(lines);
-}
-
-function smallMessage(user: string): string {
-  return `From: bench@example.org\r\nTo: ${user}@example.org\r\nSubject: hello\r\n\r\nA small message for the session scenario.\r\n`;
-}
-
-const CACHE = { size: 10_000, ttlSeconds: 60, negativeTtlSeconds: 10 };
-const IDLE_SAMPLE_MS = 5000;
 
 interface Target {
   readonly name: TargetName;
@@ -194,14 +146,7 @@ async function startFloorTarget(dir: string, script: string, mode: FloorMode, ho
 }
 
 async function setUp(opts: Options, dir: string): Promise<Bench> {
-  const cluster = await startCluster({ dir, backends: 1, directors: 0, users: opts.users, logLevel: 'warn' });
-  const backend = cluster.backends[0];
-  if (backend === undefined) throw new UsageError('no backend');
-  const users = cluster.usersOfKind('host');
-  const bulkUser = users[0];
-  if (bulkUser === undefined) throw new UsageError('--users too small: no host users');
-  await backend.deliver(bulkUser.name, bigMessage());
-  for (const u of users) await backend.deliver(u.name, smallMessage(u.name));
+  const { cluster, backend, users, bulkUser } = await startBenchCluster(dir, opts.users);
   const bench: Bench = { cluster, users, bulkUser, targets: new Map(), directors: new Map(), dovecot: undefined, floors: [] };
   bench.targets.set('direct', { name: 'direct', host: backend.host, port: backend.imap, pgid: undefined });
 
@@ -243,20 +188,12 @@ async function setUp(opts: Options, dir: string): Promise<Bench> {
   return bench;
 }
 
-/** Load per target before the measured runs. */
-const WARM_UP_MS = 4000;
-
 function pinned(opts: Options): boolean {
-  return opts.pin && TASKSET !== undefined && cpus().length >= 2;
+  return canPin(opts.pin);
 }
 
-/** Proxies on core 0; LDAP, backend, load and this orchestrator on core 1 (as bench.ts). */
 function pin(bench: Bench, opts: Options): void {
-  if (!pinned(opts)) return;
-  for (const t of bench.targets.values()) if (t.pgid !== undefined) pinGroup(t.pgid, 0);
-  pinGroup(bench.cluster.slapd.pid, 1);
-  for (const b of bench.cluster.backends) pinGroup(b.pid, 1);
-  pinGroup(process.pid, 1);
+  if (pinned(opts)) pinProxies([...bench.targets.values()].map((t) => t.pgid), bench.cluster);
 }
 
 async function tearDown(bench: Bench): Promise<void> {
@@ -545,26 +482,8 @@ async function traceTarget(bench: Bench, listed: Target, scenario: Scenario, opt
 
 // ---------------------------------------------------------------- summary
 
-function median(values: ReadonlyArray<number | null>): { median: number | null; min: number | null; max: number | null } {
-  const v = values.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  if (v.length === 0) return { median: null, min: null, max: null };
-  const mid = Math.floor(v.length / 2);
-  return { median: v.length % 2 === 1 ? (v[mid] ?? 0) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2, min: v[0] ?? null, max: v[v.length - 1] ?? null };
-}
-
-function fmt(v: number | null | undefined): string {
-  if (v === null || v === undefined) return 'n/a';
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
-
-function cell(values: ReadonlyArray<number | null>): string {
-  const s = median(values);
-  if (s.median === null) return 'n/a';
-  return values.length > 1 ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : fmt(s.median);
+function cellOf(values: ReadonlyArray<number | null>): string {
+  return cell(summarize(values), values.length);
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -629,10 +548,10 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const scenario of opts.scenarios) {
     const metric = scenario === 'login' ? 'CPU ms/login' : 'CPU ms/MB';
-    rows.push([`imap ${scenario} c=${opts.concurrency}`, metric, ...names.map((t) => cell(get(scenario, t).map((m) => (scenario === 'login' ? m.cpuMsPerOp : m.cpuMsPerMB))))]);
-    rows.push(['', 'kernel share', ...names.map((t) => cell(get(scenario, t).map((m) => (m.sysShare === null ? null : m.sysShare * 100))))]);
-    rows.push(['', scenario === 'login' ? 'logins/s' : 'fetches/s', ...names.map((t) => cell(get(scenario, t).map((m) => m.opsPerSec)))]);
-    rows.push(['', 'errors', ...names.map((t) => cell(get(scenario, t).map((m) => m.errors)))]);
+    rows.push([`imap ${scenario} c=${opts.concurrency}`, metric, ...names.map((t) => cellOf(get(scenario, t).map((m) => (scenario === 'login' ? m.cpuMsPerOp : m.cpuMsPerMB))))]);
+    rows.push(['', 'kernel share', ...names.map((t) => cellOf(get(scenario, t).map((m) => (m.sysShare === null ? null : m.sysShare * 100))))]);
+    rows.push(['', scenario === 'login' ? 'logins/s' : 'fetches/s', ...names.map((t) => cellOf(get(scenario, t).map((m) => m.opsPerSec)))]);
+    rows.push(['', 'errors', ...names.map((t) => cellOf(get(scenario, t).map((m) => m.errors)))]);
   }
   const main = table(['case', 'metric', ...names], rows);
   const traceRows = traces.map((tr) => [
