@@ -3,6 +3,7 @@ import { upgradeServerSocket } from '../../net/starttls.js';
 import { destroyAfterGrace } from '../../net/close-grace.js';
 import { LoginFailure } from '../../core/failure.js';
 import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '../../session/frontend.js';
+import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { findCommand } from './commands/registry.js';
 import type { CommandResult, ContinuationHandler, Pop3CommandSession } from './commands/types.js';
 import { LineFramer } from './framer.js';
@@ -34,6 +35,13 @@ export class Pop3Connection implements Pop3CommandSession {
 
   #onDataImpl(chunk: Buffer): void {
     this.#framer.push(chunk);
+    if (this.#loginPending) {
+      // Read on while the login runs, so a client that leaves is noticed
+      // (no backend login for it); beyond a line's worth, leave the rest in
+      // the kernel. What is read goes to the backend unparsed on success.
+      if (this.#framer.bufferedBytes >= this.context.limits.maxLineLength) this.#socket.pause();
+      return;
+    }
     this.#pump();
   }
 
@@ -51,6 +59,8 @@ export class Pop3Connection implements Pop3CommandSession {
 
   #continuation: ContinuationHandler | undefined;
   #busy = false;
+  /** A login is in progress: input is kept, not parsed. */
+  #loginPending = false;
   /** Between the STLS reply and the end of the handshake nothing may be written in the clear. */
   #upgrading = false;
   #finished = false;
@@ -125,16 +135,17 @@ export class Pop3Connection implements Pop3CommandSession {
   }
 
   async login(request: LoginRequest): Promise<void> {
-    // Keep what the client pipelines unread: it belongs to the backend after a success.
-    this.#socket.pause();
+    this.#loginPending = true;
     this.#stopTimer();
     let outcome: LoginOutcome;
     try {
-      outcome = await this.context.login(request, this.#backendLogin);
+      outcome = await this.context.login(request, this.#guardedBackendLogin);
     } catch (err) {
       const failure =
         err instanceof LoginFailure ? err : new LoginFailure('auth_temp', `login failed unexpectedly: ${String(err)}`);
       outcome = { ok: false, failure };
+    } finally {
+      this.#loginPending = false;
     }
     if (this.#finished) {
       if (outcome.ok) outcome.backend.socket.destroy();
@@ -154,6 +165,14 @@ export class Pop3Connection implements Pop3CommandSession {
     this.#socket.resume();
   }
 
+  /** No backend login for a client that already left (e.g. during a delay_until hold). */
+  readonly #guardedBackendLogin: BackendLogin = this.#guardedBackendLoginImpl.bind(this);
+
+  #guardedBackendLoginImpl(params: BackendLoginParams): Promise<BackendLoginSuccess> {
+    if (this.#finished) return Promise.reject(new LoginFailure('backend_unavailable', 'client disconnected before the backend login'));
+    return this.#backendLogin(params);
+  }
+
   #handOver(outcome: Extract<LoginOutcome, { ok: true }>): void {
     const socket = this.#socket;
     const pending = this.#framer.takeRemaining();
@@ -161,9 +180,9 @@ export class Pop3Connection implements Pop3CommandSession {
     this.#finished = true;
     // Like Dovecot's proxy: the client sees the backend's own success line.
     socket.write(renderBackendSuccess(outcome.backend.loginReply) + CRLF);
-    // Handed over paused, so nothing is read and lost between here and the
-    // relay. Nothing of this connection (framer, handlers) stays reachable
-    // from the relayed session.
+    // The relay attaches in this same turn, so no read falls between
+    // detach() and it. Nothing of this connection (framer, handlers) stays
+    // reachable from the relayed session.
     this.context.relay(socket, outcome, pending, POP3_TEXT.kicked + CRLF);
   }
 

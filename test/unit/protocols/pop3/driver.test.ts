@@ -244,6 +244,34 @@ test('a client that disconnects is reported closed once', async () => {
   assert.deepEqual(c.fake.closed, ['client disconnected']);
 });
 
+test('a client that leaves while its login is pending gets no backend login and is reported closed once', async () => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let backendError: unknown;
+  const c = await open({
+    login: async (request, backendLogin) => {
+      await held; // e.g. a delay_until hold or a slow LDAP server
+      try {
+        await backendLogin({ host: '127.0.0.1', port: 9, user: request.user, password: request.password } as Parameters<typeof backendLogin>[0]);
+      } catch (err) {
+        backendError = err;
+      }
+      return success(request.user);
+    },
+  });
+  c.write('USER alice\r\nPASS pw\r\n');
+  assert.equal(await c.reader.next(), '+OK');
+  await waitFor(() => c.fake.logins.length === 1);
+  c.client.end();
+  // Noticed while the login is still held, not only once it is over.
+  await waitFor(() => c.fake.closed.length > 0);
+  release();
+  await waitFor(() => backendError !== undefined);
+  assert.match(String(backendError), /client disconnected before the backend login/);
+  assert.deepEqual(c.fake.closed, ['client disconnected']);
+  assert.equal(c.fake.relays.length, 0);
+});
+
 test('STLS without a certificate is refused; on an implicit-TLS port it is already active', async () => {
   const plain = await open();
   plain.write('STLS\r\n');

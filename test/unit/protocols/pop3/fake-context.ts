@@ -4,7 +4,7 @@ import type { SecureContext } from 'node:tls';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { LimitsConfig } from '../../../../src/config/types.js';
-import type { FrontendContext, LoginOutcome, LoginRequest } from '../../../../src/session/frontend.js';
+import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '../../../../src/session/frontend.js';
 import type { BackendLoginSuccess } from '../../../../src/session/backend-login.js';
 import { LoginFailure } from '../../../../src/core/failure.js';
 import type { LoginFailureKind } from '../../../../src/core/failure.js';
@@ -40,8 +40,8 @@ export interface FakeOptions {
   readonly secureContext?: SecureContext;
   readonly limits?: Partial<LimitsConfig>;
   readonly backendCapabilities?: ReadonlySet<string>;
-  /** Decides each login; default: success. */
-  readonly login?: (request: LoginRequest) => Promise<LoginOutcome> | LoginOutcome;
+  /** Decides each login; default: success. `backendLogin` is what the driver would log in to the backend with. */
+  readonly login?: (request: LoginRequest, backendLogin: BackendLogin) => Promise<LoginOutcome> | LoginOutcome;
 }
 
 export interface Fake {
@@ -91,9 +91,9 @@ export function fakeContext(options: FakeOptions = {}): Fake {
     imapIdRetain: false,
     log,
     backendPreloginCapabilities: () => options.backendCapabilities,
-    async login(request) {
+    async login(request, backendLogin) {
       logins.push(request);
-      return options.login === undefined ? success(request.user) : await options.login(request);
+      return options.login === undefined ? success(request.user) : await options.login(request, backendLogin);
     },
     async relay(socket, outcome, pending, kickText) {
       const later: Buffer[] = [];
