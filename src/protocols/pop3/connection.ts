@@ -19,7 +19,7 @@ const MAX_TLS_HANDSHAKE_MS = 30_000;
 /**
  * One POP3 client before login: greeting, commands, STLS, credentials, then
  * hand-over to the session core's relay. Commands run one at a time; while
- * one is asynchronous (login, STLS) no further line is read.
+ * one is asynchronous (login, STLS) no further line is parsed.
  */
 export class Pop3Connection implements Pop3CommandSession {
   readonly context: FrontendContext;
