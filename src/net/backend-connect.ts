@@ -4,6 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { Deadline, DeadlineWatcher } from './deadline.js';
 import { markSharedReads, sharedReadOptions } from './socket-reads.js';
+import { ignoreSocketError } from './ignore-error.js';
 
 export type BackendTls = 'no' | 'yes' | 'any-cert';
 
@@ -130,7 +131,7 @@ class TcpConnect implements DeadlineWatcher {
 
   deadlineExpired(): void {
     this.#cleanup();
-    this.#socket.on('error', ignoreError);
+    this.#socket.on('error', ignoreSocketError);
     this.#socket.destroy();
     this.#reject(new BackendConnectError('timeout', `connect(${this.#params.host}, ${this.#params.port}) timed out`));
   }
@@ -151,9 +152,6 @@ function onTcpError(this: Socket & { [kConnect]?: TcpConnect }, err: NodeJS.Errn
   this[kConnect]?.failed(err);
 }
 
-function ignoreError(): void {
-  // A socket given up on: its late errors have no one to tell.
-}
 
 /**
  * Start TLS as a client on a connected socket (implicit TLS, or after the
@@ -185,7 +183,7 @@ export function upgradeClientSocket(socket: Socket, params: ClientTlsParams): Pr
     };
     const fail = (err: BackendConnectError): void => {
       cleanup();
-      tlsSocket.on('error', ignoreError);
+      tlsSocket.on('error', ignoreSocketError);
       tlsSocket.destroy();
       socket.destroy();
       reject(err);

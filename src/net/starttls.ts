@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { SecureContext } from 'node:tls';
+import { ignoreSocketError } from './ignore-error.js';
 
 export interface UpgradeServerOptions {
   /** Give up on a handshake that has not finished after this long (destroys the socket). */
@@ -48,7 +49,7 @@ export function upgradeServerSocket(
     const fail = (err: Error): void => {
       cleanup();
       // Keep a listener so a late error on a dead socket cannot crash the process.
-      tlsSocket.on('error', () => undefined);
+      tlsSocket.on('error', ignoreSocketError);
       tlsSocket.destroy();
       socket.destroy();
       reject(err);

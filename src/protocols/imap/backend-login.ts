@@ -6,6 +6,7 @@ import { Deadline } from '../../net/deadline.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { BackendLineReader, BackendTimeout } from './backend-reader.js';
 import { imapString, quoteNString, quoteString } from './quote.js';
+import { ignoreSocketError } from '../../net/ignore-error.js';
 
 export interface ImapBackendLoginOptions {
   readonly log?: Logger | undefined;
@@ -62,7 +63,7 @@ class ImapBackendLoginMachine {
       return await this.#login(deadline);
     } catch (err: unknown) {
       this.#reader?.detach();
-      this.#socket?.on('error', () => undefined);
+      this.#socket?.on('error', ignoreSocketError);
       this.#socket?.destroy();
       throw this.#toFailure(err);
     } finally {

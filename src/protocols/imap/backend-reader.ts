@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { LoginFailure } from '../../core/failure.js';
 import type { Deadline, DeadlineWatcher } from '../../net/deadline.js';
 import { readInto, stopReading, type ReadSink } from '../../net/socket-reads.js';
+import { ignoreSocketError } from '../../net/ignore-error.js';
 
 /** Longest backend line accepted during login (Dovecot's proxy input buffer is 4 KiB; be generous). */
 const MAX_BACKEND_LINE = 64 * 1024;
@@ -15,9 +16,6 @@ export class BackendTimeout extends Error {
 
 const EMPTY = Buffer.alloc(0);
 
-function ignoreError(): void {
-  // A socket error after detach(); the new owner sees the closed socket.
-}
 
 /**
  * Reads CRLF lines from a backend during login. `detach()` stops reading and
@@ -75,7 +73,7 @@ export class BackendLineReader implements ReadSink, DeadlineWatcher {
     this.#socket.off('error', this.#onError);
     // The socket may still read once (socket-reads.ts): an error then, before
     // the relay listens, must not crash the process.
-    this.#socket.on('error', ignoreError);
+    this.#socket.on('error', ignoreSocketError);
     const rest = this.#buffer;
     this.#buffer = EMPTY;
     return rest;

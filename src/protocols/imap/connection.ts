@@ -11,10 +11,8 @@ import { ImapFramer } from './framer.js';
 import type { FramerEvent } from './framer.js';
 import { ImapParseError, parseCommand, textOf } from './parser.js';
 import { IMAP_KICK_TEXT, IMAP_TEXT, bye, renderFailure, renderLoginSuccess, tagged } from './replies.js';
+import { ignoreSocketError } from '../../net/ignore-error.js';
 
-function ignoreError(): void {
-  // A late error on a socket that is being closed anyway.
-}
 
 /** Greetings by capability list: preloginCapabilities() hands out the same few lists. */
 const greetings = new WeakMap<readonly string[], string>();
@@ -336,7 +334,7 @@ export class ImapConnection implements CommandSession {
     if (this.#preloginTimer !== undefined) clearTimeout(this.#preloginTimer);
     this.#detach();
     const socket = this.#socket;
-    socket.on('error', ignoreError);
+    socket.on('error', ignoreSocketError);
     socket.end();
     destroyAfterGrace(socket);
     this.#wakeUp();

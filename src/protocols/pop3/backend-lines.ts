@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Deadline, DeadlineWatcher } from '../../net/deadline.js';
 import { readInto, stopReading, type ReadSink } from '../../net/socket-reads.js';
 import { LineFramer } from './framer.js';
+import { ignoreSocketError } from '../../net/ignore-error.js';
 
 /** Backend replies before login are short; a backend sending more is broken. */
 const MAX_BACKEND_LINE = 16 * 1024;
@@ -13,9 +14,6 @@ export class BackendLineError extends Error {
   }
 }
 
-function ignoreError(): void {
-  // See detach(): errors after the hand-over are the relay's to handle.
-}
 
 /** Reads reply lines from a backend socket during its login; `detach()` gives back what is left. */
 export class BackendLines implements ReadSink, DeadlineWatcher {
@@ -76,7 +74,7 @@ export class BackendLines implements ReadSink, DeadlineWatcher {
     this.#socket.off('close', this.#onEnd);
     this.#socket.off('error', this.#onError);
     // A late error on a socket nobody listens to would crash the process.
-    this.#socket.on('error', ignoreError);
+    this.#socket.on('error', ignoreSocketError);
     this.#deadline.unwatch(this);
     this.#waiter = undefined;
     return this.#framer.takeRemaining();

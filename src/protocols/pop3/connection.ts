@@ -8,12 +8,10 @@ import { findCommand } from './commands/registry.js';
 import type { CommandResult, ContinuationHandler, Pop3CommandSession } from './commands/types.js';
 import { LineFramer } from './framer.js';
 import { POP3_TEXT, renderBackendSuccess, renderFailure } from './replies.js';
+import { ignoreSocketError } from '../../net/ignore-error.js';
 
 const CRLF = '\r\n';
 
-function ignoreError(): void {
-  // A late error on a socket nobody else listens to would crash the process.
-}
 const MAX_TLS_HANDSHAKE_MS = 30_000;
 
 /**
@@ -112,7 +110,7 @@ export class Pop3Connection implements Pop3CommandSession {
     // Anything pipelined after STLS was sent in the clear: drop it (STARTTLS injection).
     this.#framer.takeRemaining();
     this.#detach(raw);
-    raw.on('error', () => undefined);
+    raw.on('error', ignoreSocketError);
     this.#upgrading = true;
     try {
       const handshakeTimeoutMs = Math.min(MAX_TLS_HANDSHAKE_MS, this.context.limits.preloginTimeoutMs);
@@ -197,7 +195,7 @@ export class Pop3Connection implements Pop3CommandSession {
     socket.off('close', this.#onClose);
     socket.off('error', this.#onError);
     // A late error on a socket nobody listens to would crash the process.
-    socket.on('error', ignoreError);
+    socket.on('error', ignoreSocketError);
   }
 
   #pump(): void {
