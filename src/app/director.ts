@@ -3,7 +3,7 @@ import { clientTlsContext } from '../net/server-tls.js';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
-import { loadConfig } from '../config/load.js';
+import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
 import { createLogger } from '../adapters/log/logger.js';
 import { MetricsRegistry } from '../adapters/metrics/metrics.js';
 import { registerRingMetrics } from '../adapters/metrics/ring-metrics.js';
@@ -341,27 +341,41 @@ export class Director {
     return this.#passdb.flushCache(user);
   }
 
-  /** SIGHUP: re-read the config; a broken file keeps the running config. */
+  /**
+   * SIGHUP: re-read the config and build what it names (client TLS context,
+   * passdb) before swapping anything in; any failure keeps the running
+   * config whole. Never throws: it runs from a signal handler.
+   */
   reload(): void {
     let next: Config;
+    let secureContext: SecureContext | undefined;
+    let passdb: DirectorPassdb;
     try {
       next = loadConfig(this.#config.file, { id: this.#config.director.id });
+      secureContext = Director.#serverTls(next);
+      passdb = createPassdb({ passdb: next.passdb, cache: next.cache }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
     } catch (error: unknown) {
-      this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'reload refused: config has problems; keeping the running config');
+      const problems = error instanceof ConfigError ? error.problems.map(formatProblem) : [error instanceof Error ? error.message : String(error)];
+      this.log.error({ problems }, 'reload refused: config has problems; keeping the running config');
       return;
     }
-    const oldPassdb = this.#passdb;
-    const previousBackends = this.#config.ring.backends;
-    this.#config = next;
-    this.#passdb = createPassdb({ passdb: next.passdb, cache: next.cache }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
-    this.#watchPassdb();
-    this.#applyConfigBackends(previousBackends, next.ring.backends);
-    this.#selfAddresses = selfAddressesFrom(next);
-    this.#trusted = new NetworkSet(next.director.trustedNetworks);
-    this.#secureContext = Director.#serverTls(next);
-    void oldPassdb.close();
-    this.#workers?.reload();
-    this.log.info('configuration reloaded (listen addresses take effect on restart)');
+    try {
+      const oldPassdb = this.#passdb;
+      const previous = this.#config;
+      this.#config = next;
+      this.#passdb = passdb;
+      this.#secureContext = secureContext;
+      this.#watchPassdb();
+      this.#applyConfigBackends(previous.ring.backends, next.ring.backends);
+      this.#selfAddresses = selfAddressesFrom(next);
+      this.#trusted = new NetworkSet(next.director.trustedNetworks);
+      void oldPassdb.close().catch((err: unknown) => this.log.warn({ err }, 'closing the previous passdb failed'));
+      this.#workers?.reload();
+      if (!sameGrpcTls(previous, next)) this.log.warn('grpc_tls changed: the gRPC port and ring links keep the running certificates until a restart');
+      this.log.info('configuration reloaded (listen addresses take effect on restart)');
+    } catch (error: unknown) {
+      this.log.error({ err: error }, 'reload failed while applying the new config');
+    }
   }
 
   /**
@@ -413,4 +427,11 @@ export class Director {
     await this.#passdb.close();
     this.log.flush();
   }
+}
+
+function sameGrpcTls(a: Config, b: Config): boolean {
+  const x = a.grpcTls;
+  const y = b.grpcTls;
+  if (x === undefined || y === undefined) return x === y;
+  return x.ca.equals(y.ca) && x.cert.equals(y.cert) && x.key.equals(y.key);
 }

@@ -28,7 +28,14 @@ export async function serve(configFile: string, id: string | undefined): Promise
     await director.stop().catch(() => undefined);
     return 1;
   }
-  process.on('SIGHUP', () => director.reload());
+  process.on('SIGHUP', () => {
+    // reload() catches its own failures; this guard keeps any slip from ending every session.
+    try {
+      director.reload();
+    } catch (error: unknown) {
+      director.log.error({ err: error }, 'reload failed; keeping the running config');
+    }
+  });
   const shutdown = (signal: string): void => {
     director.log.info({ signal }, 'draining');
     director.drain().then(

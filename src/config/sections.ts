@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { caBundleProblem, keyPairProblem } from './pem.js';
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Protocol } from '../core/protocol.js';
@@ -179,11 +180,10 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
 
 function readGrpcTls(ctx: LoadContext, v: MapView | undefined): GrpcTlsConfig | undefined {
   if (v === undefined) return undefined;
-  const ca = readFileKey(ctx, v, 'ca', true);
-  const cert = readFileKey(ctx, v, 'cert', true);
-  const key = readFileKey(ctx, v, 'key', true);
-  if (ca === undefined || cert === undefined || key === undefined) return undefined;
-  return { caFile: ca.path, certFile: cert.path, keyFile: key.path, ca: ca.data, cert: cert.data, key: key.data };
+  const ca = readCaFile(ctx, v, 'ca', true);
+  const pair = readKeyPair(ctx, v, 'cert', 'key');
+  if (ca === undefined || pair === undefined) return undefined;
+  return { caFile: ca.path, certFile: pair.cert.path, keyFile: pair.key.path, ca: ca.data, cert: pair.cert.data, key: pair.key.data };
 }
 
 function isLoopback(host: string): boolean {
@@ -341,26 +341,49 @@ function readFileKey(ctx: LoadContext, v: MapView, name: string, required: boole
   }
 }
 
+/** A certificate and its key, both read and checked as the TLS endpoint will load them (config/pem.ts). */
+function readKeyPair(ctx: LoadContext, v: MapView, certName: string, keyName: string): { cert: FileData; key: FileData } | undefined {
+  const cert = readFileKey(ctx, v, certName, true);
+  const key = readFileKey(ctx, v, keyName, true);
+  if (cert === undefined || key === undefined) return undefined;
+  const problem = keyPairProblem({ ...cert, key: `${v.path}.${certName}` }, { ...key, key: `${v.path}.${keyName}` });
+  if (problem !== undefined) {
+    v.problem(v.entries.get(problem.on === 'cert' ? certName : keyName)!, problem.message);
+    return undefined;
+  }
+  return { cert, key };
+}
+
+/** A CA bundle, read and checked as the TLS client or server will load it. */
+function readCaFile(ctx: LoadContext, v: MapView, name: string, required: boolean): FileData | undefined {
+  const ca = readFileKey(ctx, v, name, required);
+  if (ca === undefined) return undefined;
+  const problem = caBundleProblem({ ...ca, key: `${v.path}.${name}` });
+  if (problem !== undefined) {
+    v.problem(v.entries.get(name)!, problem);
+    return undefined;
+  }
+  return ca;
+}
+
 function readServerTls(ctx: LoadContext, v: MapView | undefined): ServerTlsConfig | undefined {
   if (v === undefined) return undefined;
-  const cert = readFileKey(ctx, v, 'cert', true);
-  const key = readFileKey(ctx, v, 'key', true);
-  if (cert === undefined || key === undefined) return undefined;
-  return { certFile: cert.path, keyFile: key.path, cert: cert.data, key: key.data };
+  const pair = readKeyPair(ctx, v, 'cert', 'key');
+  if (pair === undefined) return undefined;
+  return { certFile: pair.cert.path, keyFile: pair.key.path, cert: pair.cert.data, key: pair.key.data };
 }
 
 function readBackendTls(ctx: LoadContext, v: MapView | undefined): BackendTlsConfig {
   if (v === undefined) return { caFile: undefined, ca: undefined, clientCert: undefined, clientKey: undefined };
-  const ca = readFileKey(ctx, v, 'ca', false);
+  const ca = readCaFile(ctx, v, 'ca', false);
   const hasCert = v.has('client_cert');
   const hasKey = v.has('client_key');
   if (hasCert !== hasKey) {
     const present = v.entries.get(hasCert ? 'client_cert' : 'client_key')!;
     v.problem(present, `needs ${hasCert ? 'client_key' : 'client_cert'} as well`);
   }
-  const clientCert = hasCert && hasKey ? readFileKey(ctx, v, 'client_cert', true) : undefined;
-  const clientKey = hasCert && hasKey ? readFileKey(ctx, v, 'client_key', true) : undefined;
-  return { caFile: ca?.path, ca: ca?.data, clientCert: clientCert?.data, clientKey: clientKey?.data };
+  const client = hasCert && hasKey ? readKeyPair(ctx, v, 'client_cert', 'client_key') : undefined;
+  return { caFile: ca?.path, ca: ca?.data, clientCert: client?.cert.data, clientKey: client?.key.data };
 }
 
 function readLimits(v: MapView | undefined): LimitsConfig {
@@ -462,7 +485,7 @@ function readLdap(ctx: LoadContext, v: MapView): LdapPassdbConfig {
   const paEntry = v.value('password_attribute');
   if (paEntry !== undefined && !LDAP_ATTRIBUTE.test(passwordAttribute)) v.problem(paEntry, 'not an LDAP attribute name');
 
-  const ca = readFileKey(ctx, v, 'ca', false);
+  const ca = readCaFile(ctx, v, 'ca', false);
   return {
     driver: 'ldap',
     uris,

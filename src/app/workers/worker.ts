@@ -251,13 +251,23 @@ export class WorkerProcess {
     } catch {
       return; // the primary logs the problems once
     }
+    // Built before anything is swapped: a failure keeps this worker on the running config.
+    let secureContext: SecureContext | undefined;
+    let passdb: DirectorPassdb;
+    try {
+      secureContext = WorkerProcess.#serverTls(next);
+      passdb = WorkerProcess.#createPassdb(next, this.log);
+    } catch (error: unknown) {
+      this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'reload refused in a worker; keeping the running config');
+      return;
+    }
     const old = this.#passdb;
     this.#config = next;
-    this.#passdb = WorkerProcess.#createPassdb(next, this.log);
+    this.#passdb = passdb;
     this.#selfAddresses = selfAddressesFrom(next);
     this.#trusted = new NetworkSet(next.director.trustedNetworks);
-    this.#secureContext = WorkerProcess.#serverTls(next);
-    void old.close();
+    this.#secureContext = secureContext;
+    void old.close().catch(() => undefined);
   }
 
   #draining = false;

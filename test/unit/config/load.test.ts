@@ -15,8 +15,11 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
-function pem(label: string): string {
-  return `-----BEGIN ${label}-----\nMIIB${label.length}\n-----END ${label}-----\n`;
+const TLS_FIXTURES = new URL('../../fixtures/tls/', import.meta.url).pathname;
+
+/** Real PEM material (test/fixtures/tls): the reader now parses what it loads. */
+function pem(name: 'ca.crt' | 'leaf.crt' | 'leaf.key' | 'other.key'): string {
+  return readFileSync(join(TLS_FIXTURES, name), 'utf8');
 }
 
 function keys(problems: readonly ConfigProblem[]): string[] {
@@ -36,8 +39,8 @@ test('example.yaml: only its absent TLS files are reported', () => {
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
   const dir = tempDir(t);
-  for (const [name, label] of [['d.crt', 'CERTIFICATE'], ['d.key', 'PRIVATE KEY'], ['ca.crt', 'CERTIFICATE']] as const) {
-    writeFileSync(join(dir, name), pem(label));
+  for (const [name, fixture] of [['d.crt', 'leaf.crt'], ['d.key', 'leaf.key'], ['ca.crt', 'ca.crt']] as const) {
+    writeFileSync(join(dir, name), pem(fixture));
   }
   const text = readFileSync(EXAMPLE, 'utf8')
     .replace('/etc/mail-director/tls/director.crt', join(dir, 'd.crt'))
@@ -70,8 +73,8 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.equal(c.listen.lmtp, undefined);
   assert.equal(c.tls?.certFile, join(dir, 'd.crt'));
   assert.equal(c.tls?.keyFile, join(dir, 'd.key'));
-  assert.equal(c.tls?.cert.toString(), pem('CERTIFICATE'));
-  assert.equal(c.tls?.key.toString(), pem('PRIVATE KEY'));
+  assert.equal(c.tls?.cert.toString(), pem('leaf.crt'));
+  assert.equal(c.tls?.key.toString(), pem('leaf.key'));
   assert.equal(c.backendTls.caFile, join(dir, 'ca.crt'));
   assert.ok(Buffer.isBuffer(c.backendTls.ca));
   assert.equal(c.backendTls.clientCert, undefined);
@@ -132,8 +135,8 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.deepEqual(c.ring.probe, { intervalMs: 1000, timeoutMs: 1000, failures: 2, successes: 2 });
   assert.deepEqual(c.ring.gossip, { heartbeatMs: 500, deadAfterMs: 2000 });
   assert.equal(c.grpcTls?.caFile, join(dir, 'ca.crt'));
-  assert.equal(c.grpcTls?.cert.toString(), pem('CERTIFICATE'));
-  assert.equal(c.grpcTls?.key.toString(), pem('PRIVATE KEY'));
+  assert.equal(c.grpcTls?.cert.toString(), pem('leaf.crt'));
+  assert.equal(c.grpcTls?.key.toString(), pem('leaf.key'));
   assert.deepEqual(c.log, { level: 'info', file: undefined });
 
   // Deeply frozen: a reload builds a new Config, nobody patches this one.
@@ -294,7 +297,7 @@ test('an unreadable config file is one problem', () => {
 
 test('TLS: implicit-TLS listeners need a tls section; unreadable files name their key', (t) => {
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'ok.crt'), pem('CERTIFICATE'));
+  writeFileSync(join(dir, 'ok.crt'), pem('leaf.crt'));
   const base = 'director: { id: d1 }\npassdb: { driver: passwd-file, path: /x }\nring: { backends: [{ id: b1, host: 10.0.0.1 }] }\n';
   const noTls = checkConfigText(join(dir, 'a.yaml'), `${base}listen: { imaps: 127.0.0.1:993, pop3s: 127.0.0.1:995, submissions: "127.0.0.1:0" }\n`);
   assert.deepEqual(keys(noTls.problems), ['listen.imaps', 'listen.pop3s']);
@@ -346,3 +349,54 @@ test('without a passdb section the quick-start passwd-file beside the config is 
   assert.deepEqual(c.problems, []);
   assert.deepEqual(c.config?.passdb, { driver: 'passwd-file', path: '/etc/md/users' });
 });
+
+test('TLS files are parsed at load: not PEM, a key of another certificate, an encrypted key, a bad CA name file, line and key', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'leaf.crt'), pem('leaf.crt'));
+  writeFileSync(join(dir, 'leaf.key'), pem('leaf.key'));
+  writeFileSync(join(dir, 'other.key'), pem('other.key'));
+  writeFileSync(join(dir, 'ca.crt'), pem('ca.crt'));
+  writeFileSync(join(dir, 'junk.pem'), 'this is not PEM at all\n');
+  writeFileSync(join(dir, 'cut.crt'), pem('leaf.crt').slice(0, 200) + '\n-----END CERTIFICATE-----\n');
+  writeFileSync(join(dir, 'enc.key'), '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n');
+  const base = 'director: { id: d1 }\npassdb: { driver: passwd-file, path: /x }\nring: { backends: [{ id: b1, host: 10.0.0.1 }] }\n';
+  const check = (name: string, tail: string): readonly ConfigProblem[] => checkConfigText(join(dir, name), base + tail).problems;
+
+  assert.deepEqual(check('good.yaml', 'tls: { cert: leaf.crt, key: leaf.key }\nbackend_tls: { ca: ca.crt, client_cert: leaf.crt, client_key: leaf.key }\n'), []);
+
+  const notPem = check('a.yaml', 'tls: { cert: junk.pem, key: leaf.key }\n');
+  assert.deepEqual(notPem.map((p) => [p.key, p.line]), [['tls.cert', 4]]);
+  assert.match(formatProblem(notPem[0]!), new RegExp(`^${join(dir, 'a.yaml')}:4:\\d+: tls\\.cert: .*junk\\.pem is not a PEM certificate`));
+
+  const mismatch = check('b.yaml', 'tls: { cert: leaf.crt, key: other.key }\n');
+  assert.deepEqual(keys(mismatch), ['tls.key']);
+  assert.match(mismatch[0]!.message, /other\.key is not the key of the certificate in tls\.cert/);
+
+  const truncated = check('c.yaml', 'tls: { cert: cut.crt, key: leaf.key }\n');
+  assert.deepEqual(keys(truncated), ['tls.cert']);
+  assert.match(truncated[0]!.message, /does not parse/);
+
+  const encrypted = check('d.yaml', 'tls: { cert: leaf.crt, key: enc.key }\n');
+  assert.deepEqual(keys(encrypted), ['tls.key']);
+  assert.match(encrypted[0]!.message, /encrypted/);
+
+  const keyAsKey = check('e.yaml', 'tls: { cert: leaf.crt, key: junk.pem }\n');
+  assert.match(problemOf(keyAsKey, 'tls.key').message, /not a PEM private key/);
+
+  const badCa = check('f.yaml', 'backend_tls: { ca: junk.pem }\n');
+  assert.deepEqual(keys(badCa), ['backend_tls.ca']);
+  const badClient = check('g.yaml', 'backend_tls: { client_cert: leaf.crt, client_key: other.key }\n');
+  assert.deepEqual(keys(badClient), ['backend_tls.client_key']);
+  const badLdapCa = checkConfigText(join(dir, 'h.yaml'), 'director: { id: d1 }\npassdb: { driver: ldap, uris: [ldap://127.0.0.1], base: dc=x, filter: "(uid=%u)", ca: junk.pem }\nring: { backends: [{ id: b1, host: 10.0.0.1 }] }\n').problems;
+  assert.deepEqual(keys(badLdapCa), ['passdb.ca']);
+
+  // A key's content never appears in a message.
+  const secret = pem('other.key').split('\n')[1]!;
+  for (const p of [...notPem, ...mismatch, ...truncated, ...encrypted, ...keyAsKey, ...badClient]) assert.ok(!p.message.includes(secret));
+});
+
+function problemOf(problems: readonly ConfigProblem[], key: string): ConfigProblem {
+  const p = problems.find((x) => x.key === key);
+  assert.ok(p !== undefined, `no problem for ${key} in ${JSON.stringify(problems)}`);
+  return p;
+}

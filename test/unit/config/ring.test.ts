@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfigText, type ConfigProblem } from '../../../src/config/load.js';
@@ -104,7 +104,10 @@ test('gRPC off loopback needs grpc_tls; grpc_tls files are read', (t) => {
 
   const dir = mkdtempSync(join(tmpdir(), 'md-grpc-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const f of ['ca.crt', 'd1.crt', 'd1.key']) writeFileSync(join(dir, f), `-----BEGIN X-----\n${f}\n-----END X-----\n`);
+  const fixtures = new URL('../../fixtures/tls/', import.meta.url).pathname;
+  for (const [f, fixture] of [['ca.crt', 'ca.crt'], ['d1.crt', 'leaf.crt'], ['d1.key', 'leaf.key']] as const) {
+    writeFileSync(join(dir, f), readFileSync(join(fixtures, fixture)));
+  }
   const on = checkConfigText(
     join(dir, 'd.yaml'),
     BASE.replace('grpc: 127.0.0.1:17000', 'grpc: 10.0.0.1:17000') + `  directors:
@@ -114,7 +117,7 @@ grpc_tls: { ca: ca.crt, cert: d1.crt, key: d1.key }
   );
   assert.deepEqual(on.problems, []);
   assert.equal(on.config?.grpcTls?.caFile, join(dir, 'ca.crt'));
-  assert.match(on.config?.grpcTls?.key.toString() ?? '', /d1\.key/);
+  assert.match(on.config?.grpcTls?.key.toString() ?? '', /BEGIN PRIVATE KEY/);
 
   const absent = check('grpc_tls: { ca: /nope/ca.crt }\n');
   assert.match(problem(absent.problems, 'grpc_tls.ca').message, /cannot read/);
