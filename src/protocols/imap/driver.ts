@@ -1,15 +1,9 @@
-import type { Socket } from 'node:net';
-import type { BackendLogin, FrontendContext, FrontendDriver } from '../../session/frontend.js';
+import type { BackendLogin, FrontendDriver } from '../../session/frontend.js';
+import { preloginDriver } from '../../session/client-connection.js';
 import { imapBackendLogin } from './backend-login.js';
-import { ImapConnection } from './connection.js';
+import { imapPrelogin } from './connection.js';
 
 const backendLogin: BackendLogin = (params) => imapBackendLogin(params, params.log === undefined ? {} : { log: params.log });
 
 /** The IMAP front end: pre-login conversation here, login and relay in the session core. */
-export const imapDriver: FrontendDriver = {
-  protocol: 'imap',
-  backendLogin,
-  handle(socket: Socket, context: FrontendContext): void {
-    new ImapConnection(socket, context, backendLogin).start();
-  },
-};
+export const imapDriver: FrontendDriver = preloginDriver(imapPrelogin, backendLogin);

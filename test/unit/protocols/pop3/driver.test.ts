@@ -116,7 +116,7 @@ test('the connection closes after limits.maxAuthAttempts failed logins', async (
   assert.deepEqual(await c.reader.lines(2), ['+OK', '-ERR [AUTH] Authentication failed.']);
   c.write('USER a\r\nPASS y\r\n');
   assert.deepEqual(await c.reader.lines(3), ['+OK', '-ERR [AUTH] Authentication failed.', undefined]);
-  assert.deepEqual(c.fake.closed, ['too many failed logins']);
+  assert.deepEqual(c.fake.closed, ['Disconnected: Too many failed authentication attempts']);
 });
 
 test('PASS without USER is refused without a login', async () => {
@@ -214,7 +214,7 @@ test('unknown commands are answered and too many close the connection', async ()
   assert.equal(await c.reader.next(), '+OK');
   while ((await c.reader.next()) !== '.');
   assert.deepEqual(await c.reader.lines(3), ['-ERR Unknown command.', '-ERR Too many invalid bad commands.', undefined]);
-  assert.deepEqual(c.fake.closed, ['too many invalid commands']);
+  assert.deepEqual(c.fake.closed, ['Disconnected: Too many invalid commands']);
 });
 
 test('QUIT says goodbye and closes without a relay', async () => {
@@ -228,20 +228,20 @@ test('an over-long line ends the connection', async () => {
   const c = await open({ limits: { maxLineLength: 100 } });
   c.write(`USER ${'x'.repeat(200)}`);
   assert.deepEqual(await c.reader.lines(2), ['-ERR Input buffer full, aborting', undefined]);
-  assert.deepEqual(c.fake.closed, ['input line too long']);
+  assert.deepEqual(c.fake.closed, ['Disconnected: Input buffer full']);
 });
 
 test('a client that does not log in is disconnected after the pre-login timeout', async () => {
   const c = await open({ limits: { preloginTimeoutMs: 100 } });
   assert.deepEqual(await c.reader.lines(2), ['-ERR Disconnected for inactivity.', undefined]);
-  assert.deepEqual(c.fake.closed, ['prelogin timeout']);
+  assert.deepEqual(c.fake.closed, ['Disconnected: Inactivity']);
 });
 
 test('a client that disconnects is reported closed once', async () => {
   const c = await open();
   c.client.end();
   await waitFor(() => c.fake.closed.length > 0);
-  assert.deepEqual(c.fake.closed, ['client disconnected']);
+  assert.deepEqual(c.fake.closed, ['Disconnected']);
 });
 
 test('a client that leaves while its login is pending gets no backend login and is reported closed once', async () => {
@@ -268,7 +268,7 @@ test('a client that leaves while its login is pending gets no backend login and 
   release();
   await waitFor(() => backendError !== undefined);
   assert.match(String(backendError), /client disconnected before the backend login/);
-  assert.deepEqual(c.fake.closed, ['client disconnected']);
+  assert.deepEqual(c.fake.closed, ['Disconnected']);
   assert.equal(c.fake.relays.length, 0);
 });
 

@@ -60,5 +60,5 @@ test('a client that fails the TLS handshake is closed and reported', async () =>
   assert.equal(await plain.next(), '+OK Begin TLS negotiation now.');
   pair.client.write('this is not a TLS ClientHello\r\n');
   assert.equal(await plain.next(), undefined);
-  assert.deepEqual(fake.closed, ['TLS handshake failed']);
+  assert.deepEqual(fake.closed, ['Disconnected: TLS handshake failed']);
 });
