@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPop3Driver } from '../../../../src/protocols/pop3/driver.js';
-import { failure, fakeContext, LineReader, socketPair, success } from './fake-context.js';
-import type { Fake, FakeOptions } from './fake-context.js';
+import { failure, fakeContext, LineReader, socketPair, success } from '../../session/fake-context.js';
+import type { Fake, FakeOptions } from '../../session/fake-context.js';
 import type { LoginOutcome } from '../../../../src/session/frontend.js';
 
 const driver = createPop3Driver({ greeting: 'Test' });

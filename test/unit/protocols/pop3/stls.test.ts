@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import { createCa, issueCert } from '../../../harness/certs.js';
 import { createPop3Driver } from '../../../../src/protocols/pop3/driver.js';
-import { fakeContext, LineReader, socketPair } from './fake-context.js';
+import { fakeContext, LineReader, socketPair } from '../../session/fake-context.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'pop3-stls-'));
 after(() => rm(dir, { recursive: true, force: true }));

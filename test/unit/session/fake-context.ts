@@ -3,11 +3,12 @@ import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { LimitsConfig } from '../../../../src/config/types.js';
-import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '../../../../src/session/frontend.js';
-import type { BackendLoginSuccess } from '../../../../src/session/backend-login.js';
-import { LoginFailure } from '../../../../src/core/failure.js';
-import type { LoginFailureKind } from '../../../../src/core/failure.js';
+import type { LimitsConfig } from '../../../src/config/types.js';
+import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '../../../src/session/frontend.js';
+import type { BackendLoginSuccess } from '../../../src/session/backend-login.js';
+import { LoginFailure } from '../../../src/core/failure.js';
+import type { LoginFailureKind } from '../../../src/core/failure.js';
+import type { Protocol } from '../../../src/core/protocol.js';
 
 export const TEST_LIMITS: LimitsConfig = {
   maxLineLength: 1024,
@@ -35,6 +36,8 @@ export interface RelayCall {
 const FAKE_RELAY_MS = 100;
 
 export interface FakeOptions {
+  /** The front end under test; default pop3. */
+  readonly protocol?: Protocol;
   readonly trusted?: boolean;
   readonly implicitTls?: boolean;
   readonly secureContext?: SecureContext;
@@ -81,7 +84,7 @@ export function fakeContext(options: FakeOptions = {}): Fake {
   const closed: string[] = [];
   const relays: RelayCall[] = [];
   const context: FrontendContext = {
-    protocol: 'pop3',
+    protocol: options.protocol ?? 'pop3',
     sessionId: 'testsession',
     client: { remoteIp: '127.0.0.1', remotePort: 50000, localIp: '127.0.0.1', localPort: 110 },
     implicitTls: options.implicitTls ?? false,
