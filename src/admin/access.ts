@@ -37,8 +37,11 @@ export function authoriseAdmin(call: CallWithAuth & { getPeer(): string }, acces
     if (names === undefined && isLoopbackHost(peerHost(call.getPeer()))) return { allowed: true, who: LOOPBACK_PLAINTEXT };
     return { allowed: false, who: call.getPeer(), reason: 'permission denied: plaintext admin calls are taken from loopback only' };
   }
-  if (names === undefined || names.length === 0) {
+  if (names === undefined) {
     return { allowed: false, who: '(no certificate)', reason: 'permission denied: no verified client certificate; admin calls need one named in grpc_tls.admins' };
+  }
+  if (names.length === 0) {
+    return { allowed: false, who: '(unnamed certificate)', reason: 'permission denied: the client certificate has no CN or DNS name to look up in grpc_tls.admins' };
   }
   const admins = access.admins();
   const listed = names.find((n) => admins.includes(n));
