@@ -11,7 +11,10 @@ import type { AdminHandlers } from '../adapters/grpc/generated/maildirector/admi
 import type { BackendStatus } from '../adapters/grpc/generated/maildirector/admin/v1/BackendStatus.js';
 import type { Session } from '../adapters/grpc/generated/maildirector/admin/v1/Session.js';
 import type { StatusResponse } from '../adapters/grpc/generated/maildirector/admin/v1/StatusResponse.js';
+import type { AdminAccess } from './access.js';
 import { AdminRequestError } from './errors.js';
+import { guardAdminHandlers } from './guard.js';
+import type { AdminGuardOptions } from './guard.js';
 import { createRingAdminHandlers, overrideName, votesOn } from './ring-admin.js';
 import type { RingAdminDeps } from './ring-admin.js';
 import { compileUserMask } from './user-mask.js';
@@ -31,6 +34,10 @@ export interface AdminServiceDeps {
   readonly now?: () => number;
   /** The ring member behind `ring`, backend, user where; absent: those commands are refused. */
   readonly ringAdmin?: Omit<RingAdminDeps, 'directorId' | 'registry' | 'onError' | 'now'>;
+  /** Who may call (every method); see admin/access.ts. */
+  readonly access: AdminAccess;
+  /** Audit lines of mutating calls and refusals (admin/guard.ts). */
+  readonly audit: AdminGuardOptions['audit'];
 }
 
 /** What the client hears when no reason is given (Dovecot's KILLED_BY_ADMIN_REASON). */
@@ -89,7 +96,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
     throw new AdminRequestError('this director runs without a ring');
   });
 
-  return {
+  return guardAdminHandlers({
     Status: unary('Status', onError, (): StatusResponse => {
       const isDown = deps.isBackendDown ?? (() => false);
       const backends: BackendStatus[] = [...deps.ring().backends()]
@@ -153,7 +160,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
     MoveUser: ringHandlers?.MoveUser ?? noRing('MoveUser'),
     AddDirector: ringHandlers?.AddDirector ?? noRing('AddDirector'),
     RemoveDirector: ringHandlers?.RemoveDirector ?? noRing('RemoveDirector'),
-  };
+  }, { access: deps.access, audit: deps.audit });
 }
 
 export interface AdminServerHandle {

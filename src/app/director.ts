@@ -226,6 +226,7 @@ export class Director {
 
     const grpc = this.#config.listen.grpc;
     if (grpc !== undefined) {
+      const startTls = this.#config.grpcTls;
       const service = createAdminService({
         directorId: this.#config.director.id,
         startedAt: this.#startedAt,
@@ -234,6 +235,10 @@ export class Director {
         ring: () => this.#ring,
         isBackendDown: (id) => !this.#ring.isUp(id),
         onError: (method, err) => this.log.warn({ err, method }, 'admin call failed'),
+        // The port's TLS is fixed when it opens; the admin list follows SIGHUP (a reload without grpc_tls keeps it).
+        access: { tls: startTls !== undefined, admins: () => this.#config.grpcTls?.admins ?? startTls?.admins ?? [] },
+        // Audit lines are kept whatever log.level says.
+        audit: this.log.child({ component: 'audit' }, { level: 'info' }),
         ringAdmin: {
           node: this.#node,
           passdb: { lookup: (user: string) => this.#passdb.lookup(user) },

@@ -3,6 +3,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Entry__Output } from '../adapters/grpc/generated/maildirector/ring/v1/Entry.js';
 import type { GossipMessage, GossipMessage__Output } from '../adapters/grpc/generated/maildirector/ring/v1/GossipMessage.js';
+import { peerCertificateNames } from '../adapters/grpc/peer-certificate.js';
 import type { RingHandlers, RingPeerClient } from '../adapters/grpc/ring-transport.js';
 import type { RingEntry, RingState } from '../ring/state.js';
 import { PeerLink } from './peer-link.js';
@@ -288,7 +289,7 @@ export class Gossip {
         call.end();
         return;
       }
-      const certified = certificateNames(call);
+      const certified = peerCertificateNames(call);
       if (certified !== undefined && !certified.includes(id) && !certified.includes(`director-${id}`)) {
         // Any certificate of the ring's CA (an admin's, another director's) must not speak for a director.
         this.#countMalformed(id, `hello as ${id} from a certificate for ${certified.join(', ') || 'nobody'}`);
@@ -396,22 +397,4 @@ export class Gossip {
     this.#live = live;
     this.#opts.onLivenessChange(live);
   }
-}
-
-/**
- * The names a peer's TLS certificate carries (CN and DNS SANs), or undefined
- * on a plaintext (loopback-only) link, where there is nothing to check.
- */
-function certificateNames(call: IncomingCall): string[] | undefined {
-  const cert = call.getAuthContext().sslPeerCertificate;
-  if (cert === undefined || cert.subject === undefined) return undefined;
-  const names: string[] = [];
-  const cn = cert.subject.CN;
-  if (typeof cn === 'string') names.push(cn);
-  else if (Array.isArray(cn)) names.push(...cn);
-  for (const part of (cert.subjectaltname ?? '').split(',')) {
-    const entry = part.trim();
-    if (entry.startsWith('DNS:')) names.push(entry.slice(4));
-  }
-  return names;
 }

@@ -13,6 +13,7 @@ import type {
   FieldMapEntry,
   GossipConfig,
   GrpcTlsConfig,
+  GrpcTlsFiles,
   LdapPassdbConfig,
   LimitsConfig,
   ListenAddress,
@@ -146,8 +147,10 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
   const ringView = section('ring', RING_KEYS);
   const ring = readRing(ctx, ringView);
   const listen = readListen(listenView);
-  const grpcTlsView = section('grpc_tls', ['ca', 'cert', 'key']);
-  const grpcTls = readGrpcTls(ctx, grpcTlsView);
+  const grpcTlsView = section('grpc_tls', ['ca', 'cert', 'key', 'admins']);
+  const grpcTlsFiles = readGrpcTls(ctx, grpcTlsView);
+  const admins = readGrpcAdmins(ctx, grpcTlsView);
+  const grpcTls: GrpcTlsConfig | undefined = grpcTlsFiles === undefined || admins === undefined ? undefined : { ...grpcTlsFiles, admins };
   const tlsView = section('tls', ['cert', 'key']);
   const tls = readServerTls(ctx, tlsView);
   // A tls section whose files cannot be read is reported there; only a missing section is reported here.
@@ -178,12 +181,41 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
   };
 }
 
-function readGrpcTls(ctx: LoadContext, v: MapView | undefined): GrpcTlsConfig | undefined {
+function readGrpcTls(ctx: LoadContext, v: MapView | undefined): GrpcTlsFiles | undefined {
   if (v === undefined) return undefined;
   const ca = readCaFile(ctx, v, 'ca', true);
   const pair = readKeyPair(ctx, v, 'cert', 'key');
   if (ca === undefined || pair === undefined) return undefined;
   return { caFile: ca.path, certFile: pair.cert.path, keyFile: pair.key.path, ca: ca.data, cert: pair.cert.data, key: pair.key.data };
+}
+
+/**
+ * grpc_tls.admins: the certificates of the ring's CA that may run admin
+ * commands (the CA also signs every director). Required with TLS: a config
+ * upgraded without it is a config check problem, not a director that
+ * silently refuses every admin call.
+ */
+function readGrpcAdmins(ctx: LoadContext, v: MapView | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const r = ctx.reader;
+  const entry = v.entries.get('admins');
+  const list = v.stringList('admins');
+  if (list === undefined || (isSeq(entry?.node) && entry.node.items.length === 0)) {
+    r.report(entry?.keyNode ?? v.anchor, join(v.path, 'admins'), 'list the certificate names allowed to run admin commands');
+    return undefined;
+  }
+  if (entry !== undefined && !['ca', 'cert', 'key'].some((k) => v.entries.has(k))) {
+    // Plaintext gRPC has no client certificate to check the names against.
+    r.report(entry.keyNode, entry.path, 'needs TLS: give grpc_tls ca, cert and key too (plaintext gRPC trusts every loopback client)');
+  }
+  const admins: string[] = [];
+  list.values.forEach((name, i) => {
+    const e = list.entries[i];
+    if (name.trim() === '') r.report(e?.node, e?.path ?? entry?.path ?? '', 'must be a certificate name (CN or DNS SAN), not empty');
+    else if (name !== name.trim()) r.report(e?.node, e?.path ?? entry?.path ?? '', 'a certificate name has no spaces around it');
+    else admins.push(name);
+  });
+  return admins;
 }
 
 function isLoopback(host: string): boolean {
@@ -208,7 +240,7 @@ function checkRingMembers(
   const r = ctx.reader;
   const grpcEntry = c.listenView?.entries.get('grpc');
   if (c.listen.grpc !== undefined && c.grpcTlsView === undefined && !isLoopback(c.listen.grpc.host) && grpcEntry !== undefined) {
-    r.report(grpcEntry.node ?? grpcEntry.keyNode, grpcEntry.path, 'gRPC off loopback needs a grpc_tls section (ca, cert, key)');
+    r.report(grpcEntry.node ?? grpcEntry.keyNode, grpcEntry.path, 'gRPC off loopback needs a grpc_tls section (ca, cert, key, admins): plaintext would let any host run admin commands');
   }
   const directorsEntry = c.ringView?.entries.get('directors');
   if (directorsEntry === undefined || c.ring.directors.length === 0) return;

@@ -22,7 +22,8 @@ export interface Config {
   readonly log: LogConfig;
 }
 
-export interface GrpcTlsConfig {
+/** grpc_tls's files, read and checked. */
+export interface GrpcTlsFiles {
   readonly caFile: string;
   readonly certFile: string;
   readonly keyFile: string;
@@ -31,6 +32,14 @@ export interface GrpcTlsConfig {
   /** This director's certificate: server and client (it dials the other directors). */
   readonly cert: Buffer;
   readonly key: Buffer;
+}
+
+export interface GrpcTlsConfig extends GrpcTlsFiles {
+  /**
+   * Certificate names (CN or DNS SAN) allowed to call the Admin service: the
+   * CA alone signs directors and other clients too (admin/access.ts).
+   */
+  readonly admins: readonly string[];
 }
 
 export interface DirectorConfig {

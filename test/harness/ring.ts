@@ -8,6 +8,9 @@ export function clusterCaCert(dir: string): string {
   return join(dir, 'ca', 'mail-director-test-ca.crt');
 }
 
+/** The admin client's certificate name: the one name every ring config lists in grpc_tls.admins. */
+export const ADMIN_CERT_NAME = 'mail-director-admin';
+
 export interface RingTuning {
   readonly probeInterval?: string;
   readonly probeFailures?: number;
@@ -20,8 +23,8 @@ export interface RingTuning {
  * directorOverrides for startCluster that make its directors one ring: every
  * config lists every director, gRPC runs mTLS with the director's own
  * certificate (the harness issues it with serverAuth+clientAuth from the
- * cluster CA before the director starts), and the ring state is kept in the
- * director's directory.
+ * cluster CA before the director starts) and admits only adminCert() to the
+ * admin service, and the ring state is kept in the director's directory.
  */
 export function ringOverrides(dir: string, tuning: RingTuning = {}): (self: DirectorPeer, all: readonly DirectorPeer[]) => ConfigOverrides {
   return (self, all) => {
@@ -40,16 +43,20 @@ export function ringOverrides(dir: string, tuning: RingTuning = {}): (self: Dire
     if (Object.keys(gossip).length > 0) ring['gossip'] = gossip;
     const out: Record<string, unknown> = {
       ring,
-      grpc_tls: { ca: clusterCaCert(dir), cert: `tls/director-${self.id}.crt`, key: `tls/director-${self.id}.key` },
+      grpc_tls: { ca: clusterCaCert(dir), cert: `tls/director-${self.id}.crt`, key: `tls/director-${self.id}.key`, admins: [ADMIN_CERT_NAME] },
     };
     if (tuning.maxDisconnectDelay !== undefined) out['limits'] = { max_disconnect_delay: tuning.maxDisconnectDelay };
     return out;
   };
 }
 
-/** A client certificate from the cluster CA for the admin CLI. */
+/**
+ * The admin CLI's client certificate from the cluster CA. Its only names are
+ * ADMIN_CERT_NAME: every other certificate of the harness also says
+ * localhost, and must not pass for an admin.
+ */
 export function adminCert(cluster: Cluster): Promise<CertFiles> {
-  return issueCert(cluster.ca, join(cluster.dir, 'admin'), 'admin', { ips: ['127.0.0.1'], dns: ['localhost'] });
+  return issueCert(cluster.ca, join(cluster.dir, 'admin'), ADMIN_CERT_NAME, { ips: [], dns: [ADMIN_CERT_NAME] });
 }
 
 /** The CLI's mTLS arguments. */

@@ -75,20 +75,23 @@ before(async () => {
     { id: 'b2', host: '127.0.0.12', ports: {}, weight: 50, tag: 'eu' },
     { id: 'b1', host: '127.0.0.11', ports: { imap: 143, pop3: 110 }, weight: 100, tag: '' },
   ]);
-  const service = createAdminService({
+  const serviceDeps = {
     directorId: 'd1',
     startedAt: STARTED_AT,
     registry,
     passdb,
     ring: () => ring,
-    isBackendDown: (id) => id === 'b2',
-  });
+    isBackendDown: (id: string) => id === 'b2',
+    audit: { info: () => undefined, warn: () => undefined },
+  };
+  const service = createAdminService({ ...serviceDeps, access: { tls: false, admins: () => [] } });
   server = await startAdminServer({ host: '127.0.0.1', port: 0 }, service, undefined);
   director = `127.0.0.1:${server.port}`;
 
   tmp = mkdtempSync(join(tmpdir(), 'md-admin-'));
   pki = makeTestPki(tmp);
-  tlsServer = await startAdminServer({ host: '127.0.0.1', port: 0 }, service, pki.server);
+  const tlsService = createAdminService({ ...serviceDeps, access: { tls: true, admins: () => ['admin'] } });
+  tlsServer = await startAdminServer({ host: '127.0.0.1', port: 0 }, tlsService, pki.server);
 });
 
 after(async () => {
@@ -245,7 +248,7 @@ test('--help prints usage with the JSON fields and exits 0', async () => {
   assert.match(r.stdout, /--json prints \{"sessions"/);
 });
 
-test('mTLS: a client certificate from the CA is served', async () => {
+test('mTLS: a client certificate from the CA named in the admins is served', async () => {
   const { ca, cert, key } = pki.clientFiles;
   const r = await cli(['status', '--json', '--director', `127.0.0.1:${tlsServer.port}`, '--ca', ca, '--cert', cert, '--key', key]);
   assert.equal(r.code, 0, r.stderr);
@@ -269,6 +272,14 @@ test('mTLS: plaintext clients and clients with an unknown CA are refused', async
   assert.equal(stranger.stdout, '');
 });
 
+test('mTLS: a certificate from the CA that is not an admin is refused with exit 1, read-only calls too', async () => {
+  const { ca, cert, key } = pki.memberFiles;
+  const r = await cli(['status', '--director', `127.0.0.1:${tlsServer.port}`, '--ca', ca, '--cert', cert, '--key', key]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, `mail-director status: director at 127.0.0.1:${tlsServer.port} refused: permission denied: certificate "member" is not in grpc_tls.admins\n`);
+});
+
 test('a plaintext admin server refuses a non-loopback address', async () => {
   const service = createAdminService({
     directorId: 'd1',
@@ -276,6 +287,8 @@ test('a plaintext admin server refuses a non-loopback address', async () => {
     registry,
     passdb,
     ring: () => new FakeRing([]),
+    access: { tls: false, admins: () => [] },
+    audit: { info: () => undefined, warn: () => undefined },
   });
   await assert.rejects(
     startAdminServer({ host: '0.0.0.0', port: 0 }, service, undefined),

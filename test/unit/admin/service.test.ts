@@ -51,7 +51,8 @@ function invoke<Req, Res>(
   handler: (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void,
   request: Req,
 ): Promise<[Partial<ServiceError> | null, Res | undefined]> {
-  const call = Object.assign(new EventEmitter(), { request }) as unknown as ServerUnaryCall<Req, Res>;
+  // A plaintext loopback caller: admin/guard.test.ts covers who may call.
+  const call = Object.assign(new EventEmitter(), { request, getPeer: () => '127.0.0.1:40000', getAuthContext: () => ({}) }) as unknown as ServerUnaryCall<Req, Res>;
   return new Promise((resolve) => handler(call, (err, value) => resolve([err, value ?? undefined])));
 }
 
@@ -64,6 +65,8 @@ function deps(overrides: Partial<AdminServiceDeps> = {}): AdminServiceDeps & { r
     passdb: { flushCache: () => 0 },
     ring: () => ring([]),
     now: () => 61_000,
+    access: { tls: false, admins: () => [] },
+    audit: { info: () => undefined, warn: () => undefined },
     ...overrides,
   } as AdminServiceDeps & { registry: RecordingRegistry };
 }

@@ -137,6 +137,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.equal(c.grpcTls?.caFile, join(dir, 'ca.crt'));
   assert.equal(c.grpcTls?.cert.toString(), pem('leaf.crt'));
   assert.equal(c.grpcTls?.key.toString(), pem('leaf.key'));
+  assert.deepEqual(c.grpcTls?.admins, ['ops-admin']);
   assert.deepEqual(c.log, { level: 'info', file: undefined });
 
   // Deeply frozen: a reload builds a new Config, nobody patches this one.

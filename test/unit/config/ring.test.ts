@@ -112,7 +112,7 @@ test('gRPC off loopback needs grpc_tls; grpc_tls files are read', (t) => {
     join(dir, 'd.yaml'),
     BASE.replace('grpc: 127.0.0.1:17000', 'grpc: 10.0.0.1:17000') + `  directors:
     - { id: d1, grpc: 10.0.0.1:17000 }
-grpc_tls: { ca: ca.crt, cert: d1.crt, key: d1.key }
+grpc_tls: { ca: ca.crt, cert: d1.crt, key: d1.key, admins: [ops-admin] }
 `,
   );
   assert.deepEqual(on.problems, []);
