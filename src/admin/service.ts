@@ -12,7 +12,7 @@ import type { BackendStatus } from '../adapters/grpc/generated/maildirector/admi
 import type { Session } from '../adapters/grpc/generated/maildirector/admin/v1/Session.js';
 import type { StatusResponse } from '../adapters/grpc/generated/maildirector/admin/v1/StatusResponse.js';
 import { AdminRequestError } from './errors.js';
-import { createRingAdminHandlers, overrideName, votesOn } from './ring-admin.js';
+import { backendStatusFields, createRingAdminHandlers } from './ring-admin.js';
 import type { RingAdminDeps } from './ring-admin.js';
 import { compileUserMask } from './user-mask.js';
 
@@ -101,9 +101,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
           weight: b.weight,
           tag: b.tag,
           state: isDown(b.id) ? 'BACKEND_STATE_DOWN' : 'BACKEND_STATE_UP',
-          ...(ringAdmin === undefined
-            ? {}
-            : { admin: overrideName(ringAdmin.node.state.adminState(b.id)), ...votesOn(ringAdmin.node, b.id) }),
+          ...(ringAdmin === undefined ? {} : backendStatusFields(ringAdmin.node, b.id)),
         }));
       const current = now();
       const node = ringAdmin?.node;
