@@ -254,6 +254,7 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
       checkWeight(weight);
       // Before the change goes ring-wide: a host nobody can reach would only ever be probed down.
       const { host, addresses } = await checkBackendHost(request.host, resolveHost);
+      // Asked again: another command may have added the id while the name resolved.
       if (node.state.backends().some((b) => b.id === request.id)) throw new AdminRequestError(`backend "${request.id}" exists`);
       return changed(await node.addBackend({ id: request.id, host, ports, weight, tag: request.tag }), 0, addresses);
     }),
