@@ -97,7 +97,7 @@ test('backend down from one director is obeyed by all and ends sessions there; u
 
   const started = Date.now();
   const down = await cliJson<ChangeJson>(ring, d1, 'backend', 'down', home);
-  assert.deepEqual(down, { backend: home, action: 'down', applied: 1, acked_by: ['d2', 'd3'], not_acked: [], down: [home] });
+  assert.deepEqual(down, { backend: home, action: 'down', applied: 1, acked_by: ['d2', 'd3'], not_acked: [], down: [home], pending: [] });
   // Acked means applied: the other directors already route around it.
   for (const d of [d2, d3]) {
     const s = await cliJson<StatusJson>(ring, d, 'status');
