@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { Protocol } from '../core/protocol.js';
@@ -11,12 +13,14 @@ import type { BackendSpec } from '../ring/types.js';
 import type { SessionRegistry } from '../session/registry.js';
 import type { AdminHandlers } from '../adapters/grpc/generated/maildirector/admin/v1/Admin.js';
 import type { AdminOverride } from '../adapters/grpc/generated/maildirector/admin/v1/AdminOverride.js';
+import type { BackendState } from '../adapters/grpc/generated/maildirector/admin/v1/BackendState.js';
+import type { BackendStatus } from '../adapters/grpc/generated/maildirector/admin/v1/BackendStatus.js';
 import type { RingChangeResponse } from '../adapters/grpc/generated/maildirector/admin/v1/RingChangeResponse.js';
 import type { RingResponse } from '../adapters/grpc/generated/maildirector/admin/v1/RingResponse.js';
 import type { SessionHolder } from '../adapters/grpc/generated/maildirector/admin/v1/SessionHolder.js';
 import type { UserWhereResponse } from '../adapters/grpc/generated/maildirector/admin/v1/UserWhereResponse.js';
 import type { MoveUserResponse } from '../adapters/grpc/generated/maildirector/admin/v1/MoveUserResponse.js';
-import { parseHostPort } from '../config/net-syntax.js';
+import { parseHost, parseHostPort } from '../config/net-syntax.js';
 import { AdminRequestError } from './errors.js';
 
 /** What the ring commands of the admin service need from the director. */
@@ -38,6 +42,8 @@ export interface RingAdminDeps {
   readonly flushUsers?: ((backendId: string) => Promise<number>) | undefined;
   /** Every live director's sessions of a user (ring-wide presence); absent: this director's only. */
   readonly holders?: ((user: string) => SessionHolder[]) | undefined;
+  /** The addresses a backend host name resolves to (rejects when it does not); absent: the system resolver. */
+  readonly resolveHost?: ((name: string) => Promise<readonly string[]>) | undefined;
 }
 
 /** What `user move` did (MoveUserResponse). */
@@ -64,6 +70,8 @@ const BACKEND_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const PROTOCOLS: ReadonlySet<string> = new Set<Protocol>(['imap', 'pop3', 'lmtp', 'submission', 'sieve']);
 const DEFAULT_WEIGHT = 100;
 const MAX_WEIGHT = 10_000;
+/** A resolver slower than this is as good as none for an operator waiting on `backend add`. */
+const RESOLVE_TIMEOUT_MS = 5_000;
 
 /** As service.ts's unary(), for handlers that wait (ring acks, LDAP). */
 function asyncUnary<Req, Res>(
@@ -132,6 +140,53 @@ export function votesOn(node: RingNode, backendId: string): { voters: number; do
   return { voters, downVotes };
 }
 
+/** A backend's health and votes as `status` shows them, from the effective ring this director routes with. */
+export function backendStatusFields(node: RingNode, backendId: string): Pick<BackendStatus, 'state' | 'admin' | 'voters' | 'downVotes'> {
+  const ring = node.ring();
+  const state: BackendState = ring.pending.has(backendId)
+    ? 'BACKEND_STATE_PENDING'
+    : ring.isUp(backendId)
+      ? 'BACKEND_STATE_UP'
+      : 'BACKEND_STATE_DOWN';
+  return { state, admin: overrideName(node.state.adminState(backendId)), ...votesOn(node, backendId) };
+}
+
+async function systemResolve(name: string): Promise<readonly string[]> {
+  const found = await lookup(name, { all: true, verbatim: true });
+  return found.map((a) => a.address);
+}
+
+/**
+ * A backend host as the ring should keep it: an IP address as is, a name
+ * only when it resolves now (the probes and logins resolve it again each
+ * time). Returns the normalised host and the addresses a name gave.
+ */
+async function checkBackendHost(
+  raw: string,
+  resolve: (name: string) => Promise<readonly string[]>,
+): Promise<{ host: string; addresses: readonly string[] }> {
+  const parsed = parseHost(raw);
+  if (!parsed.ok) throw new AdminRequestError(`host ${parsed.message}`);
+  const host = parsed.value;
+  if (isIP(host) !== 0) return { host, addresses: [] };
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${RESOLVE_TIMEOUT_MS / 1000} s`)), RESOLVE_TIMEOUT_MS);
+  });
+  let addresses: readonly string[];
+  try {
+    addresses = await Promise.race([resolve(host), deadline]);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+    throw new AdminRequestError(`host "${host}" does not resolve (${why}); give an IP address or a name the directors can resolve`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (addresses.length === 0) throw new AdminRequestError(`host "${host}" resolves to no address`);
+  return { host, addresses };
+}
+
 function knownBackend(node: RingNode, id: string): BackendSpec {
   const spec = node.state.backends().find((b) => b.id === id);
   if (spec === undefined) throw new AdminRequestError(`unknown backend "${id}"`);
@@ -147,13 +202,19 @@ function checkWeight(weight: number): void {
 export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
   const { node, onError } = deps;
   const now = deps.now ?? Date.now;
-  const changed = (outcome: ApplyOutcome, movedUsers = 0): RingChangeResponse => ({
-    applied: outcome.applied,
-    ackedBy: [...outcome.ackedBy].sort(),
-    notAcked: [...outcome.notAcked].sort(),
-    down: [...node.ring().down].sort(),
-    movedUsers,
-  });
+  const resolveHost = deps.resolveHost ?? systemResolve;
+  const changed = (outcome: ApplyOutcome, movedUsers = 0, addresses: readonly string[] = []): RingChangeResponse => {
+    const ring = node.ring();
+    return {
+      applied: outcome.applied,
+      ackedBy: [...outcome.ackedBy].sort(),
+      notAcked: [...outcome.notAcked].sort(),
+      down: ring.downNotPending(),
+      movedUsers,
+      pending: [...ring.pending].sort(),
+      addresses: [...addresses],
+    };
+  };
 
   return {
     Ring: asyncUnary('Ring', onError, async (): Promise<RingResponse> => {
@@ -191,7 +252,11 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
       }
       const weight = request.weight === 0 ? DEFAULT_WEIGHT : request.weight;
       checkWeight(weight);
-      return changed(await node.addBackend({ id: request.id, host: request.host, ports, weight, tag: request.tag }));
+      // Before the change goes ring-wide: a host nobody can reach would only ever be probed down.
+      const { host, addresses } = await checkBackendHost(request.host, resolveHost);
+      // Asked again: another command may have added the id while the name resolved.
+      if (node.state.backends().some((b) => b.id === request.id)) throw new AdminRequestError(`backend "${request.id}" exists`);
+      return changed(await node.addBackend({ id: request.id, host, ports, weight, tag: request.tag }), 0, addresses);
     }),
 
     AddDirector: asyncUnary('AddDirector', onError, async (request) => {

@@ -15,7 +15,7 @@ import type { AdminAccess } from './access.js';
 import { AdminRequestError } from './errors.js';
 import { guardAdminHandlers } from './guard.js';
 import type { AdminGuardOptions } from './guard.js';
-import { createRingAdminHandlers, overrideName, votesOn } from './ring-admin.js';
+import { backendStatusFields, createRingAdminHandlers } from './ring-admin.js';
 import type { RingAdminDeps } from './ring-admin.js';
 import { compileUserMask } from './user-mask.js';
 
@@ -108,9 +108,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
           weight: b.weight,
           tag: b.tag,
           state: isDown(b.id) ? 'BACKEND_STATE_DOWN' : 'BACKEND_STATE_UP',
-          ...(ringAdmin === undefined
-            ? {}
-            : { admin: overrideName(ringAdmin.node.state.adminState(b.id)), ...votesOn(ringAdmin.node, b.id) }),
+          ...(ringAdmin === undefined ? {} : backendStatusFields(ringAdmin.node, b.id)),
         }));
       const current = now();
       const node = ringAdmin?.node;

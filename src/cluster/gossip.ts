@@ -46,7 +46,7 @@ export interface GossipOptions {
    * director's versions) and resolve once live peers acknowledged.
    */
   readonly onApply: (entries: RingEntry[], timeoutMs: number) => Promise<ApplyOutcome>;
-  /** Backend ids the effective ring treats as down (for Snapshot). */
+  /** Backend ids the effective ring treats as down, pending ones left out (for Snapshot). */
   readonly effectiveDown: () => ReadonlySet<string>;
 }
 

@@ -4,7 +4,7 @@ import type { MutualTls } from '../adapters/grpc/security.js';
 import type { GrpcServiceBinding } from '../adapters/grpc/server.js';
 import { BackendRing } from '../ring/hash-ring.js';
 import type { BackendSpec } from '../ring/types.js';
-import { commonCapabilities, effectiveDown, RingState, RingStateError, seedEntries, VOLATILE_KINDS } from '../ring/state.js';
+import { backendHealth, commonCapabilities, RingState, RingStateError, seedEntries, VOLATILE_KINDS } from '../ring/state.js';
 import type { AdminState, Capabilities, Placement, ProbedProtocol, RingEntry, RingSeed } from '../ring/state.js';
 import { Gossip } from './gossip.js';
 import type { ApplyOutcome, GossipStats } from './gossip.js';
@@ -89,7 +89,7 @@ export class RingNode {
         for (const listener of this.#livenessListeners) listener(live);
       },
       onApply: (entries, timeoutMs) => this.applyEntries(entries, timeoutMs),
-      effectiveDown: () => this.ring().down,
+      effectiveDown: () => new Set(this.ring().downNotPending()),
     });
     const { ring, key } = this.#build();
     this.#ring = ring;
@@ -116,7 +116,7 @@ export class RingNode {
     this.#writer?.flush();
   }
 
-  /** The effective ring: live backends, down per the down rule (ring/state.ts effectiveDown). */
+  /** The effective ring: live backends, down or pending per ring/state.ts backendHealth. */
   ring(): BackendRing {
     if (this.#dirty) this.#recompute();
     return this.#ring;
@@ -312,15 +312,23 @@ export class RingNode {
     if (key === this.#ringKey) return;
     this.#ring = ring;
     this.#ringKey = key;
-    this.#log.info({ backends: ring.backends().length, down: [...ring.down].sort() }, 'effective ring changed');
+    this.#log.info(
+      { backends: ring.backends().length, down: ring.downNotPending(), pending: [...ring.pending].sort() },
+      'effective ring changed',
+    );
     for (const listener of this.#ringListeners) listener(ring);
   }
 
   #build(): { ring: BackendRing; key: string } {
     const backends = this.state.backends();
-    const down = effectiveDown(this.state, this.gossip.live());
-    const key = JSON.stringify([backends, [...down].sort()]);
-    return { ring: new BackendRing(backends, this.#opts.vnodes, down), key };
+    const down = new Set<string>();
+    const pending = new Set<string>();
+    for (const [id, health] of backendHealth(this.state, this.gossip.live())) {
+      if (health === 'down') down.add(id);
+      else if (health === 'pending') pending.add(id);
+    }
+    const key = JSON.stringify([backends, [...down].sort(), [...pending].sort()]);
+    return { ring: new BackendRing(backends, this.#opts.vnodes, down, pending), key };
   }
 }
 

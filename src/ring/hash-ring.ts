@@ -26,13 +26,21 @@ const LOOKUP_CACHE_SIZE = 5000;
  */
 export class BackendRing implements RingView {
   readonly vnodes: number;
+  /** Backends that take no new users because of their health: down or pending. */
   readonly down: ReadonlySet<string>;
+  /** The part of `down` that no probe has answered for yet (ring/state.ts backendHealth). */
+  readonly pending: ReadonlySet<string>;
   readonly #all: readonly BackendSpec[];
   readonly #byId: ReadonlyMap<string, BackendSpec>;
   readonly #byServer: ReadonlyMap<string, BackendSpec>;
   readonly #rings: ReadonlyMap<string, HashRing>;
 
-  constructor(backends: readonly BackendSpec[], vnodes: number, down: ReadonlySet<string> = new Set()) {
+  constructor(
+    backends: readonly BackendSpec[],
+    vnodes: number,
+    down: ReadonlySet<string> = new Set(),
+    pending: ReadonlySet<string> = new Set(),
+  ) {
     if (!Number.isInteger(vnodes) || vnodes < 1) throw new RingConfigError(`vnodes must be a positive integer, got ${vnodes}`);
     const sorted = [...backends].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const byId = new Map<string, BackendSpec>();
@@ -42,7 +50,8 @@ export class BackendRing implements RingView {
       byId.set(b.id, Object.freeze({ ...b, ports: Object.freeze({ ...b.ports }) }));
     }
     this.vnodes = vnodes;
-    this.down = new Set([...down].filter((id) => byId.has(id)));
+    this.pending = new Set([...pending].filter((id) => byId.has(id)));
+    this.down = new Set([...down, ...this.pending].filter((id) => byId.has(id)));
     this.#all = Object.freeze([...byId.values()]);
     this.#byId = byId;
 
@@ -99,17 +108,22 @@ export class BackendRing implements RingView {
     return this.#byId.has(id) && !this.down.has(id);
   }
 
+  /** Ids in `down` that are not pending (down by an operator or the probes), sorted. */
+  downNotPending(): string[] {
+    return [...this.down].filter((id) => !this.pending.has(id)).sort();
+  }
+
   /** Tags that have at least one backend taking users. */
   tags(): readonly string[] {
     return [...this.#rings.keys()].sort();
   }
 
-  withHealth(down: ReadonlySet<string>): BackendRing {
-    return new BackendRing(this.#all, this.vnodes, down);
+  withHealth(down: ReadonlySet<string>, pending: ReadonlySet<string> = new Set()): BackendRing {
+    return new BackendRing(this.#all, this.vnodes, down, pending);
   }
 
-  /** A ring of other backends; ids still present keep their down state. */
+  /** A ring of other backends; ids still present keep their down or pending state. */
   withBackends(backends: readonly BackendSpec[], vnodes: number = this.vnodes): BackendRing {
-    return new BackendRing(backends, vnodes, this.down);
+    return new BackendRing(backends, vnodes, this.down, this.pending);
   }
 }

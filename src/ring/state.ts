@@ -590,6 +590,9 @@ export class RingStateError extends Error {
   }
 }
 
+/** How the probes and operators see a backend: up takes users; down and pending take none. */
+export type BackendHealth = 'up' | 'down' | 'pending';
+
 /**
  * The down rule. A backend is down when
  *   - an operator set it down, or
@@ -602,19 +605,25 @@ export class RingStateError extends Error {
  * dead or removed directors do not count, so a crashed director's last
  * opinion neither holds a backend down nor keeps it up.
  *
+ * The pending rule: a backend that no operator set up or down and on which
+ * no live member has published a verdict is pending. Nobody has seen it
+ * answer (just added, or every voter that had is dead), so it gets no users
+ * until a probe says up; counting it up would send users to a host that may
+ * not exist. Verdicts are replicated entries, so directors that see the same
+ * state and live set agree on it as on down.
+ *
  * `live` is the set of director ids this director currently hears from
  * (itself included); see DESIGN NOTE in cluster/gossip.ts.
  */
-export function effectiveDown(state: RingState, live: ReadonlySet<string>): Set<string> {
+export function backendHealth(state: RingState, live: ReadonlySet<string>): Map<string, BackendHealth> {
   const members = state.directors().filter((d) => live.has(d.id));
-  const down = new Set<string>();
+  const health = new Map<string, BackendHealth>();
   for (const backend of state.backends()) {
     const admin = state.adminState(backend.id);
-    if (admin === 'down') {
-      down.add(backend.id);
+    if (admin !== 'none') {
+      health.set(backend.id, admin);
       continue;
     }
-    if (admin === 'up') continue;
     let voters = 0;
     let downVotes = 0;
     for (const member of members) {
@@ -623,9 +632,25 @@ export function effectiveDown(state: RingState, live: ReadonlySet<string>): Set<
       voters += 1;
       if (v.down) downVotes += 1;
     }
-    if (downVotes * 2 > voters) down.add(backend.id);
+    health.set(backend.id, voters === 0 ? 'pending' : downVotes * 2 > voters ? 'down' : 'up');
   }
-  return down;
+  return health;
+}
+
+function withHealth(health: ReadonlyMap<string, BackendHealth>, wanted: BackendHealth): Set<string> {
+  const out = new Set<string>();
+  for (const [id, h] of health) if (h === wanted) out.add(id);
+  return out;
+}
+
+/** Backends down by the down rule (backendHealth); pending ones are not in it. */
+export function effectiveDown(state: RingState, live: ReadonlySet<string>): Set<string> {
+  return withHealth(backendHealth(state, live), 'down');
+}
+
+/** Backends pending by the pending rule (backendHealth): no placements until a probe says up. */
+export function effectivePending(state: RingState, live: ReadonlySet<string>): Set<string> {
+  return withHealth(backendHealth(state, live), 'pending');
 }
 
 /**

@@ -66,6 +66,8 @@ export interface StartDovecotOptions {
   /** The backend's certificate is issued by this CA for `host`. */
   readonly ca: CaFiles;
   readonly detached?: boolean;
+  /** IMAP and POP3 ports chosen beforehand (a backend named in the ring before it runs); others are free ports. */
+  readonly ports?: { readonly imap: number; readonly pop3: number };
 }
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/dovecot/', import.meta.url));
@@ -215,7 +217,17 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
     masterPassdb = `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN ${mastersFile}\n  master = yes\n  pass = yes\n}`;
   }
 
-  const [imap, imaps, pop3, pop3s, lmtp, sieve] = (await freePorts(6, opts.host)) as [number, number, number, number, number, number];
+  const chosen = opts.ports === undefined ? [] : [opts.ports.imap, opts.ports.pop3];
+  const free = (await freePorts(6, opts.host)).filter((p) => !chosen.includes(p));
+  const next = (): number => {
+    const p = free.shift();
+    if (p === undefined) throw new HarnessError('bad_input', 'no free port left');
+    return p;
+  };
+  const imap = opts.ports?.imap ?? next();
+  const imaps = next();
+  const pop3 = opts.ports?.pop3 ?? next();
+  const [pop3s, lmtp, sieve] = [next(), next(), next()];
   const logFile = join(dir, 'dovecot.log');
   const configFile = join(dir, 'dovecot.conf');
   const template = await readFile(TEMPLATE, 'utf8');

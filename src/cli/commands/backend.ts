@@ -15,21 +15,40 @@ export interface RingChangeJson {
   readonly acked_by: readonly string[];
   readonly not_acked: readonly string[];
   readonly down: readonly string[];
+  /** Backends waiting for their first probe verdict: no users until one says up. */
+  readonly pending: readonly string[];
   /** flush only: ring users sent from the backend to their ring placement. */
   readonly moved_users?: number;
+  /** add only: the host as the ring keeps it, and the addresses a host name resolved to (empty for an IP). */
+  readonly host?: string;
+  readonly addresses?: readonly string[];
 }
 
 const CHANGE_JSON =
   '{"backend": id, "action": "add"|"remove"|"weight"|"up"|"down"|"flush", "applied": entries written, ' +
   '"acked_by": [director ids that applied it], "not_acked": [live directors that did not answer in time], ' +
-  '"down": [backends out of the effective ring after the change], "moved_users" (flush only): ring users with sessions there sent to their ring placement}. ' +
+  '"down": [backends out of the effective ring after the change], "pending": [new backends waiting for probes: no users until one says up], ' +
+  '"moved_users" (flush only): ring users with sessions there sent to their ring placement, ' +
+  '"host", "addresses" (add only): the host kept and the addresses a host name resolved to ([] for an IP address)}. ' +
   'Exit 1 when not_acked is not empty.';
+
+/** How `backend add` checked the host: an IP address as given, or what the name resolved to. */
+function addedText(c: RingChangeJson): string | undefined {
+  if (c.host === undefined) return undefined;
+  const addresses = c.addresses ?? [];
+  if (addresses.length === 0) return `backend ${c.backend} added (${c.host})`;
+  return `backend ${c.backend} added: host ${c.host} resolves to ${addresses.join(', ')}`;
+}
 
 export function changeText(c: RingChangeJson): string {
   const acks = c.acked_by.length === 0 ? 'no other live director' : `acked by ${c.acked_by.join(', ')}`;
-  const lines = [`backend ${c.backend}: ${c.action} applied (${acks})`];
+  const lines: string[] = [];
+  const added = addedText(c);
+  if (added !== undefined) lines.push(added);
+  lines.push(`backend ${c.backend}: ${c.action} applied (${acks})`);
   if (c.not_acked.length > 0) lines.push(`warning: not acknowledged by ${c.not_acked.join(', ')}; they catch up when their links return`);
   lines.push(`down now: ${c.down.length === 0 ? 'none' : c.down.join(', ')}`);
+  if (c.pending.length > 0) lines.push(`new, waiting for probes (no users until a probe says up): ${c.pending.join(', ')}`);
   if (c.moved_users !== undefined) lines.push(`users moved to their ring placement: ${c.moved_users}`);
   return `${lines.join('\n')}\n`;
 }
@@ -53,6 +72,7 @@ async function report(
   backend: string,
   action: RingChangeJson['action'],
   response: Promise<RingChangeResponse__Output>,
+  host?: string,
 ): Promise<number> {
   const r = await response;
   const c: RingChangeJson = {
@@ -62,7 +82,9 @@ async function report(
     acked_by: r.ackedBy,
     not_acked: r.notAcked,
     down: r.down,
+    pending: r.pending,
     ...(action === 'flush' ? { moved_users: r.movedUsers } : {}),
+    ...(host === undefined ? {} : { host, addresses: r.addresses }),
   };
   io.stdout(json ? jsonLine(c) : changeText(c));
   return c.not_acked.length === 0 ? EXIT.ok : EXIT.failed;
@@ -92,7 +114,7 @@ export const backendAddCommand = defineAdminCommand({
     if (pop3 !== undefined) ports['pop3'] = wholeNumber(pop3, '--pop3-port', 1, 65_535);
     const weightText = args.value('weight');
     const weight = weightText === undefined ? 100 : wholeNumber(weightText, '--weight', 1, 10_000);
-    return report(io, json, id, 'add', api.addBackend({ id, host, ports, weight, tag: args.value('tag') ?? '' }));
+    return report(io, json, id, 'add', api.addBackend({ id, host, ports, weight, tag: args.value('tag') ?? '' }), host);
   },
 });
 

@@ -17,7 +17,8 @@ export interface StatusJson {
     readonly ports: Readonly<Record<string, number>>;
     readonly weight: number;
     readonly tag: string;
-    readonly state: 'up' | 'down' | 'unknown';
+    /** pending: new, no probe verdict yet (gets no users until one says up). */
+    readonly state: 'up' | 'down' | 'pending' | 'unknown';
     /** Operator override: none (probes decide), up, down. */
     readonly admin: 'none' | 'up' | 'down';
     readonly voters: number;
@@ -25,12 +26,14 @@ export interface StatusJson {
   }[];
 }
 
-function stateName(state: BackendState__Output): 'up' | 'down' | 'unknown' {
+function stateName(state: BackendState__Output): 'up' | 'down' | 'pending' | 'unknown' {
   switch (state) {
     case 'BACKEND_STATE_UP':
       return 'up';
     case 'BACKEND_STATE_DOWN':
       return 'down';
+    case 'BACKEND_STATE_PENDING':
+      return 'pending';
     default:
       return 'unknown';
   }
@@ -77,7 +80,7 @@ export function statusText(status: StatusJson): string {
         .join(',') || '-',
       String(b.weight),
       b.tag === '' ? '-' : b.tag,
-      b.state,
+      b.state === 'pending' ? 'new, waiting for probes' : b.state,
       b.admin === 'none' ? '-' : b.admin,
       `${b.down_votes}/${b.voters}`,
     ]),
@@ -92,7 +95,7 @@ export const statusCommand = defineAdminCommand({
     '{"director_id": string, "started_at_ms": unix ms, "uptime_ms": number, "session_count": number, ' +
     '"ring": {"directors_live", "directors_total", "clock"}, ' +
     '"backends": [{"id", "host", "ports": {protocol: port} (absent: default port), "weight", "tag" ("" = default), ' +
-    '"state": "up"|"down"|"unknown" (in the effective ring), "admin": "none"|"up"|"down" (operator override), ' +
+    '"state": "up"|"down"|"pending"|"unknown" (in the effective ring; pending: new, no probe verdict yet, gets no users), "admin": "none"|"up"|"down" (operator override), ' +
     '"voters": live directors with a probe verdict, "down_votes": how many say down}]}',
   async execute(api, _args, io, json) {
     const status = statusJson(await api.status());

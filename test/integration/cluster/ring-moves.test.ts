@@ -246,6 +246,11 @@ test('a backend added: users with live sessions stay where they are; new logins 
   const ports = ['--imap-port', String(b3.imap), '--pop3-port', String(b3.pop3)];
   await cliJson(ring, director(1), 'backend', 'add', 'b9', b3.host, '--weight', '5000', ...ports);
   try {
+    // A new backend takes users once the probes found it up.
+    await until('b9 probed up on d2', 5000, async () => {
+      const s = await cliJson<{ backends: Array<{ id: string; state: string }> }>(ring, director(1), 'status');
+      return s.backends.some((b) => b.id === 'b9' && b.state === 'up') ? true : undefined;
+    });
     for (const { u, home } of open) {
       await until(`${u.name}'s session seen by d3`, 3000, async () => ((await where(u, director(2))).sessions.length > 0 ? true : undefined));
       assert.equal((await where(u, director(2))).backend, home, `${u.name} stays with its live session`);

@@ -97,7 +97,7 @@ test('backend down from one director is obeyed by all and ends sessions there; u
 
   const started = Date.now();
   const down = await cliJson<ChangeJson>(ring, d1, 'backend', 'down', home);
-  assert.deepEqual(down, { backend: home, action: 'down', applied: 1, acked_by: ['d2', 'd3'], not_acked: [], down: [home] });
+  assert.deepEqual(down, { backend: home, action: 'down', applied: 1, acked_by: ['d2', 'd3'], not_acked: [], down: [home], pending: [] });
   // Acked means applied: the other directors already route around it.
   for (const d of [d2, d3]) {
     const s = await cliJson<StatusJson>(ring, d, 'status');
@@ -130,7 +130,10 @@ test('backend add, weight, remove: answered after every director applied them; -
   const [d1, d2, d3] = ring.cluster.directors;
   assert.ok(d1 && d2 && d3);
   const added = await cliJson<ChangeJson>(ring, d2, 'backend', 'add', 'b9', '127.0.0.19', '--weight', '5', '--tag', 'spare', '--imap-port', '1143', '--pop3-port', '1110');
-  assert.deepEqual({ ...added, down: [] }, { backend: 'b9', action: 'add', applied: 1, acked_by: ['d1', 'd3'], not_acked: [], down: [] });
+  assert.deepEqual(
+    { ...added, down: [] },
+    { backend: 'b9', action: 'add', applied: 1, acked_by: ['d1', 'd3'], not_acked: [], down: [], pending: ['b9'], host: '127.0.0.19', addresses: [] },
+  );
   for (const d of [d1, d3]) {
     const s = await cliJson<StatusJson>(ring, d, 'status');
     const b = s.backends.find((x) => x.id === 'b9');

@@ -15,8 +15,8 @@ export interface Ring {
   readonly admin: CertFiles;
 }
 
-export async function startRing(dir: string, tuning: RingTuning = {}): Promise<Ring> {
-  const cluster = await startCluster({ dir, directors: 3, backends: 3, users: 20, directorOverrides: ringOverrides(dir, tuning) });
+export async function startRing(dir: string, tuning: RingTuning = {}, users = 20): Promise<Ring> {
+  const cluster = await startCluster({ dir, directors: 3, backends: 3, users, directorOverrides: ringOverrides(dir, tuning) });
   return { cluster, admin: await adminCert(cluster) };
 }
 

@@ -123,3 +123,13 @@ grpc_tls: { ca: ca.crt, cert: d1.crt, key: d1.key, admins: [ops-admin] }
   assert.match(problem(absent.problems, 'grpc_tls.ca').message, /cannot read/);
   assert.match(problem(absent.problems, 'grpc_tls.cert').message, /required/);
 });
+
+test('a backend host that is not an IP address or a host name is refused at config load (syntax only, no DNS)', () => {
+  const { problems } = checkConfigText(
+    '/etc/md/director.yaml',
+    BASE.replace('- { id: b1, host: 127.0.0.11 }', "- { id: b1, host: 'not_a_host!!' }\n    - { id: b2, host: mail2.example }"),
+  );
+  const p = problem(problems, 'ring.backends[0].host');
+  assert.match(p.message, /"not_a_host!!" is not an IP address or host name/);
+  assert.ok(!problems.some((x) => x.key.startsWith('ring.backends[1]')), 'a name is taken without resolving it');
+});

@@ -5,8 +5,10 @@ import {
   BACKEND_TOMBSTONE_TTL_MS,
   checkEntry,
   commonCapabilities,
+  backendHealth,
   compareEntries,
   effectiveDown,
+  effectivePending,
   MOVE_ENTRY_TTL_MS,
   PRESENCE_TOMBSTONE_TTL_MS,
   RingState,
@@ -240,6 +242,41 @@ test('down rule: directors that see the same state and live set place every user
   const ringB = new BackendRing(b.backends(), 160, effectiveDown(b, ALL_LIVE));
   for (let i = 0; i < 500; i++) assert.equal(ringA.pick(`user${i}`, '')?.id, ringB.pick(`user${i}`, '')?.id);
   assert.ok([...Array(200).keys()].every((i) => ringA.pick(`user${i}`, '')?.id !== 'b1'));
+});
+
+test('pending rule: a backend with no verdict from a live director gets no users until a probe says up', () => {
+  // b2..b4 have no verdicts at all (just added, or seeded and not yet probed).
+  const state = ringWith({ d1: { b1: false } });
+  assert.deepEqual(Object.fromEntries(backendHealth(state, ALL_LIVE)), { b1: 'up', b2: 'pending', b3: 'pending', b4: 'pending' });
+  assert.deepEqual([...effectivePending(state, ALL_LIVE)].sort(), ['b2', 'b3', 'b4']);
+  assert.deepEqual([...effectiveDown(state, ALL_LIVE)], [], 'pending is not down: no probe said so');
+  const ring = new BackendRing(state.backends(), 160, effectiveDown(state, ALL_LIVE), effectivePending(state, ALL_LIVE));
+  assert.deepEqual([...ring.down].sort(), ['b2', 'b3', 'b4'], 'out of placement like down');
+  assert.deepEqual(ring.downNotPending(), []);
+  for (let i = 0; i < 300; i++) assert.equal(ring.pick(`user${i}`, '')?.id, 'b1');
+});
+
+test('pending rule: verdicts of dead directors do not count; the first live verdict decides', () => {
+  const state = ringWith({ d2: { b1: false } });
+  // d2 said up, but it is dead: nobody alive has seen b1 answer.
+  assert.equal(backendHealth(state, new Set(['d1', 'd3'])).get('b1'), 'pending');
+  assert.equal(backendHealth(state, ALL_LIVE).get('b1'), 'up');
+  state.merge([new RingState('d3').setVerdict('b2', true)]);
+  assert.equal(backendHealth(state, ALL_LIVE).get('b2'), 'down', 'a first verdict of down makes it down, not pending');
+});
+
+test('pending rule: an operator up forces a pending backend up, down keeps it down', () => {
+  const state = ringWith({}, { b1: 'up', b2: 'down' });
+  assert.deepEqual(Object.fromEntries(backendHealth(state, ALL_LIVE)), { b1: 'up', b2: 'down', b3: 'pending', b4: 'pending' });
+  state.setAdmin('b1', 'none');
+  assert.equal(backendHealth(state, ALL_LIVE).get('b1'), 'pending', 'flush: the probes decide again');
+});
+
+test('pending rule: a ring where every backend is pending places nobody', () => {
+  const state = ringWith({});
+  const ring = new BackendRing(state.backends(), 160, effectiveDown(state, ALL_LIVE), effectivePending(state, ALL_LIVE));
+  assert.equal(ring.pick('user1', ''), undefined);
+  assert.deepEqual(ring.tags(), []);
 });
 
 test('commonCapabilities intersects what up backends offered to live directors', () => {

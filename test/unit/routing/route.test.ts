@@ -139,6 +139,11 @@ test('with the real BackendRing: stable picks, failover, empty ring', () => {
   assert.equal(backendId(route(ring, 'x', 'eu')), 'eu1');
   const empty = route(new BackendRing([], 160), 'x');
   assert.equal(empty.kind === 'refuse' && empty.failure, 'no_backend');
+  // Backends waiting for their first probe verdict take nobody: all of them pending is "no backend up" (a temporary failure).
+  const b2Pending = ring.withHealth(new Set(), new Set(['b2']));
+  for (const u of users) assert.equal(backendId(route(b2Pending, u)), 'b1');
+  const allPending = route(ring.withHealth(new Set(), new Set(['b1', 'b2'])), 'x');
+  assert.equal(allPending.kind === 'refuse' && allPending.failure, 'no_backend');
   // An LDAP host matching a ring backend is found through the real ring's backends().
   const viaHost = routeUser(input({ ring, fields: fields({ host: '10.0.0.11' }) }));
   assert.equal(viaHost.kind === 'proxy' && viaHost.destination.backend?.id, 'b1');

@@ -4,6 +4,7 @@ export const BackendState = {
   BACKEND_STATE_UNSPECIFIED: 'BACKEND_STATE_UNSPECIFIED',
   BACKEND_STATE_UP: 'BACKEND_STATE_UP',
   BACKEND_STATE_DOWN: 'BACKEND_STATE_DOWN',
+  BACKEND_STATE_PENDING: 'BACKEND_STATE_PENDING',
 } as const;
 
 export type BackendState =
@@ -13,5 +14,7 @@ export type BackendState =
   | 1
   | 'BACKEND_STATE_DOWN'
   | 2
+  | 'BACKEND_STATE_PENDING'
+  | 3
 
 export type BackendState__Output = typeof BackendState[keyof typeof BackendState]

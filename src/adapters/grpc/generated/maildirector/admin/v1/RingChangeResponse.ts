@@ -7,6 +7,8 @@ export interface RingChangeResponse {
   'notAcked'?: (string)[];
   'down'?: (string)[];
   'movedUsers'?: (number);
+  'pending'?: (string)[];
+  'addresses'?: (string)[];
 }
 
 export interface RingChangeResponse__Output {
@@ -15,4 +17,6 @@ export interface RingChangeResponse__Output {
   'notAcked': (string)[];
   'down': (string)[];
   'movedUsers': (number);
+  'pending': (string)[];
+  'addresses': (string)[];
 }
