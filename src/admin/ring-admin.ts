@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import type { Protocol } from '../core/protocol.js';
+import { isProtocol, type Protocol } from '../core/protocol.js';
 import type { UserFields } from '../auth/fields.js';
 import type { Passdb } from '../auth/passdb.js';
 import type { RouteDecision } from '../routing/decision.js';
@@ -67,7 +67,6 @@ type RingMethods = Pick<
 >;
 
 const BACKEND_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const PROTOCOLS: ReadonlySet<string> = new Set<Protocol>(['imap', 'pop3', 'lmtp', 'submission', 'sieve']);
 const DEFAULT_WEIGHT = 100;
 const MAX_WEIGHT = 10_000;
 /** A resolver slower than this is as good as none for an operator waiting on `backend add`. */
@@ -246,7 +245,7 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
       }
       const ports: Partial<Record<Protocol, number>> = {};
       for (const [protocol, port] of Object.entries(request.ports)) {
-        if (!PROTOCOLS.has(protocol)) throw new AdminRequestError(`unknown protocol "${protocol}"`);
+        if (!isProtocol(protocol)) throw new AdminRequestError(`unknown protocol "${protocol}"`);
         if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new AdminRequestError(`bad ${protocol} port ${port}`);
         ports[protocol as Protocol] = port;
       }

@@ -197,8 +197,7 @@ export class Director {
       limits: () => this.#config.limits,
       imapIdRetain: () => this.#config.director.imapIdRetain,
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
-      backendPreloginCapabilities: (protocol) =>
-        protocol === 'imap' || protocol === 'pop3' ? this.#node.capabilities(protocol) : undefined,
+      backendPreloginCapabilities: (protocol) => this.#node.capabilities(protocol),
       onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
       onEnd: () => undefined,
     };

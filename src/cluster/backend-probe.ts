@@ -92,10 +92,11 @@ export function probeGreeting(host: string, port: number, timeoutMs: number): Pr
  */
 export function defaultProbe(protocols: readonly ProbedProtocol[] = ['imap']): ProbeFn {
   return async (backend, timeoutMs) => {
-    const caps: Record<ProbedProtocol, string[]> = { imap: [], pop3: [] };
+    const caps: Partial<Record<ProbedProtocol, string[]>> = {};
     for (const protocol of protocols) {
       const port = backend.ports[protocol] ?? DEFAULT_PORTS[protocol];
-      const probe = protocol === 'imap' ? probeImapCapabilities : probePop3Capabilities;
+      const probe = protocol === 'imap' ? probeImapCapabilities : protocol === 'pop3' ? probePop3Capabilities : undefined;
+      if (probe === undefined) continue;
       const seen = await withDeadline(probe(backend.host, port), timeoutMs);
       caps[protocol] = [...seen].sort();
     }

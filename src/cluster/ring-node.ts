@@ -4,7 +4,7 @@ import type { MutualTls } from '../adapters/grpc/security.js';
 import type { GrpcServiceBinding } from '../adapters/grpc/server.js';
 import { BackendRing } from '../ring/hash-ring.js';
 import type { BackendSpec } from '../ring/types.js';
-import { backendHealth, commonCapabilities, RingState, RingStateError, seedEntries, VOLATILE_KINDS } from '../ring/state.js';
+import { backendHealth, canonicalCapabilities, commonCapabilities, RingState, RingStateError, seedEntries, VOLATILE_KINDS } from '../ring/state.js';
 import type { AdminState, Capabilities, Placement, ProbedProtocol, RingEntry, RingSeed } from '../ring/state.js';
 import { Gossip } from './gossip.js';
 import type { ApplyOutcome, GossipStats } from './gossip.js';
@@ -188,8 +188,7 @@ export class RingNode {
     if (
       current !== undefined &&
       current.down === down &&
-      sameList(current.capabilities.imap, capabilities.imap) &&
-      sameList(current.capabilities.pop3, capabilities.pop3)
+      sameCapabilities(current.capabilities, capabilities)
     ) {
       return;
     }
@@ -332,6 +331,6 @@ export class RingNode {
   }
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+function sameCapabilities(a: Capabilities, b: Capabilities): boolean {
+  return JSON.stringify(canonicalCapabilities(a)) === JSON.stringify(canonicalCapabilities(b));
 }

@@ -89,7 +89,7 @@ function safeCheck(entry: RingEntry): boolean {
     if (entry.kind === 'backend' && entry.spec !== null && (typeof entry.spec !== 'object' || typeof entry.spec.ports !== 'object')) return false;
     if (entry.kind === 'verdict') {
       const caps = entry.capabilities as unknown;
-      if (!isRecord(caps) || !Array.isArray(caps['imap']) || !Array.isArray(caps['pop3'])) return false;
+      if (!isRecord(caps) || !Object.values(caps).every((list) => Array.isArray(list) && list.every((c) => typeof c === 'string'))) return false;
     }
     return true;
   } catch {

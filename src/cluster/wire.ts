@@ -1,7 +1,8 @@
 import type { Entry, Entry__Output } from '../adapters/grpc/generated/maildirector/ring/v1/Entry.js';
 import type { AdminState as WireAdminState__Output } from '../adapters/grpc/generated/maildirector/ring/v1/AdminState.js';
 import type { AdminState, BackendValue, RingEntry } from '../ring/state.js';
-import { checkEntry } from '../ring/state.js';
+import { canonicalCapabilities, checkEntry, type Capabilities } from '../ring/state.js';
+import { isProtocol, type Protocol } from '../core/protocol.js';
 
 const ADMIN_TO_WIRE = { none: 'ADMIN_STATE_NONE', up: 'ADMIN_STATE_UP', down: 'ADMIN_STATE_DOWN' } as const;
 
@@ -38,8 +39,10 @@ export function entryToWire(entry: RingEntry): Entry {
           directorId: entry.directorId,
           backendId: entry.backendId,
           down: entry.down,
-          imapCapabilities: [...entry.capabilities.imap],
-          pop3Capabilities: [...entry.capabilities.pop3],
+          // Both forms: a director of the previous version reads only the two lists.
+          imapCapabilities: [...(entry.capabilities.imap ?? [])],
+          pop3Capabilities: [...(entry.capabilities.pop3 ?? [])],
+          capabilities: Object.fromEntries(canonicalCapabilities(entry.capabilities).map(([protocol, names]) => [protocol, { names }])),
         },
       };
     case 'director':
@@ -95,7 +98,7 @@ export function entryFromWire(wire: Entry__Output): RingEntry | undefined {
         directorId: d.directorId,
         backendId: d.backendId,
         down: d.down,
-        capabilities: { imap: [...d.imapCapabilities], pop3: [...d.pop3Capabilities] },
+        capabilities: capabilitiesFromWire(d),
       };
       break;
     }
@@ -127,4 +130,23 @@ export function entryFromWire(wire: Entry__Output): RingEntry | undefined {
       return undefined;
   }
   return checkEntry(entry) === undefined ? entry : undefined;
+}
+
+/**
+ * The per-protocol map when the peer sent one; from a director of the
+ * previous version, which sends only the IMAP and POP3 lists, those.
+ * Protocol names this version does not know are dropped.
+ */
+function capabilitiesFromWire(d: { imapCapabilities: string[]; pop3Capabilities: string[]; capabilities: Record<string, { names: string[] }> }): Capabilities {
+  const out: Partial<Record<Protocol, readonly string[]>> = {};
+  const map = Object.entries(d.capabilities);
+  if (map.length === 0) {
+    if (d.imapCapabilities.length > 0) out.imap = [...d.imapCapabilities];
+    if (d.pop3Capabilities.length > 0) out.pop3 = [...d.pop3Capabilities];
+    return out;
+  }
+  for (const [name, list] of map) {
+    if (isProtocol(name) && list.names.length > 0) out[name] = [...list.names];
+  }
+  return out;
 }

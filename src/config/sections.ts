@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { caBundleProblem, keyPairProblem } from './pem.js';
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
-import type { Protocol } from '../core/protocol.js';
+import { PROTOCOLS, type Protocol } from '../core/protocol.js';
 import { Secret } from '../core/secret.js';
 import type { BackendSpec } from '../ring/types.js';
 import type {
@@ -123,7 +123,6 @@ const LDAP_KEYS = [
   'timeout', 'connect_timeout', 'search_pool_size', 'bind_pool_size', 'start_tls', 'ca', 'change_poll',
 ];
 const PASSWD_FILE_KEYS = ['path'];
-const PROTOCOLS: readonly Protocol[] = ['imap', 'pop3', 'lmtp', 'submission', 'sieve'];
 /** The fields of SPEC §2 that a field map may fill. */
 const USER_FIELDS = [
   'user', 'proxy', 'proxy_maybe', 'proxy_always', 'host', 'port', 'source_ip', 'protocol', 'destuser', 'proxy_mech',

@@ -1,4 +1,4 @@
-import type { Protocol } from '../core/protocol.js';
+import { isProtocol, type Protocol } from '../core/protocol.js';
 import type { BackendSpec } from './types.js';
 
 /**
@@ -31,11 +31,13 @@ export type AdminState = 'none' | 'up' | 'down';
 
 export type BackendValue = Omit<BackendSpec, 'id'>;
 
-export type ProbedProtocol = 'imap' | 'pop3';
+/** A protocol whose backends' pre-login capabilities the probes learn. */
+export type ProbedProtocol = Protocol;
 
-export type Capabilities = Readonly<Record<ProbedProtocol, readonly string[]>>;
+/** Per protocol, what a probe saw; a protocol left out was not probed (or had nothing to say). */
+export type Capabilities = Readonly<Partial<Record<ProbedProtocol, readonly string[]>>>;
 
-export const NO_CAPABILITIES: Capabilities = Object.freeze({ imap: Object.freeze([]), pop3: Object.freeze([]) });
+export const NO_CAPABILITIES: Capabilities = Object.freeze({});
 
 export type RingEntry =
   /** spec null: removed (tombstone). */
@@ -112,6 +114,14 @@ function sortedRecord<T>(record: Readonly<Record<string, T>>): Record<string, T>
   return out;
 }
 
+/** Capabilities in one order whatever the order they were probed or received in; empty lists dropped. */
+export function canonicalCapabilities(caps: Capabilities): Array<[string, string[]]> {
+  return (Object.entries(caps) as Array<[string, readonly string[] | undefined]>)
+    .filter((pair): pair is [string, readonly string[]] => pair[1] !== undefined && pair[1].length > 0)
+    .map(([protocol, names]): [string, string[]] => [protocol, [...names].sort()])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
 /** The value part of an entry as a canonical string: the last tie-break. */
 function canonicalValue(entry: RingEntry): string {
   switch (entry.kind) {
@@ -122,7 +132,7 @@ function canonicalValue(entry: RingEntry): string {
     case 'admin':
       return entry.state;
     case 'verdict':
-      return JSON.stringify([entry.down, [...entry.capabilities.imap].sort(), [...entry.capabilities.pop3].sort()]);
+      return JSON.stringify([entry.down, canonicalCapabilities(entry.capabilities)]);
     case 'director':
       return entry.address ?? 'removed';
     case 'move':
@@ -141,7 +151,6 @@ export function compareEntries(a: RingEntry, b: RingEntry): number {
   return va < vb ? -1 : va > vb ? 1 : 0;
 }
 
-const PROTOCOL_NAMES: ReadonlySet<string> = new Set<Protocol>(['imap', 'pop3', 'lmtp', 'submission', 'sieve']);
 
 function isId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 256;
@@ -165,7 +174,7 @@ export function checkEntry(entry: RingEntry): string | undefined {
       if (!Number.isInteger(weight) || weight < 0 || weight > 1_000_000) return 'bad backend weight';
       if (typeof tag !== 'string' || tag.length > 256) return 'bad backend tag';
       for (const [protocol, port] of Object.entries(ports)) {
-        if (!PROTOCOL_NAMES.has(protocol)) return `unknown protocol ${JSON.stringify(protocol).slice(0, 40)}`;
+        if (!isProtocol(protocol)) return `unknown protocol ${JSON.stringify(protocol).slice(0, 40)}`;
         if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return 'bad backend port';
       }
       return undefined;
@@ -664,7 +673,7 @@ export function commonCapabilities(state: RingState, live: ReadonlySet<string>, 
   for (const e of state.entries()) {
     if (e.kind !== 'verdict' || e.down || !live.has(e.directorId) || !backends.has(e.backendId)) continue;
     const caps = e.capabilities[protocol];
-    if (caps.length === 0) continue;
+    if (caps === undefined || caps.length === 0) continue;
     common = common === undefined ? new Set(caps) : new Set(caps.filter((c) => common?.has(c)));
   }
   return common;

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { LoginFailure } from '../../core/failure.js';
-import type { Protocol } from '../../core/protocol.js';
+import { PROTOCOLS, type Protocol } from '../../core/protocol.js';
 import type { BackendRing } from '../../ring/hash-ring.js';
 import type { LiveSession, SessionInfo } from '../../session/registry.js';
 import type { PresenceRegistry } from '../presence-registry.js';
@@ -15,7 +15,7 @@ export interface WorkerHubOptions {
   readonly registry: PresenceRegistry;
   readonly moves: MoveCoordinator;
   readonly ring: () => BackendRing;
-  readonly capabilities: (protocol: 'imap' | 'pop3') => ReadonlySet<string> | undefined;
+  readonly capabilities: (protocol: Protocol) => ReadonlySet<string> | undefined;
   readonly onLoginResult: (protocol: Protocol, result: string) => void;
   readonly log: Logger;
 }
@@ -161,11 +161,11 @@ export class WorkerHub {
 
   #snapshot(): RingSnapshot {
     const ring = this.#opts.ring();
-    const caps = (p: 'imap' | 'pop3'): string[] | null => {
+    const caps = (p: Protocol): string[] | null => {
       const set = this.#opts.capabilities(p);
       return set === undefined ? null : [...set];
     };
-    return { backends: ring.backends(), vnodes: ring.vnodes, down: [...ring.down], capabilities: { imap: caps('imap'), pop3: caps('pop3') } };
+    return { backends: ring.backends(), vnodes: ring.vnodes, down: [...ring.down], capabilities: Object.fromEntries(PROTOCOLS.map((p) => [p, caps(p)])) };
   }
 
   /** Sends the ring to every worker if it changed since the last push. */

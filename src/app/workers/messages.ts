@@ -15,7 +15,8 @@ export interface RingSnapshot {
   readonly backends: readonly BackendSpec[];
   readonly vnodes: number;
   readonly down: readonly string[];
-  readonly capabilities: { readonly imap: readonly string[] | null; readonly pop3: readonly string[] | null };
+  /** By protocol; null: not known yet. */
+  readonly capabilities: Readonly<Partial<Record<Protocol, readonly string[] | null>>>;
 }
 
 export type ToWorker =

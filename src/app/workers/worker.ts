@@ -109,7 +109,7 @@ export class WorkerProcess {
   #passdb: DirectorPassdb;
   #ring: BackendRing;
   /** The backends' pre-login capabilities, as sets built once per ring message (asked per greeting). */
-  #capabilities: { imap: ReadonlySet<string> | undefined; pop3: ReadonlySet<string> | undefined } = { imap: undefined, pop3: undefined };
+  #capabilities = new Map<Protocol, ReadonlySet<string>>();
   #selfAddresses: ReadonlySet<string>;
   #trusted: NetworkSet;
   #secureContext: SecureContext | undefined;
@@ -145,8 +145,7 @@ export class WorkerProcess {
       limits: () => this.#config.limits,
       imapIdRetain: () => this.#config.director.imapIdRetain,
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
-      backendPreloginCapabilities: (protocol: Protocol) =>
-        protocol === 'imap' ? this.#capabilities.imap : protocol === 'pop3' ? this.#capabilities.pop3 : undefined,
+      backendPreloginCapabilities: (protocol: Protocol) => this.#capabilities.get(protocol),
       // An ok login is counted by the primary when the session's 'add' arrives: one message less per login.
       onLoginResult: (protocol, result) => {
         if (result !== 'ok') send({ t: 'login', protocol, result });
@@ -210,8 +209,11 @@ export class WorkerProcess {
         } catch (err: unknown) {
           this.log.error({ err }, 'ring from the primary refused; keeping the previous one');
         }
-        const set = (caps: readonly string[] | null): ReadonlySet<string> | undefined => (caps === null ? undefined : new Set(caps));
-        this.#capabilities = { imap: set(r.capabilities.imap), pop3: set(r.capabilities.pop3) };
+        const known = new Map<Protocol, ReadonlySet<string>>();
+        for (const [protocol, caps] of Object.entries(r.capabilities) as Array<[Protocol, readonly string[] | null | undefined]>) {
+          if (caps !== null && caps !== undefined) known.set(protocol, new Set(caps));
+        }
+        this.#capabilities = known;
         this.#firstRing?.();
         this.#firstRing = undefined;
         return;

@@ -53,3 +53,29 @@ test('malformed wire entries are refused, not turned into state', () => {
   }));
   assert.deepEqual((raw.batch?.entries ?? []).map(entryFromWire), [undefined, undefined, undefined, undefined, undefined, undefined]);
 });
+
+test('verdict capabilities travel per protocol, and a director of the previous version still reads and is read', () => {
+  const s = new RingState('d1');
+  const verdict = s.setVerdict('b1', false, { imap: ['IMAP4REV1'], pop3: ['UIDL'], submission: ['PIPELINING', 'SIZE'], sieve: ['SIEVE fileinto'] });
+  assert.deepEqual(roundTrip([verdict]), [verdict]);
+
+  // What this version sends: the map, and the two lists the previous version reads.
+  const wire = entryToWire(verdict);
+  assert.deepEqual(wire.verdict?.imapCapabilities, ['IMAP4REV1']);
+  assert.deepEqual(wire.verdict?.pop3Capabilities, ['UIDL']);
+  assert.deepEqual(Object.keys(wire.verdict?.capabilities ?? {}).sort(), ['imap', 'pop3', 'sieve', 'submission']);
+
+  // What the previous version sends: the two lists only.
+  const old = decode(
+    encode({
+      batch: {
+        seq: 1,
+        kind: 'BATCH_KIND_DELTA',
+        entries: [{ version: { counter: 5, origin: 'd2' }, verdict: { directorId: 'd2', backendId: 'b1', down: false, imapCapabilities: ['IDLE'], pop3Capabilities: [] } }],
+      },
+    }),
+  );
+  const read = entryFromWire(old.batch!.entries[0]!);
+  assert.equal(read?.kind, 'verdict');
+  assert.deepEqual(read?.kind === 'verdict' ? read.capabilities : undefined, { imap: ['IDLE'] });
+});

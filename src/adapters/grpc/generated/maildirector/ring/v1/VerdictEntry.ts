@@ -1,5 +1,6 @@
 // Original file: maildirector/ring/v1/ring.proto
 
+import type { CapabilityList as _maildirector_ring_v1_CapabilityList, CapabilityList__Output as _maildirector_ring_v1_CapabilityList__Output } from '../../../maildirector/ring/v1/CapabilityList.js';
 
 export interface VerdictEntry {
   'directorId'?: (string);
@@ -7,6 +8,7 @@ export interface VerdictEntry {
   'down'?: (boolean);
   'imapCapabilities'?: (string)[];
   'pop3Capabilities'?: (string)[];
+  'capabilities'?: ({[key: string]: _maildirector_ring_v1_CapabilityList});
 }
 
 export interface VerdictEntry__Output {
@@ -15,4 +17,5 @@ export interface VerdictEntry__Output {
   'down': (boolean);
   'imapCapabilities': (string)[];
   'pop3Capabilities': (string)[];
+  'capabilities': ({[key: string]: _maildirector_ring_v1_CapabilityList__Output});
 }
