@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { encodePlain } from '../../auth/sasl.js';
 import { LoginFailure } from '../../core/failure.js';
 import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
 import { Deadline } from '../../net/deadline.js';
@@ -266,17 +267,7 @@ class ImapBackendLoginMachine {
     const usePlain = p.master !== undefined || mech === 'PLAIN' || (mech === undefined && caps.has('SASL-IR') && caps.has('AUTH=PLAIN'));
     if (usePlain) {
       // RFC 4616: authzid NUL authcid NUL password; a master logs in as authcid on behalf of authzid.
-      const authzid = p.master !== undefined ? p.user : '';
-      const authcid = p.master ?? p.user;
-      const payload = Buffer.concat([
-        Buffer.from(authzid, 'utf8'),
-        Buffer.from([0]),
-        Buffer.from(authcid, 'utf8'),
-        Buffer.from([0]),
-        Buffer.from(p.password.reveal(), 'utf8'),
-      ]);
-      const encoded = payload.toString('base64');
-      payload.fill(0);
+      const encoded = encodePlain(p.master !== undefined ? p.user : '', p.master ?? p.user, p.password);
       if (caps.has('SASL-IR')) return { first: `L AUTHENTICATE PLAIN ${encoded}\r\n`, continuations: [], sasl: true };
       return { first: 'L AUTHENTICATE PLAIN\r\n', continuations: [`${encoded}\r\n`], sasl: true };
     }

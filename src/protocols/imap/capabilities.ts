@@ -1,3 +1,5 @@
+import { SASL_MECHANISMS } from '../../auth/sasl.js';
+
 /** What imap-login announces before login (Dovecot's CAPABILITY_BANNER_STRING plus LITERAL+). */
 export const BASE_PRELOGIN_CAPABILITIES: readonly string[] = [
   'IMAP4rev1',
@@ -8,9 +10,6 @@ export const BASE_PRELOGIN_CAPABILITIES: readonly string[] = [
   'IDLE',
   'LITERAL+',
 ];
-
-/** Mechanisms this driver accepts from clients. */
-export const CLIENT_MECHANISMS: readonly string[] = ['PLAIN', 'LOGIN'];
 
 export interface PreloginCapabilityInput {
   readonly tlsActive: boolean;
@@ -59,7 +58,7 @@ function buildPreloginCapabilities(input: PreloginCapabilityInput): string[] {
     (cap) => cap === 'IMAP4rev1' || backend === undefined || backend.has(cap.toUpperCase()),
   );
   if (input.starttlsAvailable && !input.tlsActive) caps.push('STARTTLS');
-  if (input.plaintextAllowed) caps.push(...CLIENT_MECHANISMS.map((mech) => `AUTH=${mech}`));
+  if (input.plaintextAllowed) caps.push(...SASL_MECHANISMS.map((mech) => `AUTH=${mech}`));
   else caps.push('LOGINDISABLED');
   return caps;
 }

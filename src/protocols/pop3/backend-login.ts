@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { encodePlain } from '../../auth/sasl.js';
 import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
 import { Deadline } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
@@ -65,10 +66,8 @@ export function loginSteps(params: BackendLoginParams, xclient: boolean): Step[]
   if (xclient) steps.push({ state: 'xclient', line: xclientLine(params), final: false });
   const password = params.password.reveal();
   if (usesSaslPlain(params)) {
-    // Master login: authorize as the user, authenticate as the master. Otherwise the user alone.
-    const plain =
-      params.master === undefined ? `\0${params.user}\0${password}` : `${params.user}\0${params.master}\0${password}`;
-    const message = Buffer.from(plain, 'utf8').toString('base64');
+    // RFC 4616: a master authenticates as authcid on behalf of the user (authzid); otherwise the user alone.
+    const message = encodePlain(params.master === undefined ? '' : params.user, params.master ?? params.user, params.password);
     steps.push({ state: 'login2', line: `AUTH PLAIN ${message}`, final: true });
   } else {
     steps.push({ state: 'login1', line: `USER ${params.user}`, final: false });
