@@ -7,6 +7,7 @@ import { backendLoginFailure } from '../../net/backend-failure.js';
 import { BackendLines } from '../../net/backend-lines.js';
 import { Deadline } from '../../net/deadline.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
+import { capabilityCode, NO_CAPABILITIES, untaggedCapability, type CapabilitySet } from './capabilities.js';
 import { imapString, quoteNString, quoteString } from './quote.js';
 import { ignoreSocketError } from '../../net/ignore-error.js';
 
@@ -273,24 +274,6 @@ interface LoginCommand {
 /** Response codes that mean "try later", not "wrong credentials" (RFC 5530). */
 const TEMPORARY_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'SERVERBUG', 'INUSE', 'LIMIT', 'CONTACTADMIN']);
 
-/** Capabilities with case-insensitive lookup that keep the backend's spelling for the client. */
-export class CapabilitySet {
-  readonly original: readonly string[];
-  readonly #upper: ReadonlySet<string>;
-
-  constructor(caps: readonly string[]) {
-    // Shared between logins through the cache: never changed after this.
-    this.original = Object.freeze(caps.slice());
-    this.#upper = new Set(caps.map((cap) => cap.toUpperCase()));
-  }
-
-  has(cap: string): boolean {
-    return this.#upper.has(cap.toUpperCase());
-  }
-}
-
-const NO_CAPABILITIES = new CapabilitySet([]);
-
 const NON_ID_KEY_CHARS = /[^\x21-\x7e]/g;
 function idKey(key: string): string {
   return quoteString(key.replace(NON_ID_KEY_CHARS, '_'));
@@ -303,46 +286,9 @@ const ID_CONNECTED_IP = idKey('x-connected-ip');
 const ID_CONNECTED_PORT = idKey('x-connected-port');
 const ID_PROXY_TTL = idKey('x-proxy-ttl');
 
-const CAPABILITY_CODE = /^\[CAPABILITY ([^\]]*)\]/i;
-const UNTAGGED_CAPABILITY = /^\* CAPABILITY /i;
-const ATOM = /^[\x21-\x7e]+$/;
 const OK_STATUS = /^OK\b/i;
 const FIRST_WORD = /^\S+\s*/;
 const REFUSAL_CODE = /^(?:NO|BAD)\s+\[([A-Z-]+)/i;
-
-/**
- * Parsed capability lists by their raw text: a backend announces the same
- * list on every login, so parsing it once per backend (and list) is enough.
- * Bounded, since a backend could vary the text.
- */
-const MAX_CACHED_CAPABILITY_LISTS = 256;
-const capabilityCache = new Map<string, CapabilitySet>();
-
-function parsedCaps(text: string): CapabilitySet {
-  let caps = capabilityCache.get(text);
-  if (caps === undefined) {
-    if (capabilityCache.size >= MAX_CACHED_CAPABILITY_LISTS) capabilityCache.clear();
-    caps = new CapabilitySet(splitCaps(text));
-    capabilityCache.set(text, caps);
-  }
-  return caps;
-}
-
-/** `[CAPABILITY a b c] text` → the set; undefined without that code. */
-export function capabilityCode(text: string): CapabilitySet | undefined {
-  const match = CAPABILITY_CODE.exec(text);
-  if (match === null) return undefined;
-  return parsedCaps(match[1] as string);
-}
-
-function untaggedCapability(line: string): CapabilitySet | undefined {
-  if (!UNTAGGED_CAPABILITY.test(line)) return undefined;
-  return parsedCaps(line.slice(13));
-}
-
-function splitCaps(text: string): string[] {
-  return text.split(' ').filter((cap) => cap.length > 0 && ATOM.test(cap));
-}
 
 function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
