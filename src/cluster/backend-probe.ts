@@ -1,9 +1,9 @@
-import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { DEFAULT_PORTS } from '../core/protocol.js';
 import { NO_CAPABILITIES } from '../ring/state.js';
 import type { Capabilities, ProbedProtocol } from '../ring/state.js';
 import type { BackendSpec } from '../ring/types.js';
+import { isBackendTimeout } from '../net/backend-failure.js';
 import { probeImapCapabilities, probePop3Capabilities } from './capability-probe.js';
 
 /** Probe one backend: resolves with what it offers, rejects when it does not answer properly. */
@@ -56,35 +56,6 @@ function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** Connect and read the greeting only: `* OK` (IMAP) or `+OK` (POP3). */
-export function probeGreeting(host: string, port: number, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const socket = connect({ host, port });
-    let buffered = '';
-    const finish = (err?: Error): void => {
-      clearTimeout(timer);
-      socket.removeAllListeners('data');
-      socket.destroy();
-      if (err === undefined) resolve();
-      else reject(err);
-    };
-    const timer = setTimeout(() => finish(new ProbeTimeout()), timeoutMs);
-    socket.setEncoding('latin1');
-    socket.on('error', (err) => finish(err));
-    socket.on('close', () => finish(new Error('closed before greeting')));
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      const newline = buffered.indexOf('\n');
-      if (newline < 0) {
-        if (buffered.length > 4096) finish(new Error('greeting too long'));
-        return;
-      }
-      const line = buffered.slice(0, newline);
-      finish(/^(\* OK|\+OK)/i.test(line) ? undefined : new Error('unexpected greeting'));
-    });
-  });
-}
-
 /**
  * The default probe: IMAP greeting and CAPABILITY (and POP3 CAPA when the
  * backend has a pop3 port configured). Capabilities go into the verdict so
@@ -97,7 +68,7 @@ export function defaultProbe(protocols: readonly ProbedProtocol[] = ['imap']): P
       const port = backend.ports[protocol] ?? DEFAULT_PORTS[protocol];
       const probe = protocol === 'imap' ? probeImapCapabilities : protocol === 'pop3' ? probePop3Capabilities : undefined;
       if (probe === undefined) continue;
-      const seen = await withDeadline(probe(backend.host, port), timeoutMs);
+      const seen = await probe(backend.host, port, timeoutMs);
       caps[protocol] = [...seen].sort();
     }
     return caps;
@@ -168,7 +139,7 @@ export class BackendProber {
       // event loop was stalled (GC, a burst of logins): the backend's answer
       // may be sitting unread. Counting it would vote every backend down at
       // once and end every session; the next round decides instead.
-      if (err instanceof ProbeTimeout && performance.now() - started > this.settings.timeoutMs + STALL_MARGIN_MS) {
+      if ((err instanceof ProbeTimeout || isBackendTimeout(err)) && performance.now() - started > this.settings.timeoutMs + STALL_MARGIN_MS) {
         track.inFlight = false;
         this.#opts.log.warn({ backend: backend.id, lateMs: Math.round(performance.now() - started - this.settings.timeoutMs) }, 'probe timeout ignored: this process was stalled');
         return;

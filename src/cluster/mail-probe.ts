@@ -18,11 +18,7 @@ export function mailProbe(): ProbeFn {
     let pop3: string[] = [];
     if (left > 0) {
       const port = backend.ports.pop3 ?? DEFAULT_PORTS.pop3;
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), left);
-      });
-      const seen = await Promise.race([probePop3Capabilities(backend.host, port).catch(() => undefined), deadline]).finally(() => clearTimeout(timer));
+      const seen = await probePop3Capabilities(backend.host, port, left).catch(() => undefined);
       if (seen !== undefined) pop3 = [...seen].sort();
     }
     return { imap: caps.imap, pop3 };

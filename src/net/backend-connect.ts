@@ -203,3 +203,53 @@ export function upgradeClientSocket(socket: Socket, params: ClientTlsParams): Pr
     params.deadline?.watch(watcher);
   });
 }
+
+/**
+ * Dovecot's reconnect rule (src/login-common/login-proxy.c,
+ * proxy_try_reconnect): after a failed connect, try again up to
+ * `login_proxy_max_reconnects` (3) times, PROXY_CONNECT_RETRY_MSECS (1 s)
+ * apart, but only while more than PROXY_CONNECT_RETRY_MIN_MSECS (the pause
+ * plus 100 ms) of the proxy timeout remain.
+ */
+export const DEFAULT_MAX_RECONNECTS = 3;
+export const DEFAULT_RECONNECT_DELAY_MS = 1_000;
+const RECONNECT_MIN_EXTRA_MS = 100;
+
+/**
+ * The pause the backend logins use: shorter than Dovecot's second, because
+ * a refused port is usually a backend restarting and the ring's probes
+ * handle real outages, and SPEC I3 wants a quick temporary failure.
+ */
+export const LOGIN_RECONNECT_DELAY_MS = 200;
+
+export interface ReconnectPolicy {
+  /** Reconnects after the first attempt. */
+  readonly maxReconnects?: number | undefined;
+  /** Pause before each reconnect; a reconnect needs this plus 100 ms of the deadline left. */
+  readonly delayMs?: number | undefined;
+  /** Told before each pause (for a debug log). */
+  readonly onRetry?: ((reconnect: number, err: BackendConnectError) => void) | undefined;
+}
+
+/** Errors worth another connect: nothing listened, or the network failed. Not TLS, not the deadline. */
+function reconnectable(err: unknown): err is BackendConnectError {
+  return err instanceof BackendConnectError && (err.code === 'refused' || err.code === 'network');
+}
+
+/** connectBackend, reconnecting by Dovecot's rule within `params.deadline`. Rejects with BackendConnectError. */
+export async function connectBackendWithRetry(params: ConnectBackendParams, policy: ReconnectPolicy = {}): Promise<Socket | TLSSocket> {
+  const maxReconnects = policy.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
+  const delayMs = policy.delayMs ?? DEFAULT_RECONNECT_DELAY_MS;
+  for (let reconnects = 0; ; reconnects++) {
+    try {
+      return await connectBackend(params);
+    } catch (err: unknown) {
+      if (!reconnectable(err) || reconnects >= maxReconnects) throw err;
+      if (params.deadline.remainingMs() <= delayMs + RECONNECT_MIN_EXTRA_MS) throw err;
+      policy.onRetry?.(reconnects + 1, err);
+      if (!(await params.deadline.pause(delayMs))) {
+        throw new BackendConnectError('timeout', `connect(${params.host}, ${params.port}) timed out`);
+      }
+    }
+  }
+}

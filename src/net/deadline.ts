@@ -14,13 +14,21 @@ export class Deadline {
   #expired = false;
   #timer: NodeJS.Timeout | undefined;
   #watchers: DeadlineWatcher[] = [];
+  /** Date.now() when the budget runs out. */
+  readonly #endsAt: number;
 
   constructor(ms: number) {
+    this.#endsAt = Date.now() + ms;
     this.#timer = setTimeout(expire, ms, this);
   }
 
   get expired(): boolean {
     return this.#expired;
+  }
+
+  /** Milliseconds of the budget left (0 once expired): whether a reconnect is still worth it. */
+  remainingMs(): number {
+    return this.#expired ? 0 : Math.max(0, this.#endsAt - Date.now());
   }
 
   /** `watcher.deadlineExpired()` runs once if the deadline passes while watched (at once if it has). */

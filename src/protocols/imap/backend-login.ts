@@ -1,22 +1,21 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { encodePlain } from '../../auth/sasl.js';
 import { LoginFailure } from '../../core/failure.js';
-import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
+import { connectBackendWithRetry, LOGIN_RECONNECT_DELAY_MS, upgradeClientSocket } from '../../net/backend-connect.js';
+import { backendLoginFailure } from '../../net/backend-failure.js';
+import { BackendLines } from '../../net/backend-lines.js';
 import { Deadline } from '../../net/deadline.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
-import { BackendLineReader, BackendTimeout } from './backend-reader.js';
+import { capabilityCode, NO_CAPABILITIES, untaggedCapability, type CapabilitySet } from './capabilities.js';
 import { imapString, quoteNString, quoteString } from './quote.js';
 import { ignoreSocketError } from '../../net/ignore-error.js';
 
 export interface ImapBackendLoginOptions {
   readonly log?: Logger | undefined;
-  /** Reconnects after a failed connect(), within the budget (Dovecot: login_proxy_max_reconnects = 3). */
+  /** Reconnects after a failed connect(), within the budget (net/backend-connect.ts). */
   readonly connectRetries?: number;
-  /**
-   * Pause before a reconnect. Dovecot waits 1 s; we wait less because a
-   * refused port is usually a restarting backend and the ring's health checks
-   * handle real outages (SPEC I3 wants a quick temporary failure).
-   */
+  /** Pause before a reconnect; LOGIN_RECONNECT_DELAY_MS unless given. */
   readonly retryDelayMs?: number;
 }
 
@@ -33,9 +32,6 @@ export type BackendLoginState =
   | 'post-login-capability'
   | 'done';
 
-const DEFAULT_RETRIES = 3;
-const DEFAULT_RETRY_DELAY_MS = 200;
-
 /** Log in to an IMAP backend on the user's behalf. Throws LoginFailure (backend_unavailable / backend_auth_failed). */
 export function imapBackendLogin(params: BackendLoginParams, options: ImapBackendLoginOptions = {}): Promise<BackendLoginSuccess> {
   return new ImapBackendLoginMachine(params, options).run();
@@ -47,7 +43,7 @@ class ImapBackendLoginMachine {
   readonly #started = Date.now();
   #state: BackendLoginState = 'connect';
   #socket: Socket | undefined;
-  #reader: BackendLineReader | undefined;
+  #reader: BackendLines | undefined;
   /** Asked once: a login enters five states or more. */
   readonly #debug: boolean;
 
@@ -65,7 +61,12 @@ class ImapBackendLoginMachine {
       this.#reader?.detach();
       this.#socket?.on('error', ignoreSocketError);
       this.#socket?.destroy();
-      throw this.#toFailure(err);
+      throw backendLoginFailure(err, {
+        backend: `${this.#params.host}:${this.#params.port}`,
+        state: this.#state,
+        elapsedMs: Date.now() - this.#started,
+        timedOut: deadline.expired,
+      });
     } finally {
       deadline.clear();
     }
@@ -76,31 +77,15 @@ class ImapBackendLoginMachine {
     if (this.#debug) this.#options.log?.debug({ backend: `${this.#params.host}:${this.#params.port}`, state }, 'imap backend login state');
   }
 
-  #toFailure(err: unknown): LoginFailure {
-    const where = `${this.#params.host}:${this.#params.port}`;
-    const after = `after ${Date.now() - this.#started} ms`;
-    if (err instanceof LoginFailure) {
-      return new LoginFailure(err.kind, `${err.message} (backend ${where}, state=${this.#state}, ${after})`, err.clientText);
-    }
-    if (err instanceof BackendTimeout || (err instanceof BackendConnectError && err.code === 'timeout')) {
-      return new LoginFailure('backend_unavailable', `Login timed out in state=${this.#state} (backend ${where}, ${after})`);
-    }
-    if (err instanceof BackendConnectError) {
-      return new LoginFailure('backend_unavailable', `${err.message} (state=${this.#state}, ${after})`);
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    return new LoginFailure('backend_unavailable', `Backend login failed: ${message} (backend ${where}, state=${this.#state})`);
-  }
-
   async #login(deadline: Deadline): Promise<BackendLoginSuccess> {
     const p = this.#params;
     const starttls = p.starttls !== 'no';
     this.#enter('connect');
     this.#socket = await this.#connect(deadline, starttls ? 'no' : p.ssl, !starttls);
-    this.#reader = new BackendLineReader(this.#socket);
+    this.#reader = new BackendLines(this.#socket, deadline);
 
     this.#enter('banner');
-    const banner = await this.#reader.next(deadline);
+    const banner = await this.#reader.next();
     if (!banner.startsWith('* OK')) {
       throw new LoginFailure('backend_unavailable', `Remote returned invalid banner: ${printable(banner)}`);
     }
@@ -108,14 +93,14 @@ class ImapBackendLoginMachine {
     if (caps === undefined) {
       this.#enter('capability');
       this.#write('C CAPABILITY\r\n');
-      caps = await this.#untilTagged('C', deadline);
+      caps = await this.#untilTagged('C');
     }
 
     if (starttls) {
       if (!caps.has('STARTTLS')) throw new LoginFailure('backend_unavailable', "Remote doesn't support STARTTLS");
       this.#enter('starttls');
       this.#write('S STARTTLS\r\n');
-      await this.#untilTagged('S', deadline);
+      await this.#untilTagged('S');
       const leftover = this.#reader.detach();
       if (leftover.length > 0) throw new LoginFailure('backend_unavailable', 'Remote sent data after STARTTLS reply');
       this.#enter('tls');
@@ -127,7 +112,7 @@ class ImapBackendLoginMachine {
         key: p.tls.clientKey,
         deadline,
       });
-      this.#reader = new BackendLineReader(this.#socket);
+      this.#reader = new BackendLines(this.#socket, deadline);
     } else if (caps.has('LOGINDISABLED') && p.ssl === 'no') {
       throw new LoginFailure('backend_unavailable', 'Remote advertised LOGINDISABLED and SSL/TLS not enabled');
     }
@@ -137,50 +122,36 @@ class ImapBackendLoginMachine {
     if (idCommand !== undefined && p.nopipelining) {
       this.#enter('id');
       this.#write(idCommand);
-      await this.#untilTagged('I', deadline, true);
+      await this.#untilTagged('I', true);
       this.#enter('login');
       this.#write(login.first);
     } else {
       this.#enter(idCommand !== undefined ? 'id' : 'login');
       this.#write(idCommand === undefined ? login.first : idCommand + login.first);
     }
-    let postLoginCaps = await this.#awaitLogin(login, deadline);
+    let postLoginCaps = await this.#awaitLogin(login);
 
     if (postLoginCaps === undefined) {
       this.#enter('post-login-capability');
       this.#write('C CAPABILITY\r\n');
-      postLoginCaps = await this.#untilTagged('C', deadline);
+      postLoginCaps = await this.#untilTagged('C');
     }
     this.#enter('done');
     const pending = this.#reader.detach();
     return { socket: this.#socket, capabilities: postLoginCaps.original, pending };
   }
 
-  async #connect(deadline: Deadline, tls: BackendLoginParams['ssl'], sharedReads: boolean): Promise<Socket> {
+  #connect(deadline: Deadline, tls: BackendLoginParams['ssl'], sharedReads: boolean): Promise<Socket> {
     const p = this.#params;
-    const retries = this.#options.connectRetries ?? DEFAULT_RETRIES;
-    const delayMs = this.#options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await connectBackend({
-          host: p.host,
-          port: p.port,
-          sourceIp: p.sourceIp,
-          tls,
-          ca: p.tls.ca,
-          cert: p.tls.clientCert,
-          key: p.tls.clientKey,
-          deadline,
-          sharedReads,
-        });
-      } catch (err: unknown) {
-        const retryable = err instanceof BackendConnectError && (err.code === 'refused' || err.code === 'network');
-        const left = this.#params.timeoutMs - (Date.now() - this.#started);
-        if (!retryable || attempt >= retries || left <= 0) throw err;
-        this.#options.log?.debug({ attempt: attempt + 1, err: (err as Error).message }, 'imap backend reconnecting');
-        if (!(await deadline.pause(Math.min(delayMs, left)))) throw new BackendTimeout();
-      }
-    }
+    const log = this.#options.log;
+    return connectBackendWithRetry(
+      { host: p.host, port: p.port, sourceIp: p.sourceIp, tls, ca: p.tls.ca, cert: p.tls.clientCert, key: p.tls.clientKey, deadline, sharedReads },
+      {
+        maxReconnects: this.#options.connectRetries,
+        delayMs: this.#options.retryDelayMs ?? LOGIN_RECONNECT_DELAY_MS,
+        onRetry: (attempt, err) => log?.debug({ attempt, err: err.message }, 'imap backend reconnecting'),
+      },
+    );
   }
 
   #write(data: string | Buffer): void {
@@ -188,11 +159,11 @@ class ImapBackendLoginMachine {
   }
 
   /** Read until the tagged reply for `tag`; returns capabilities seen on the way (or in the reply's code). */
-  async #untilTagged(tag: string, deadline: Deadline, anyStatus = false): Promise<CapabilitySet> {
-    const reader = this.#reader as BackendLineReader;
+  async #untilTagged(tag: string, anyStatus = false): Promise<CapabilitySet> {
+    const reader = this.#reader as BackendLines;
     let caps: CapabilitySet | undefined;
     for (;;) {
-      const line = reader.buffered() ?? (await reader.next(deadline));
+      const line = reader.buffered() ?? (await reader.next());
       const untaggedCaps = untaggedCapability(line);
       if (untaggedCaps !== undefined) {
         caps = untaggedCaps;
@@ -209,12 +180,12 @@ class ImapBackendLoginMachine {
   }
 
   /** Read replies to ID and login; answers `+` continuations. Returns post-login capabilities if seen. */
-  async #awaitLogin(login: LoginCommand, deadline: Deadline): Promise<CapabilitySet | undefined> {
-    const reader = this.#reader as BackendLineReader;
+  async #awaitLogin(login: LoginCommand): Promise<CapabilitySet | undefined> {
+    const reader = this.#reader as BackendLines;
     let answered = 0;
     let caps: CapabilitySet | undefined;
     for (;;) {
-      const line = reader.buffered() ?? (await reader.next(deadline));
+      const line = reader.buffered() ?? (await reader.next());
       if (line.startsWith('+')) {
         const next = login.continuations[answered++];
         if (next === undefined) throw new LoginFailure('backend_unavailable', 'Remote sent an unexpected continuation');
@@ -266,17 +237,7 @@ class ImapBackendLoginMachine {
     const usePlain = p.master !== undefined || mech === 'PLAIN' || (mech === undefined && caps.has('SASL-IR') && caps.has('AUTH=PLAIN'));
     if (usePlain) {
       // RFC 4616: authzid NUL authcid NUL password; a master logs in as authcid on behalf of authzid.
-      const authzid = p.master !== undefined ? p.user : '';
-      const authcid = p.master ?? p.user;
-      const payload = Buffer.concat([
-        Buffer.from(authzid, 'utf8'),
-        Buffer.from([0]),
-        Buffer.from(authcid, 'utf8'),
-        Buffer.from([0]),
-        Buffer.from(p.password.reveal(), 'utf8'),
-      ]);
-      const encoded = payload.toString('base64');
-      payload.fill(0);
+      const encoded = encodePlain(p.master !== undefined ? p.user : '', p.master ?? p.user, p.password);
       if (caps.has('SASL-IR')) return { first: `L AUTHENTICATE PLAIN ${encoded}\r\n`, continuations: [], sasl: true };
       return { first: 'L AUTHENTICATE PLAIN\r\n', continuations: [`${encoded}\r\n`], sasl: true };
     }
@@ -313,24 +274,6 @@ interface LoginCommand {
 /** Response codes that mean "try later", not "wrong credentials" (RFC 5530). */
 const TEMPORARY_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'SERVERBUG', 'INUSE', 'LIMIT', 'CONTACTADMIN']);
 
-/** Capabilities with case-insensitive lookup that keep the backend's spelling for the client. */
-export class CapabilitySet {
-  readonly original: readonly string[];
-  readonly #upper: ReadonlySet<string>;
-
-  constructor(caps: readonly string[]) {
-    // Shared between logins through the cache: never changed after this.
-    this.original = Object.freeze(caps.slice());
-    this.#upper = new Set(caps.map((cap) => cap.toUpperCase()));
-  }
-
-  has(cap: string): boolean {
-    return this.#upper.has(cap.toUpperCase());
-  }
-}
-
-const NO_CAPABILITIES = new CapabilitySet([]);
-
 const NON_ID_KEY_CHARS = /[^\x21-\x7e]/g;
 function idKey(key: string): string {
   return quoteString(key.replace(NON_ID_KEY_CHARS, '_'));
@@ -343,46 +286,9 @@ const ID_CONNECTED_IP = idKey('x-connected-ip');
 const ID_CONNECTED_PORT = idKey('x-connected-port');
 const ID_PROXY_TTL = idKey('x-proxy-ttl');
 
-const CAPABILITY_CODE = /^\[CAPABILITY ([^\]]*)\]/i;
-const UNTAGGED_CAPABILITY = /^\* CAPABILITY /i;
-const ATOM = /^[\x21-\x7e]+$/;
 const OK_STATUS = /^OK\b/i;
 const FIRST_WORD = /^\S+\s*/;
 const REFUSAL_CODE = /^(?:NO|BAD)\s+\[([A-Z-]+)/i;
-
-/**
- * Parsed capability lists by their raw text: a backend announces the same
- * list on every login, so parsing it once per backend (and list) is enough.
- * Bounded, since a backend could vary the text.
- */
-const MAX_CACHED_CAPABILITY_LISTS = 256;
-const capabilityCache = new Map<string, CapabilitySet>();
-
-function parsedCaps(text: string): CapabilitySet {
-  let caps = capabilityCache.get(text);
-  if (caps === undefined) {
-    if (capabilityCache.size >= MAX_CACHED_CAPABILITY_LISTS) capabilityCache.clear();
-    caps = new CapabilitySet(splitCaps(text));
-    capabilityCache.set(text, caps);
-  }
-  return caps;
-}
-
-/** `[CAPABILITY a b c] text` → the set; undefined without that code. */
-export function capabilityCode(text: string): CapabilitySet | undefined {
-  const match = CAPABILITY_CODE.exec(text);
-  if (match === null) return undefined;
-  return parsedCaps(match[1] as string);
-}
-
-function untaggedCapability(line: string): CapabilitySet | undefined {
-  if (!UNTAGGED_CAPABILITY.test(line)) return undefined;
-  return parsedCaps(line.slice(13));
-}
-
-function splitCaps(text: string): string[] {
-  return text.split(' ').filter((cap) => cap.length > 0 && ATOM.test(cap));
-}
 
 function printable(text: string): string {
   // eslint-disable-next-line no-control-regex

@@ -1,3 +1,5 @@
+import { SASL_MECHANISMS } from '../../auth/sasl.js';
+
 /** What imap-login announces before login (Dovecot's CAPABILITY_BANNER_STRING plus LITERAL+). */
 export const BASE_PRELOGIN_CAPABILITIES: readonly string[] = [
   'IMAP4rev1',
@@ -8,9 +10,6 @@ export const BASE_PRELOGIN_CAPABILITIES: readonly string[] = [
   'IDLE',
   'LITERAL+',
 ];
-
-/** Mechanisms this driver accepts from clients. */
-export const CLIENT_MECHANISMS: readonly string[] = ['PLAIN', 'LOGIN'];
 
 export interface PreloginCapabilityInput {
   readonly tlsActive: boolean;
@@ -59,7 +58,7 @@ function buildPreloginCapabilities(input: PreloginCapabilityInput): string[] {
     (cap) => cap === 'IMAP4rev1' || backend === undefined || backend.has(cap.toUpperCase()),
   );
   if (input.starttlsAvailable && !input.tlsActive) caps.push('STARTTLS');
-  if (input.plaintextAllowed) caps.push(...CLIENT_MECHANISMS.map((mech) => `AUTH=${mech}`));
+  if (input.plaintextAllowed) caps.push(...SASL_MECHANISMS.map((mech) => `AUTH=${mech}`));
   else caps.push('LOGINDISABLED');
   return caps;
 }
@@ -85,4 +84,63 @@ export function capabilityText(caps: readonly string[]): string {
     joinedLists.set(caps, text);
   }
   return text;
+}
+
+// Parsing what a backend announces (the backend login and the ring's probes).
+
+const CAPABILITY_CODE = /^\[CAPABILITY ([^\]]*)\]/i;
+const UNTAGGED_CAPABILITY = /^\* CAPABILITY /i;
+const ATOM = /^[\x21-\x7e]+$/;
+
+/** Capabilities with case-insensitive lookup that keep the backend's spelling for the client. */
+export class CapabilitySet {
+  readonly original: readonly string[];
+  readonly #upper: ReadonlySet<string>;
+
+  constructor(caps: readonly string[]) {
+    // Shared between logins through the cache: never changed after this.
+    this.original = Object.freeze(caps.slice());
+    this.#upper = new Set(caps.map((cap) => cap.toUpperCase()));
+  }
+
+  has(cap: string): boolean {
+    return this.#upper.has(cap.toUpperCase());
+  }
+}
+
+export const NO_CAPABILITIES = new CapabilitySet([]);
+
+/**
+ * Parsed capability lists by their raw text: a backend announces the same
+ * list on every login, so parsing it once per backend (and list) is enough.
+ * Bounded, since a backend could vary the text.
+ */
+const MAX_CACHED_CAPABILITY_LISTS = 256;
+const capabilityCache = new Map<string, CapabilitySet>();
+
+function parsedCaps(text: string): CapabilitySet {
+  let caps = capabilityCache.get(text);
+  if (caps === undefined) {
+    if (capabilityCache.size >= MAX_CACHED_CAPABILITY_LISTS) capabilityCache.clear();
+    caps = new CapabilitySet(splitCaps(text));
+    capabilityCache.set(text, caps);
+  }
+  return caps;
+}
+
+/** `[CAPABILITY a b c] text` → the set; undefined without that code. */
+export function capabilityCode(text: string): CapabilitySet | undefined {
+  const match = CAPABILITY_CODE.exec(text);
+  if (match === null) return undefined;
+  return parsedCaps(match[1] as string);
+}
+
+/** `* CAPABILITY a b c` → the set; undefined for any other line. */
+export function untaggedCapability(line: string): CapabilitySet | undefined {
+  if (!UNTAGGED_CAPABILITY.test(line)) return undefined;
+  return parsedCaps(line.slice(13));
+}
+
+function splitCaps(text: string): string[] {
+  return text.split(' ').filter((cap) => cap.length > 0 && ATOM.test(cap));
 }

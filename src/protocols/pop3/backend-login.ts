@@ -1,16 +1,22 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { BackendConnectError, connectBackend, upgradeClientSocket } from '../../net/backend-connect.js';
+import { encodePlain } from '../../auth/sasl.js';
+import { connectBackendWithRetry, LOGIN_RECONNECT_DELAY_MS, upgradeClientSocket } from '../../net/backend-connect.js';
+import { backendLoginFailure } from '../../net/backend-failure.js';
+import { BackendLines } from '../../net/backend-lines.js';
 import { Deadline } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
-import { BackendLineError, BackendLines } from './backend-lines.js';
 
 /** Dovecot's pop3-proxy states, logged as the machine moves. */
 export type Pop3BackendState = 'connect' | 'banner' | 'starttls' | 'xclient' | 'login1' | 'login2' | 'done';
 
-const CONNECT_ATTEMPTS = 3;
-const CONNECT_RETRY_DELAY_MS = 100;
+export interface Pop3BackendLoginOptions {
+  /** Reconnects after a failed connect(), within the budget (net/backend-connect.ts). */
+  readonly connectRetries?: number;
+  /** Pause before a reconnect; LOGIN_RECONNECT_DELAY_MS unless given. */
+  readonly retryDelayMs?: number;
+}
 
 /** One command sent to the backend and what its reply means. */
 interface Step {
@@ -65,10 +71,8 @@ export function loginSteps(params: BackendLoginParams, xclient: boolean): Step[]
   if (xclient) steps.push({ state: 'xclient', line: xclientLine(params), final: false });
   const password = params.password.reveal();
   if (usesSaslPlain(params)) {
-    // Master login: authorize as the user, authenticate as the master. Otherwise the user alone.
-    const plain =
-      params.master === undefined ? `\0${params.user}\0${password}` : `${params.user}\0${params.master}\0${password}`;
-    const message = Buffer.from(plain, 'utf8').toString('base64');
+    // RFC 4616: a master authenticates as authcid on behalf of the user (authzid); otherwise the user alone.
+    const message = encodePlain(params.master === undefined ? '' : params.user, params.master ?? params.user, params.password);
     steps.push({ state: 'login2', line: `AUTH PLAIN ${message}`, final: true });
   } else {
     steps.push({ state: 'login1', line: `USER ${params.user}`, final: false });
@@ -92,13 +96,16 @@ class Pop3BackendLogin {
   readonly #params: BackendLoginParams;
   readonly #deadline: Deadline;
   readonly #log: Logger | undefined;
+  readonly #options: Pop3BackendLoginOptions;
+  readonly #started = Date.now();
   /** The backend's last +OK: the one to the final step is the login reply. */
   #lastReply = '';
 
-  constructor(params: BackendLoginParams, deadline: Deadline, log: Logger | undefined) {
+  constructor(params: BackendLoginParams, deadline: Deadline, log: Logger | undefined, options: Pop3BackendLoginOptions) {
     this.#params = params;
     this.#deadline = deadline;
     this.#log = log;
+    this.#options = options;
   }
 
   async run(): Promise<BackendLoginSuccess> {
@@ -112,7 +119,7 @@ class Pop3BackendLogin {
     let lines = new BackendLines(socket, this.#deadline);
 
     this.#enter('banner');
-    const banner = await lines.readLine();
+    const banner = await lines.next();
     if (!banner.startsWith('+OK')) throw this.#unavailable(`invalid banner: ${sanitizeReplyText(banner, 160)}`);
     // Dovecot announces XCLIENT in the banner to trusted peers only (saves a CAPA round trip).
     const xclient = banner.startsWith('+OK [XCLIENT]') && !params.notTrusted;
@@ -120,7 +127,7 @@ class Pop3BackendLogin {
     if (params.ssl === 'no' && params.starttls !== 'no') {
       this.#enter('starttls');
       socket.write('STLS\r\n');
-      const reply = await lines.readLine();
+      const reply = await lines.next();
       if (!reply.startsWith('+OK')) throw this.#unavailable(`STLS failed: ${sanitizeReplyText(reply, 160)}`);
       // Anything after the +OK arrived in the clear: not trusted, dropped.
       lines.detach();
@@ -148,17 +155,18 @@ class Pop3BackendLogin {
       const paired = step.state === 'xclient' && next?.state === 'login1' && !params.nopipelining ? next : undefined;
       this.#enter(step.state);
       socket.write(paired === undefined ? `${step.line}\r\n` : `${step.line}\r\n${paired.line}\r\n`);
-      this.#checkReply(step, await lines.readLine());
+      this.#checkReply(step, await lines.next());
       if (paired !== undefined) {
         i++;
         this.#enter(paired.state);
-        this.#checkReply(paired, await lines.readLine());
+        this.#checkReply(paired, await lines.next());
       }
       const current = paired ?? step;
       if (current.final) {
         this.#enter('done');
         const pending = lines.detach();
-        return { socket, capabilities: [], pending, loginReply: this.#lastReply };
+        // Lines are read as latin1 (net/backend-lines.ts); the client gets the backend's UTF-8 text.
+        return { socket, capabilities: [], pending, loginReply: Buffer.from(this.#lastReply, 'latin1').toString('utf8') };
       }
     }
     throw this.#unavailable('no login step');
@@ -173,7 +181,7 @@ class Pop3BackendLogin {
     const text = sanitizeReplyText(reply, 160);
     if (step.state === 'xclient') throw this.#unavailable(`XCLIENT failed: ${text}`);
     if (reply.startsWith('-ERR') && !isTemporary(reply)) {
-      throw new LoginFailure('backend_auth_failed', `pop3 backend ${this.#where()} refused login in state ${step.state}: ${text}`);
+      throw new LoginFailure('backend_auth_failed', `Remote refused login: ${text}`);
     }
     throw this.#unavailable(`unexpected reply: ${text}`);
   }
@@ -184,29 +192,27 @@ class Pop3BackendLogin {
 
   async #connect(): Promise<Socket> {
     const params = this.#params;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const socket = await connectBackend({
-          host: params.host,
-          port: params.port,
-          sourceIp: params.sourceIp,
-          tls: params.ssl,
-          ca: params.tls.ca,
-          cert: params.tls.clientCert,
-          key: params.tls.clientKey,
-          deadline: this.#deadline,
-          // STARTTLS follows on this socket: TLS reads it itself.
-          sharedReads: params.starttls === 'no',
-        });
-        this.#socket = socket;
-        return socket;
-      } catch (err) {
-        // A backend restarting refuses for a moment; retry while the budget lasts.
-        if (!(err instanceof BackendConnectError) || err.code !== 'refused' || attempt >= CONNECT_ATTEMPTS) throw err;
-        this.#log?.debug({ attempt }, 'pop3 backend connect refused, retrying');
-        if (!(await this.#deadline.pause(CONNECT_RETRY_DELAY_MS * attempt))) throw new BackendLineError('timed out');
-      }
-    }
+    const socket = await connectBackendWithRetry(
+      {
+        host: params.host,
+        port: params.port,
+        sourceIp: params.sourceIp,
+        tls: params.ssl,
+        ca: params.tls.ca,
+        cert: params.tls.clientCert,
+        key: params.tls.clientKey,
+        deadline: this.#deadline,
+        // STARTTLS follows on this socket: TLS reads it itself.
+        sharedReads: params.starttls === 'no',
+      },
+      {
+        maxReconnects: this.#options.connectRetries,
+        delayMs: this.#options.retryDelayMs ?? LOGIN_RECONNECT_DELAY_MS,
+        onRetry: (attempt, err) => this.#log?.debug({ attempt, err: err.message }, 'pop3 backend reconnecting'),
+      },
+    );
+    this.#socket = socket;
+    return socket;
   }
 
   #enter(state: Pop3BackendState): void {
@@ -219,14 +225,16 @@ class Pop3BackendLogin {
   }
 
   #unavailable(detail: string): LoginFailure {
-    return new LoginFailure('backend_unavailable', `pop3 backend ${this.#where()} in state ${this.state}: ${detail}`);
+    return new LoginFailure('backend_unavailable', detail);
   }
 
   toFailure(err: unknown): LoginFailure {
-    if (err instanceof LoginFailure) return err;
-    if (this.#deadline.expired) return this.#unavailable(`timed out after ${this.#params.timeoutMs} ms`);
-    if (err instanceof BackendConnectError || err instanceof BackendLineError) return this.#unavailable(err.message);
-    return this.#unavailable(`unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    return backendLoginFailure(err, {
+      backend: this.#where(),
+      state: this.state,
+      elapsedMs: Date.now() - this.#started,
+      timedOut: this.#deadline.expired,
+    });
   }
 }
 
@@ -236,9 +244,13 @@ class Pop3BackendLogin {
  * One deadline covers everything. Throws LoginFailure backend_unavailable or
  * backend_auth_failed.
  */
-export async function pop3BackendLogin(params: BackendLoginParams, log?: Logger): Promise<BackendLoginSuccess> {
+export async function pop3BackendLogin(
+  params: BackendLoginParams,
+  log?: Logger,
+  options: Pop3BackendLoginOptions = {},
+): Promise<BackendLoginSuccess> {
   const deadline = new Deadline(params.timeoutMs);
-  const machine = new Pop3BackendLogin(params, deadline, log);
+  const machine = new Pop3BackendLogin(params, deadline, log, options);
   try {
     return await machine.run();
   } catch (err) {

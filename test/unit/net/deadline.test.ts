@@ -27,3 +27,13 @@ test('a watcher is told once; one registered after expiry at once; clear() stops
   await new Promise((r) => setTimeout(r, 40));
   assert.equal(cleared.expired, false);
 });
+
+test('remainingMs counts down to 0 and is 0 once expired', async () => {
+  const deadline = new Deadline(200);
+  const first = deadline.remainingMs();
+  assert.ok(first > 150 && first <= 200, String(first));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(deadline.remainingMs() < first);
+  deadline.expire();
+  assert.equal(deadline.remainingMs(), 0);
+});

@@ -1,13 +1,12 @@
+import { SASL_MECHANISMS } from '../../../auth/sasl.js';
 import type { Pop3Command, Pop3CommandSession } from './types.js';
 
 /** Capabilities the backend serves after login, in Dovecot's order (pop3-capability.h). */
 const POST_LOGIN_CAPABILITIES = ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'AUTH-RESP-CODE'] as const;
 
-export const PLAINTEXT_MECHANISMS = ['PLAIN', 'LOGIN'] as const;
-
 /** SASL mechanisms offered now: both are plaintext, so none before TLS from untrusted networks. */
 export function advertisedMechanisms(session: Pop3CommandSession): readonly string[] {
-  return session.plaintextAllowed() ? PLAINTEXT_MECHANISMS : [];
+  return session.plaintextAllowed() ? SASL_MECHANISMS : [];
 }
 
 /** The CAPA lines (without the `+OK` and the final `.`). */

@@ -311,6 +311,19 @@ test('AUTHENTICATE LOGIN asks for user and password', async () => {
   c.socket.destroy();
 });
 
+test('AUTHENTICATE: an empty authcid or a PLAIN message without two NULs fails without a login; bad base64 is BAD', async () => {
+  const { port, h } = await startDriver({ limits: { maxAuthAttempts: 5 } });
+  const c = await Client.open(port);
+  c.send(`a AUTHENTICATE PLAIN ${Buffer.from('\0\0pw').toString('base64')}\r\n`);
+  assert.equal(await c.until(/a NO/), 'a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n');
+  c.send(`b AUTHENTICATE PLAIN ${Buffer.from('alice').toString('base64')}\r\n`);
+  assert.equal(await c.until(/b NO/), 'b NO [AUTHENTICATIONFAILED] Authentication failed.\r\n');
+  c.send('c AUTHENTICATE PLAIN AGFsaWNlAHB3!\r\n');
+  assert.equal(await c.until(/c BAD/), 'c BAD Invalid base64 data in continued response\r\n');
+  assert.equal(h.requests.length, 0);
+  c.socket.destroy();
+});
+
 test('ID is answered and kept for the login request', async () => {
   const { port, h } = await startDriver();
   const c = await Client.open(port);
