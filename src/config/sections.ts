@@ -127,7 +127,7 @@ const PROTOCOLS: readonly Protocol[] = ['imap', 'pop3', 'lmtp', 'submission', 's
 /** The fields of SPEC §2 that a field map may fill. */
 const USER_FIELDS = [
   'user', 'proxy', 'proxy_maybe', 'proxy_always', 'host', 'port', 'source_ip', 'protocol', 'destuser', 'proxy_mech',
-  'proxy_timeout', 'proxy_nopipelining', 'proxy_not_trusted', 'ssl', 'starttls', 'master', 'pass', 'nopassword',
+  'proxy_timeout', 'proxy_nopipelining', 'proxy_not_trusted', 'proxy_noauth', 'ssl', 'starttls', 'master', 'pass', 'nopassword',
   'delay_until', 'director_tag', 'nologin', 'reason',
   // Not a field: each value of its attribute is a "field=value" pair (any field above, or forward_*).
   'extra',
