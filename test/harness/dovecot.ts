@@ -36,6 +36,7 @@ export interface DovecotHandle {
   readonly pop3s: number;
   readonly lmtp: number;
   readonly sieve: number;
+  readonly submission: number;
   readonly pid: number;
   readonly logFile: string;
   readonly dir: string;
@@ -66,6 +67,8 @@ export interface StartDovecotOptions {
   /** The backend's certificate is issued by this CA for `host`. */
   readonly ca: CaFiles;
   readonly detached?: boolean;
+  /** The MTA Dovecot's submission service relays to (submission_relay_host/port); default a closed port. */
+  readonly relay?: { readonly host: string; readonly port: number };
 }
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/dovecot/', import.meta.url));
@@ -182,7 +185,7 @@ export async function waitAuthReady(host: string, port: number, deadline: number
   }
 }
 
-/** A Dovecot 2.3 backend on `host` with IMAP(S), POP3(S), LMTP and ManageSieve on free ports. */
+/** A Dovecot 2.3 backend on `host` with IMAP(S), POP3(S), LMTP, ManageSieve and submission on free ports. */
 export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHandle> {
   if (!/^[A-Za-z0-9_-]+$/.test(opts.id)) throw new HarnessError('bad_input', `dovecot id ${JSON.stringify(opts.id)}`);
   const dir = resolve(opts.dir);
@@ -215,7 +218,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
     masterPassdb = `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN ${mastersFile}\n  master = yes\n  pass = yes\n}`;
   }
 
-  const [imap, imaps, pop3, pop3s, lmtp, sieve] = (await freePorts(6, opts.host)) as [number, number, number, number, number, number];
+  const [imap, imaps, pop3, pop3s, lmtp, sieve, submission] = (await freePorts(7, opts.host)) as [number, number, number, number, number, number, number];
   const logFile = join(dir, 'dovecot.log');
   const configFile = join(dir, 'dovecot.conf');
   const template = await readFile(TEMPLATE, 'utf8');
@@ -243,6 +246,9 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
       POP3S_PORT: String(pop3s),
       LMTP_PORT: String(lmtp),
       SIEVE_PORT: String(sieve),
+      SUBMISSION_PORT: String(submission),
+      RELAY_HOST: opts.relay?.host ?? '127.0.0.1',
+      RELAY_PORT: String(opts.relay?.port ?? 9),
     }),
   );
 
@@ -255,7 +261,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
   });
   const deadline = Date.now() + 10_000;
   try {
-    for (const port of [imap, imaps, pop3, pop3s, lmtp, sieve]) {
+    for (const port of [imap, imaps, pop3, pop3s, lmtp, sieve, submission]) {
       await waitForPort(opts.host, port, Math.max(100, deadline - Date.now()), { alive: proc.alive, what: `dovecot ${opts.id}`, logFile });
     }
     await waitAuthReady(opts.host, imap, deadline);
@@ -276,6 +282,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
     pop3s,
     lmtp,
     sieve,
+    submission,
     pid: proc.pid,
     logFile,
     dir,
