@@ -29,6 +29,8 @@ export interface UserFields {
   readonly proxyTimeoutMs: number | undefined;
   readonly proxyNopipelining: boolean;
   readonly proxyNotTrusted: boolean;
+  /** Submission: log in to the backend without AUTH, the user named in XCLIENT LOGIN (Dovecot 2.4 proxy_noauth). */
+  readonly proxyNoauth?: boolean;
   /** `ssl=` for an implicit-TLS connection to the backend. */
   readonly ssl: TlsMode;
   /** `starttls=`: STARTTLS/STLS on the plain port; 'any-cert' skips verification. */

@@ -140,6 +140,7 @@ export function parseUserFields(user: string, input: RawFields): ParseFieldsResu
       proxyTimeoutMs: proxyTimeoutMs(raw),
       proxyNopipelining: flag(raw, 'proxy_nopipelining'),
       proxyNotTrusted: flag(raw, 'proxy_not_trusted'),
+      proxyNoauth: flag(raw, 'proxy_noauth'),
       ssl: tlsMode(raw, 'ssl'),
       starttls: tlsMode(raw, 'starttls'),
       master: text(raw, 'master'),

@@ -80,6 +80,14 @@ export function encodePlain(authzid: string, authcid: string, password: Secret):
 const LOGIN_USERNAME = Buffer.from('Username:', 'latin1').toString('base64');
 const LOGIN_PASSWORD = Buffer.from('Password:', 'latin1').toString('base64');
 
+/** What a backend's LOGIN mechanism asks, base64 (the client side of a backend login checks them). */
+export const LOGIN_CHALLENGES = Object.freeze({ username: LOGIN_USERNAME, password: LOGIN_PASSWORD });
+
+/** Base64 of UTF-8 text, for the client side of a LOGIN exchange with a backend. */
+export function encodeSaslText(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
 /** Padded base64 only: Node's decoder skips junk silently, and a client sending junk must hear about it. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

@@ -112,7 +112,7 @@ const LISTEN_KEYS: readonly ListenKey[] = [
 ];
 const IMPLICIT_TLS: readonly ListenKey[] = ['imaps', 'pop3s', 'submissions'];
 /** SPEC §1 ports this version does not serve yet: refused, so nobody relies on a port that is not open. */
-const NOT_YET_SERVED: readonly ListenKey[] = ['submission', 'submissions', 'lmtp', 'sieve'];
+const NOT_YET_SERVED: readonly ListenKey[] = ['lmtp', 'sieve'];
 const LIMIT_KEYS = [
   'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
   'auth_failure_delay', 'idle_timeout', 'proxy_timeout', 'max_login_delay', 'max_disconnect_delay',
@@ -126,7 +126,7 @@ const PASSWD_FILE_KEYS = ['path'];
 /** The fields of SPEC §2 that a field map may fill. */
 const USER_FIELDS = [
   'user', 'proxy', 'proxy_maybe', 'proxy_always', 'host', 'port', 'source_ip', 'protocol', 'destuser', 'proxy_mech',
-  'proxy_timeout', 'proxy_nopipelining', 'proxy_not_trusted', 'ssl', 'starttls', 'master', 'pass', 'nopassword',
+  'proxy_timeout', 'proxy_nopipelining', 'proxy_not_trusted', 'proxy_noauth', 'ssl', 'starttls', 'master', 'pass', 'nopassword',
   'delay_until', 'director_tag', 'nologin', 'reason',
   // Not a field: each value of its attribute is a "field=value" pair (any field above, or forward_*).
   'extra',

@@ -39,6 +39,10 @@ export interface BackendLoginParams {
   readonly nopipelining: boolean;
   /** Never send ID / XCLIENT. */
   readonly notTrusted: boolean;
+  /** Submission: no AUTH; the user goes in XCLIENT LOGIN (proxy_noauth). */
+  readonly noauth?: boolean;
+  /** Submission: the domain the client gave in EHLO/HELO, for XCLIENT HELO. */
+  readonly clientHelo?: string | undefined;
   /** Loop guard, decremented per hop (x-proxy-ttl / XCLIENT TTL). */
   readonly ttl: number;
   readonly sessionId: string;

@@ -18,6 +18,8 @@ export interface LoginRequest {
   readonly mechanism: string;
   /** IMAP ID parameters sent by the client before login, if any. */
   readonly clientId: ReadonlyArray<readonly [string, string | null]> | undefined;
+  /** Submission: the client's EHLO/HELO domain, passed on in XCLIENT HELO. */
+  readonly helo?: string | undefined;
 }
 
 export type LoginOutcome =

@@ -197,6 +197,8 @@ export class LoginCore {
       timeoutMs: fields.proxyTimeoutMs ?? config.limits.proxyTimeoutMs,
       nopipelining: fields.proxyNopipelining,
       notTrusted: fields.proxyNotTrusted,
+      noauth: fields.proxyNoauth === true,
+      clientHelo: request.helo,
       ttl,
       sessionId: attempt.sessionId,
       client: attempt.client,

@@ -89,6 +89,8 @@ export interface ClusterOptions {
   /** Per-director config overrides; the function form sees every director's gRPC port (ring peers). */
   readonly directorOverrides?: ConfigOverrides | ((self: DirectorPeer, all: readonly DirectorPeer[]) => ConfigOverrides);
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** The MTA every backend's submission service relays to (test/harness/postfix.ts). */
+  readonly relay?: { readonly host: string; readonly port: number };
 }
 
 export interface Cluster {
@@ -203,6 +205,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           ca,
           detached,
           ...(opts.masterUser === undefined ? {} : { masterUser: opts.masterUser }),
+          ...(opts.relay === undefined ? {} : { relay: opts.relay }),
         }).then((b) => {
           started.push(b);
           return b;
@@ -256,7 +259,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         imaps: b.imaps,
         pop3: b.pop3,
         pop3s: b.pop3s,
-        submission: null,
+        submission: b.submission,
         lmtp: b.lmtp,
         sieve: b.sieve,
         pid: b.pid,

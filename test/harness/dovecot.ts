@@ -36,6 +36,7 @@ export interface DovecotHandle {
   readonly pop3s: number;
   readonly lmtp: number;
   readonly sieve: number;
+  readonly submission: number;
   readonly pid: number;
   readonly logFile: string;
   readonly dir: string;
@@ -68,6 +69,8 @@ export interface StartDovecotOptions {
   readonly detached?: boolean;
   /** IMAP and POP3 ports chosen beforehand (a backend named in the ring before it runs); others are free ports. */
   readonly ports?: { readonly imap: number; readonly pop3: number };
+  /** The MTA Dovecot's submission service relays to (submission_relay_host/port); default a closed port. */
+  readonly relay?: { readonly host: string; readonly port: number };
 }
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/dovecot/', import.meta.url));
@@ -184,7 +187,7 @@ export async function waitAuthReady(host: string, port: number, deadline: number
   }
 }
 
-/** A Dovecot 2.3 backend on `host` with IMAP(S), POP3(S), LMTP and ManageSieve on free ports. */
+/** A Dovecot 2.3 backend on `host` with IMAP(S), POP3(S), LMTP, ManageSieve and submission on free ports. */
 export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHandle> {
   if (!/^[A-Za-z0-9_-]+$/.test(opts.id)) throw new HarnessError('bad_input', `dovecot id ${JSON.stringify(opts.id)}`);
   const dir = resolve(opts.dir);
@@ -218,7 +221,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
   }
 
   const chosen = opts.ports === undefined ? [] : [opts.ports.imap, opts.ports.pop3];
-  const free = (await freePorts(6, opts.host)).filter((p) => !chosen.includes(p));
+  const free = (await freePorts(7, opts.host)).filter((p) => !chosen.includes(p));
   const next = (): number => {
     const p = free.shift();
     if (p === undefined) throw new HarnessError('bad_input', 'no free port left');
@@ -227,7 +230,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
   const imap = opts.ports?.imap ?? next();
   const imaps = next();
   const pop3 = opts.ports?.pop3 ?? next();
-  const [pop3s, lmtp, sieve] = [next(), next(), next()];
+  const [pop3s, lmtp, sieve, submission] = [next(), next(), next(), next()];
   const logFile = join(dir, 'dovecot.log');
   const configFile = join(dir, 'dovecot.conf');
   const template = await readFile(TEMPLATE, 'utf8');
@@ -255,6 +258,9 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
       POP3S_PORT: String(pop3s),
       LMTP_PORT: String(lmtp),
       SIEVE_PORT: String(sieve),
+      SUBMISSION_PORT: String(submission),
+      RELAY_HOST: opts.relay?.host ?? '127.0.0.1',
+      RELAY_PORT: String(opts.relay?.port ?? 9),
     }),
   );
 
@@ -267,7 +273,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
   });
   const deadline = Date.now() + 10_000;
   try {
-    for (const port of [imap, imaps, pop3, pop3s, lmtp, sieve]) {
+    for (const port of [imap, imaps, pop3, pop3s, lmtp, sieve, submission]) {
       await waitForPort(opts.host, port, Math.max(100, deadline - Date.now()), { alive: proc.alive, what: `dovecot ${opts.id}`, logFile });
     }
     await waitAuthReady(opts.host, imap, deadline);
@@ -288,6 +294,7 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
     pop3s,
     lmtp,
     sieve,
+    submission,
     pid: proc.pid,
     logFile,
     dir,

@@ -7,6 +7,7 @@ import { BackendLines } from '../../net/backend-lines.js';
 import { Deadline } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
+import { unmappedAddress, xclientForward } from '../../session/xclient-fields.js';
 
 /** Dovecot's pop3-proxy states, logged as the machine moves. */
 export type Pop3BackendState = 'connect' | 'banner' | 'starttls' | 'xclient' | 'login1' | 'login2' | 'done';
@@ -27,35 +28,13 @@ interface Step {
   readonly final: boolean;
 }
 
-/** Dovecot's str_tabescape: forward fields travel as tab-separated key=value. */
-export function tabEscape(text: string): string {
-  return text.replace(/[\x00\x01\t\r\n]/g, (c) => {
-    switch (c) {
-      case '\x00':
-        return '\x010';
-      case '\x01':
-        return '\x011';
-      case '\t':
-        return '\x01t';
-      case '\r':
-        return '\x01r';
-      default:
-        return '\x01n';
-    }
-  });
-}
-
-function plainAddress(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
-}
-
 /** `XCLIENT ADDR= PORT= SESSION= TTL= [FORWARD=]`, as Dovecot's pop3-proxy.c sends it. */
 export function xclientLine(params: BackendLoginParams): string {
   let line =
-    `XCLIENT ADDR=${plainAddress(params.client.remoteIp)} PORT=${params.client.remotePort}` +
+    `XCLIENT ADDR=${unmappedAddress(params.client.remoteIp)} PORT=${params.client.remotePort}` +
     ` SESSION=${params.sessionId} TTL=${params.ttl}`;
-  const forward = Object.entries(params.forward).map(([key, value]) => tabEscape(`${key}=${value}`));
-  if (forward.length > 0) line += ` FORWARD=${Buffer.from(forward.join('\t'), 'utf8').toString('base64')}`;
+  const forward = xclientForward(params);
+  if (forward !== undefined) line += ` FORWARD=${forward}`;
   return line;
 }
 

@@ -3,7 +3,7 @@ import type { LoginRequest } from '../../session/frontend.js';
 import type { ClientConnection, CommandResult as KitResult, Framer, PreloginProtocol, PreloginSession } from '../../session/client-connection.js';
 import { findCommand } from './commands/registry.js';
 import type { CommandResult, ContinuationHandler, Pop3CommandSession } from './commands/types.js';
-import { LineFramer } from './framer.js';
+import { LineFramer } from '../../net/line-framer.js';
 import { POP3_TEXT, renderBackendSuccess, renderFailure } from './replies.js';
 
 const CRLF = '\r\n';

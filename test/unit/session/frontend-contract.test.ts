@@ -9,6 +9,7 @@ import type { FrontendDriver } from '../../../src/session/frontend.js';
 import type { BackendLoginParams } from '../../../src/session/backend-login.js';
 import { imapDriver } from '../../../src/protocols/imap/driver.js';
 import { createPop3Driver } from '../../../src/protocols/pop3/driver.js';
+import { createSubmissionDriver } from '../../../src/protocols/submission/driver.js';
 import { createCa, issueCert } from '../../harness/certs.js';
 import { failure, fakeContext, LineReader, socketPair, success, type Fake, type FakeOptions } from './fake-context.js';
 
@@ -82,6 +83,27 @@ const DRIVERS: readonly DriverCase[] = [
     badSaslReply: /^-ERR \[AUTH\] Invalid base64 in response$/,
     noop: 'NOOP\r\n',
     noopReply: /^-ERR Unknown command\.$/,
+  },
+  {
+    name: 'submission',
+    driver: createSubmissionDriver({ hostname: 'director.test' }),
+    protocol: 'submission',
+    greeting: /^220 director\.test ESMTP mail-director ready\.$/,
+    // RFC 4954 AUTH PLAIN with an initial response: the whole login in one line.
+    login: (u, p) => `AUTH PLAIN ${Buffer.from(`\0${u}\0${p}`).toString('base64')}\r\n`,
+    loginOk: /^235 2\.7\.0 Logged in\.$/,
+    loginFailed: /^535 5\.7\.8 Authentication failed\.$/,
+    invalid: 'FOO\r\n',
+    invalidReply: /^500 5\.5\.1 Unknown command$/,
+    tooManyInvalid: /^421 4\.7\.0 director\.test Too many invalid commands\.$/,
+    tooLong: /^500 5\.5\.2 Line too long$/,
+    inactivity: /^421 4\.4\.2 director\.test Disconnected for inactivity$/,
+    starttls: 'STARTTLS\r\n',
+    starttlsOk: /^220 2\.0\.0 Begin TLS negotiation now\.$/,
+    badSasl: 'AUTH PLAIN !!notbase64!!\r\n',
+    badSaslReply: /^501 5\.5\.2 Invalid base64 data in initial response$/,
+    noop: 'NOOP\r\n',
+    noopReply: /^250 2\.0\.0 OK$/,
   },
 ];
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineFramer } from '../../../../src/protocols/pop3/framer.js';
+import { LineFramer } from '../../../src/net/line-framer.js';
 
 function drain(framer: LineFramer): string[] {
   const lines: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * Cuts POP3 command lines (and SASL continuation lines) out of a byte stream.
+ * Cuts CRLF lines (POP3 and SMTP commands, SASL continuations) out of a byte stream.
  * Only framing: no parsing, no decoding. Stays in Buffers so a long line that
  * trickles in byte by byte costs one scan per byte, not a string rebuild.
  */

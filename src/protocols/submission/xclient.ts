@@ -1,0 +1,61 @@
+import type { BackendLoginParams } from '../../session/backend-login.js';
+import { unmappedAddress, xclientForward } from '../../session/xclient-fields.js';
+
+/** Longer XCLIENT commands are split, as Dovecot 2.4's submission-proxy.c does (RFC 5321 §4.5.3.1.4: 512). */
+const MAX_XCLIENT_LINE = 512;
+
+/** RFC 3461 §4 xtext: `+`, `=`, controls, space and non-ASCII as `+HH` (Postfix XCLIENT_README). */
+export function xtext(value: string): string {
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    out += byte < 0x21 || byte > 0x7e || byte === 0x2b || byte === 0x3d ? `+${byte.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(byte);
+  }
+  return out;
+}
+
+function xclientAddress(ip: string): string {
+  const plain = unmappedAddress(ip);
+  // Postfix and Dovecot take IPv6 addresses with this prefix.
+  return plain.includes(':') ? `IPV6:${plain}` : plain;
+}
+
+/** What XCLIENT needs beyond the login parameters. */
+export interface XclientInput {
+  /** Attribute names the backend listed after XCLIENT in its EHLO. */
+  readonly offered: readonly string[];
+  /** Send LOGIN= (proxy_noauth: the backend trusts us with the user's identity). */
+  readonly login: boolean;
+}
+
+/**
+ * The XCLIENT command lines (without CRLF) for what the backend offered, in
+ * Dovecot 2.4's order: HELO, LOGIN, TTL, PORT, ADDR, SESSION, FORWARD.
+ * Empty when it offered none of them.
+ */
+export function xclientLines(params: BackendLoginParams, input: XclientInput): string[] {
+  const offered = new Set(input.offered.map((name) => name.toUpperCase()));
+  const fields: string[] = [];
+  const add = (name: string, value: string): void => {
+    if (offered.has(name)) fields.push(`${name}=${xtext(value)}`);
+  };
+  add('HELO', params.clientHelo ?? '[UNAVAILABLE]');
+  if (input.login) add('LOGIN', params.user);
+  add('TTL', String(params.ttl));
+  add('PORT', String(params.client.remotePort));
+  add('ADDR', xclientAddress(params.client.remoteIp));
+  add('SESSION', params.sessionId);
+  const forward = xclientForward(params);
+  if (forward !== undefined) add('FORWARD', forward);
+
+  const lines: string[] = [];
+  let line = 'XCLIENT';
+  for (const field of fields) {
+    if (line !== 'XCLIENT' && line.length + 1 + field.length > MAX_XCLIENT_LINE) {
+      lines.push(line);
+      line = 'XCLIENT';
+    }
+    line += ` ${field}`;
+  }
+  if (line !== 'XCLIENT') lines.push(line);
+  return lines;
+}
