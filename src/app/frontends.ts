@@ -8,6 +8,7 @@ import { ClientSession, sessionLogger, type SessionDeps } from '../session/sessi
 import type { FrontendDriver } from '../session/frontend.js';
 import { imapDriver } from '../protocols/imap/driver.js';
 import { pop3Driver } from '../protocols/pop3/driver.js';
+import { sieveDriver } from '../protocols/sieve/driver.js';
 
 /** Which driver serves a listen key, and whether TLS starts at connect. */
 const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implicitTls: boolean }> = [
@@ -15,6 +16,7 @@ const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implici
   { key: 'imaps', driver: imapDriver, implicitTls: true },
   { key: 'pop3', driver: pop3Driver, implicitTls: false },
   { key: 'pop3s', driver: pop3Driver, implicitTls: true },
+  { key: 'sieve', driver: sieveDriver, implicitTls: false },
 ];
 
 const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
