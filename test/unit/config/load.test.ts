@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [22, 23, 26, 96, 97, 98]);
+  assert.deepEqual(problems.map((p) => p.line), [23, 24, 27, 97, 98, 99]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -67,6 +67,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.deepEqual(c.listen.imaps, { host: '127.0.0.1', port: 10993 });
   assert.deepEqual(c.listen.pop3, { host: '127.0.0.1', port: 10110 });
   assert.deepEqual(c.listen.pop3s, { host: '127.0.0.1', port: 10995 });
+  assert.deepEqual(c.listen.sieve, { host: '127.0.0.1', port: 14190 });
   assert.deepEqual(c.listen.grpc, { host: '127.0.0.1', port: 17000 });
   assert.deepEqual(c.listen.http, { host: '127.0.0.1', port: 18080 });
   assert.equal(c.listen.submission, undefined);
@@ -123,7 +124,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.equal(c.ring.hashKey, '%u');
   assert.equal(c.ring.vnodes, 160);
   assert.deepEqual(c.ring.backends, [
-    { id: 'b1', host: '127.0.0.11', weight: 100, tag: '', ports: { imap: 143, pop3: 110 } },
+    { id: 'b1', host: '127.0.0.11', weight: 100, tag: '', ports: { imap: 143, pop3: 110, sieve: 4190 } },
     { id: 'b2', host: '127.0.0.12', weight: 100, tag: '', ports: {} },
   ]);
   assert.deepEqual(c.ring.directors, [
