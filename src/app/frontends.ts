@@ -9,6 +9,7 @@ import type { FrontendDriver } from '../session/frontend.js';
 import { imapDriver } from '../protocols/imap/driver.js';
 import { pop3Driver } from '../protocols/pop3/driver.js';
 import { submissionDriver } from '../protocols/submission/driver.js';
+import { sieveDriver } from '../protocols/sieve/driver.js';
 
 /** Which driver serves a listen key, and whether TLS starts at connect. */
 const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implicitTls: boolean }> = [
@@ -18,6 +19,7 @@ const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implici
   { key: 'pop3s', driver: pop3Driver, implicitTls: true },
   { key: 'submission', driver: submissionDriver, implicitTls: false },
   { key: 'submissions', driver: submissionDriver, implicitTls: true },
+  { key: 'sieve', driver: sieveDriver, implicitTls: false },
 ];
 
 const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;

@@ -112,7 +112,7 @@ const LISTEN_KEYS: readonly ListenKey[] = [
 ];
 const IMPLICIT_TLS: readonly ListenKey[] = ['imaps', 'pop3s', 'submissions'];
 /** SPEC §1 ports this version does not serve yet: refused, so nobody relies on a port that is not open. */
-const NOT_YET_SERVED: readonly ListenKey[] = ['lmtp', 'sieve'];
+const NOT_YET_SERVED: readonly ListenKey[] = ['lmtp'];
 const LIMIT_KEYS = [
   'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
   'auth_failure_delay', 'idle_timeout', 'proxy_timeout', 'max_login_delay', 'max_disconnect_delay',

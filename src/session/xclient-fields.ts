@@ -33,3 +33,13 @@ export function xclientForward(params: Pick<BackendLoginParams, 'forward'>): str
 export function unmappedAddress(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
 }
+
+/** `XCLIENT ADDR= PORT= SESSION= TTL= [FORWARD=]`, as Dovecot's pop3-proxy.c and Pigeonhole's managesieve-proxy.c send it. */
+export function xclientLine(params: BackendLoginParams): string {
+  let line =
+    `XCLIENT ADDR=${unmappedAddress(params.client.remoteIp)} PORT=${params.client.remotePort}` +
+    ` SESSION=${params.sessionId} TTL=${params.ttl}`;
+  const forward = xclientForward(params);
+  if (forward !== undefined) line += ` FORWARD=${forward}`;
+  return line;
+}

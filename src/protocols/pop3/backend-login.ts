@@ -7,7 +7,7 @@ import { BackendLines } from '../../net/backend-lines.js';
 import { Deadline } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
-import { unmappedAddress, xclientForward } from '../../session/xclient-fields.js';
+import { xclientLine } from '../../session/xclient-fields.js';
 
 /** Dovecot's pop3-proxy states, logged as the machine moves. */
 export type Pop3BackendState = 'connect' | 'banner' | 'starttls' | 'xclient' | 'login1' | 'login2' | 'done';
@@ -28,15 +28,6 @@ interface Step {
   readonly final: boolean;
 }
 
-/** `XCLIENT ADDR= PORT= SESSION= TTL= [FORWARD=]`, as Dovecot's pop3-proxy.c sends it. */
-export function xclientLine(params: BackendLoginParams): string {
-  let line =
-    `XCLIENT ADDR=${unmappedAddress(params.client.remoteIp)} PORT=${params.client.remotePort}` +
-    ` SESSION=${params.sessionId} TTL=${params.ttl}`;
-  const forward = xclientForward(params);
-  if (forward !== undefined) line += ` FORWARD=${forward}`;
-  return line;
-}
 
 function usesSaslPlain(params: BackendLoginParams): boolean {
   if (params.master !== undefined) return true;

@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [24, 25, 28, 98, 99, 100]);
+  assert.deepEqual(problems.map((p) => p.line), [25, 26, 29, 99, 100, 101]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -67,6 +67,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.deepEqual(c.listen.imaps, { host: '127.0.0.1', port: 10993 });
   assert.deepEqual(c.listen.pop3, { host: '127.0.0.1', port: 10110 });
   assert.deepEqual(c.listen.pop3s, { host: '127.0.0.1', port: 10995 });
+  assert.deepEqual(c.listen.sieve, { host: '127.0.0.1', port: 14190 });
   assert.deepEqual(c.listen.grpc, { host: '127.0.0.1', port: 17000 });
   assert.deepEqual(c.listen.http, { host: '127.0.0.1', port: 18080 });
   assert.deepEqual(c.listen.submission, { host: '127.0.0.1', port: 10587 });
@@ -124,7 +125,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.equal(c.ring.hashKey, '%u');
   assert.equal(c.ring.vnodes, 160);
   assert.deepEqual(c.ring.backends, [
-    { id: 'b1', host: '127.0.0.11', weight: 100, tag: '', ports: { imap: 143, pop3: 110, submission: 587 } },
+    { id: 'b1', host: '127.0.0.11', weight: 100, tag: '', ports: { imap: 143, pop3: 110, submission: 587, sieve: 4190 } },
     { id: 'b2', host: '127.0.0.12', weight: 100, tag: '', ports: {} },
   ]);
   assert.deepEqual(c.ring.directors, [

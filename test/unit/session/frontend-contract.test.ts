@@ -10,6 +10,7 @@ import type { BackendLoginParams } from '../../../src/session/backend-login.js';
 import { imapDriver } from '../../../src/protocols/imap/driver.js';
 import { createPop3Driver } from '../../../src/protocols/pop3/driver.js';
 import { createSubmissionDriver } from '../../../src/protocols/submission/driver.js';
+import { sieveDriver } from '../../../src/protocols/sieve/driver.js';
 import { createCa, issueCert } from '../../harness/certs.js';
 import { failure, fakeContext, LineReader, socketPair, success, type Fake, type FakeOptions } from './fake-context.js';
 
@@ -22,7 +23,12 @@ interface DriverCase {
   readonly name: string;
   readonly driver: FrontendDriver;
   readonly protocol: FakeOptions['protocol'];
+  /** The greeting's last line. */
   readonly greeting: RegExp;
+  /** Lines sent before the greeting's last line and before tlsReady (ManageSieve's capabilities, RFC 5804 §1.7). */
+  readonly capabilityLine?: RegExp;
+  /** The server speaks first once STARTTLS's handshake is done (ManageSieve, RFC 5804 §2.2). */
+  readonly tlsReady?: RegExp;
   /** A plaintext login command line (CRLF included) for user/password. */
   login(user: string, password: string): string;
   readonly loginOk: RegExp;
@@ -105,6 +111,28 @@ const DRIVERS: readonly DriverCase[] = [
     noop: 'NOOP\r\n',
     noopReply: /^250 2\.0\.0 OK$/,
   },
+  {
+    name: 'sieve',
+    driver: sieveDriver,
+    protocol: 'sieve',
+    greeting: /^OK "mail-director ready\."$/,
+    capabilityLine: /^"[A-Z]+"( ".*")?$/,
+    tlsReady: /^OK "TLS negotiation successful\."$/,
+    login: (u, p) => `AUTHENTICATE "PLAIN" "${Buffer.from(`\0${u}\0${p}`).toString('base64')}"\r\n`,
+    loginOk: /^OK "Logged in\."$/,
+    loginFailed: /^NO "Authentication failed\."$/,
+    invalid: 'FOO\r\n',
+    invalidReply: /^NO "Error in MANAGESIEVE command received by server\."$/,
+    tooManyInvalid: /^BYE "Too many invalid MANAGESIEVE commands\."$/,
+    tooLong: /^BYE "Input buffer full, aborting"$/,
+    inactivity: /^BYE "Disconnected for inactivity\."$/,
+    starttls: 'STARTTLS\r\n',
+    starttlsOk: /^OK "Begin TLS negotiation now\."$/,
+    badSasl: 'AUTHENTICATE "PLAIN" "!!notbase64!!"\r\n',
+    badSaslReply: /^NO "Invalid base64 data in initial response"$/,
+    noop: 'NOOP\r\n',
+    noopReply: /^OK "NOOP Completed"$/,
+  },
 ];
 
 let dir: string;
@@ -136,8 +164,16 @@ async function open(c: DriverCase, options: FakeOptions = {}): Promise<Open> {
   const pair = await socketPair();
   const reader = new LineReader(pair.client);
   c.driver.handle(pair.server, fake.context);
-  assert.match((await reader.next()) ?? '', c.greeting);
+  assert.match((await skipCapabilities(c, reader)) ?? '', c.greeting);
   return { fake, reader, write: (s) => pair.client.write(s), client: pair.client, close: pair.close };
+}
+
+/** The next line that is not a capability line. */
+async function skipCapabilities(c: DriverCase, reader: LineReader): Promise<string | undefined> {
+  for (;;) {
+    const line = await reader.next();
+    if (c.capabilityLine === undefined || line === undefined || !c.capabilityLine.test(line)) return line;
+  }
 }
 
 /** The reply lines to a login command (POP3's USER gets its own +OK first). */
@@ -252,6 +288,7 @@ for (const c of DRIVERS) {
         tls.once('error', reject);
       });
       const reader = new LineReader(tls);
+      if (c.tlsReady !== undefined) assert.match((await skipCapabilities(c, reader)) ?? '', c.tlsReady);
       tls.write(c.login('alice', 'inside'));
       if (c.name === 'pop3') assert.match((await reader.next()) ?? '', /^\+OK/);
       assert.match((await reader.next()) ?? '', c.loginOk);

@@ -5,12 +5,11 @@ import type { Server, Socket } from 'node:net';
 import { Secret } from '../../../../src/core/secret.js';
 import { LoginFailure } from '../../../../src/core/failure.js';
 import type { BackendLoginParams } from '../../../../src/session/backend-login.js';
-import { tabEscape } from '../../../../src/session/xclient-fields.js';
+import { tabEscape, xclientLine } from '../../../../src/session/xclient-fields.js';
 import {
   loginSteps,
   pop3BackendLogin,
 
-  xclientLine,
 } from '../../../../src/protocols/pop3/backend-login.js';
 
 function params(overrides: Partial<BackendLoginParams> = {}): BackendLoginParams {

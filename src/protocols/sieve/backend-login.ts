@@ -1,0 +1,238 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { connectBackendWithRetry, LOGIN_RECONNECT_DELAY_MS, upgradeClientSocket } from '../../net/backend-connect.js';
+import { Deadline } from '../../net/deadline.js';
+import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
+import type { FramedCommand } from '../../session/literal-framer.js';
+import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
+import { xclientLine } from '../../session/xclient-fields.js';
+import { encodePlain } from '../../auth/sasl.js';
+import { backendLoginFailure } from '../../net/backend-failure.js';
+import { backendCapabilityItems } from './capabilities.js';
+import { parseLine, SieveParseError, stringArg } from './parser.js';
+import { sieveString } from './quote.js';
+import { BackendResponses } from './backend-reader.js';
+
+/** Pigeonhole's managesieve-proxy.c states (none, tls-start, tls-ready, xclient, auth), logged as the machine moves. */
+export type SieveBackendState = 'connect' | 'greeting' | 'tls-start' | 'tls-ready' | 'xclient' | 'auth' | 'done';
+
+
+/** What a backend's capability listing (greeting, or after STARTTLS) offers. */
+export interface BackendOffer {
+  readonly sasl: boolean;
+  readonly starttls: boolean;
+  readonly xclient: boolean;
+  readonly items: readonly string[];
+}
+
+/** A response line's status, if it is one: `OK`, `NO` or `BYE` as a word of its own. */
+export function statusOf(response: FramedCommand): 'OK' | 'NO' | 'BYE' | undefined {
+  const match = /^(OK|NO|BYE)(?: |$)/i.exec((response.segments[0] as Buffer).toString('latin1', 0, 4));
+  return match === null ? undefined : ((match[1] as string).toUpperCase() as 'OK' | 'NO' | 'BYE');
+}
+
+/** The response as text for logs and the client's success reply; undefined when it holds a literal. */
+function lineText(response: FramedCommand): string | undefined {
+  return response.literals.length === 0 ? (response.segments[0] as Buffer).toString('utf8') : undefined;
+}
+
+function describe(response: FramedCommand): string {
+  return sanitizeReplyText(lineText(response) ?? (response.segments[0] as Buffer).toString('utf8'), 160);
+}
+
+/** `NO (TRYLATER) ...`: the backend says the failure is temporary (RFC 5804 §1.3). */
+function isTryLater(response: FramedCommand): boolean {
+  return /^NO \(TRYLATER\)/i.test((response.segments[0] as Buffer).toString('latin1', 0, 14));
+}
+
+/** `AUTHENTICATE "PLAIN" "<base64>"` with the initial response (RFC 5804 §2.1), as the user or via a master user. */
+export function authenticateLine(params: BackendLoginParams): string {
+  const message = params.master === undefined ? encodePlain('', params.user, params.password) : encodePlain(params.user, params.master, params.password);
+  return `AUTHENTICATE "PLAIN" ${sieveString(message, true)}\r\n`;
+}
+
+class SieveBackendLogin {
+  state: SieveBackendState = 'connect';
+  #socket: Socket | undefined;
+  readonly #params: BackendLoginParams;
+  readonly #deadline: Deadline;
+  readonly #log: Logger | undefined;
+  readonly #started = Date.now();
+
+  constructor(params: BackendLoginParams, deadline: Deadline, log: Logger | undefined) {
+    this.#params = params;
+    this.#deadline = deadline;
+    this.#log = log;
+  }
+
+  async run(): Promise<BackendLoginSuccess> {
+    const params = this.#params;
+    if (params.user.includes('\0') || (params.master ?? '').includes('\0')) {
+      // Would shift the fields of the PLAIN message.
+      throw new LoginFailure('backend_auth_failed', 'sieve backend login: user name contains NUL');
+    }
+    this.#enter('connect');
+    let socket = await this.#connect();
+    let responses = new BackendResponses(socket, this.#deadline);
+
+    this.#enter('greeting');
+    let offer = await this.#readCapabilities(responses);
+
+    if (params.ssl === 'no' && params.starttls !== 'no') {
+      this.#enter('tls-start');
+      if (!offer.starttls) throw this.#unavailable("Remote doesn't support STARTTLS");
+      socket.write('STARTTLS\r\n');
+      const reply = await responses.next();
+      if (statusOf(reply) !== 'OK') throw this.#unavailable(`Remote refused STARTTLS command: ${describe(reply)}`);
+      // Anything after the OK arrived in the clear: not trusted, dropped.
+      responses.detach();
+      socket = await upgradeClientSocket(socket, {
+        mode: params.starttls,
+        host: params.host,
+        ca: params.tls.ca,
+        cert: params.tls.clientCert,
+        key: params.tls.clientKey,
+        deadline: this.#deadline,
+      });
+      this.#socket = socket;
+      responses = new BackendResponses(socket, this.#deadline);
+      this.#enter('tls-ready');
+      offer = await this.#readCapabilities(responses);
+    }
+
+    // Pigeonhole's managesieve-login advertises XCLIENT to its login_trusted_networks only.
+    if (offer.xclient && !params.notTrusted) {
+      this.#enter('xclient');
+      socket.write(`${xclientLine(params)}\r\n`);
+      const reply = await responses.next();
+      if (statusOf(reply) !== 'OK') throw this.#unavailable(`Remote XCLIENT failed: ${describe(reply)}`);
+    }
+
+    // Never send credentials to a server that offers no SASL now (TLS required?).
+    if (!offer.sasl) throw this.#unavailable('Server has disabled authentication (TLS required?)');
+    if (params.proxyMech !== undefined && params.proxyMech.toUpperCase() !== 'PLAIN') {
+      this.#log?.debug({ proxyMech: params.proxyMech }, 'sieve backend login uses PLAIN; proxy_mech ignored');
+    }
+    this.#enter('auth');
+    socket.write(authenticateLine(params));
+    const reply = await responses.next();
+    const status = statusOf(reply);
+    if (status === 'OK') {
+      this.#enter('done');
+      const pending = responses.detach();
+      const loginReply = lineText(reply);
+      return { socket, capabilities: offer.items, pending, ...(loginReply === undefined ? {} : { loginReply }) };
+    }
+    if (status === 'NO' && !isTryLater(reply)) {
+      throw new LoginFailure('backend_auth_failed', `sieve backend ${this.#where()} refused login: ${describe(reply)}`);
+    }
+    // TRYLATER, BYE, or a SASL challenge PLAIN with an initial response has no answer for.
+    throw this.#unavailable(`unexpected reply: ${describe(reply)}`);
+  }
+
+  /** Capability lines up to the OK that ends them (RFC 5804 §1.7). */
+  async #readCapabilities(responses: BackendResponses): Promise<BackendOffer> {
+    let sasl = false;
+    let starttls = false;
+    let xclient = false;
+    const pairs: Array<readonly [string, string | undefined]> = [];
+    for (;;) {
+      const response = await responses.next();
+      const status = statusOf(response);
+      if (status === 'OK') return { sasl, starttls, xclient, items: backendCapabilityItems(pairs) };
+      if (status !== undefined) throw this.#unavailable(`Remote sent ${status} instead of capabilities: ${describe(response)}`);
+      let name: string | undefined;
+      let value: string | undefined;
+      try {
+        const args = parseLine(response);
+        name = stringArg(args[0]);
+        value = stringArg(args[1]);
+      } catch (err: unknown) {
+        if (!(err instanceof SieveParseError)) throw err;
+      }
+      if (name === undefined) throw this.#unavailable(`Remote returned an invalid capability line: ${describe(response)}`);
+      pairs.push([name, value]);
+      switch (name.toUpperCase()) {
+        case 'SASL':
+          // Pigeonhole's proxy only needs one mechanism to try PLAIN.
+          sasl = (value ?? '').split(' ').some((m) => m !== '');
+          break;
+        case 'STARTTLS':
+          starttls = true;
+          break;
+        case 'XCLIENT':
+          xclient = true;
+          break;
+      }
+    }
+  }
+
+  destroy(): void {
+    this.#socket?.destroy();
+  }
+
+  async #connect(): Promise<Socket> {
+    const params = this.#params;
+    const socket = await connectBackendWithRetry(
+      {
+        host: params.host,
+        port: params.port,
+        sourceIp: params.sourceIp,
+        tls: params.ssl,
+        ca: params.tls.ca,
+        cert: params.tls.clientCert,
+        key: params.tls.clientKey,
+        deadline: this.#deadline,
+        // STARTTLS follows on this socket: TLS reads it itself.
+        sharedReads: params.starttls === 'no',
+      },
+      { delayMs: LOGIN_RECONNECT_DELAY_MS, onRetry: (attempt, err) => this.#log?.debug({ attempt, err: err.message }, 'sieve backend reconnecting') },
+    );
+    this.#socket = socket;
+    return socket;
+  }
+
+  #enter(state: SieveBackendState): void {
+    this.state = state;
+    this.#log?.debug({ state, backend: this.#where() }, 'sieve backend login state');
+  }
+
+  #where(): string {
+    return `${this.#params.host}:${this.#params.port}`;
+  }
+
+  #unavailable(detail: string): LoginFailure {
+    return new LoginFailure('backend_unavailable', detail);
+  }
+
+  toFailure(err: unknown): LoginFailure {
+    return backendLoginFailure(err, {
+      backend: this.#where(),
+      state: this.state,
+      elapsedMs: Date.now() - this.#started,
+      timedOut: this.#deadline.expired,
+    });
+  }
+}
+
+/**
+ * Log in to a ManageSieve backend on the user's behalf (Pigeonhole's
+ * managesieve-login/managesieve-proxy.c): connect (implicit TLS), read the
+ * capabilities, STARTTLS, XCLIENT, AUTHENTICATE "PLAIN" with an initial
+ * response. One deadline covers everything. Throws LoginFailure
+ * backend_unavailable or backend_auth_failed.
+ */
+export async function sieveBackendLogin(params: BackendLoginParams, log?: Logger): Promise<BackendLoginSuccess> {
+  const deadline = new Deadline(params.timeoutMs);
+  const machine = new SieveBackendLogin(params, deadline, log);
+  try {
+    return await machine.run();
+  } catch (err) {
+    machine.destroy();
+    const failure = machine.toFailure(err);
+    log?.debug({ state: machine.state, kind: failure.kind }, 'sieve backend login failed');
+    throw failure;
+  } finally {
+    deadline.clear();
+  }
+}
