@@ -15,6 +15,7 @@ import { selfAddressesFrom } from '../routing/self-addresses.js';
 import { RingNode } from '../cluster/ring-node.js';
 import { BackendProber } from '../cluster/backend-probe.js';
 import { mailProbe } from '../cluster/mail-probe.js';
+import { capabilityProbes } from '../protocols/registry.js';
 import type { MutualTls } from '../adapters/grpc/security.js';
 import { formatHostPort } from '../adapters/grpc/security.js';
 import { startGrpcServer, type GrpcServerHandle } from '../adapters/grpc/server.js';
@@ -122,7 +123,7 @@ export class Director {
       backends: () => this.#node.ring().backends(),
       previous: (id) => this.#node.state.verdict(selfId, id)?.down,
       publish: (id, down, caps) => this.#node.publishVerdict(id, down, caps),
-      probe: mailProbe(),
+      probe: mailProbe({ conversations: capabilityProbes() }),
       log: this.log.child({ component: 'probe' }),
     });
   }

@@ -6,21 +6,13 @@ import type { ListenAddress, ListenKey } from '../config/types.js';
 import { Listener, type Endpoint } from '../net/listener.js';
 import { ClientSession, sessionLogger, type SessionDeps } from '../session/session.js';
 import type { FrontendDriver } from '../session/frontend.js';
-import { imapDriver } from '../protocols/imap/driver.js';
-import { pop3Driver } from '../protocols/pop3/driver.js';
-import { submissionDriver } from '../protocols/submission/driver.js';
-import { sieveDriver } from '../protocols/sieve/driver.js';
+import { FRONTEND_PROTOCOLS } from '../protocols/registry.js';
 
 /** Which driver serves a listen key, and whether TLS starts at connect. */
-const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implicitTls: boolean }> = [
-  { key: 'imap', driver: imapDriver, implicitTls: false },
-  { key: 'imaps', driver: imapDriver, implicitTls: true },
-  { key: 'pop3', driver: pop3Driver, implicitTls: false },
-  { key: 'pop3s', driver: pop3Driver, implicitTls: true },
-  { key: 'submission', driver: submissionDriver, implicitTls: false },
-  { key: 'submissions', driver: submissionDriver, implicitTls: true },
-  { key: 'sieve', driver: sieveDriver, implicitTls: false },
-];
+const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implicitTls: boolean }> = FRONTEND_PROTOCOLS.flatMap((p) => [
+  { key: p.listen.plain, driver: p.driver, implicitTls: false },
+  ...(p.listen.implicitTls === undefined ? [] : [{ key: p.listen.implicitTls, driver: p.driver, implicitTls: true }]),
+]);
 
 const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
 

@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import { DEFAULT_PORTS } from '../core/protocol.js';
 import { NO_CAPABILITIES } from '../ring/state.js';
-import type { Capabilities, ProbedProtocol } from '../ring/state.js';
+import type { Capabilities } from '../ring/state.js';
 import type { BackendSpec } from '../ring/types.js';
 import { isBackendTimeout } from '../net/backend-failure.js';
-import { probeImapCapabilities, probePop3Capabilities } from './capability-probe.js';
 
 /** Probe one backend: resolves with what it offers, rejects when it does not answer properly. */
 export type ProbeFn = (backend: BackendSpec, timeoutMs: number) => Promise<Capabilities>;
@@ -34,7 +32,8 @@ export interface BackendProberOptions {
   /** This director's last published verdict (from the state file), so a restart keeps hysteresis. */
   readonly previous: (backendId: string) => boolean | undefined;
   readonly publish: (backendId: string, down: boolean, capabilities: Capabilities) => void;
-  readonly probe?: ProbeFn | undefined;
+  /** How one backend is asked (cluster/mail-probe.ts in a director). */
+  readonly probe: ProbeFn;
   readonly log: Logger;
 }
 
@@ -54,25 +53,6 @@ function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
     timer = setTimeout(() => reject(new ProbeTimeout()), timeoutMs);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
-/**
- * The default probe: IMAP greeting and CAPABILITY (and POP3 CAPA when the
- * backend has a pop3 port configured). Capabilities go into the verdict so
- * the directors' pre-login capabilities follow the backends.
- */
-export function defaultProbe(protocols: readonly ProbedProtocol[] = ['imap']): ProbeFn {
-  return async (backend, timeoutMs) => {
-    const caps: Partial<Record<ProbedProtocol, string[]>> = {};
-    for (const protocol of protocols) {
-      const port = backend.ports[protocol] ?? DEFAULT_PORTS[protocol];
-      const probe = protocol === 'imap' ? probeImapCapabilities : protocol === 'pop3' ? probePop3Capabilities : undefined;
-      if (probe === undefined) continue;
-      const seen = await probe(backend.host, port, timeoutMs);
-      caps[protocol] = [...seen].sort();
-    }
-    return caps;
-  };
 }
 
 interface Track {
@@ -98,7 +78,7 @@ export class BackendProber {
   constructor(opts: BackendProberOptions) {
     this.#opts = opts;
     this.settings = Object.freeze({ ...DEFAULT_PROBE_SETTINGS, ...opts.settings });
-    this.#probe = opts.probe ?? defaultProbe();
+    this.#probe = opts.probe;
   }
 
   start(): void {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { caBundleProblem, keyPairProblem } from './pem.js';
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
-import { PROTOCOLS, type Protocol } from '../core/protocol.js';
+import { PROTOCOLS, PROTOCOL_SPECS, type Protocol } from '../core/protocol.js';
 import { Secret } from '../core/secret.js';
 import type { BackendSpec } from '../ring/types.js';
 import type {
@@ -108,9 +108,11 @@ const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb'
 const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority'];
 const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers'];
 const LISTEN_KEYS: readonly ListenKey[] = [
-  'imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http',
+  ...PROTOCOL_SPECS.flatMap((p) => (p.listen.implicitTls === undefined ? [p.listen.plain] : [p.listen.plain, p.listen.implicitTls])),
+  'grpc',
+  'http',
 ];
-const IMPLICIT_TLS: readonly ListenKey[] = ['imaps', 'pop3s', 'submissions'];
+const IMPLICIT_TLS: readonly ListenKey[] = PROTOCOL_SPECS.flatMap((p) => (p.listen.implicitTls === undefined ? [] : [p.listen.implicitTls]));
 /** SPEC §1 ports this version does not serve yet: refused, so nobody relies on a port that is not open. */
 const NOT_YET_SERVED: readonly ListenKey[] = ['lmtp'];
 const LIMIT_KEYS = [

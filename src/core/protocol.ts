@@ -7,9 +7,12 @@ export type Protocol = 'imap' | 'pop3' | 'lmtp' | 'submission' | 'sieve';
  * and the backend port used when a backend names none. The drivers, probes
  * and capability parsers are registered in src/protocols/registry.ts.
  */
+/** The config's `listen` keys of the mail ports. */
+export type MailListenKey = 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'submission' | 'submissions' | 'lmtp' | 'sieve';
+
 export interface ProtocolSpec {
   readonly protocol: Protocol;
-  readonly listen: { readonly plain: string; readonly implicitTls?: string };
+  readonly listen: { readonly plain: MailListenKey; readonly implicitTls?: MailListenKey };
   readonly defaultPort: number;
 }
 

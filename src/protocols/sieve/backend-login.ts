@@ -51,6 +51,47 @@ export function authenticateLine(params: BackendLoginParams): string {
   return `AUTHENTICATE "PLAIN" ${sieveString(message, true)}\r\n`;
 }
 
+function unavailable(detail: string): LoginFailure {
+  return new LoginFailure('backend_unavailable', detail);
+}
+
+/** Capability lines up to the OK that ends them (RFC 5804 §1.7): a login's and a probe's first read. */
+export async function readCapabilities(responses: BackendResponses): Promise<BackendOffer> {
+  let sasl = false;
+  let starttls = false;
+  let xclient = false;
+  const pairs: Array<readonly [string, string | undefined]> = [];
+  for (;;) {
+    const response = await responses.next();
+    const status = statusOf(response);
+    if (status === 'OK') return { sasl, starttls, xclient, items: backendCapabilityItems(pairs) };
+    if (status !== undefined) throw unavailable(`Remote sent ${status} instead of capabilities: ${describe(response)}`);
+    let name: string | undefined;
+    let value: string | undefined;
+    try {
+      const args = parseLine(response);
+      name = stringArg(args[0]);
+      value = stringArg(args[1]);
+    } catch (err: unknown) {
+      if (!(err instanceof SieveParseError)) throw err;
+    }
+    if (name === undefined) throw unavailable(`Remote returned an invalid capability line: ${describe(response)}`);
+    pairs.push([name, value]);
+    switch (name.toUpperCase()) {
+      case 'SASL':
+        // Pigeonhole's proxy only needs one mechanism to try PLAIN.
+        sasl = (value ?? '').split(' ').some((m) => m !== '');
+        break;
+      case 'STARTTLS':
+        starttls = true;
+        break;
+      case 'XCLIENT':
+        xclient = true;
+        break;
+    }
+  }
+}
+
 class SieveBackendLogin {
   state: SieveBackendState = 'connect';
   #socket: Socket | undefined;
@@ -76,7 +117,7 @@ class SieveBackendLogin {
     let responses = new BackendResponses(socket, this.#deadline);
 
     this.#enter('greeting');
-    let offer = await this.#readCapabilities(responses);
+    let offer = await readCapabilities(responses);
 
     if (params.ssl === 'no' && params.starttls !== 'no') {
       this.#enter('tls-start');
@@ -97,7 +138,7 @@ class SieveBackendLogin {
       this.#socket = socket;
       responses = new BackendResponses(socket, this.#deadline);
       this.#enter('tls-ready');
-      offer = await this.#readCapabilities(responses);
+      offer = await readCapabilities(responses);
     }
 
     // Pigeonhole's managesieve-login advertises XCLIENT to its login_trusted_networks only.
@@ -128,43 +169,6 @@ class SieveBackendLogin {
     }
     // TRYLATER, BYE, or a SASL challenge PLAIN with an initial response has no answer for.
     throw this.#unavailable(`unexpected reply: ${describe(reply)}`);
-  }
-
-  /** Capability lines up to the OK that ends them (RFC 5804 §1.7). */
-  async #readCapabilities(responses: BackendResponses): Promise<BackendOffer> {
-    let sasl = false;
-    let starttls = false;
-    let xclient = false;
-    const pairs: Array<readonly [string, string | undefined]> = [];
-    for (;;) {
-      const response = await responses.next();
-      const status = statusOf(response);
-      if (status === 'OK') return { sasl, starttls, xclient, items: backendCapabilityItems(pairs) };
-      if (status !== undefined) throw this.#unavailable(`Remote sent ${status} instead of capabilities: ${describe(response)}`);
-      let name: string | undefined;
-      let value: string | undefined;
-      try {
-        const args = parseLine(response);
-        name = stringArg(args[0]);
-        value = stringArg(args[1]);
-      } catch (err: unknown) {
-        if (!(err instanceof SieveParseError)) throw err;
-      }
-      if (name === undefined) throw this.#unavailable(`Remote returned an invalid capability line: ${describe(response)}`);
-      pairs.push([name, value]);
-      switch (name.toUpperCase()) {
-        case 'SASL':
-          // Pigeonhole's proxy only needs one mechanism to try PLAIN.
-          sasl = (value ?? '').split(' ').some((m) => m !== '');
-          break;
-        case 'STARTTLS':
-          starttls = true;
-          break;
-        case 'XCLIENT':
-          xclient = true;
-          break;
-      }
-    }
   }
 
   destroy(): void {

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { pino } from 'pino';
-import { BackendProber, defaultProbe } from '../../../src/cluster/backend-probe.js';
-import { probeGreeting } from '../../../src/cluster/capability-probe.js';
+import { BackendProber } from '../../../src/cluster/backend-probe.js';
+import { mailProbe } from '../../../src/cluster/mail-probe.js';
+import { imapCapabilityProbe } from '../../../src/protocols/imap/probe.js';
 import type { ProbeFn } from '../../../src/cluster/backend-probe.js';
 import type { Capabilities } from '../../../src/ring/state.js';
 import type { BackendSpec } from '../../../src/ring/types.js';
@@ -59,7 +60,8 @@ async function listen(onConnection: (socket: import('node:net').Socket) => void)
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-test('the default probe reads the banner and CAPABILITY of a real socket; silence times out', async () => {
+test('the mail probe reads the banner and CAPABILITY of a real socket; silence times out', async () => {
+  const probe = mailProbe({ conversations: new Map([['imap', imapCapabilityProbe]]) });
   const imap = await listen((socket) => {
     socket.write('* OK ready\r\n');
     socket.on('data', (d) => {
@@ -68,11 +70,10 @@ test('the default probe reads the banner and CAPABILITY of a real socket; silenc
   });
   const silent = await listen(() => undefined);
   try {
-    const caps = await defaultProbe()({ ...B1, ports: { imap: imap.port } }, 1000);
+    const caps = await probe({ ...B1, ports: { imap: imap.port } }, 1000);
     assert.deepEqual(caps.imap, ['IDLE', 'IMAP4REV1']);
-    await probeGreeting('127.0.0.1', imap.port, 1000);
     const started = Date.now();
-    await assert.rejects(defaultProbe()({ ...B1, ports: { imap: silent.port } }, 150), /timed out/);
+    await assert.rejects(probe({ ...B1, ports: { imap: silent.port } }, 150), /timed out/);
     assert.ok(Date.now() - started < 1000);
   } finally {
     imap.server.close();
