@@ -3,16 +3,12 @@
  * Only framing: no parsing, no decoding. Stays in Buffers so a long line that
  * trickles in byte by byte costs one scan per byte, not a string rebuild.
  */
-export type FrameResult =
-  | { readonly kind: 'line'; readonly line: Buffer }
-  | { readonly kind: 'need-more' }
-  /** A line (without its CRLF) longer than the limit: the connection must end. */
-  | { readonly kind: 'too-long' };
+/** A line (without its CRLF), or one longer than the limit: the connection must end. */
+export type LineFrame = { readonly kind: 'line'; readonly line: Buffer } | { readonly kind: 'too-long' };
 
 const LF = 0x0a;
 const CR = 0x0d;
-const NEED_MORE: FrameResult = { kind: 'need-more' };
-const TOO_LONG: FrameResult = { kind: 'too-long' };
+const TOO_LONG: LineFrame = { kind: 'too-long' };
 
 export class LineFramer {
   readonly #maxLineLength: number;
@@ -29,12 +25,13 @@ export class LineFramer {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
   }
 
-  next(): FrameResult {
+  /** The next line, or undefined when more input is needed (the session kit's Framer contract). */
+  next(): LineFrame | undefined {
     const lf = this.#buffer.indexOf(LF, this.#scanned);
     if (lf < 0) {
       this.#scanned = this.#buffer.length;
       // A CR may still be followed by its LF, so allow one extra byte before giving up.
-      return this.#buffer.length > this.#maxLineLength + 1 ? TOO_LONG : NEED_MORE;
+      return this.#buffer.length > this.#maxLineLength + 1 ? TOO_LONG : undefined;
     }
     const end = lf > 0 && this.#buffer[lf - 1] === CR ? lf - 1 : lf;
     if (end > this.#maxLineLength) return TOO_LONG;

@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { encodePlain } from '../../auth/sasl.js';
 import { LoginFailure } from '../../core/failure.js';
-import { connectBackendWithRetry, LOGIN_RECONNECT_DELAY_MS, upgradeClientSocket } from '../../net/backend-connect.js';
+import { upgradeClientSocket } from '../../net/backend-connect.js';
+import { connectForLogin } from '../../session/backend-login-run.js';
 import { backendLoginFailure } from '../../net/backend-failure.js';
 import { BackendLines } from '../../net/backend-lines.js';
 import { Deadline } from '../../net/deadline.js';
@@ -81,7 +82,12 @@ class ImapBackendLoginMachine {
     const p = this.#params;
     const starttls = p.starttls !== 'no';
     this.#enter('connect');
-    this.#socket = await this.#connect(deadline, starttls ? 'no' : p.ssl, !starttls);
+    this.#socket = await connectForLogin(p, deadline, {
+      protocol: 'imap',
+      log: this.#options.log,
+      maxReconnects: this.#options.connectRetries,
+      delayMs: this.#options.retryDelayMs,
+    });
     this.#reader = new BackendLines(this.#socket, deadline);
 
     this.#enter('banner');
@@ -139,19 +145,6 @@ class ImapBackendLoginMachine {
     this.#enter('done');
     const pending = this.#reader.detach();
     return { socket: this.#socket, capabilities: postLoginCaps.original, pending };
-  }
-
-  #connect(deadline: Deadline, tls: BackendLoginParams['ssl'], sharedReads: boolean): Promise<Socket> {
-    const p = this.#params;
-    const log = this.#options.log;
-    return connectBackendWithRetry(
-      { host: p.host, port: p.port, sourceIp: p.sourceIp, tls, ca: p.tls.ca, cert: p.tls.clientCert, key: p.tls.clientKey, deadline, sharedReads },
-      {
-        maxReconnects: this.#options.connectRetries,
-        delayMs: this.#options.retryDelayMs ?? LOGIN_RECONNECT_DELAY_MS,
-        onRetry: (attempt, err) => log?.debug({ attempt, err: err.message }, 'imap backend reconnecting'),
-      },
-    );
   }
 
   #write(data: string | Buffer): void {

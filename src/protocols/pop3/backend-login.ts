@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { encodePlain } from '../../auth/sasl.js';
-import { connectBackendWithRetry, LOGIN_RECONNECT_DELAY_MS, upgradeClientSocket } from '../../net/backend-connect.js';
-import { backendLoginFailure } from '../../net/backend-failure.js';
+import { upgradeClientSocket } from '../../net/backend-connect.js';
+import { connectForLogin, runBackendLogin } from '../../session/backend-login-run.js';
 import { BackendLines } from '../../net/backend-lines.js';
 import { Deadline } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
@@ -67,7 +67,6 @@ class Pop3BackendLogin {
   readonly #deadline: Deadline;
   readonly #log: Logger | undefined;
   readonly #options: Pop3BackendLoginOptions;
-  readonly #started = Date.now();
   /** The backend's last +OK: the one to the final step is the login reply. */
   #lastReply = '';
 
@@ -161,26 +160,12 @@ class Pop3BackendLogin {
   }
 
   async #connect(): Promise<Socket> {
-    const params = this.#params;
-    const socket = await connectBackendWithRetry(
-      {
-        host: params.host,
-        port: params.port,
-        sourceIp: params.sourceIp,
-        tls: params.ssl,
-        ca: params.tls.ca,
-        cert: params.tls.clientCert,
-        key: params.tls.clientKey,
-        deadline: this.#deadline,
-        // STARTTLS follows on this socket: TLS reads it itself.
-        sharedReads: params.starttls === 'no',
-      },
-      {
-        maxReconnects: this.#options.connectRetries,
-        delayMs: this.#options.retryDelayMs ?? LOGIN_RECONNECT_DELAY_MS,
-        onRetry: (attempt, err) => this.#log?.debug({ attempt, err: err.message }, 'pop3 backend reconnecting'),
-      },
-    );
+    const socket = await connectForLogin(this.#params, this.#deadline, {
+      protocol: 'pop3',
+      log: this.#log,
+      maxReconnects: this.#options.connectRetries,
+      delayMs: this.#options.retryDelayMs,
+    });
     this.#socket = socket;
     return socket;
   }
@@ -198,14 +183,6 @@ class Pop3BackendLogin {
     return new LoginFailure('backend_unavailable', detail);
   }
 
-  toFailure(err: unknown): LoginFailure {
-    return backendLoginFailure(err, {
-      backend: this.#where(),
-      state: this.state,
-      elapsedMs: Date.now() - this.#started,
-      timedOut: this.#deadline.expired,
-    });
-  }
 }
 
 /**
@@ -219,16 +196,5 @@ export async function pop3BackendLogin(
   log?: Logger,
   options: Pop3BackendLoginOptions = {},
 ): Promise<BackendLoginSuccess> {
-  const deadline = new Deadline(params.timeoutMs);
-  const machine = new Pop3BackendLogin(params, deadline, log, options);
-  try {
-    return await machine.run();
-  } catch (err) {
-    machine.destroy();
-    const failure = machine.toFailure(err);
-    log?.debug({ state: machine.state, kind: failure.kind }, 'pop3 backend login failed');
-    throw failure;
-  } finally {
-    deadline.clear();
-  }
+  return runBackendLogin('pop3', params, log, (deadline) => new Pop3BackendLogin(params, deadline, log, options));
 }

@@ -1,40 +1,16 @@
 import type { LimitsConfig } from '../../config/types.js';
 import type { LoginRequest } from '../../session/frontend.js';
-import type { ClientConnection, CommandResult as KitResult, Framer, PreloginProtocol, PreloginSession } from '../../session/client-connection.js';
+import type { ClientConnection, CommandResult as KitResult, PreloginProtocol, PreloginSession } from '../../session/client-connection.js';
 import { findCommand } from './commands/registry.js';
 import type { CommandResult, ContinuationHandler, Pop3CommandSession } from './commands/types.js';
-import { LineFramer } from '../../net/line-framer.js';
+import { LineFramer, type LineFrame } from '../../net/line-framer.js';
 import { POP3_TEXT, renderBackendSuccess, renderFailure } from './replies.js';
 
 const CRLF = '\r\n';
 
-/** A POP3 input event: a line, or a line over limits.max_line_length (the connection ends). */
-export type Pop3Frame = { readonly kind: 'line'; readonly line: Buffer } | { readonly kind: 'too-long' };
+/** A command or SASL line, or a line over limits.max_line_length (the connection ends). */
+export type Pop3Frame = LineFrame;
 
-class Pop3Framer implements Framer<Pop3Frame> {
-  readonly #lines: LineFramer;
-
-  constructor(maxLineLength: number) {
-    this.#lines = new LineFramer(maxLineLength);
-  }
-
-  push(chunk: Buffer): void {
-    this.#lines.push(chunk);
-  }
-
-  next(): Pop3Frame | undefined {
-    const frame = this.#lines.next();
-    return frame.kind === 'need-more' ? undefined : frame;
-  }
-
-  get bufferedBytes(): number {
-    return this.#lines.bufferedBytes;
-  }
-
-  takeRemaining(): Buffer {
-    return this.#lines.takeRemaining();
-  }
-}
 
 /**
  * One POP3 client before login (RFC 1939 AUTHORIZATION state): what the
@@ -139,7 +115,7 @@ export function pop3Prelogin(greeting: string): PreloginProtocol<Pop3Frame> {
       internalError: POP3_TEXT.authTemp + CRLF,
     },
     kickText: POP3_TEXT.kicked + CRLF,
-    newFramer: (limits: LimitsConfig) => new Pop3Framer(limits.maxLineLength),
+    newFramer: (limits: LimitsConfig) => new LineFramer(limits.maxLineLength),
     open: (connection) => new Pop3Session(connection, greeting),
   };
 }

@@ -1,13 +1,13 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { connectBackendWithRetry, LOGIN_RECONNECT_DELAY_MS, upgradeClientSocket } from '../../net/backend-connect.js';
+import { upgradeClientSocket } from '../../net/backend-connect.js';
+import { connectForLogin, runBackendLogin } from '../../session/backend-login-run.js';
 import { Deadline } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
 import type { FramedCommand } from '../../session/literal-framer.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { xclientLine } from '../../session/xclient-fields.js';
 import { encodePlain } from '../../auth/sasl.js';
-import { backendLoginFailure } from '../../net/backend-failure.js';
 import { backendCapabilityItems } from './capabilities.js';
 import { parseLine, SieveParseError, stringArg } from './parser.js';
 import { sieveString } from './quote.js';
@@ -98,7 +98,6 @@ class SieveBackendLogin {
   readonly #params: BackendLoginParams;
   readonly #deadline: Deadline;
   readonly #log: Logger | undefined;
-  readonly #started = Date.now();
 
   constructor(params: BackendLoginParams, deadline: Deadline, log: Logger | undefined) {
     this.#params = params;
@@ -176,22 +175,7 @@ class SieveBackendLogin {
   }
 
   async #connect(): Promise<Socket> {
-    const params = this.#params;
-    const socket = await connectBackendWithRetry(
-      {
-        host: params.host,
-        port: params.port,
-        sourceIp: params.sourceIp,
-        tls: params.ssl,
-        ca: params.tls.ca,
-        cert: params.tls.clientCert,
-        key: params.tls.clientKey,
-        deadline: this.#deadline,
-        // STARTTLS follows on this socket: TLS reads it itself.
-        sharedReads: params.starttls === 'no',
-      },
-      { delayMs: LOGIN_RECONNECT_DELAY_MS, onRetry: (attempt, err) => this.#log?.debug({ attempt, err: err.message }, 'sieve backend reconnecting') },
-    );
+    const socket = await connectForLogin(this.#params, this.#deadline, { protocol: 'sieve', log: this.#log });
     this.#socket = socket;
     return socket;
   }
@@ -209,14 +193,6 @@ class SieveBackendLogin {
     return new LoginFailure('backend_unavailable', detail);
   }
 
-  toFailure(err: unknown): LoginFailure {
-    return backendLoginFailure(err, {
-      backend: this.#where(),
-      state: this.state,
-      elapsedMs: Date.now() - this.#started,
-      timedOut: this.#deadline.expired,
-    });
-  }
 }
 
 /**
@@ -227,16 +203,5 @@ class SieveBackendLogin {
  * backend_unavailable or backend_auth_failed.
  */
 export async function sieveBackendLogin(params: BackendLoginParams, log?: Logger): Promise<BackendLoginSuccess> {
-  const deadline = new Deadline(params.timeoutMs);
-  const machine = new SieveBackendLogin(params, deadline, log);
-  try {
-    return await machine.run();
-  } catch (err) {
-    machine.destroy();
-    const failure = machine.toFailure(err);
-    log?.debug({ state: machine.state, kind: failure.kind }, 'sieve backend login failed');
-    throw failure;
-  } finally {
-    deadline.clear();
-  }
+  return runBackendLogin('sieve', params, log, (deadline) => new SieveBackendLogin(params, deadline, log));
 }

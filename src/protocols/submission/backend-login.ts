@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { connectBackendWithRetry, LOGIN_RECONNECT_DELAY_MS, upgradeClientSocket } from '../../net/backend-connect.js';
-import { backendLoginFailure } from '../../net/backend-failure.js';
+import { upgradeClientSocket } from '../../net/backend-connect.js';
+import { connectForLogin, runBackendLogin } from '../../session/backend-login-run.js';
 import { BackendLines } from '../../net/backend-lines.js';
 import { Deadline } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
@@ -43,7 +43,6 @@ class SubmissionBackendLogin {
   readonly #params: BackendLoginParams;
   readonly #options: SubmissionBackendOptions;
   readonly #deadline: Deadline;
-  readonly #started = Date.now();
 
   constructor(params: BackendLoginParams, options: SubmissionBackendOptions, deadline: Deadline) {
     this.#params = params;
@@ -184,26 +183,8 @@ class SubmissionBackendLogin {
     this.#socket?.destroy();
   }
 
-  async #connect(): Promise<Socket> {
-    const params = this.#params;
-    return connectBackendWithRetry(
-      {
-        host: params.host,
-        port: params.port,
-        sourceIp: params.sourceIp,
-        tls: params.ssl,
-        ca: params.tls.ca,
-        cert: params.tls.clientCert,
-        key: params.tls.clientKey,
-        deadline: this.#deadline,
-        // STARTTLS follows on this socket: TLS reads it itself.
-        sharedReads: params.starttls === 'no',
-      },
-      {
-        delayMs: LOGIN_RECONNECT_DELAY_MS,
-        onRetry: (attempt, err) => this.#options.log?.debug({ attempt, err: err.message }, 'submission backend reconnecting'),
-      },
-    );
+  #connect(): Promise<Socket> {
+    return connectForLogin(this.#params, this.#deadline, { protocol: 'submission', log: this.#options.log });
   }
 
   #enter(state: SubmissionBackendState): void {
@@ -219,14 +200,6 @@ class SubmissionBackendLogin {
     return new LoginFailure('backend_unavailable', detail);
   }
 
-  toFailure(err: unknown): LoginFailure {
-    return backendLoginFailure(err, {
-      backend: this.#where(),
-      state: this.state,
-      elapsedMs: Date.now() - this.#started,
-      timedOut: this.#deadline.expired,
-    });
-  }
 }
 
 /**
@@ -237,16 +210,5 @@ class SubmissionBackendLogin {
  * backend_unavailable or backend_auth_failed.
  */
 export async function submissionBackendLogin(params: BackendLoginParams, options: SubmissionBackendOptions): Promise<BackendLoginSuccess> {
-  const deadline = new Deadline(params.timeoutMs);
-  const machine = new SubmissionBackendLogin(params, options, deadline);
-  try {
-    return await machine.run();
-  } catch (err) {
-    machine.destroy();
-    const failure = machine.toFailure(err);
-    options.log?.debug({ state: machine.state, kind: failure.kind }, 'submission backend login failed');
-    throw failure;
-  } finally {
-    deadline.clear();
-  }
+  return runBackendLogin('submission', params, options.log, (deadline) => new SubmissionBackendLogin(params, options, deadline));
 }

@@ -1,41 +1,17 @@
 import type { LimitsConfig } from '../../config/types.js';
 import type { LoginRequest } from '../../session/frontend.js';
-import type { ClientConnection, CommandResult as KitResult, Framer, PreloginProtocol, PreloginSession } from '../../session/client-connection.js';
-import { LineFramer } from '../../net/line-framer.js';
+import type { ClientConnection, CommandResult as KitResult, PreloginProtocol, PreloginSession } from '../../session/client-connection.js';
+import { LineFramer, type LineFrame } from '../../net/line-framer.js';
 import { findCommand } from './commands/registry.js';
 import type { CommandResult, ContinuationHandler, SubmissionCommandSession } from './commands/types.js';
 import { CLOSING, renderBackendSuccess, renderFailure, SMTP_TEXT } from './replies.js';
 
 const CRLF = '\r\n';
 
-/** An SMTP input event: a command or SASL line, or a line over limits.max_line_length (the connection ends). */
-export type SubmissionFrame = { readonly kind: 'line'; readonly line: Buffer } | { readonly kind: 'too-long' };
+/** A command or SASL line, or a line over limits.max_line_length (the connection ends). */
+export type SubmissionFrame = LineFrame;
 
 /** SMTP commands before login are CRLF lines, as POP3's: the same framer cuts them. */
-class SubmissionFramer implements Framer<SubmissionFrame> {
-  readonly #lines: LineFramer;
-
-  constructor(maxLineLength: number) {
-    this.#lines = new LineFramer(maxLineLength);
-  }
-
-  push(chunk: Buffer): void {
-    this.#lines.push(chunk);
-  }
-
-  next(): SubmissionFrame | undefined {
-    const frame = this.#lines.next();
-    return frame.kind === 'need-more' ? undefined : frame;
-  }
-
-  get bufferedBytes(): number {
-    return this.#lines.bufferedBytes;
-  }
-
-  takeRemaining(): Buffer {
-    return this.#lines.takeRemaining();
-  }
-}
 
 export interface SubmissionGreeting {
   /** Our name in the greeting, EHLO and 421 lines (Dovecot's `hostname`). */
@@ -152,7 +128,7 @@ export function submissionPrelogin(names: SubmissionGreeting): PreloginProtocol<
       internalError: CLOSING.internalError(host) + CRLF,
     },
     kickText: CLOSING.kicked(host) + CRLF,
-    newFramer: (limits: LimitsConfig) => new SubmissionFramer(limits.maxLineLength),
+    newFramer: (limits: LimitsConfig) => new LineFramer(limits.maxLineLength),
     open: (connection) => new SubmissionSession(connection, names),
   };
 }

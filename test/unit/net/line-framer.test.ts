@@ -6,7 +6,7 @@ function drain(framer: LineFramer): string[] {
   const lines: string[] = [];
   for (;;) {
     const frame = framer.next();
-    if (frame.kind === 'need-more') return lines;
+    if (frame === undefined) return lines;
     assert.equal(frame.kind, 'line');
     if (frame.kind === 'line') lines.push(frame.line.toString('utf8'));
   }
@@ -45,22 +45,22 @@ test('a line longer than the limit is refused, with or without its LF yet', () =
 
   const long = new LineFramer(4);
   long.push(Buffer.from('ABCDE\r\n'));
-  assert.equal(long.next().kind, 'too-long');
+  assert.equal(long.next()?.kind, 'too-long');
 
   const unterminated = new LineFramer(4);
   unterminated.push(Buffer.from('ABCD\r'));
-  assert.equal(unterminated.next().kind, 'need-more');
+  assert.equal(unterminated.next(), undefined);
   unterminated.push(Buffer.from('X'));
-  assert.equal(unterminated.next().kind, 'too-long');
+  assert.equal(unterminated.next()?.kind, 'too-long');
 });
 
 test('takeRemaining returns unread bytes and empties the framer', () => {
   const framer = new LineFramer(64);
   framer.push(Buffer.from('PASS x\r\nLIST\r\nRETR 1\r\nST'));
-  assert.deepEqual(framer.next().kind, 'line');
+  assert.deepEqual(framer.next()?.kind, 'line');
   assert.equal(framer.takeRemaining().toString(), 'LIST\r\nRETR 1\r\nST');
   assert.equal(framer.bufferedBytes, 0);
-  assert.equal(framer.next().kind, 'need-more');
+  assert.equal(framer.next(), undefined);
 });
 
 test('a bare CR inside a line is kept: only CRLF or LF ends a line', () => {
