@@ -14,6 +14,9 @@ import type { DirectorHandle } from '../../harness/director.js';
 import type { DovecotHandle } from '../../harness/dovecot.js';
 import { LineClient } from '../support/line-client.js';
 
+/** A wrong password nothing else in a log could contain by chance. */
+const WRONG_PASSWORD = 'Wr0ng-s1eve-S3cret';
+
 let dir: string;
 let cluster: Cluster;
 let director: DirectorHandle;
@@ -124,14 +127,14 @@ test('a wrong password gets Pigeonhole\'s NO; the connection goes on', async () 
   const u = cluster.usersOfKind('ring')[1];
   assert.ok(u !== undefined);
   const client = await openSieve();
-  client.write(`AUTHENTICATE "PLAIN" "${b64(`\0${u.name}\0wrong`)}"\r\n`);
+  client.write(`AUTHENTICATE "PLAIN" "${b64(`\0${u.name}\0${WRONG_PASSWORD}`)}"\r\n`);
   assert.equal(await client.line(10_000), 'NO "Authentication failed."');
   client.write('NOOP\r\n');
   assert.equal(await client.line(), 'OK "NOOP Completed"');
   client.write('LOGOUT\r\n');
   assert.equal(await client.line(), 'OK "Logout completed."');
   await client.waitClosed();
-  const failed = await sieveConnect(u, 'wrong', ['--list']);
+  const failed = await sieveConnect(u, WRONG_PASSWORD, ['--list']);
   assert.notEqual(failed.code, 0);
 });
 
@@ -151,5 +154,14 @@ test('a backend that does not answer: NO (TRYLATER) after proxy_timeout', async 
     client.close();
   } finally {
     b1.resume();
+  }
+});
+
+test('passwords never reach the director\'s log (AUTHENTICATE PLAIN, good and bad)', async () => {
+  const log = await readFile(director.logFile, 'utf8');
+  assert.ok(log.length > 0);
+  for (const secret of [...cluster.users.map((u) => u.password), WRONG_PASSWORD].filter((p) => p.length >= 6)) {
+    assert.ok(!log.includes(secret), 'a password was logged');
+    assert.ok(!log.includes(Buffer.from(secret).toString('base64')), 'a password was logged in base64');
   }
 });

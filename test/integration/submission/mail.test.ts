@@ -73,6 +73,9 @@ function port(director: DirectorHandle, key: 'submission' | 'imaps'): number {
   return Number(address.slice(address.lastIndexOf(':') + 1));
 }
 
+/** A wrong password nothing else in a log could contain by chance. */
+const WRONG_PASSWORD = 'Wr0ng-subm1ssion-S3cret';
+
 function director(): DirectorHandle {
   const d = cluster.directors[0];
   if (d === undefined) throw new Error('no director');
@@ -186,7 +189,7 @@ test('a wrong password gets 535 5.7.8; the connection goes on', async () => {
     assert.match(greeting, /^220 \S+ ESMTP /);
     const ehlo = await smtp(client, 'EHLO client.example');
     assert.ok(ehlo.includes('250-AUTH PLAIN LOGIN'), ehlo.join('\n'));
-    assert.deepEqual(await smtp(client, `AUTH PLAIN ${plain(ringUser(0).name, 'wrong')}`), ['535 5.7.8 Authentication failed.']);
+    assert.deepEqual(await smtp(client, `AUTH PLAIN ${plain(ringUser(0).name, WRONG_PASSWORD)}`), ['535 5.7.8 Authentication failed.']);
     assert.deepEqual(await smtp(client, 'MAIL FROM:<a@example.org>'), ['530 5.7.0 Authentication required.']);
     assert.deepEqual(await smtp(client, 'QUIT'), ['221 2.0.0 Bye']);
   } finally {
@@ -214,5 +217,17 @@ test('a backend whose submission port is down: 454 4.7.0, a temporary failure', 
     assert.deepEqual(await smtp(client, `AUTH PLAIN ${plain(u.name, u.password)}`, 30_000), ['454 4.7.0 Account is temporarily unavailable.']);
   } finally {
     client.close();
+  }
+});
+
+test('passwords never reach the directors\' logs (AUTH PLAIN and LOGIN, good and bad)', async () => {
+  const secrets = [...cluster.users.map((u) => u.password), WRONG_PASSWORD].filter((p) => p.length >= 6);
+  for (const d of [director(), untrusted, broken]) {
+    const log = await readFile(d.logFile, 'utf8');
+    assert.ok(log.length > 0, `${d.id} logged nothing`);
+    for (const secret of secrets) {
+      assert.ok(!log.includes(secret), `${d.id} logged a password`);
+      assert.ok(!log.includes(Buffer.from(secret).toString('base64')), `${d.id} logged a password in base64`);
+    }
   }
 });
