@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { isProtocol, type Protocol } from '../core/protocol.js';
+import { isProtocol, PROTOCOLS, type Protocol } from '../core/protocol.js';
 import type { UserFields } from '../auth/fields.js';
 import type { Passdb } from '../auth/passdb.js';
 import type { RouteDecision } from '../routing/decision.js';
@@ -294,8 +294,8 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
 
     UserWhere: asyncUnary('UserWhere', onError, async (request): Promise<UserWhereResponse> => {
       if (request.user === '') throw new AdminRequestError('user is required');
-      const protocol: Protocol = request.protocol === '' ? 'imap' : (request.protocol as Protocol);
-      if (protocol !== 'imap' && protocol !== 'pop3') throw new AdminRequestError('protocol must be imap or pop3');
+      const protocol = request.protocol === '' ? 'imap' : request.protocol;
+      if (!isProtocol(protocol)) throw new AdminRequestError(`protocol must be one of ${PROTOCOLS.join(', ')}`);
       const base: UserWhereResponse = {
         user: request.user,
         reason: '',

@@ -1,3 +1,4 @@
+import { PROTOCOL_SPECS } from '../../core/protocol.js';
 import type { RingChangeResponse__Output } from '../../adapters/grpc/generated/maildirector/admin/v1/RingChangeResponse.js';
 import type { AdminOverride } from '../../adapters/grpc/generated/maildirector/admin/v1/AdminOverride.js';
 import type { AdminApi } from '../../adapters/grpc/admin-client.js';
@@ -100,18 +101,17 @@ export const backendAddCommand = defineAdminCommand({
   options: [
     { name: 'weight', value: 'N', summary: 'share of ring users (default 100; 0 takes no new users)' },
     { name: 'tag', value: 'T', summary: 'director_tag this backend serves (default: the untagged ring)' },
-    { name: 'imap-port', value: 'P', summary: 'IMAP port (default 143)' },
-    { name: 'pop3-port', value: 'P', summary: 'POP3 port (default 110)' },
+    ...PROTOCOL_SPECS.map((p) => ({ name: `${p.protocol}-port`, value: 'P', summary: `${p.protocol} port (default ${p.defaultPort})` })),
   ],
   async execute(api: AdminApi, args, io, json) {
     const id = backendId(args);
     const host = args.positionals[1] ?? '';
     if (host === '') throw new UsageError('HOST must not be empty');
     const ports: Record<string, number> = {};
-    const imap = args.value('imap-port');
-    const pop3 = args.value('pop3-port');
-    if (imap !== undefined) ports['imap'] = wholeNumber(imap, '--imap-port', 1, 65_535);
-    if (pop3 !== undefined) ports['pop3'] = wholeNumber(pop3, '--pop3-port', 1, 65_535);
+    for (const { protocol } of PROTOCOL_SPECS) {
+      const given = args.value(`${protocol}-port`);
+      if (given !== undefined) ports[protocol] = wholeNumber(given, `--${protocol}-port`, 1, 65_535);
+    }
     const weightText = args.value('weight');
     const weight = weightText === undefined ? 100 : wholeNumber(weightText, '--weight', 1, 10_000);
     return report(io, json, id, 'add', api.addBackend({ id, host, ports, weight, tag: args.value('tag') ?? '' }), host);

@@ -1,3 +1,4 @@
+import { isProtocol, PROTOCOLS } from '../../core/protocol.js';
 import type { UserWhereResponse__Output } from '../../adapters/grpc/generated/maildirector/admin/v1/UserWhereResponse.js';
 import { UsageError } from '../args.js';
 import { EXIT } from './command.js';
@@ -72,12 +73,12 @@ export const userWhereCommand = defineAdminCommand({
     '"delayed_until_ms": unix ms or 0, "sessions": [{"director", "backend", "backend_host", "sessions": number}] ' +
     '(every live director\'s sessions)}',
   positionals: [{ name: 'USER', required: true, summary: 'login name' }],
-  options: [{ name: 'protocol', value: 'imap|pop3', summary: 'port to show (default imap)' }],
+  options: [{ name: 'protocol', value: PROTOCOLS.join('|'), summary: 'port to show (default imap)' }],
   async execute(api, args, io, json) {
     const user = args.positionals[0] ?? '';
     if (user === '') throw new UsageError('USER must not be empty');
     const protocol = args.value('protocol') ?? 'imap';
-    if (protocol !== 'imap' && protocol !== 'pop3') throw new UsageError('--protocol must be imap or pop3');
+    if (!isProtocol(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}`);
     const where = userWhereJson(await api.userWhere({ user, protocol }));
     io.stdout(json ? jsonLine(where) : userWhereText(where));
     return EXIT.ok;
