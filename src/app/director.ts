@@ -75,7 +75,7 @@ export class Director {
   constructor(config: Config) {
     this.#config = config;
     this.log = createLogger(config.log, config.director.id);
-    this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
+    this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache, cryptLimits: config.cryptLimits }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
     this.#selfAddresses = selfAddressesFrom(config);
     this.#trusted = new NetworkSet(config.director.trustedNetworks);
     this.#secureContext = Director.#serverTls(config);
@@ -358,7 +358,7 @@ export class Director {
     try {
       next = loadConfig(this.#config.file, { id: this.#config.director.id });
       secureContext = Director.#serverTls(next);
-      passdb = createPassdb({ passdb: next.passdb, cache: next.cache }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
+      passdb = createPassdb({ passdb: next.passdb, cache: next.cache, cryptLimits: next.cryptLimits }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
     } catch (error: unknown) {
       const problems = error instanceof ConfigError ? error.problems.map(formatProblem) : [error instanceof Error ? error.message : String(error)];
       this.log.error({ problems }, 'reload refused: config has problems; keeping the running config');

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CacheConfig, PassdbConfig } from '../config/types.js';
+import type { CacheConfig, CryptLimitsConfig, PassdbConfig } from '../config/types.js';
 import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js';
 import { CachedPassdb } from './cached-passdb.js';
 import { LdapPassdb } from './ldap-passdb.js';
@@ -102,18 +102,19 @@ class TimedPassdb implements Passdb {
 
 /** The configured passdb, behind the cache unless `cache.size` is 0. */
 export function createPassdb(
-  config: { readonly passdb: PassdbConfig; readonly cache: CacheConfig },
+  config: { readonly passdb: PassdbConfig; readonly cache: CacheConfig; readonly cryptLimits?: CryptLimitsConfig },
   log: Logger,
   options: CreatePassdbOptions = {},
 ): DirectorPassdb {
   const passdb = config.passdb;
   const observe = options.observeLdap;
+  const cryptLimits = config.cryptLimits;
   const inner: Passdb =
     passdb.driver === 'ldap'
       ? observe === undefined
-        ? new LdapPassdb(passdb, log)
-        : new TimedPassdb(new LdapPassdb(passdb, log), observe)
-      : new PasswdFilePassdb(passdb, log);
+        ? new LdapPassdb(passdb, log, { cryptLimits })
+        : new TimedPassdb(new LdapPassdb(passdb, log, { cryptLimits }), observe)
+      : new PasswdFilePassdb(passdb, log, { cryptLimits });
   const cache = config.cache.size > 0 ? new CachedPassdb(inner, config.cache, log) : undefined;
   const watcher =
     passdb.driver === 'ldap' && passdb.changePollMs > 0 ? new LdapChangeWatcher(passdb, log, options.changes) : undefined;

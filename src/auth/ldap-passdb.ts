@@ -10,11 +10,13 @@ import type { UserFields } from './fields.js';
 import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js';
 import { parseUserFields } from './parse-fields.js';
 import { entryToRawFields, mappedAttributes } from './ldap-fields.js';
-import { verifyPassword } from './schemes.js';
+import { verifyPassword, type CryptLimits } from './schemes.js';
 import { checkUsername, DEFAULT_MAX_USERNAME_LENGTH } from './username.js';
 
 export interface LdapPassdbOptions {
   readonly maxUsernameLength?: number;
+  /** What a stored hash may ask for (auth_bind: false); the defaults unless given. */
+  readonly cryptLimits?: CryptLimits | undefined;
 }
 
 type Found =
@@ -35,6 +37,7 @@ export class LdapPassdb implements Passdb {
   readonly #filter: FilterTemplate;
   readonly #attributes: string[];
   readonly #maxUsernameLength: number;
+  readonly #cryptLimits: CryptLimits | undefined;
   #lastUnavailableLogMs = 0;
   #suppressed = 0;
 
@@ -46,6 +49,7 @@ export class LdapPassdb implements Passdb {
     if (!config.authBind) attributes.push(config.passwordAttribute);
     this.#attributes = attributes;
     this.#maxUsernameLength = options.maxUsernameLength ?? DEFAULT_MAX_USERNAME_LENGTH;
+    this.#cryptLimits = options.cryptLimits;
     this.#directory = new LdapDirectory(
       {
         uris: config.uris,
@@ -142,7 +146,7 @@ export class LdapPassdb implements Passdb {
     if (stored.length === 0) return { kind: 'fail', detail: 'no password stored' };
     let unsupported: string | undefined;
     for (const value of stored) {
-      const verdict = await verifyPassword(value, password);
+      const verdict = await verifyPassword(value, password, this.#cryptLimits);
       if (verdict.kind === 'match') return { kind: 'ok' };
       if (verdict.kind === 'unsupported') {
         this.#log.warn({ user, dn: entry.dn, scheme: verdict.scheme, reason: verdict.reason }, 'cannot verify stored password');

@@ -6,7 +6,7 @@ import type { UserFields } from './fields.js';
 import { parsePasswdFile } from './passwd-file.js';
 import type { PasswdFileEntry } from './passwd-file.js';
 import { parseUserFields } from './parse-fields.js';
-import { verifyPassword } from './schemes.js';
+import { verifyPassword, type CryptLimits } from './schemes.js';
 import { checkUsername, DEFAULT_MAX_USERNAME_LENGTH } from './username.js';
 
 interface Snapshot {
@@ -22,6 +22,8 @@ type Found =
 
 export interface PasswdFilePassdbOptions {
   readonly maxUsernameLength?: number;
+  /** What a stored hash may ask for; the defaults unless given. */
+  readonly cryptLimits?: CryptLimits | undefined;
 }
 
 /** Users from a Dovecot passwd-file, re-read whenever the file changes. */
@@ -29,6 +31,7 @@ export class PasswdFilePassdb implements Passdb {
   readonly #path: string;
   readonly #log: Logger;
   readonly #maxUsernameLength: number;
+  readonly #cryptLimits: CryptLimits | undefined;
   #snapshot: Snapshot | undefined;
   #loading: Promise<Snapshot> | undefined;
 
@@ -36,6 +39,7 @@ export class PasswdFilePassdb implements Passdb {
     this.#path = config.path;
     this.#log = log.child({ passdb: 'passwd-file', path: config.path });
     this.#maxUsernameLength = options.maxUsernameLength ?? DEFAULT_MAX_USERNAME_LENGTH;
+    this.#cryptLimits = options.cryptLimits;
   }
 
   /** Concurrent requests share one stat + read. */
@@ -85,7 +89,7 @@ export class PasswdFilePassdb implements Passdb {
     if (found.fields.nopassword) return { kind: 'ok', fields: found.fields };
     if (request.password.isEmpty) return { kind: 'fail', detail: 'empty password' };
     if (found.entry.password.length === 0) return { kind: 'fail', detail: 'no password stored' };
-    const verdict = await verifyPassword(found.entry.password, request.password);
+    const verdict = await verifyPassword(found.entry.password, request.password, this.#cryptLimits);
     if (verdict.kind === 'match') return { kind: 'ok', fields: found.fields };
     if (verdict.kind === 'mismatch') return { kind: 'fail', detail: 'wrong password' };
     this.#log.warn({ user: name.user, scheme: verdict.scheme, reason: verdict.reason }, 'cannot verify stored password');

@@ -1,7 +1,9 @@
 import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Secret } from '../core/secret.js';
-import { md5Crypt, parseMd5CryptSalt, parseShaCrypt, shaCrypt } from './crypt.js';
-import bcrypt from 'bcryptjs';
+import type { CryptLimitsConfig } from '../config/types.js';
+import { DEFAULT_CRYPT_LIMITS } from '../config/sections.js';
+import { parseMd5CryptSalt, parseShaCrypt } from './crypt.js';
+import { cryptPool } from './crypt-pool.js';
 
 /**
  * Result of checking a password against a stored value. `unsupported` means
@@ -62,22 +64,43 @@ function verifyDigest(scheme: string, digest: Digest, salted: boolean, stored: s
   return result(constantTimeEqual(computed, decoded.subarray(0, size)));
 }
 
-async function verifyCrypt(scheme: string, stored: string, key: Buffer, password: Secret): Promise<VerifyResult> {
+/**
+ * Caps on what a stored hash may ask for (limits.crypt_max_rounds,
+ * limits.blf_max_cost): a hash above them is not checked (a temporary
+ * failure, logged with the reason), never computed.
+ */
+export type CryptLimits = CryptLimitsConfig;
+
+async function verifyCrypt(scheme: string, stored: string, password: Secret, limits: CryptLimits): Promise<VerifyResult> {
+  try {
+    return await verifyCryptInPool(scheme, stored, password, limits);
+  } catch (err: unknown) {
+    // A crypt thread that died cannot say "wrong password": a temporary failure.
+    return unsupported(scheme, err instanceof Error ? err.message : String(err));
+  }
+}
+
+async function verifyCryptInPool(scheme: string, stored: string, password: Secret, limits: CryptLimits): Promise<VerifyResult> {
   const hash = stored.trim();
   if (hash.startsWith('$6$') || hash.startsWith('$5$')) {
     const params = parseShaCrypt(hash);
     if (params === undefined) return unsupported(scheme, 'malformed SHA-CRYPT hash');
-    return result(constantTimeEqual(Buffer.from(shaCrypt(key, params)), Buffer.from(hash)));
+    if (params.rounds > limits.maxShaRounds) return unsupported(scheme, `rounds=${params.rounds} is above limits.crypt_max_rounds (${limits.maxShaRounds})`);
+    const computed = await cryptPool().run({ kind: 'sha', password: password.reveal(), params });
+    return result(constantTimeEqual(Buffer.from(computed), Buffer.from(hash)));
   }
   if (hash.startsWith('$1$')) {
     const salt = parseMd5CryptSalt(hash);
     if (salt === undefined) return unsupported(scheme, 'malformed MD5-CRYPT hash');
-    return result(constantTimeEqual(Buffer.from(md5Crypt(key, salt)), Buffer.from(hash)));
+    const computed = await cryptPool().run({ kind: 'md5', password: password.reveal(), salt });
+    return result(constantTimeEqual(Buffer.from(computed), Buffer.from(hash)));
   }
   if (/^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
+    const cost = Number(hash.slice(4, 6));
+    if (cost > limits.maxBlfCost) return unsupported(scheme, `cost ${cost} is above limits.blf_max_cost (${limits.maxBlfCost})`);
     // $2y$ (PHP) and $2b$ are the same algorithm; bcryptjs knows them as $2b$.
     const normalized = hash.startsWith('$2y$') ? `$2b$${hash.slice(4)}` : hash;
-    return result(await bcrypt.compare(password.reveal(), normalized));
+    return result((await cryptPool().run({ kind: 'bcrypt', password: password.reveal(), hash: normalized })) === 'match');
   }
   return unsupported(scheme, 'crypt variant not supported (only $1$, $5$, $6$, $2*$)');
 }
@@ -96,11 +119,11 @@ export function schemeOf(stored: string): string {
  * Without a prefix the value is plaintext, unless it is a crypt(3) string
  * ($1$, $5$, $6$, $2y$...), which is how OpenLDAP's {CRYPT} values often arrive.
  */
-export async function verifyPassword(stored: string, password: Secret): Promise<VerifyResult> {
+export async function verifyPassword(stored: string, password: Secret, limits: CryptLimits = DEFAULT_CRYPT_LIMITS): Promise<VerifyResult> {
   const key = Buffer.from(password.reveal(), 'utf8');
   const match = /^\{([A-Za-z0-9_-]+)(?:\.([A-Za-z0-9]+))?\}/.exec(stored);
   if (match === null) {
-    if (CRYPT_LIKE.test(stored)) return verifyCrypt('CRYPT', stored, key, password);
+    if (CRYPT_LIKE.test(stored)) return verifyCrypt('CRYPT', stored, password, limits);
     return result(constantTimeEqual(key, Buffer.from(stored, 'utf8')));
   }
   const scheme = (match[1] ?? '').toUpperCase();
@@ -133,16 +156,16 @@ export async function verifyPassword(stored: string, password: Secret): Promise<
     case 'SMD5':
       return verifyDigest(scheme, 'md5', true, value, encoding, key);
     case 'CRYPT':
-      return verifyCrypt(scheme, value, key, password);
+      return verifyCrypt(scheme, value, password, limits);
     case 'SHA512-CRYPT':
-      return value.startsWith('$6$') ? verifyCrypt(scheme, value, key, password) : unsupported(scheme, 'not a $6$ hash');
+      return value.startsWith('$6$') ? verifyCrypt(scheme, value, password, limits) : unsupported(scheme, 'not a $6$ hash');
     case 'SHA256-CRYPT':
-      return value.startsWith('$5$') ? verifyCrypt(scheme, value, key, password) : unsupported(scheme, 'not a $5$ hash');
+      return value.startsWith('$5$') ? verifyCrypt(scheme, value, password, limits) : unsupported(scheme, 'not a $5$ hash');
     case 'MD5':
     case 'MD5-CRYPT':
-      return value.startsWith('$1$') ? verifyCrypt(scheme, value, key, password) : unsupported(scheme, 'not a $1$ hash');
+      return value.startsWith('$1$') ? verifyCrypt(scheme, value, password, limits) : unsupported(scheme, 'not a $1$ hash');
     case 'BLF-CRYPT':
-      return value.startsWith('$2') ? verifyCrypt(scheme, value, key, password) : unsupported(scheme, 'not a $2*$ hash');
+      return value.startsWith('$2') ? verifyCrypt(scheme, value, password, limits) : unsupported(scheme, 'not a $2*$ hash');
     default:
       return unsupported(scheme, 'unknown password scheme');
   }

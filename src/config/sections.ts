@@ -9,6 +9,7 @@ import type {
   BackendTlsConfig,
   CacheConfig,
   Config,
+  CryptLimitsConfig,
   DirectorConfig,
   FieldMapEntry,
   GossipConfig,
@@ -118,8 +119,15 @@ const NOT_YET_SERVED: readonly ListenKey[] = ['lmtp'];
 const LIMIT_KEYS = [
   'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
   'auth_failure_delay', 'idle_timeout', 'proxy_timeout', 'max_login_delay', 'max_disconnect_delay',
-  'move_wait',
+  'move_wait', 'crypt_max_rounds', 'blf_max_cost',
 ];
+
+/**
+ * What a stored hash may ask for. SHA-CRYPT's `rounds=` goes to 999,999,999
+ * (minutes of CPU per check); 100,000 is 20 times its default. BLF-CRYPT
+ * cost 13 is about a second in bcryptjs.
+ */
+export const DEFAULT_CRYPT_LIMITS: CryptLimitsConfig = Object.freeze({ maxShaRounds: 100_000, maxBlfCost: 13 });
 const LDAP_KEYS = [
   'uris', 'bind_dn', 'bind_password', 'base', 'scope', 'filter', 'auth_bind', 'password_attribute', 'fields',
   'timeout', 'connect_timeout', 'search_pool_size', 'bind_pool_size', 'start_tls', 'ca', 'change_poll',
@@ -167,13 +175,15 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
   const director = readDirector(ctx, directorView, root, ring.backends);
   checkRingMembers(ctx, { ringView, listenView, grpcTlsView, director, listen, ring });
 
+  const limitsView = section('limits', LIMIT_KEYS);
   return {
     file,
     director,
     listen,
     tls,
     backendTls: readBackendTls(ctx, section('backend_tls', ['ca', 'client_cert', 'client_key'])),
-    limits: readLimits(section('limits', LIMIT_KEYS)),
+    limits: readLimits(limitsView),
+    cryptLimits: readCryptLimits(limitsView),
     passdb: readPassdb(ctx, section('passdb', ['driver', ...LDAP_KEYS, ...PASSWD_FILE_KEYS])),
     cache: readCache(section('cache', ['size', 'ttl', 'negative_ttl'])),
     ring,
@@ -444,6 +454,18 @@ function readLimits(v: MapView | undefined): LimitsConfig {
     maxDisconnectDelayMs: v.duration('max_disconnect_delay', d.maxDisconnectDelayMs),
     // 0 would refuse every move at once; at least a moment lets the kicks land.
     moveWaitMs: v.duration('move_wait', d.moveWaitMs, { min: 100 }),
+  };
+}
+
+/** What a stored password hash may ask for (auth/schemes.ts CryptLimits). */
+function readCryptLimits(v: MapView | undefined): CryptLimitsConfig {
+  const d = DEFAULT_CRYPT_LIMITS;
+  if (v === undefined) return d;
+  return {
+    // SHA-CRYPT's own minimum is 1000 rounds; its default 5000.
+    maxShaRounds: v.int('crypt_max_rounds', d.maxShaRounds, { min: 1000, max: 999_999_999 }),
+    // bcrypt's costs run from 4 to 31.
+    maxBlfCost: v.int('blf_max_cost', d.maxBlfCost, { min: 4, max: 31 }),
   };
 }
 

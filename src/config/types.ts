@@ -15,6 +15,8 @@ export interface Config {
   readonly backendTls: BackendTlsConfig;
   readonly limits: LimitsConfig;
   readonly passdb: PassdbConfig;
+  /** limits.crypt_max_rounds and limits.blf_max_cost: what a stored hash may ask for. */
+  readonly cryptLimits: CryptLimitsConfig;
   readonly cache: CacheConfig;
   readonly ring: RingConfig;
   /** mTLS for the gRPC port (ring links and the admin service); undefined: plaintext, loopback only. */
@@ -124,6 +126,13 @@ export interface LimitsConfig {
 }
 
 export type PassdbConfig = LdapPassdbConfig | PasswdFilePassdbConfig;
+
+export interface CryptLimitsConfig {
+  /** Highest SHA-CRYPT `rounds=` checked. */
+  readonly maxShaRounds: number;
+  /** Highest BLF-CRYPT cost checked. */
+  readonly maxBlfCost: number;
+}
 
 export interface FieldMapEntry {
   /** Dovecot field name (`host`, `proxy_maybe`, `forward_x`, ...). */

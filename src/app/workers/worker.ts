@@ -163,7 +163,7 @@ export class WorkerProcess {
   /** Only the primary polls LDAP for changed entries; it tells the workers which cached users to drop. */
   static #createPassdb(config: Config, log: Logger): DirectorPassdb {
     const passdb = config.passdb.driver === 'ldap' ? { ...config.passdb, changePollMs: 0 } : config.passdb;
-    return createPassdb({ passdb, cache: config.cache }, log.child({ component: 'auth' }));
+    return createPassdb({ passdb, cache: config.cache, cryptLimits: config.cryptLimits }, log.child({ component: 'auth' }));
   }
 
   static #serverTls(config: Config): SecureContext | undefined {

@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [25, 26, 29, 99, 100, 101]);
+  assert.deepEqual(problems.map((p) => p.line), [25, 26, 29, 101, 102, 103]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
