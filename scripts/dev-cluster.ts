@@ -7,8 +7,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { startCluster, type Cluster, type PidRecord } from '../test/harness/cluster.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createAdminApi, type AdminApi } from '../src/adapters/grpc/admin-client.js';
+import type { MutualTls } from '../src/adapters/grpc/security.js';
+import { userWhereJson } from '../src/cli/commands/user-where.js';
+import type { CertFiles } from '../test/harness/certs.js';
+import { startCluster, type Cluster, type ClusterUser, type PidRecord } from '../test/harness/cluster.js';
 import { REPO_ROOT } from '../test/harness/director.js';
+import type { DovecotHandle } from '../test/harness/dovecot.js';
+import { freePort } from '../test/harness/ports.js';
+import { startPostfix, type PostfixHandle } from '../test/harness/postfix.js';
 import { isAlive, killPid, processStartTime } from '../test/harness/process.js';
 import { adminCert, cliTlsArgs, ringOverrides } from '../test/harness/ring.js';
 
@@ -25,6 +33,10 @@ const USAGE = `usage: scripts/dev-cluster up [--directors N] [--backends M] [--u
        scripts/dev-cluster status [--dir DIR]`;
 
 const MARKER = '.dev-cluster-dir';
+/** Every dev cluster address is <user>@MAIL_DOMAIN. */
+const MAIL_DOMAIN = 'example.org';
+/** Postfix listens here; the backends' submission service relays to it. */
+const MTA_HOST = '127.0.0.1';
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -70,21 +82,32 @@ function stillOurs(p: PidRecord): boolean {
   return isAlive(p.pid) && (p.startTime === undefined || processStartTime(p.pid) === p.startTime);
 }
 
-function usage(c: Cluster, dir: string, cli: readonly string[]): string {
+/** A shell word for `text` (quoted only when it needs it), so printed command lines can be pasted. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function shellLine(words: readonly string[]): string {
+  return words.map(shellWord).join(' ');
+}
+
+function usage(c: Cluster, dir: string, cli: readonly string[], mta: PostfixHandle | undefined): string {
   const lines = [`dev cluster up in ${dir}`, `  cluster.json: ${join(dir, 'cluster.json')}`];
-  const user = c.usersOfKind('ring')[0] ?? c.users[0];
+  const ringUsers = c.usersOfKind('ring');
+  const user = ringUsers[0] ?? c.users[0];
   const ca = c.ca.cert;
   const d = c.directors[0];
-  if (d !== undefined) {
-    for (const dd of c.directors) {
-      const ports = (['imap', 'imaps', 'pop3', 'pop3s', 'grpc', 'http'] as const)
-        .map((k) => `${k} ${dd.address(k) ?? '-'}`)
-        .join('  ');
-      lines.push(`  director ${dd.id} (pid ${dd.pid}): ${ports}`);
-    }
+  for (const dd of c.directors) {
+    const ports = (['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'sieve', 'grpc', 'http'] as const)
+      .map((k) => `${k} ${dd.address(k) ?? '-'}`)
+      .join('  ');
+    lines.push(`  director ${dd.id} (pid ${dd.pid}): ${ports}`);
   }
-  for (const b of c.backends) lines.push(`  backend ${b.id} (pid ${b.pid}): ${b.host} imap ${b.imap} imaps ${b.imaps} pop3 ${b.pop3} lmtp ${b.lmtp} sieve ${b.sieve}`);
+  for (const b of c.backends) {
+    lines.push(`  backend ${b.id} (pid ${b.pid}): ${b.host} imap ${b.imap} imaps ${b.imaps} pop3 ${b.pop3} pop3s ${b.pop3s} submission ${b.submission} lmtp ${b.lmtp} sieve ${b.sieve}`);
+  }
   lines.push(`  ldap (pid ${c.slapd.pid}): ${c.slapd.url} bind ${c.slapd.bindDn} / ${c.slapd.bindPassword}`);
+  if (mta !== undefined) lines.push(`  postfix (pid ${mta.pid}): ${mta.host}:${mta.port}, the MTA the backends' submission relays to (log ${mta.logFile})`);
   if (user !== undefined) {
     const host = d?.host ?? c.backends[0]?.host ?? '127.0.0.1';
     const imap = d?.imap ?? c.backends[0]?.imap;
@@ -92,9 +115,28 @@ function usage(c: Cluster, dir: string, cli: readonly string[]): string {
     lines.push('', `Connect with a mail client: host ${host}, IMAP port ${imap} (STARTTLS) or ${imaps} (TLS), user ${user.name}, password ${user.password}`);
     lines.push(`  curl 'imap://${host}:${imap}/INBOX;UID=1' --user '${user.name}:${user.password}'    (reads the welcome message)`);
     if (imaps !== undefined && imaps !== null) lines.push(`  openssl s_client -connect ${host}:${imaps} -CAfile ${ca} -crlf -quiet    then: a LOGIN ${user.name} ${user.password}`);
+    const to = ringUsers[1] ?? c.users.find((u) => u !== user && u.kind !== 'nologin' && u.kind !== 'destuser') ?? user;
+    const submission = d?.address('submission') ?? null;
+    const submissions = d?.address('submissions') ?? null;
+    if (submission !== null && mta !== undefined) {
+      const swaks = (server: string, tls: string): string =>
+        shellLine(['swaks', '--server', server, tls, '--tls-verify', '--tls-ca-path', ca, '--auth', 'PLAIN', '--auth-user', user.name, '--auth-password', user.password,
+          '--from', `${user.name}@${MAIL_DOMAIN}`, '--to', `${to.name}@${MAIL_DOMAIN}`]);
+      lines.push('', `Send mail through a director (Submission; Postfix delivers it by LMTP to ${to.name}'s backend, read it by IMAP as ${to.name}):`);
+      lines.push(`  ${swaks(submission, '--tls')}`);
+      if (submissions !== null) lines.push(`  ${swaks(submissions, '--tlsc')}    (implicit TLS)`);
+    } else if (submission !== null) {
+      lines.push('', 'Submission: no MTA (Postfix starts only as root), so submitted mail is not delivered.');
+    }
+    const sieve = d?.sieve ?? null;
+    if (d !== undefined && sieve !== null) {
+      lines.push('', 'ManageSieve through a director (the password on stdin, fd 0):');
+      lines.push(`  printf '%s\\n' ${shellWord(user.password)} | ${shellLine(['sieve-connect', '--server', d.host, '--port', String(sieve), '--user', user.name, '--passwordfd', '0',
+        '--tlscafile', ca, '--tlshostname', 'localhost', '--authmech', 'PLAIN', '--list'])}`);
+    }
   }
   if (c.directors.length > 0) {
-    const quoted = cli.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+    const quoted = shellLine(cli);
     lines.push('', 'Admin CLI (mTLS; see cluster.json .cli):', `  ${quoted} ring`, `  ${quoted} status`);
   }
   lines.push(`  every user and password: ${join(dir, 'cluster.json')} (.users)`, `Stop: scripts/dev-cluster down --dir ${dir}`);
@@ -117,6 +159,9 @@ async function up(args: Args): Promise<void> {
   }
   await mkdir(args.dir, { recursive: true });
   await writeFile(join(args.dir, MARKER), 'Made by scripts/dev-cluster; `up` may delete this directory.\n');
+  // Postfix needs the routes, which need the directors, which need the backends, which need
+  // Postfix's port: so the port is picked first and Postfix started last.
+  const mtaPort = await freePort(MTA_HOST);
   const cluster = await startCluster({
     dir: args.dir,
     backends: args.backends,
@@ -125,14 +170,100 @@ async function up(args: Args): Promise<void> {
     detached: true,
     // Every director lists every other (a ring of N), gRPC over mTLS from the cluster CA.
     directorOverrides: ringOverrides(args.dir),
+    relay: { host: MTA_HOST, port: mtaPort },
   });
-  await deliverWelcome(cluster);
-  const file = await cluster.writeJson();
-  // The directors' gRPC port wants a client certificate: cluster.json's cli carries one.
-  const json = cluster.json();
-  const cli = [...json.cli, ...cliTlsArgs(cluster, await adminCert(cluster))];
-  await writeFile(file, `${JSON.stringify({ ...json, cli }, null, 2)}\n`);
-  process.stdout.write(`${usage(cluster, args.dir, cli)}\n`);
+  let mta: PostfixHandle | undefined;
+  let cli: string[];
+  try {
+    const admin = await adminCert(cluster);
+    // Postfix's master must start as root; without it the rest of the cluster still works.
+    if ((process.getuid?.() ?? 0) === 0) {
+      mta = await startPostfix({
+        dir: join(args.dir, 'postfix'),
+        host: MTA_HOST,
+        port: mtaPort,
+        relayDomains: [MAIL_DOMAIN],
+        lmtpRoutes: await mailRoutes(cluster, admin),
+        detached: true,
+      });
+      cluster.adopt('postfix', mta);
+    }
+    await deliverWelcome(cluster);
+    const file = await cluster.writeJson();
+    // The directors' gRPC port wants a client certificate: cluster.json's cli carries one.
+    const json = cluster.json();
+    cli = [...json.cli, ...cliTlsArgs(cluster, admin)];
+    await writeFile(file, `${JSON.stringify({ ...json, cli }, null, 2)}\n`);
+  } catch (err) {
+    // Nothing recorded in pids.json yet: stop what was started here, or it would run on unowned.
+    await cluster.stop().catch(() => undefined);
+    throw err;
+  }
+  process.stdout.write(`${usage(cluster, args.dir, cli, mta)}\n`);
+}
+
+/**
+ * Postfix's transport map: each user's address to the LMTP port of the
+ * backend the directors place the user on now (`user where`, asked in
+ * process through the admin client the CLI uses), and the rest of the
+ * domain (nologin users; every user when no director runs) to b1. It is
+ * fixed at `up`: a user moved later (`user move`, an LDAP host change, a
+ * backend going down) still gets mail on the old backend until the
+ * directors serve LMTP and Postfix delivers through them.
+ */
+async function mailRoutes(cluster: Cluster, cert: CertFiles): Promise<Array<{ recipient: string; host: string; port: number }>> {
+  const route = (recipient: string, b: DovecotHandle): { recipient: string; host: string; port: number } => ({ recipient, host: b.host, port: b.lmtp });
+  const first = cluster.backends[0];
+  const routes = first === undefined ? [] : [route(MAIL_DOMAIN, first)];
+  const placed = await placements(cluster, cert);
+  for (const [user, backend] of [...placed].sort(([a], [b]) => a.localeCompare(b))) routes.push(route(`${user}@${MAIL_DOMAIN}`, backend));
+  return routes;
+}
+
+/** Where the directors send each user that has a mailbox (alias and nologin users have none of their own). */
+async function placements(cluster: Cluster, cert: CertFiles): Promise<Map<string, DovecotHandle>> {
+  const out = new Map<string, DovecotHandle>();
+  const mailUsers = cluster.users.filter((u) => u.kind !== 'destuser' && u.kind !== 'nologin');
+  const grpc = cluster.directors.map((d) => d.address('grpc')).filter((a): a is string => a !== null);
+  if (grpc.length === 0) {
+    // No director to ask: what LDAP says is all there is.
+    for (const u of mailUsers) {
+      const b = cluster.backends.find((x) => x.id === u.backend);
+      if (b !== undefined) out.set(u.name, b);
+    }
+    return out;
+  }
+  const [caPem, certPem, keyPem] = await Promise.all([readFile(cluster.ca.cert), readFile(cert.cert), readFile(cert.key)]);
+  const tls: MutualTls = { ca: caPem, cert: certPem, key: keyPem };
+  // The directors' certificates also name localhost: checking that name keeps Node from
+  // warning about an IP address as the TLS server name.
+  const apis = grpc.map((target) => createAdminApi({ target, tls, tlsServerName: 'localhost' }));
+  try {
+    // Ring users are placed only on backends the probes found up; before that `user where` has no answer for them.
+    await Promise.all(apis.map((api) => backendsUp(api, cluster.backends.length, 30_000)));
+    const api = apis[0] as AdminApi;
+    const ask = async (u: ClusterUser): Promise<void> => {
+      const where = userWhereJson(await api.userWhere({ user: u.name, protocol: 'imap' }));
+      const b = cluster.backends.find((x) => x.host === where.host);
+      if (b !== undefined && ['ldap_host', 'ring', 'local'].includes(where.reason)) out.set(u.name, b);
+    };
+    // A few calls in flight: one director answers them all, each an LDAP lookup.
+    for (let i = 0; i < mailUsers.length; i += 16) await Promise.all(mailUsers.slice(i, i + 16).map(ask));
+  } finally {
+    for (const api of apis) api.close();
+  }
+  return out;
+}
+
+async function backendsUp(api: AdminApi, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await api.status();
+    const up = status.backends.filter((b) => b.state === 'BACKEND_STATE_UP').length;
+    if (up >= count) return;
+    if (Date.now() > deadline) throw new Error(`director ${status.directorId}: ${up} of ${count} backends up after ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }
 
 /**
@@ -165,7 +296,7 @@ async function down(args: Args): Promise<void> {
     process.stdout.write(`no dev cluster in ${args.dir}\n`);
     return;
   }
-  // Directors first (they drain), then backends, then LDAP: the reverse of start.
+  // Postfix first, then directors (they drain), then backends, then LDAP: the reverse of start.
   for (const p of [...pids].reverse()) {
     const stopped = await killPid(p.pid, 'SIGTERM', { timeoutMs: 10_000, ...(p.startTime === undefined ? {} : { startTime: p.startTime }) });
     process.stdout.write(`${stopped ? 'stopped' : 'not running'}: ${p.name} (pid ${p.pid})\n`);

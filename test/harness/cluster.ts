@@ -42,7 +42,9 @@ export interface ClusterJson {
     readonly bindPassword: string;
     readonly fields: Readonly<Record<string, string>>;
   };
-  readonly directors: ReadonlyArray<{ readonly id: string; readonly pid: number; readonly log: string } & Readonly<Record<DirectorListenKey, string | null>>>;
+  readonly directors: ReadonlyArray<
+    { readonly id: string; readonly pid: number; readonly log: string; readonly lmtp_socket: string | null } & Readonly<Record<DirectorListenKey, string | null>>
+  >;
   readonly backends: ReadonlyArray<{
     readonly id: string;
     readonly host: string;
@@ -50,7 +52,7 @@ export interface ClusterJson {
     readonly imaps: number;
     readonly pop3: number;
     readonly pop3s: number;
-    readonly submission: number | null;
+    readonly submission: number;
     readonly lmtp: number;
     readonly sieve: number;
     readonly pid: number;
@@ -107,6 +109,16 @@ export interface Cluster {
   /** Write DIR/cluster.json (and DIR/pids.json); returns the cluster.json path. */
   writeJson(): Promise<string>;
   usersOfKind(kind: UserKind): ClusterUser[];
+  /**
+   * A process started beside the cluster (dev-cluster's Postfix): listed in
+   * pids.json after the others, so `down` stops it first, and stopped first by stop().
+   */
+  adopt(name: string, proc: AdoptedProcess): void;
+  stop(): Promise<void>;
+}
+
+export interface AdoptedProcess {
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -250,7 +262,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       },
       directors: directors.map((d) => {
         const ports = Object.fromEntries(LISTEN_KEYS.map((k) => [k, d.address(k)])) as Record<DirectorListenKey, string | null>;
-        return { id: d.id, pid: d.pid, ...ports, log: d.logFile };
+        // No director serves LMTP on a Unix socket (yet).
+        return { id: d.id, pid: d.pid, ...ports, lmtp_socket: null, log: d.logFile };
       }),
       backends: backends.map((b) => ({
         id: b.id,
@@ -269,11 +282,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       cli: [process.execPath, ...DIRECTOR_CLI_ARGS, '--director', directors[0]?.address('grpc') ?? '127.0.0.1:0'],
       tls: { ca: ca.cert },
     });
+    const adopted: Array<{ readonly name: string; readonly proc: AdoptedProcess }> = [];
     const pids = (): PidRecord[] =>
       [
         { name: 'slapd', pid: slapd.pid },
         ...backends.map((b) => ({ name: `dovecot ${b.id}`, pid: b.pid })),
         ...directors.map((d) => ({ name: `director ${d.id}`, pid: d.pid })),
+        ...adopted.map((a) => ({ name: a.name, pid: a.proc.pid })),
       ].map((p) => ({ ...p, startTime: processStartTime(p.pid) }));
 
     return {
@@ -292,7 +307,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         return file;
       },
       usersOfKind: (kind) => users.filter((u) => u.kind === kind),
+      adopt: (name, proc) => {
+        adopted.push({ name, proc });
+      },
       stop: async () => {
+        for (const a of [...adopted].reverse()) await a.proc.stop();
         await Promise.all(directors.map((d) => d.stop()));
         await Promise.all(backends.map((b) => b.stop()));
         await slapd.stop();

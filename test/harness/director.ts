@@ -40,7 +40,8 @@ export const DIRECTOR_CLI_ARGS: readonly string[] = (() => {
 
 export const LISTEN_KEYS = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http'] as const;
 export type DirectorListenKey = (typeof LISTEN_KEYS)[number];
-export const DEFAULT_LISTEN: readonly DirectorListenKey[] = ['imap', 'imaps', 'pop3', 'pop3s', 'grpc', 'http'];
+/** Every port a director serves; LMTP is left out until the director serves it. */
+export const DEFAULT_LISTEN: readonly DirectorListenKey[] = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'sieve', 'grpc', 'http'];
 
 /** LDAP attribute per Dovecot field in the test directory (test/fixtures/ldap/mail-director.schema). */
 export const LDAP_FIELDS = {
@@ -97,7 +98,7 @@ export interface StartDirectorOptions {
   /** Extra LDAP URIs tried after `ldap.url` (failover tests). */
   readonly extraLdapUris?: readonly string[];
   readonly backends: readonly DirectorBackend[];
-  /** Which ports to open (default imap imaps pop3 pop3s grpc http); the rest are left out. */
+  /** Which ports to open (default DEFAULT_LISTEN); the rest are left out. */
   readonly listen?: readonly DirectorListenKey[];
   /** Fixed ports (e.g. to restart on the same ones); others are picked free. */
   readonly ports?: Partial<Record<DirectorListenKey, number>>;

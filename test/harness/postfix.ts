@@ -52,6 +52,8 @@ export interface StartPostfixOptions {
   readonly relayDomains: readonly string[];
   /** The SMTP port, when Dovecot must be told it before Postfix starts; default a free one. */
   readonly port?: number;
+  /** Outlive this Node process (dev-cluster up); stopped by PID later. */
+  readonly detached?: boolean;
 }
 
 const MASTER = '/usr/lib/postfix/sbin/master';
@@ -154,7 +156,7 @@ export async function startPostfix(opts: StartPostfixOptions): Promise<PostfixHa
     throw new HarnessError('spawn_failed', `postfix check failed (see ${logFile}): ${String(err)}`, { cause: err });
   }
 
-  const proc = spawnLogged({ name: 'postfix', command: MASTER, args: ['-c', join(dir, 'conf'), '-d'], logFile: join(dir, 'master.out') });
+  const proc = spawnLogged({ name: 'postfix', command: MASTER, args: ['-c', join(dir, 'conf'), '-d'], logFile: join(dir, 'master.out'), detached: opts.detached ?? false });
   try {
     await waitForPort(opts.host, port, 10_000, { alive: proc.alive, what: 'postfix', logFile });
   } catch (err) {

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ImapFlow } from 'imapflow';
 import type { ClusterJson } from '../../harness/cluster.js';
 import { parseLoginEvents } from '../../harness/dovecot.js';
 import { REPO_ROOT } from '../../harness/director.js';
@@ -47,10 +48,14 @@ test('up returns with every service running and cluster.json in the SPEC §7 sha
   const [d] = cluster.directors;
   assert.ok(d);
   assert.match(d.imap ?? '', /^127\.0\.0\.1:\d+$/);
-  assert.match(d.grpc ?? '', /^127\.0\.0\.1:\d+$/);
-  assert.equal(d.submission, null);
+  for (const key of ['grpc', 'submission', 'submissions', 'sieve'] as const) assert.match(d[key] ?? '', /^127\.0\.0\.1:\d+$/, key);
+  // LMTP is not served by directors yet.
+  assert.equal(d.lmtp, null);
+  assert.equal(d.lmtp_socket, null);
   assert.deepEqual(cluster.backends.map((b) => b.host), ['127.0.0.11', '127.0.0.12']);
-  assert.equal(cluster.backends[0]?.submission, null);
+  for (const b of cluster.backends) {
+    for (const key of ['imap', 'pop3', 'submission', 'lmtp', 'sieve'] as const) assert.ok(Number.isInteger(b[key]) && b[key] > 0, `${b.id} ${key}`);
+  }
   assert.equal(cluster.users.length, 11, 'ten users and alias0001');
   for (const kind of ['ring', 'host', 'proxy_maybe', 'proxy_always', 'nologin', 'destuser']) {
     assert.ok(cluster.users.some((u) => u.kind === kind), kind);
@@ -83,10 +88,65 @@ test('a host user logs in through the director and lands on its backend', async 
   assert.ok(seen, `login of ${user.name} in ${backend.log}`);
 });
 
+/** The one line of `up`'s output that matches `pattern`, as a command line. */
+function printedLine(pattern: RegExp): string {
+  const line = upOutput.split('\n').find((l) => pattern.test(l));
+  assert.ok(line !== undefined, `no line like ${pattern} in:\n${upOutput}`);
+  return line.trim();
+}
+
+function shell(line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', line], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${line}\n${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
+  });
+}
+
+/** Senders of the messages in the user's INBOX, read through the director's IMAPS port. */
+async function inboxSenders(name: string): Promise<string[]> {
+  const u = cluster.users.find((x) => x.name === name);
+  assert.ok(u, name);
+  const [host, port] = (cluster.directors[0]?.imaps ?? '').split(':');
+  const flow = new ImapFlow({ host: host ?? '', port: Number(port), secure: true, auth: { user: u.name, pass: u.password }, logger: false, tls: { ca: await readFile(cluster.tls.ca) } });
+  flow.on('error', () => undefined);
+  await flow.connect();
+  try {
+    const lock = await flow.getMailboxLock('INBOX');
+    try {
+      const senders: string[] = [];
+      for await (const m of flow.fetch('1:*', { envelope: true })) senders.push(m.envelope?.from?.[0]?.address ?? '');
+      return senders;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await flow.logout().catch(() => undefined);
+  }
+}
+
+test('the printed swaks line submits through a director and the message reaches the recipient\'s INBOX', async () => {
+  const line = printedLine(/^ {2}swaks .* --tls /);
+  const from = /--from (\S+)/.exec(line)?.[1] ?? '';
+  const to = /--to (\S+)@example\.org/.exec(line)?.[1] ?? '';
+  assert.match(from, /^user\d+@example\.org$/);
+  await shell(line);
+  const deadline = Date.now() + 15_000;
+  let senders: string[] = [];
+  while (!(senders = await inboxSenders(to)).includes(from)) {
+    assert.ok(Date.now() < deadline, `no message from ${from} in ${to}'s INBOX (${senders.join(', ')})\n${await readFile(join(dir, 'postfix/postfix.log'), 'utf8').catch(() => '')}`);
+    await sleep(250);
+  }
+});
+
+test('the printed sieve-connect line lists the user\'s scripts through a director', async () => {
+  await shell(printedLine(/ sieve-connect .* --list$/));
+});
+
 test('up refuses to start over a running cluster; down stops exactly its processes', async () => {
   await assert.rejects(devCluster('up', '--dir', dir), /already running/);
   const slapdPid = Number(/ldap \(pid (\d+)\)/.exec(upOutput)?.[1]);
-  const pids = [...pidsOf(cluster), slapdPid];
+  const postfixPid = Number(/postfix \(pid (\d+)\)/.exec(upOutput)?.[1]);
+  assert.ok(isAlive(postfixPid), 'postfix runs');
+  const pids = [...pidsOf(cluster), slapdPid, postfixPid];
   const out = await devCluster('down', '--dir', dir);
   assert.equal(out.match(/^stopped: /gm)?.length, pids.length, out);
   for (const pid of pids) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImapFlow } from 'imapflow';
 import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
-import { DEFAULT_LISTEN, startDirector, type DirectorHandle } from '../../harness/director.js';
+import { startDirector, type DirectorHandle } from '../../harness/director.js';
 import { freePort } from '../../harness/ports.js';
 import { startPostfix, type PostfixHandle } from '../../harness/postfix.js';
 import { LineClient } from '../support/line-client.js';
@@ -33,7 +33,6 @@ before(async () => {
     backends: 1,
     directors: 1,
     users: 4,
-    directorListen: [...DEFAULT_LISTEN, 'submission', 'submissions'],
     relay: { host: '127.0.0.1', port: relayPort },
   });
   const backend = cluster.backends[0];
