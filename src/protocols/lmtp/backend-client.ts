@@ -135,6 +135,7 @@ export class LmtpBackendClient {
       }
       this.#enter('mail-from');
       const mail = await this.#command(this.#ctx.mailFrom);
+      if (mail.status === 421) return this.#fail('connection lost', mail.last);
       if (Math.floor(mail.status / 100) !== 2) {
         // The backend refuses the sender: every recipient of it hears why.
         this.#mailRefused = mail;
@@ -235,7 +236,10 @@ export class LmtpBackendClient {
     const deadline = new Deadline(this.target.timeoutMs);
     try {
       this.#lines?.useDeadline(deadline);
-      return { kind: 'reply', reply: await run() };
+      const reply = await run();
+      // 421 closes the backend's channel (RFC 5321 §3.8), not the director's: the MTA must not read it as ours.
+      if (reply.status === 421) return this.#fail('connection lost', reply.last);
+      return { kind: 'reply', reply };
     } catch (err: unknown) {
       return this.#fail(troubleOf(err), err instanceof Error ? err.message : String(err));
     } finally {
