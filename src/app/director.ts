@@ -36,6 +36,7 @@ import { LocalSessionRegistry } from '../session/registry.js';
 import { createAdminService } from '../admin/service.js';
 import { startHttpServer } from './http.js';
 import { Frontends } from './frontends.js';
+import { hostname as osHostname } from 'node:os';
 import { WorkerHub } from './workers/hub.js';
 
 const FENCED_REASON = 'Disconnected by proxy: director cut off from the ring';
@@ -219,6 +220,16 @@ export class Director {
         listen: (key) => this.#config.listen[key],
         secureContext: () => this.#secureContext,
         session: deps,
+        lmtp: {
+          config: () => this.#config,
+          passdb: () => this.#passdb,
+          ring: () => this.#ring,
+          selfAddresses: () => this.#selfAddresses,
+          placement: this.#moves,
+          hostname: osHostname(),
+          capabilities: () => this.#node.capabilities('lmtp'),
+          log: this.log,
+        },
         log: this.log,
       });
       for (const [key, port] of await this.#frontends.start()) this.#bound.set(key, port);

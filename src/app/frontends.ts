@@ -7,6 +7,8 @@ import { Listener, type Endpoint } from '../net/listener.js';
 import { ClientSession, sessionLogger, type SessionDeps } from '../session/session.js';
 import type { FrontendDriver } from '../session/frontend.js';
 import { FRONTEND_PROTOCOLS } from '../protocols/registry.js';
+import { serveLmtp } from '../protocols/lmtp/driver.js';
+import type { LmtpServerDeps } from '../protocols/lmtp/server.js';
 
 /** Which driver serves a listen key, and whether TLS starts at connect. */
 const FRONTENDS: ReadonlyArray<{ key: ListenKey; driver: FrontendDriver; implicitTls: boolean }> = FRONTEND_PROTOCOLS.flatMap((p) => [
@@ -20,6 +22,8 @@ export interface FrontendsOptions {
   readonly listen: (key: ListenKey) => ListenAddress | undefined;
   readonly secureContext: () => SecureContext | undefined;
   readonly session: SessionDeps;
+  /** The LMTP port's dependencies (passdb lookups, ring, placement); without them listen.lmtp is not opened. */
+  readonly lmtp?: LmtpServerDeps | undefined;
   readonly log: Logger;
 }
 
@@ -54,6 +58,24 @@ export class Frontends {
         onError: (error) => this.#opts.log.error({ err: error, listen: key }, 'listener error'),
       });
       bound.set(key, await listener.listen());
+      this.#listeners.push(listener);
+    }
+    const lmtp = this.#opts.listen('lmtp');
+    const lmtpDeps = this.#opts.lmtp;
+    if (lmtp !== undefined && lmtpDeps !== undefined) {
+      // LMTP is no login front end: its connections go to their own handler, not a ClientSession.
+      const listener = new Listener({
+        host: lmtp.host,
+        port: lmtp.port,
+        implicitTls: undefined,
+        handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
+        onConnection: (socket, endpoint) => {
+          if (this.#draining) socket.destroy();
+          else serveLmtp(socket, endpoint, lmtpDeps);
+        },
+        onError: (error) => this.#opts.log.error({ err: error, listen: 'lmtp' }, 'listener error'),
+      });
+      bound.set('lmtp', await listener.listen());
       this.#listeners.push(listener);
     }
     return bound;

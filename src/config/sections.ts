@@ -17,6 +17,7 @@ import type {
   GrpcTlsFiles,
   LdapPassdbConfig,
   LimitsConfig,
+  LmtpConfig,
   ListenAddress,
   ListenConfig,
   ListenKey,
@@ -89,6 +90,11 @@ export const DEFAULTS = {
   // Dovecot ldap scope = subtree, pass_attrs password attribute userPassword.
   ldapScope: 'sub',
   passwordAttribute: 'userPassword',
+  // The passdb's users are login names (uid=user0001), not addresses: the local part by default.
+  // "%u" gives Dovecot's own behaviour (the whole address goes to the passdb).
+  lmtpUser: '%n',
+  // Dovecot's recipient_delimiter = +.
+  recipientDelimiter: '+',
   hashKey: '%u', // SPEC §3; map the passdb field `user` (e.g. to uid) so case variants hash alike
   // hashring vnodes per backend at weight 100 (each vnode is 4 ketama points).
   vnodes: 160,
@@ -105,7 +111,7 @@ export const DEFAULTS = {
   deadAfterMs: 2 * MS.s,
 } as const;
 
-const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log'];
+const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp'];
 const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority'];
 const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers'];
 const LISTEN_KEYS: readonly ListenKey[] = [
@@ -115,7 +121,7 @@ const LISTEN_KEYS: readonly ListenKey[] = [
 ];
 const IMPLICIT_TLS: readonly ListenKey[] = PROTOCOL_SPECS.flatMap((p) => (p.listen.implicitTls === undefined ? [] : [p.listen.implicitTls]));
 /** SPEC §1 ports this version does not serve yet: refused, so nobody relies on a port that is not open. */
-const NOT_YET_SERVED: readonly ListenKey[] = ['lmtp'];
+const NOT_YET_SERVED: readonly ListenKey[] = [];
 const LIMIT_KEYS = [
   'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
   'auth_failure_delay', 'idle_timeout', 'proxy_timeout', 'max_login_delay', 'max_disconnect_delay',
@@ -189,7 +195,26 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
     ring,
     grpcTls,
     log: readLog(ctx, section('log', ['level', 'file'])),
+    lmtp: readLmtp(section('lmtp', ['user', 'recipient_delimiter'])),
   };
+}
+
+function readLmtp(v: MapView | undefined): LmtpConfig {
+  const d = DEFAULTS;
+  if (v === undefined) return { user: d.lmtpUser, recipientDelimiter: d.recipientDelimiter };
+  const user = v.string('user') ?? d.lmtpUser;
+  const userEntry = v.value('user');
+  if (userEntry !== undefined) {
+    const stray = user.replace(HASH_KEY_TOKEN, '');
+    if (stray.includes('%')) v.problem(userEntry, 'only %u, %n, %d (and %Lu, %Ln, %Ld, %%) are understood');
+    else if (stray === user) v.problem(userEntry, 'must contain %u, %n or %d, or every recipient is one user');
+  }
+  const delimiter = v.string('recipient_delimiter') ?? d.recipientDelimiter;
+  const delimiterEntry = v.value('recipient_delimiter');
+  if (delimiterEntry !== undefined && (delimiter.length > 1 || /[@<>\s"]/.test(delimiter))) {
+    v.problem(delimiterEntry, 'one character (like "+" or "-"), or "" for none');
+  }
+  return { user, recipientDelimiter: delimiter };
 }
 
 function readGrpcTls(ctx: LoadContext, v: MapView | undefined): GrpcTlsFiles | undefined {

@@ -22,6 +22,15 @@ export interface Config {
   /** mTLS for the gRPC port (ring links and the admin service); undefined: plaintext, loopback only. */
   readonly grpcTls: GrpcTlsConfig | undefined;
   readonly log: LogConfig;
+  readonly lmtp: LmtpConfig;
+}
+
+/** The LMTP front end (RFC 2033): how a recipient address becomes a passdb user. */
+export interface LmtpConfig {
+  /** `%u` the address (detail removed), `%n` its local part, `%d` its domain; `%L` lower-cases. */
+  readonly user: string;
+  /** Separates a local part from its detail (`user+detail`); '' turns details off. Dovecot's recipient_delimiter. */
+  readonly recipientDelimiter: string;
 }
 
 /** grpc_tls's files, read and checked. */

@@ -43,7 +43,7 @@ const CR = 0x0d;
  */
 export class BackendLines implements ReadSink, DeadlineWatcher {
   readonly #socket: Socket;
-  readonly #deadline: Deadline;
+  #deadline: Deadline;
   #buffer: Buffer = EMPTY;
   /** Bytes at the start of #buffer known to hold no LF: a line trickling in is scanned once. */
   #scanned = 0;
@@ -94,6 +94,17 @@ export class BackendLines implements ReadSink, DeadlineWatcher {
         this.#waiting = resolve;
       });
     }
+  }
+
+  /**
+   * Watch `deadline` instead of the current one: a connection that stays
+   * open across commands (an LMTP delivery) gives each reply its own budget.
+   * A deadline that already expired still fails the reader.
+   */
+  useDeadline(deadline: Deadline): void {
+    this.#deadline.unwatch(this);
+    this.#deadline = deadline;
+    deadline.watch(this);
   }
 
   /** Stop reading; the caller owns the socket and these unconsumed bytes. */

@@ -3,6 +3,7 @@ import type { CapabilityConversation } from '../net/probe-conversation.js';
 import type { FrontendDriver } from '../session/frontend.js';
 import { imapDriver } from './imap/driver.js';
 import { imapCapabilityProbe } from './imap/probe.js';
+import { lmtpCapabilityProbe } from './lmtp/probe.js';
 import { pop3Driver } from './pop3/driver.js';
 import { pop3CapabilityProbe } from './pop3/probe.js';
 import { sieveDriver } from './sieve/driver.js';
@@ -34,7 +35,14 @@ export const FRONTEND_PROTOCOLS: readonly FrontendProtocol[] = PROTOCOL_SPECS.fl
   return implementation === undefined ? [] : [{ ...spec, ...implementation }];
 });
 
+/**
+ * LMTP is served by its own connection handler (protocols/lmtp/driver.ts,
+ * opened by app/frontends.ts): no login, so no FrontendDriver; its probe
+ * still tells LHLO what the backends offer.
+ */
+const PROBE_ONLY: ReadonlyMap<Protocol, CapabilityConversation> = new Map([['lmtp', lmtpCapabilityProbe]]);
+
 /** The probe conversations by protocol, for the ring's backend probes. */
 export function capabilityProbes(): ReadonlyMap<Protocol, CapabilityConversation> {
-  return new Map(FRONTEND_PROTOCOLS.map((p) => [p.protocol, p.probe]));
+  return new Map([...FRONTEND_PROTOCOLS.map((p) => [p.protocol, p.probe] as const), ...PROBE_ONLY]);
 }

@@ -1,3 +1,4 @@
+import { hostname as osHostname } from 'node:os';
 import type { SecureContext } from 'node:tls';
 import { clientTlsContext } from '../../net/server-tls.js';
 import type { Logger } from 'pino';
@@ -156,6 +157,17 @@ export class WorkerProcess {
       listen: (key) => this.#config.listen[key],
       secureContext: () => this.#secureContext,
       session: deps,
+      // Recipients are placed like logins: the primary answers sticky and awaitExclusive.
+      lmtp: {
+        config: () => this.#config,
+        passdb: () => this.#passdb,
+        ring: () => this.#ring,
+        selfAddresses: () => this.#selfAddresses,
+        placement,
+        hostname: osHostname(),
+        capabilities: () => this.#capabilities.get('lmtp'),
+        log: this.log,
+      },
       log: this.log,
     });
   }

@@ -6,9 +6,9 @@ import { BackendLines } from '../../net/backend-lines.js';
 import { Deadline } from '../../net/deadline.js';
 import { LoginFailure, sanitizeReplyText } from '../../core/failure.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
-import { ehloCapabilities, findCapability, readReply, type SmtpReply } from './backend-reply.js';
+import { ehloCapabilities, findCapability, readReply, type SmtpReply } from '../../net/smtp-reply.js';
 import { encodePlain, encodeSaslText, LOGIN_CHALLENGES } from '../../auth/sasl.js';
-import { xclientLines } from './xclient.js';
+import { xclientLines } from '../../session/smtp-xclient.js';
 
 /** Dovecot's submission-proxy states (2.4 names), logged as the machine moves. */
 export type SubmissionBackendState = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'tls-ehlo' | 'xclient' | 'xclient-ehlo' | 'authenticate' | 'done';

@@ -1,6 +1,6 @@
 import type { CapabilityConversation } from '../../net/probe-conversation.js';
 import { BackendLines } from '../../net/backend-lines.js';
-import { ehloCapabilities, readReply } from './backend-reply.js';
+import { ehloCapabilities, readReply } from '../../net/smtp-reply.js';
 
 /**
  * The EHLO keywords with their parameters (`SIZE 10240000`, `BURL imap`),

@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [25, 26, 29, 101, 102, 103]);
+  assert.deepEqual(problems.map((p) => p.line), [26, 27, 30, 102, 103, 104]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -72,7 +72,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.deepEqual(c.listen.http, { host: '127.0.0.1', port: 18080 });
   assert.deepEqual(c.listen.submission, { host: '127.0.0.1', port: 10587 });
   assert.deepEqual(c.listen.submissions, { host: '127.0.0.1', port: 10465 });
-  assert.equal(c.listen.lmtp, undefined);
+  assert.deepEqual(c.listen.lmtp, { host: '127.0.0.1', port: 10024 });
   assert.equal(c.tls?.certFile, join(dir, 'd.crt'));
   assert.equal(c.tls?.keyFile, join(dir, 'd.key'));
   assert.equal(c.tls?.cert.toString(), pem('leaf.crt'));
@@ -125,7 +125,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.equal(c.ring.hashKey, '%u');
   assert.equal(c.ring.vnodes, 160);
   assert.deepEqual(c.ring.backends, [
-    { id: 'b1', host: '127.0.0.11', weight: 100, tag: '', ports: { imap: 143, pop3: 110, submission: 587, sieve: 4190 } },
+    { id: 'b1', host: '127.0.0.11', weight: 100, tag: '', ports: { imap: 143, pop3: 110, submission: 587, sieve: 4190, lmtp: 24 } },
     { id: 'b2', host: '127.0.0.12', weight: 100, tag: '', ports: {} },
   ]);
   assert.deepEqual(c.ring.directors, [
@@ -141,6 +141,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.equal(c.grpcTls?.key.toString(), pem('leaf.key'));
   assert.deepEqual(c.grpcTls?.admins, ['ops-admin']);
   assert.deepEqual(c.log, { level: 'info', file: undefined });
+  assert.deepEqual(c.lmtp, { user: '%n', recipientDelimiter: '+' });
 
   // Deeply frozen: a reload builds a new Config, nobody patches this one.
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.ring.backends) && Object.isFrozen(c.ring.backends[0]));

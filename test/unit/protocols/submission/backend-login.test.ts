@@ -6,7 +6,7 @@ import { Secret } from '../../../../src/core/secret.js';
 import { LoginFailure } from '../../../../src/core/failure.js';
 import type { BackendLoginParams } from '../../../../src/session/backend-login.js';
 import { submissionBackendLogin } from '../../../../src/protocols/submission/backend-login.js';
-import { xclientLines, xtext } from '../../../../src/protocols/submission/xclient.js';
+import { xclientLines, xtext } from '../../../../src/session/smtp-xclient.js';
 
 function params(overrides: Partial<BackendLoginParams> = {}): BackendLoginParams {
   return {

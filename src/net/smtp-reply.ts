@@ -1,4 +1,4 @@
-import { BackendLineError, type BackendLines } from '../../net/backend-lines.js';
+import { BackendLineError, type BackendLines } from './backend-lines.js';
 
 /** A backend's reply: its status and the text of each line (RFC 5321 §4.2, multi-line with `ddd-`). */
 export interface SmtpReply {
