@@ -175,6 +175,8 @@ interface RepMetrics {
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly cpuMsPerOp: number | null;
+  /** CPU per op less the target's CPU with no clients (ms/s before the runs) over the run: what the logins themselves cost. */
+  readonly cpuMsPerOpLessIdle: number | null;
   readonly cpuMsPerMB: number | null;
   readonly mbPerSec: number | null;
   readonly rssKbPerConn: number | null;
@@ -184,7 +186,7 @@ interface RepMetrics {
   readonly cpuMsPerOpByProcess: readonly number[] | null;
 }
 
-const METRICS = ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerMB', 'mbPerSec', 'rssKbPerConn'] as const;
+const METRICS = ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerOpLessIdle', 'cpuMsPerMB', 'mbPerSec', 'rssKbPerConn'] as const;
 type MetricName = (typeof METRICS)[number];
 
 function caseLabel(c: Case): string {
@@ -208,6 +210,8 @@ interface Bench {
   readonly dovecots: Map<TargetName, DovecotProxyHandle>;
   /** Deploy ring members that are not measured: they gossip with the measured directors. */
   readonly peers: DirectorHandle[];
+  /** Each proxy's CPU with no clients, ms per second (sampled before the runs). */
+  readonly idleCpu: Map<TargetName, number>;
   /** A fresh proxy process (same config): allocators keep what they once grew, so RSS growth is only seen once per process. */
   restart(name: TargetName): Promise<Target>;
 }
@@ -343,6 +347,7 @@ async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFi
     directors: new Map(),
     dovecots: new Map(),
     peers: [],
+    idleCpu: new Map(),
     restart: async (name) => {
       const t = bench.targets.get(name);
       if (t === undefined || t.profile === undefined) throw new UsageError(`no proxy target ${name}`);
@@ -475,6 +480,7 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
       ? null
       : [...each1.keys()].sort((a, b) => (a === pgid ? -1 : b === pgid ? 1 : a - b)).map((pid) => ((each1.get(pid) ?? 0) - (each0.get(pid) ?? 0)) / r.ops);
   const cpu = cpu1 - cpu0;
+  const idleMsPerS = bench.idleCpu.get(target.name);
   const mb = r.bytes / 1e6;
   const proxied = pgid !== undefined;
   const held = r.held ?? null;
@@ -485,6 +491,8 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
     p50Ms: r.p50Ms,
     p99Ms: r.p99Ms,
     cpuMsPerOp: proxied && r.ops > 0 && c.scenario !== 'idle' ? cpu / r.ops : null,
+    cpuMsPerOpLessIdle:
+      proxied && r.ops > 0 && idleMsPerS !== undefined && (c.scenario === 'login' || c.scenario === 'session') ? (cpu - (idleMsPerS * r.elapsedMs) / 1000) / r.ops : null,
     cpuMsPerMB: proxied && c.scenario === 'bulk' && mb > 0 ? cpu / mb : null,
     mbPerSec: c.scenario === 'bulk' && r.elapsedMs > 0 ? (mb * 1000) / r.elapsedMs : null,
     rssKbPerConn: proxied && c.scenario === 'idle' && held !== null && held > 0 ? (rss1 - rss0) / held : null,
@@ -530,6 +538,7 @@ function caseResult(c: Case, profile: ConfigProfile, columns: ReadonlyArray<[Col
   const med = (t: TargetName, m: MetricName): number | null | undefined => targets[t]?.summary[m].median;
   const ratios: Record<string, number | null> = {
     'director/dovecot cpuMsPerOp': ratio(med('director', 'cpuMsPerOp'), med('dovecot', 'cpuMsPerOp')),
+    'director/dovecot cpuMsPerOpLessIdle': ratio(med('director', 'cpuMsPerOpLessIdle'), med('dovecot', 'cpuMsPerOpLessIdle')),
     'director/dovecot cpuMsPerMB': ratio(med('director', 'cpuMsPerMB'), med('dovecot', 'cpuMsPerMB')),
     'director/dovecot rssKbPerConn': ratio(med('director', 'rssKbPerConn'), med('dovecot', 'rssKbPerConn')),
     'director/dovecot p99Ms': ratio(med('director', 'p99Ms'), med('dovecot', 'p99Ms')),
@@ -560,6 +569,7 @@ const METRIC_LABEL: Record<MetricName, string> = {
   p99Ms: 'p99 ms',
   errors: 'errors',
   cpuMsPerOp: 'CPU ms/op',
+  cpuMsPerOpLessIdle: 'CPU ms/op − idle',
   cpuMsPerMB: 'CPU ms/MB',
   mbPerSec: 'MB/s',
   rssKbPerConn: 'RSS KB/conn',
@@ -572,7 +582,7 @@ function metricsFor(c: Case): MetricName[] {
     case 'idle':
       return ['rssKbPerConn', 'errors'];
     default:
-      return ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp'];
+      return ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerOpLessIdle'];
   }
 }
 
@@ -754,7 +764,9 @@ async function main(): Promise<void> {
     const before = targets.map((t) => (t.pgid === undefined ? 0 : groupCpuMs(t.pgid)));
     await sleep(IDLE_SAMPLE_MS);
     targets.forEach((t, i) => {
-      if (t.pgid !== undefined) idleCpu[t.name] = ((groupCpuMs(t.pgid) - (before[i] ?? 0)) * 1000) / IDLE_SAMPLE_MS;
+      if (t.pgid === undefined) return;
+      idleCpu[t.name] = ((groupCpuMs(t.pgid) - (before[i] ?? 0)) * 1000) / IDLE_SAMPLE_MS;
+      bench.idleCpu.set(t.name, idleCpu[t.name] ?? 0);
     });
     process.stderr.write(`idle CPU ms/s: ${JSON.stringify(idleCpu)}\n`);
     background = idleCpu;
