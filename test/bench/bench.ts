@@ -651,7 +651,8 @@ function profileNotes(opts: Options): string[] {
 
 function pinningNote(opts: Options): string {
   if (canPin(opts.pin)) {
-    return 'pinned: the proxies (every process of each) on core 0; slapd, the backend, the load and the orchestrator on core 1';
+    const peers = opts.configs.includes('deploy') && opts.ring > 1 ? ", the deploy ring's idle peers" : '';
+    return `pinned: the proxies (every process of each) on core 0; slapd, the backend${peers}, the load and the orchestrator on core 1`;
   }
   return `not pinned: every process may run on any of the ${cpus().length} cores (proxies, workers, slapd, backend and load share them)`;
 }
