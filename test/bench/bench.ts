@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the same load through (a) a direct backend connection, (b)
  * Dovecot 2.3's proxy and (c) mail-director, against one slapd and one Dovecot
- * backend started by test/harness/. Prints one table with ratios and writes it
- * as JSON. Method: docs/bench.md.
+ * backend started by test/harness/, for each configuration profile (--config:
+ * "deploy", what an operator runs, and "trimmed"). Prints one table with
+ * ratios and writes it as JSON. Method: docs/bench.md.
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,34 +11,68 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Cluster, type ClusterUser } from '../harness/cluster.js';
-import { DIRECTOR_CLI_ARGS, REPO_ROOT, startDirector, type DirectorHandle } from '../harness/director.js';
+import { DIRECTOR_CLI_ARGS, REPO_ROOT, startDirector, type DirectorHandle, type DirectorListenKey } from '../harness/director.js';
+import type { DirectorPeer } from '../harness/cluster.js';
+import { freePort } from '../harness/ports.js';
+import { ringOverrides } from '../harness/ring.js';
 import { run as runCommand } from '../harness/exec.js';
-import { startDovecotProxy, type DovecotProxyHandle } from './dovecot-proxy.js';
+import { startDovecotProxy, type DovecotProxyHandle, type DovecotProxyOptions } from './dovecot-proxy.js';
 import type { LoadJob, LoadResult, Scenario } from './load.js';
 import { groupMembers as groupMemberPids } from '../harness/process.js';
-import { groupCpuMs, groupRssKb, memberCpuMs } from './procfs.js';
+import { groupCpuMs, groupRssKb, memberCpuMs, pinGroup } from './procfs.js';
 import { LoadProcess } from './load-process.js';
 import { topSelfTime, type CpuProfile, type HotFunction } from './profile.js';
-import type { Protocol } from './protocol.js';
+import { hasMailbox, PROTOCOLS, type Protocol } from './protocol.js';
 import { BenchArgs, CACHE, canPin, cell, fmt, IDLE_SAMPLE_MS, pinProxies, rotated, startBenchCluster, summarize, UsageError, WARM_UP_MS, type Summary } from './common.js';
 
 type TargetKind = 'direct' | 'dovecot' | 'director';
 const TARGETS: readonly TargetKind[] = ['direct', 'dovecot', 'director'];
-/** "direct", "dovecot", "director" (one process) or "director-wN" (a primary and N workers). */
+/**
+ * "direct"; "dovecot", "director" (one process) or "director-wN" (a primary and
+ * N workers) of the deploy profile; the same with "-trimmed" of the trimmed one.
+ */
 type TargetName = string;
+/** A table column: "direct", "dovecot", "director", "director-wN" (the profile is the row's). */
+type ColumnName = string;
 
-/** One director target per `--workers` value; the single-process one keeps the plain name. */
-function directorName(workers: number): TargetName {
+/**
+ * What the proxies run with (docs/bench.md, "Configuration profiles"):
+ * - deploy: the dev cluster's director (scripts/dev-cluster): a ring of --ring directors with mTLS
+ *   gRPC (grpc_tls), /metrics (listen.http), log.level info, LDAP auth_bind true, auth cache on;
+ *   Dovecot's proxy with auth_bind = yes and its auth cache on.
+ * - trimmed: the first bench's director: no ring, no gRPC, no HTTP, log.level warn, auth_bind false
+ *   (one search as the admin DN, password compared locally); Dovecot's proxy with auth_bind = no.
+ */
+const CONFIGS = ['deploy', 'trimmed'] as const;
+type ConfigProfile = (typeof CONFIGS)[number];
+
+function profileSuffix(profile: ConfigProfile): string {
+  return profile === 'deploy' ? '' : `-${profile}`;
+}
+
+/** One director column per `--workers` value; the single-process one keeps the plain name. */
+function directorColumn(workers: number): ColumnName {
   return workers === 1 ? 'director' : `director-w${workers}`;
 }
 
-function isDirector(name: TargetName): boolean {
+function directorName(workers: number, profile: ConfigProfile): TargetName {
+  return `${directorColumn(workers)}${profileSuffix(profile)}`;
+}
+
+function dovecotName(profile: ConfigProfile): TargetName {
+  return `dovecot${profileSuffix(profile)}`;
+}
+
+function isDirectorColumn(name: ColumnName): boolean {
   return name === 'director' || name.startsWith('director-w');
 }
 const SCENARIOS: readonly Scenario[] = ['login', 'session', 'bulk', 'idle'];
 
 
 interface Options {
+  readonly configs: readonly ConfigProfile[];
+  /** Directors in the deploy profile's ring (the measured ones plus idle peers). */
+  readonly ring: number;
   readonly durationMs: number;
   readonly reps: number;
   readonly scenarios: readonly Scenario[];
@@ -57,10 +92,18 @@ interface Options {
   readonly keep: boolean;
 }
 
-const USAGE = `usage: scripts/bench [--duration S] [--reps N] [--scenarios login,session,bulk,idle]
-                     [--protocols imap,pop3] [--tls plain,tls] [--targets direct,dovecot,director]
+const USAGE = `usage: scripts/bench [--config deploy,trimmed] [--ring N] [--duration S] [--reps N]
+                     [--scenarios login,session,bulk,idle] [--protocols imap,pop3,submission,sieve]
+                     [--tls plain,tls] [--targets direct,dovecot,director]
                      [--workers 1,2] [--concurrency C] [--idle N] [--users U] [--no-cache] [--no-pin]
                      [--no-unloaded] [--profile] [--out FILE] [--keep]
+  --config   configuration profiles, each a row of the table with its own Dovecot proxy and director
+             (default both): deploy = the dev cluster's director (a ring of --ring directors, mTLS gRPC,
+             /metrics, log info, LDAP auth_bind true, auth cache) and Dovecot with auth_bind = yes;
+             trimmed = no ring/gRPC/HTTP, log warn, auth_bind false, and Dovecot with auth_bind = no
+  --ring     directors in the deploy ring (default 3, as scripts/dev-cluster): the measured ones and
+             idle peers that gossip with them (pinned with slapd and the backend)
+  --protocols submission and sieve (ManageSieve) have the login scenario only, over plain TCP
   --workers  one director target per value (director.workers): "director" for 1, "director-wN" for N;
              CPU and RSS are summed over its process group (primary + workers)
   --no-pin   no taskset: every process may run on every core (otherwise proxies on core 0, the rest on 1)
@@ -69,16 +112,20 @@ const USAGE = `usage: scripts/bench [--duration S] [--reps N] [--scenarios login
              self-time functions and writes the .cpuprofile`;
 
 function parseArgs(argv: readonly string[]): Options {
-  const known = ['duration', 'reps', 'scenarios', 'protocols', 'tls', 'targets', 'workers', 'concurrency', 'idle', 'users', 'out'];
+  const known = ['config', 'ring', 'duration', 'reps', 'scenarios', 'protocols', 'tls', 'targets', 'workers', 'concurrency', 'idle', 'users', 'out'];
   const args = new BenchArgs(argv, ['no-cache', 'no-pin', 'no-unloaded', 'profile', 'keep'], known, USAGE);
   const workers = (args.value('workers') ?? '1').split(',').map((w) => Number(w.trim()));
   for (const w of workers) if (!Number.isInteger(w) || w < 1 || w > 64) throw new UsageError(`--workers: ${w} is not a whole number in 1..64`);
   if (new Set(workers).size !== workers.length) throw new UsageError('--workers: a value is listed twice');
+  const configs = args.list('config', CONFIGS, CONFIGS);
+  if (new Set(configs).size !== configs.length) throw new UsageError('--config: a profile is listed twice');
   return {
+    configs,
+    ring: Math.round(args.num('ring', 3, 1)),
     durationMs: args.num('duration', 10, 0.5) * 1000,
     reps: Math.round(args.num('reps', 3, 1)),
     scenarios: args.list('scenarios', SCENARIOS, SCENARIOS),
-    protocols: args.list('protocols', ['imap', 'pop3'] as const, ['imap', 'pop3']),
+    protocols: args.list('protocols', PROTOCOLS, ['imap', 'pop3', 'submission', 'sieve']),
     tls: args.list('tls', ['plain', 'tls'] as const, ['plain', 'tls']).map((t) => t === 'tls'),
     targets: args.list('targets', TARGETS, TARGETS),
     workers,
@@ -94,11 +141,23 @@ function parseArgs(argv: readonly string[]): Options {
   };
 }
 
+type PortKey = 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'submission' | 'sieve';
+
+/** Submission and ManageSieve are measured over plain TCP only (the backend has no implicit-TLS port for them). */
+function portKey(protocol: Protocol, tls: boolean): PortKey {
+  if (protocol === 'imap') return tls ? 'imaps' : 'imap';
+  if (protocol === 'pop3') return tls ? 'pop3s' : 'pop3';
+  return protocol;
+}
+
 /** Where a target listens, and which process group is "the proxy" (none for direct). */
 interface Target {
   readonly name: TargetName;
+  readonly kind: TargetKind;
+  /** undefined for direct (the same backend in every profile). */
+  readonly profile: ConfigProfile | undefined;
   readonly host: string;
-  readonly ports: Readonly<Record<`${Protocol}${'' | 's'}`, number>>;
+  readonly ports: Readonly<Record<PortKey, number>>;
   readonly pgid: number | undefined;
 }
 
@@ -116,6 +175,8 @@ interface RepMetrics {
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly cpuMsPerOp: number | null;
+  /** CPU per op less the target's CPU with no clients (ms/s before the runs) over the run: what the logins themselves cost. */
+  readonly cpuMsPerOpLessIdle: number | null;
   readonly cpuMsPerMB: number | null;
   readonly mbPerSec: number | null;
   readonly rssKbPerConn: number | null;
@@ -125,7 +186,7 @@ interface RepMetrics {
   readonly cpuMsPerOpByProcess: readonly number[] | null;
 }
 
-const METRICS = ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerMB', 'mbPerSec', 'rssKbPerConn'] as const;
+const METRICS = ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerOpLessIdle', 'cpuMsPerMB', 'mbPerSec', 'rssKbPerConn'] as const;
 type MetricName = (typeof METRICS)[number];
 
 function caseLabel(c: Case): string {
@@ -143,35 +204,75 @@ interface Bench {
   readonly users: readonly ClusterUser[];
   readonly bulkUser: ClusterUser;
   readonly targets: Map<TargetName, Target>;
-  /** By target name ("director", "director-w2", ...). */
+  /** By target name ("director", "director-w2", "director-trimmed", ...). */
   readonly directors: Map<TargetName, DirectorHandle>;
-  dovecot: DovecotProxyHandle | undefined;
+  /** By target name ("dovecot", "dovecot-trimmed"). */
+  readonly dovecots: Map<TargetName, DovecotProxyHandle>;
+  /** Deploy ring members that are not measured: they gossip with the measured directors. */
+  readonly peers: DirectorHandle[];
+  /** Each proxy's CPU with no clients, ms per second (sampled before the runs). */
+  readonly idleCpu: Map<TargetName, number>;
   /** A fresh proxy process (same config): allocators keep what they once grew, so RSS growth is only seen once per process. */
   restart(name: TargetName): Promise<Target>;
 }
 
+const MAIL_LISTEN: readonly DirectorListenKey[] = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'sieve'];
 
-async function startDirectorTarget(cluster: Cluster, opts: Options, workers: number, profileFile?: string): Promise<DirectorHandle> {
+interface DirectorSpec {
+  readonly name: TargetName;
+  readonly id: string;
+  readonly workers: number;
+  readonly profile: ConfigProfile;
+  /** Deploy: this director's place in the ring. */
+  readonly ring?: { readonly self: DirectorPeer; readonly all: readonly DirectorPeer[] };
+}
+
+/** The director's YAML overrides of each profile (on top of test/harness/director.ts's base config). */
+async function startDirectorTarget(cluster: Cluster, opts: Options, spec: DirectorSpec, profileFile?: string): Promise<DirectorHandle> {
   // The director inherits our environment; only the profiling hook is added, and only for that start.
   const saved = process.env['NODE_OPTIONS'];
   if (profileFile !== undefined) {
     process.env['NODE_OPTIONS'] = `${saved ?? ''} --import ${join(REPO_ROOT, 'test/bench/cpu-profile-hook.mjs')}`.trim();
     process.env['MD_BENCH_CPU_PROFILE'] = profileFile;
   }
+  const cache = opts.cache ? { size: CACHE.size, ttl: `${CACHE.ttlSeconds}s`, negative_ttl: `${CACHE.negativeTtlSeconds}s` } : { size: 0 };
+  const workers = spec.workers > 1 ? { director: { workers: spec.workers } } : {};
   try {
+    if (spec.profile === 'deploy') {
+      const ring = spec.ring;
+      if (ring === undefined || ring.self.grpc === null) throw new UsageError(`${spec.name}: no place in the ring`);
+      return await startDirector({
+        dir: join(cluster.dir, spec.name),
+        id: spec.id,
+        ca: cluster.ca,
+        ldap: cluster.slapd,
+        backends: cluster.backends,
+        // As scripts/dev-cluster: every mail port, mTLS gRPC (ring and admin) and HTTP (/metrics).
+        listen: [...MAIL_LISTEN, 'grpc', 'http'],
+        ports: { grpc: ring.self.grpc },
+        logLevel: 'info',
+        overrides: {
+          ...ringOverrides(cluster.dir)(ring.self, ring.all),
+          // The user binds (after one search as the admin DN) on a cache miss, as in production.
+          passdb: { auth_bind: true },
+          cache,
+          ...workers,
+        },
+      });
+    }
     return await startDirector({
-      dir: join(cluster.dir, directorName(workers)),
-      id: workers === 1 ? 'bench' : `bench-w${workers}`,
+      dir: join(cluster.dir, spec.name),
+      id: spec.id,
       ca: cluster.ca,
       ldap: cluster.slapd,
       backends: cluster.backends,
-      listen: ['imap', 'imaps', 'pop3', 'pop3s'],
+      listen: MAIL_LISTEN,
       logLevel: 'warn',
       overrides: {
-        // Same LDAP work as the Dovecot proxy: one search as the admin DN, password compared locally.
+        // Same LDAP work as the trimmed Dovecot proxy: one search as the admin DN, password compared locally.
         passdb: { auth_bind: false },
-        cache: opts.cache ? { size: CACHE.size, ttl: `${CACHE.ttlSeconds}s`, negative_ttl: `${CACHE.negativeTtlSeconds}s` } : { size: 0 },
-        ...(workers > 1 ? { director: { workers } } : {}),
+        cache,
+        ...workers,
       },
     });
   } finally {
@@ -181,12 +282,26 @@ async function startDirectorTarget(cluster: Cluster, opts: Options, workers: num
   }
 }
 
-function directorTarget(name: TargetName, d: DirectorHandle): Target {
-  return { name, host: d.host, ports: { imap: d.imap ?? 0, imaps: d.imaps ?? 0, pop3: d.pop3 ?? 0, pop3s: d.pop3s ?? 0 }, pgid: d.pid };
+function directorTarget(name: TargetName, profile: ConfigProfile, d: DirectorHandle): Target {
+  return {
+    name,
+    kind: 'director',
+    profile,
+    host: d.host,
+    ports: { imap: d.imap ?? 0, imaps: d.imaps ?? 0, pop3: d.pop3 ?? 0, pop3s: d.pop3s ?? 0, submission: d.submission ?? 0, sieve: d.sieve ?? 0 },
+    pgid: d.pid,
+  };
 }
 
-function workersOf(opts: Options, name: TargetName): number {
-  return opts.workers.find((w) => directorName(w) === name) ?? 1;
+function dovecotTarget(name: TargetName, profile: ConfigProfile, dc: DovecotProxyHandle): Target {
+  return {
+    name,
+    kind: 'dovecot',
+    profile,
+    host: dc.host,
+    ports: { imap: dc.imap, imaps: dc.imaps, pop3: dc.pop3, pop3s: dc.pop3s, submission: dc.submission, sieve: dc.sieve },
+    pgid: dc.pid,
+  };
 }
 
 /**
@@ -208,73 +323,122 @@ async function waitForGroup(name: TargetName, pgid: number, workers: number): Pr
   process.stderr.write(`${name}: ${members.length} process(es) in group ${pgid} (${members.join(', ')}), runs ${argv}\n`);
 }
 
+/** Each profile's Dovecot proxy on its own loopback address (they are separate Dovecot instances). */
+const DOVECOT_HOST: Readonly<Record<ConfigProfile, string>> = { deploy: '127.0.0.2', trimmed: '127.0.0.3' };
+
 async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFile?: string): Promise<Bench> {
   const { cluster, backend, users, bulkUser } = await startBenchCluster(dir, opts.users);
 
-  const dovecotOptions = { dir: join(dir, 'dovecot-proxy'), host: '127.0.0.2', ca: cluster.ca, slapd: cluster.slapd, backend, cache: opts.cache ? CACHE : { ...CACHE, size: 0 } };
-  const dovecotTarget = (dc: DovecotProxyHandle): Target => ({ name: 'dovecot', host: dc.host, ports: { imap: dc.imap, imaps: dc.imaps, pop3: dc.pop3, pop3s: dc.pop3s }, pgid: dc.pid });
+  const dovecotOptions = (profile: ConfigProfile): DovecotProxyOptions => ({
+    dir: join(dir, dovecotName(profile)),
+    host: DOVECOT_HOST[profile],
+    ca: cluster.ca,
+    slapd: cluster.slapd,
+    backend,
+    cache: opts.cache ? CACHE : { ...CACHE, size: 0 },
+    authBind: profile === 'deploy',
+  });
+  const workersOf = new Map<TargetName, number>();
   const bench: Bench = {
     cluster,
     users,
     bulkUser,
     targets: new Map(),
     directors: new Map(),
-    dovecot: undefined,
+    dovecots: new Map(),
+    peers: [],
+    idleCpu: new Map(),
     restart: async (name) => {
+      const t = bench.targets.get(name);
+      if (t === undefined || t.profile === undefined) throw new UsageError(`no proxy target ${name}`);
       const d = bench.directors.get(name);
+      const dc = bench.dovecots.get(name);
       if (d !== undefined) {
         await d.stop();
         const fresh = await d.restart();
         bench.directors.set(name, fresh);
-        bench.targets.set(name, directorTarget(name, fresh));
-        if (fresh.pid !== undefined) await waitForGroup(name, fresh.pid, workersOf(opts, name));
-      } else if (name === 'dovecot' && bench.dovecot !== undefined) {
-        await bench.dovecot.stop();
-        bench.dovecot = await startDovecotProxy(dovecotOptions);
-        bench.targets.set('dovecot', dovecotTarget(bench.dovecot));
+        bench.targets.set(name, directorTarget(name, t.profile, fresh));
+        await waitForGroup(name, fresh.pid, workersOf.get(name) ?? 1);
+      } else if (dc !== undefined) {
+        await dc.stop();
+        const fresh = await startDovecotProxy(dovecotOptions(t.profile));
+        bench.dovecots.set(name, fresh);
+        bench.targets.set(name, dovecotTarget(name, t.profile, fresh));
       }
-      const t = bench.targets.get(name);
-      if (t === undefined) throw new UsageError(`no target ${name}`);
-      return t;
+      const out = bench.targets.get(name);
+      if (out === undefined) throw new UsageError(`no target ${name}`);
+      return out;
     },
   };
   bench.targets.set('direct', {
     name: 'direct',
+    kind: 'direct',
+    profile: undefined,
     host: backend.host,
-    ports: { imap: backend.imap, imaps: backend.imaps, pop3: backend.pop3, pop3s: backend.pop3s },
+    ports: { imap: backend.imap, imaps: backend.imaps, pop3: backend.pop3, pop3s: backend.pop3s, submission: backend.submission, sieve: backend.sieve },
     pgid: undefined,
   });
   if (withDovecot) {
-    const dc = await startDovecotProxy(dovecotOptions);
-    bench.dovecot = dc;
-    bench.targets.set('dovecot', dovecotTarget(dc));
+    for (const profile of opts.configs) {
+      const name = dovecotName(profile);
+      const dc = await startDovecotProxy(dovecotOptions(profile));
+      bench.dovecots.set(name, dc);
+      bench.targets.set(name, dovecotTarget(name, profile, dc));
+    }
   }
   const workerCounts = profileFile !== undefined ? [1] : opts.targets.includes('director') ? opts.workers : [];
-  for (const w of workerCounts) {
-    const name = directorName(w);
-    const d = await startDirectorTarget(cluster, opts, w, profileFile);
-    bench.directors.set(name, d);
-    bench.targets.set(name, directorTarget(name, d));
-    await waitForGroup(name, d.pid, w);
+  for (const profile of opts.configs) {
+    const specs: DirectorSpec[] = workerCounts.map((w) => ({
+      name: directorName(w, profile),
+      id: `bench${w === 1 ? '' : `-w${w}`}${profileSuffix(profile)}`,
+      workers: w,
+      profile,
+    }));
+    const peerSpecs: DirectorSpec[] = [];
+    if (profile === 'deploy' && specs.length > 0) {
+      // One ring: the measured directors first, then idle peers up to --ring members.
+      for (let i = 1; specs.length + peerSpecs.length < opts.ring; i++) peerSpecs.push({ name: `ring-peer${i}`, id: `peer${i}`, workers: 1, profile });
+      const all: DirectorPeer[] = [];
+      for (const s of [...specs, ...peerSpecs]) all.push({ id: s.id, host: '127.0.0.1', grpc: await freePort('127.0.0.1') });
+      const placed = (s: DirectorSpec, i: number): DirectorSpec => {
+        const self = all[i];
+        if (self === undefined) throw new UsageError(`${s.name}: no ring place`);
+        return { ...s, ring: { self, all } };
+      };
+      specs.splice(0, specs.length, ...specs.map(placed));
+      peerSpecs.splice(0, peerSpecs.length, ...peerSpecs.map((s, i) => placed(s, specs.length + i)));
+    }
+    for (const spec of specs) {
+      const d = await startDirectorTarget(cluster, opts, spec, profileFile);
+      bench.directors.set(spec.name, d);
+      bench.targets.set(spec.name, directorTarget(spec.name, profile, d));
+      workersOf.set(spec.name, spec.workers);
+      await waitForGroup(spec.name, d.pid, spec.workers);
+    }
+    for (const spec of peerSpecs) bench.peers.push(await startDirectorTarget(cluster, opts, spec));
   }
   return bench;
 }
 
 function pin(bench: Bench, opts: Options): void {
-  if (canPin(opts.pin)) pinProxies([...bench.targets.values()].map((t) => t.pgid), bench.cluster);
+  if (!canPin(opts.pin)) return;
+  pinProxies([...bench.targets.values()].map((t) => t.pgid), bench.cluster);
+  // The ring's idle peers are infrastructure, like slapd and the backend.
+  for (const p of bench.peers) pinGroup(p.pid, 1);
 }
 
 async function tearDown(bench: Bench): Promise<void> {
   for (const d of bench.directors.values()) await d.stop().catch(() => undefined);
-  await bench.dovecot?.stop().catch(() => undefined);
+  for (const p of bench.peers) await p.stop().catch(() => undefined);
+  for (const dc of bench.dovecots.values()) await dc.stop().catch(() => undefined);
   await bench.cluster.stop();
 }
+
 
 // ---------------------------------------------------------------- one run
 
 async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, durationMs: number): Promise<RepMetrics> {
-  const key: keyof Target['ports'] = c.tls ? (c.protocol === 'imap' ? 'imaps' : 'pop3s') : c.protocol;
-  const port = target.ports[key];
+  const port = target.ports[portKey(c.protocol, c.tls)];
   const creds = (u: ClusterUser): { name: string; password: string } => ({ name: u.name, password: u.password });
   const job: LoadJob = {
     scenario: c.scenario,
@@ -316,6 +480,7 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
       ? null
       : [...each1.keys()].sort((a, b) => (a === pgid ? -1 : b === pgid ? 1 : a - b)).map((pid) => ((each1.get(pid) ?? 0) - (each0.get(pid) ?? 0)) / r.ops);
   const cpu = cpu1 - cpu0;
+  const idleMsPerS = bench.idleCpu.get(target.name);
   const mb = r.bytes / 1e6;
   const proxied = pgid !== undefined;
   const held = r.held ?? null;
@@ -326,6 +491,8 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
     p50Ms: r.p50Ms,
     p99Ms: r.p99Ms,
     cpuMsPerOp: proxied && r.ops > 0 && c.scenario !== 'idle' ? cpu / r.ops : null,
+    cpuMsPerOpLessIdle:
+      proxied && r.ops > 0 && idleMsPerS !== undefined && (c.scenario === 'login' || c.scenario === 'session') ? (cpu - (idleMsPerS * r.elapsedMs) / 1000) / r.ops : null,
     cpuMsPerMB: proxied && c.scenario === 'bulk' && mb > 0 ? cpu / mb : null,
     mbPerSec: c.scenario === 'bulk' && r.elapsedMs > 0 ? (mb * 1000) / r.elapsedMs : null,
     rssKbPerConn: proxied && c.scenario === 'idle' && held !== null && held > 0 ? (rss1 - rss0) / held : null,
@@ -337,10 +504,13 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
 
 // ---------------------------------------------------------------- summary and table
 
+/** One case in one profile: the columns are "direct", "dovecot", "director", "director-wN". */
 interface CaseResult {
   readonly case: string;
   readonly key: string;
-  readonly targets: Partial<Record<TargetName, { reps: RepMetrics[]; summary: Record<MetricName, Summary> }>>;
+  readonly profile: ConfigProfile;
+  readonly spec: Case;
+  readonly targets: Partial<Record<ColumnName, { target: TargetName; reps: RepMetrics[]; summary: Record<MetricName, Summary> }>>;
   readonly ratios: Record<string, number | null>;
 }
 
@@ -348,15 +518,27 @@ function ratio(a: number | null | undefined, b: number | null | undefined): numb
   return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
 }
 
-function caseResult(c: Case, reps: Map<TargetName, RepMetrics[]>): CaseResult {
+/** The table's columns of one profile: column name -> target name. */
+function profileColumns(opts: Options, profile: ConfigProfile): Array<[ColumnName, TargetName]> {
+  return opts.targets.flatMap((t): Array<[ColumnName, TargetName]> => {
+    if (t === 'direct') return [['direct', 'direct']];
+    if (t === 'dovecot') return [['dovecot', dovecotName(profile)]];
+    return opts.workers.map((w): [ColumnName, TargetName] => [directorColumn(w), directorName(w, profile)]);
+  });
+}
+
+function caseResult(c: Case, profile: ConfigProfile, columns: ReadonlyArray<[ColumnName, TargetName]>, reps: Map<TargetName, RepMetrics[]>): CaseResult {
   const targets: CaseResult['targets'] = {};
-  for (const [name, rs] of reps) {
+  for (const [column, name] of columns) {
+    const rs = reps.get(name);
+    if (rs === undefined) continue;
     const summary = Object.fromEntries(METRICS.map((m) => [m, summarize(rs.map((r) => r[m]))])) as Record<MetricName, Summary>;
-    targets[name] = { reps: rs, summary };
+    targets[column] = { target: name, reps: rs, summary };
   }
   const med = (t: TargetName, m: MetricName): number | null | undefined => targets[t]?.summary[m].median;
   const ratios: Record<string, number | null> = {
     'director/dovecot cpuMsPerOp': ratio(med('director', 'cpuMsPerOp'), med('dovecot', 'cpuMsPerOp')),
+    'director/dovecot cpuMsPerOpLessIdle': ratio(med('director', 'cpuMsPerOpLessIdle'), med('dovecot', 'cpuMsPerOpLessIdle')),
     'director/dovecot cpuMsPerMB': ratio(med('director', 'cpuMsPerMB'), med('dovecot', 'cpuMsPerMB')),
     'director/dovecot rssKbPerConn': ratio(med('director', 'rssKbPerConn'), med('dovecot', 'rssKbPerConn')),
     'director/dovecot p99Ms': ratio(med('director', 'p99Ms'), med('dovecot', 'p99Ms')),
@@ -370,7 +552,7 @@ function caseResult(c: Case, reps: Map<TargetName, RepMetrics[]>): CaseResult {
     return a === null || a === undefined || d === null || d === undefined ? null : a - d;
   };
   // Each multi-worker director against the single-process one (same metrics as against Dovecot).
-  for (const name of Object.keys(targets).filter((t) => isDirector(t) && t !== 'director')) {
+  for (const name of Object.keys(targets).filter((t) => isDirectorColumn(t) && t !== 'director')) {
     for (const m of ['cpuMsPerOp', 'cpuMsPerMB', 'rssKbPerConn', 'p99Ms'] as const) ratios[`${name}/director ${m}`] = ratio(med(name, m), med('director', m));
     ratios[`${name}/director opsPerSec`] = ratio(med(name, 'opsPerSec'), med('director', 'opsPerSec'));
     ratios[`${name}/direct opsPerSec`] = ratio(med(name, 'opsPerSec'), med('direct', 'opsPerSec'));
@@ -378,7 +560,7 @@ function caseResult(c: Case, reps: Map<TargetName, RepMetrics[]>): CaseResult {
   if (c.concurrency === 1 && c.scenario !== 'idle') {
     for (const name of Object.keys(targets).filter((t) => t !== 'direct')) ratios[`${name} addedP50Ms`] = added(name);
   }
-  return { case: caseLabel(c), key: caseKey(c), targets, ratios };
+  return { case: `${caseLabel(c)} ${profile}`, key: `${caseKey(c)}-${profile}`, profile, spec: c, targets, ratios };
 }
 
 const METRIC_LABEL: Record<MetricName, string> = {
@@ -387,6 +569,7 @@ const METRIC_LABEL: Record<MetricName, string> = {
   p99Ms: 'p99 ms',
   errors: 'errors',
   cpuMsPerOp: 'CPU ms/op',
+  cpuMsPerOpLessIdle: 'CPU ms/op − idle',
   cpuMsPerMB: 'CPU ms/MB',
   mbPerSec: 'MB/s',
   rssKbPerConn: 'RSS KB/conn',
@@ -399,7 +582,7 @@ function metricsFor(c: Case): MetricName[] {
     case 'idle':
       return ['rssKbPerConn', 'errors'];
     default:
-      return ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp'];
+      return ['opsPerSec', 'p50Ms', 'p99Ms', 'errors', 'cpuMsPerOp', 'cpuMsPerOpLessIdle'];
   }
 }
 
@@ -417,13 +600,12 @@ function workersRatioFor(m: MetricName, r: CaseResult, name: TargetName): string
   return v === undefined || v === null ? '' : `${fmt(v)}×`;
 }
 
-export function renderTable(results: readonly CaseResult[], cases: readonly Case[], targets: readonly TargetName[], reps: number): string {
-  const multi = targets.filter((t) => isDirector(t) && t !== 'director' && targets.includes('director'));
+export function renderTable(results: readonly CaseResult[], targets: readonly ColumnName[], reps: number): string {
+  const multi = targets.filter((t) => isDirectorColumn(t) && t !== 'director' && targets.includes('director'));
   const header = ['case', 'metric', ...targets, 'director ÷ dovecot (rate: ÷ direct)', ...multi.map((t) => `${t} ÷ director`)];
   const rows: string[][] = [];
-  results.forEach((r, i) => {
-    const c = cases[i];
-    if (c === undefined) return;
+  results.forEach((r) => {
+    const c = r.spec;
     for (const m of metricsFor(c)) {
       rows.push([
         r.case,
@@ -446,13 +628,31 @@ export function renderTable(results: readonly CaseResult[], cases: readonly Case
 // ---------------------------------------------------------------- main
 
 /** Table columns: the targets asked for, "director" expanded to one per `--workers` value. */
+function columnNames(opts: Options): ColumnName[] {
+  return opts.targets.flatMap((t) => (t === 'director' ? opts.workers.map(directorColumn) : [t]));
+}
+
+/** Every target measured: direct once, then each profile's Dovecot proxy and directors. */
 function targetNames(opts: Options): TargetName[] {
-  return opts.targets.flatMap((t) => (t === 'director' ? opts.workers.map(directorName) : [t]));
+  const names = opts.targets.includes('direct') ? ['direct'] : [];
+  for (const profile of opts.configs) for (const [column, name] of profileColumns(opts, profile)) if (column !== 'direct') names.push(name);
+  return names;
+}
+
+const PROFILE_NOTE: Readonly<Record<ConfigProfile, string>> = {
+  deploy:
+    'deploy: director as scripts/dev-cluster runs it (ring with mTLS gRPC, /metrics on listen.http, log.level info, passdb auth_bind true, auth cache), Dovecot proxy with auth_bind = yes and its auth cache',
+  trimmed: 'trimmed: director without ring, gRPC or HTTP, log.level warn, auth_bind false; Dovecot proxy with auth_bind = no (both compare the password locally)',
+};
+
+function profileNotes(opts: Options): string[] {
+  return opts.configs.map((p) => (p === 'deploy' ? `${PROFILE_NOTE[p]}; ${opts.ring} directors in the ring` : PROFILE_NOTE[p]));
 }
 
 function pinningNote(opts: Options): string {
   if (canPin(opts.pin)) {
-    return 'pinned: the proxies (every process of each) on core 0; slapd, the backend, the load and the orchestrator on core 1';
+    const peers = opts.configs.includes('deploy') && opts.ring > 1 ? ", the deploy ring's idle peers" : '';
+    return `pinned: the proxies (every process of each) on core 0; slapd, the backend${peers}, the load and the orchestrator on core 1`;
   }
   return `not pinned: every process may run on any of the ${cpus().length} cores (proxies, workers, slapd, backend and load share them)`;
 }
@@ -465,12 +665,17 @@ async function logSummary(name: TargetName, logFile: string): Promise<string> {
   return `${name}: ${lines.length} warning/error line(s) in ${logFile}, first ones:\n${lines.slice(0, 5).map((l) => `  ${l.slice(0, 400)}`).join('\n')}\n`;
 }
 
-function buildCases(opts: Options): Case[] {
+function buildCases(opts: Options, skipped: string[]): Case[] {
   const cases: Case[] = [];
   // Priority order of the issue: IMAP before POP3, plain before TLS.
   for (const protocol of opts.protocols) {
     for (const tls of opts.tls) {
       for (const scenario of opts.scenarios) {
+        // Submission and ManageSieve: logins over plain TCP only.
+        if (!hasMailbox(protocol) && (tls || scenario !== 'login')) {
+          skipped.push(`${protocol} ${tls ? 'tls' : 'plain'} ${scenario}`);
+          continue;
+        }
         if (scenario === 'idle') cases.push({ protocol, tls, scenario, concurrency: 16 });
         else if (scenario === 'bulk') cases.push({ protocol, tls, scenario, concurrency: opts.concurrency });
         else {
@@ -496,10 +701,11 @@ async function versions(): Promise<Record<string, string>> {
 
 async function profileRun(opts: Options, dir: string): Promise<void> {
   const profileFile = join(dir, 'director-login.cpuprofile');
-  const bench = await setUp({ ...opts, targets: ['director'] }, dir, false, profileFile);
+  const profile = opts.configs[0] ?? 'deploy';
+  const bench = await setUp({ ...opts, targets: ['director'], configs: [profile] }, dir, false, profileFile);
   try {
-    const target = bench.targets.get('director');
-    const director = bench.directors.get('director');
+    const target = bench.targets.get(directorName(1, profile));
+    const director = bench.directors.get(directorName(1, profile));
     if (target === undefined || director === undefined) return;
     const c: Case = {
       protocol: opts.protocols[0] ?? 'imap',
@@ -515,10 +721,10 @@ async function profileRun(opts: Options, dir: string): Promise<void> {
     process.kill(director.pid, 'SIGUSR2');
     const deadline = Date.now() + 10_000;
     while (!existsSync(profileFile) && Date.now() < deadline) await sleep(100);
-    const profile = JSON.parse(await readFile(profileFile, 'utf8')) as CpuProfile;
-    const { busyMs, top, areas } = topSelfTime(profile, REPO_ROOT, 15);
+    const cpuProfile = JSON.parse(await readFile(profileFile, 'utf8')) as CpuProfile;
+    const { busyMs, top, areas } = topSelfTime(cpuProfile, REPO_ROOT, 15);
     const lines = [
-      `mail-director, ${what}, c=${c.concurrency}, ${opts.durationMs / 1000} s: ${m.ops} ops, ${fmt(m.opsPerSec)}/s, ${m.errors} errors, CPU ${fmt(m.cpuMsPerOp)} ms/op (with profiler)`,
+      `mail-director (${profile} profile), ${what}, c=${c.concurrency}, ${opts.durationMs / 1000} s: ${m.ops} ops, ${fmt(m.opsPerSec)}/s, ${m.errors} errors, CPU ${fmt(m.cpuMsPerOp)} ms/op (with profiler)`,
       `sampled busy time ${fmt(busyMs)} ms; top self time:`,
       ...top.map((f: HotFunction, i) => `${String(i + 1).padStart(2)}. ${fmt(f.selfMs).padStart(7)} ms ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`),
       'self time by area:',
@@ -544,8 +750,10 @@ async function main(): Promise<void> {
   const started = new Date();
   const loadavgAtStart = (await readFile('/proc/loadavg', 'utf8')).trim();
   const names = targetNames(opts);
+  const skipped: string[] = [];
+  const cases = buildCases(opts, skipped);
+  if (cases.length === 0) throw new UsageError(`nothing to run (skipped: ${skipped.join(', ')})`);
   const bench = await setUp(opts, dir, opts.targets.includes('dovecot'));
-  const cases = buildCases(opts);
   const results: CaseResult[] = [];
   let background: Record<string, number> = {};
   try {
@@ -557,7 +765,9 @@ async function main(): Promise<void> {
     const before = targets.map((t) => (t.pgid === undefined ? 0 : groupCpuMs(t.pgid)));
     await sleep(IDLE_SAMPLE_MS);
     targets.forEach((t, i) => {
-      if (t.pgid !== undefined) idleCpu[t.name] = ((groupCpuMs(t.pgid) - (before[i] ?? 0)) * 1000) / IDLE_SAMPLE_MS;
+      if (t.pgid === undefined) return;
+      idleCpu[t.name] = ((groupCpuMs(t.pgid) - (before[i] ?? 0)) * 1000) / IDLE_SAMPLE_MS;
+      bench.idleCpu.set(t.name, idleCpu[t.name] ?? 0);
     });
     process.stderr.write(`idle CPU ms/s: ${JSON.stringify(idleCpu)}\n`);
     background = idleCpu;
@@ -567,6 +777,7 @@ async function main(): Promise<void> {
     }
     for (const c of cases) {
       const reps = new Map<TargetName, RepMetrics[]>();
+      // Every target of every profile, interleaved within each repetition.
       for (let rep = 0; rep < opts.reps; rep++) {
         for (const listed of rotated(targets, rep)) {
           let t = bench.targets.get(listed.name) ?? listed;
@@ -582,17 +793,18 @@ async function main(): Promise<void> {
           // A worker that died and was replaced during the run shows as a changed member list.
           const members1 = t.pgid === undefined ? [] : groupMemberPids(t.pgid);
           if (members0.join(',') !== members1.join(',')) note += `  processes changed: [${members0.join(',')}] -> [${members1.join(',')}]`;
-          if (isDirector(t.name) && (m.cpuMsPerOpByProcess?.length ?? 0) > 1) note += `  cpu/op primary+workers ${m.cpuMsPerOpByProcess?.map(fmt).join(' + ')}`;
+          if (t.kind === 'director' && (m.cpuMsPerOpByProcess?.length ?? 0) > 1) note += `  cpu/op primary+workers ${m.cpuMsPerOpByProcess?.map(fmt).join(' + ')}`;
           process.stderr.write(`${caseLabel(c)} rep ${rep + 1} ${t.name}: ${fmt(m.opsPerSec)} ops/s cpu/op ${fmt(m.cpuMsPerOp)} cpu/MB ${fmt(m.cpuMsPerMB)} rss/conn ${fmt(m.rssKbPerConn)}${note}\n`);
         }
       }
-      results.push(caseResult(c, reps));
+      for (const profile of opts.configs) results.push(caseResult(c, profile, profileColumns(opts, profile), reps));
     }
     for (const [name, d] of bench.directors) process.stderr.write(await logSummary(name, d.logFile));
+    for (const p of bench.peers) process.stderr.write(await logSummary(`ring peer ${p.id}`, p.logFile));
   } finally {
     if (!opts.keep) await tearDown(bench);
   }
-  const table = renderTable(results, cases, names, opts.reps);
+  const table = renderTable(results, columnNames(opts), opts.reps);
   const out = resolve(opts.out ?? join(REPO_ROOT, '.bench', `results-${started.toISOString().replace(/[:.]/g, '-')}.json`));
   await mkdir(join(out, '..'), { recursive: true });
   const meta = {
@@ -602,6 +814,8 @@ async function main(): Promise<void> {
     loadavgAtStart,
     loadavgAtEnd: (await readFile('/proc/loadavg', 'utf8')).trim(),
     pinning: pinningNote(opts),
+    profiles: profileNotes(opts),
+    skipped,
     idleCpuMsPerSecond: background,
     pinned: canPin(opts.pin),
     options: { ...opts, durationMs: opts.durationMs },
@@ -609,7 +823,9 @@ async function main(): Promise<void> {
   await writeFile(out, `${JSON.stringify({ meta, table, results }, null, 2)}\n`);
   const idleNote = Object.entries(background).map(([t, v]) => `${t} ${fmt(v)}`).join(', ');
   process.stdout.write(
-    `${table}\n\nmedian [min–max] of ${opts.reps} run(s) of ${opts.durationMs / 1000} s; proxy CPU with no clients (ms/s): ${idleNote}\n` +
+    `${table}\n\n${profileNotes(opts).join('\n')}\n` +
+      `auth cache ${opts.cache ? 'on' : 'off (--no-cache)'}${skipped.length > 0 ? `; not measured (logins over plain TCP only): ${skipped.join(', ')}` : ''}\n` +
+      `median [min–max] of ${opts.reps} run(s) of ${opts.durationMs / 1000} s; proxy CPU with no clients (ms/s): ${idleNote}\n` +
       `${pinningNote(opts)}; load average at start ${loadavgAtStart}, at end ${meta.loadavgAtEnd}\nJSON: ${out}\n`,
   );
   if (!opts.keep) await rm(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@
 import { cpus } from 'node:os';
 import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster.js';
 import { pinGroup, TASKSET } from './procfs.js';
+import { startRelaySink } from './relay-sink.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -33,9 +34,23 @@ export interface BenchCluster {
   readonly bulkUser: ClusterUser;
 }
 
-/** slapd and one Dovecot backend with `users` users; everyone has a small message (FETCH 1:*, STAT), the bulk user the big one first. */
+/**
+ * slapd and one Dovecot backend with `users` users; everyone has a small message (FETCH 1:*, STAT), the bulk user the big one first.
+ * The backend's submission service relays to a sink (test/bench/relay-sink.ts), stopped with the cluster.
+ */
 export async function startBenchCluster(dir: string, users: number): Promise<BenchCluster> {
-  const cluster = await startCluster({ dir, backends: 1, directors: 0, users, logLevel: 'warn' });
+  const relay = await startRelaySink('127.0.0.1');
+  const started = await startCluster({ dir, backends: 1, directors: 0, users, logLevel: 'warn', relay }).catch(async (err: unknown) => {
+    await relay.stop();
+    throw err;
+  });
+  const cluster: Cluster = {
+    ...started,
+    stop: async () => {
+      await started.stop();
+      await relay.stop();
+    },
+  };
   const backend = cluster.backends[0];
   if (backend === undefined) throw new UsageError('no backend');
   const hostUsers = cluster.usersOfKind('host');

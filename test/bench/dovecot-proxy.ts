@@ -1,6 +1,7 @@
 /**
  * Dovecot 2.3 as a proxy beside mail-director: the peer the benchmark compares
- * against. Same slapd, same backend; passdb ldap returns proxy=y and mailHost.
+ * against. Same slapd, same backend; passdb ldap returns proxy=y, mailHost and
+ * the backend's port of the login service (IMAP, POP3, Submission, ManageSieve).
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -35,6 +36,8 @@ export interface DovecotProxyOptions {
   /** Every proxied user's mailHost is this backend (its ports go into the passdb reply). */
   readonly backend: DovecotHandle;
   readonly cache: AuthCacheSettings;
+  /** yes: search as the admin DN, then bind as the user (what an operator runs); no: compare userPassword locally. */
+  readonly authBind: boolean;
 }
 
 export interface DovecotProxyHandle {
@@ -43,6 +46,8 @@ export interface DovecotProxyHandle {
   readonly imaps: number;
   readonly pop3: number;
   readonly pop3s: number;
+  readonly submission: number;
+  readonly sieve: number;
   /** The master; every Dovecot process of this instance is in its process group. */
   readonly pid: number;
   readonly logFile: string;
@@ -74,7 +79,7 @@ export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<Dove
   const stateDir = join(dir, 'state');
   await mkdir(stateDir, { recursive: true });
   const cert = await issueCert(opts.ca, join(dir, 'tls'), 'bench-dovecot-proxy', { ips: [opts.host], dns: ['localhost'] });
-  const [imap, imaps, pop3, pop3s] = (await freePorts(4, opts.host)) as [number, number, number, number];
+  const [imap, imaps, pop3, pop3s, submission, sieve] = (await freePorts(6, opts.host)) as [number, number, number, number, number, number];
 
   const ldapConf = join(dir, 'ldap.conf.ext');
   await writeFile(
@@ -84,8 +89,12 @@ export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<Dove
       BIND_DN: opts.slapd.bindDn,
       BIND_PASSWORD: opts.slapd.bindPassword,
       BASE: opts.slapd.peopleDn,
+      AUTH_BIND: opts.authBind ? 'yes' : 'no',
+      PASSWORD_ATTR: opts.authBind ? '' : 'userPassword=password,',
       IMAP_PORT: String(opts.backend.imap),
       POP3_PORT: String(opts.backend.pop3),
+      SUBMISSION_PORT: String(opts.backend.submission),
+      SIEVE_PORT: String(opts.backend.sieve),
     }),
     { mode: 0o644 },
   );
@@ -111,13 +120,15 @@ export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<Dove
       IMAPS_PORT: String(imaps),
       POP3_PORT: String(pop3),
       POP3S_PORT: String(pop3s),
+      SUBMISSION_PORT: String(submission),
+      SIEVE_PORT: String(sieve),
     }),
   );
 
   const proc = spawnLogged({ name: 'dovecot proxy', command: '/usr/sbin/dovecot', args: ['-F', '-c', configFile], logFile });
   const deadline = Date.now() + 10_000;
   try {
-    for (const port of [imap, imaps, pop3, pop3s]) {
+    for (const port of [imap, imaps, pop3, pop3s, submission, sieve]) {
       await waitForPort(opts.host, port, Math.max(100, deadline - Date.now()), { alive: proc.alive, what: 'dovecot proxy', logFile });
     }
     await waitAuthReady(opts.host, imap, deadline);
@@ -132,6 +143,8 @@ export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<Dove
     imaps,
     pop3,
     pop3s,
+    submission,
+    sieve,
     pid: proc.pid,
     logFile,
     stop: async () => {

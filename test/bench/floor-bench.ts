@@ -158,14 +158,14 @@ async function setUp(opts: Options, dir: string): Promise<Bench> {
     bench.targets.set(target.name, target);
   }
   if (opts.targets.includes('dovecot')) {
-    const dc = await startDovecotProxy({ dir: join(dir, 'dovecot-proxy'), host: '127.0.0.2', ca: cluster.ca, slapd: cluster.slapd, backend, cache: CACHE });
+    const dc = await startDovecotProxy({ dir: join(dir, 'dovecot-proxy'), host: '127.0.0.2', ca: cluster.ca, slapd: cluster.slapd, backend, cache: CACHE, authBind: false });
     bench.dovecot = dc;
     bench.targets.set('dovecot', { name: 'dovecot', host: dc.host, port: dc.imap, pgid: dc.pid });
   }
   for (const name of opts.targets) {
     if (!isDirectorTarget(name)) continue;
     const mainScript = name === 'director-base' && opts.base !== undefined ? resolve(baseMain(opts.base)) : undefined;
-    // The same director configuration as scripts/bench (single process).
+    // The trimmed profile of scripts/bench (single process).
     const d = await startDirector({
       dir: join(dir, name),
       id: 'bench',
