@@ -38,6 +38,7 @@ import { startHttpServer } from './http.js';
 import { Frontends } from './frontends.js';
 import { hostname as osHostname } from 'node:os';
 import { WorkerHub } from './workers/hub.js';
+import { AuthPenalty } from '../auth/penalty.js';
 
 const FENCED_REASON = 'Disconnected by proxy: director cut off from the ring';
 
@@ -58,6 +59,8 @@ export class Director {
   readonly #presence: SessionPresence;
   readonly #moves: MoveCoordinator;
   readonly #metrics = new MetricsRegistry();
+  /** Dovecot's auth penalty, one table for this process and its workers. */
+  readonly #penalty = new AuthPenalty();
   // --- metrics (ring, gossip, LDAP): see #registerRingMetrics ---
   readonly #ldapSeconds = this.#metrics.histogram('maildirector_ldap_request_seconds', 'LDAP passdb requests (cache misses) by operation and result.', ['op', 'result']);
   readonly #observeLdap: LdapRequestObserver = (op, seconds, result) => this.#ldapSeconds.observe([op, result], seconds);
@@ -167,7 +170,9 @@ export class Director {
   async start(): Promise<void> {
     const loginsTotal = this.#metrics.counter('maildirector_logins_total', 'Login attempts by protocol and result.', ['protocol', 'result']);
     const sessionsGauge = this.#metrics.gauge('maildirector_sessions', 'Relayed sessions by protocol and backend.', ['protocol', 'backend']);
+    const penalized = this.#metrics.gauge('maildirector_auth_penalty_addresses', 'Client addresses whose next authentication waits (the auth penalty after failed logins).');
     this.#metrics.onCollect(() => {
+      penalized.set([], this.#penalty.size);
       const counts = new Map<string, { labels: [string, string]; value: number }>();
       for (const s of this.#registry.list()) {
         const backend = s.backendId ?? s.backendHost;
@@ -191,6 +196,7 @@ export class Director {
       ring: () => this.#ring,
       selfAddresses: () => this.#selfAddresses,
       placement: this.#moves,
+      penalty: this.#penalty,
     });
     this.#watchPassdb();
     const deps: SessionDeps = {
@@ -211,6 +217,7 @@ export class Director {
         moves: this.#moves,
         ring: () => this.#ring,
         capabilities: (protocol) => this.#node.capabilities(protocol),
+        penalty: this.#penalty,
         onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
         log: this.log.child({ component: 'workers' }),
       });

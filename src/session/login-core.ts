@@ -22,6 +22,14 @@ export interface LoginCoreDeps {
   readonly selfAddresses: () => ReadonlySet<string>;
   /** The ring-wide view of the user's sessions (SPEC I1, I5); absent: a director on its own. */
   readonly placement?: LoginPlacement | undefined;
+  /** Per-address auth penalty (auth/penalty.ts; a worker asks its primary); absent: none. */
+  readonly penalty?: LoginPenalty | undefined;
+}
+
+/** The auth penalty as the login path sees it. */
+export interface LoginPenalty {
+  delayMs(ip: string): number | Promise<number>;
+  record(ip: string, ok: boolean): void;
 }
 
 /** What the login path needs to keep a user on one backend across the ring. */
@@ -94,6 +102,16 @@ export class LoginCore {
     if (request.authzid !== undefined && request.authzid !== '' && request.authzid !== request.user) {
       throw new LoginFailure('auth_failed', 'authorization identity differs from the authentication identity');
     }
+    // Trusted networks (another proxy, a webmail) speak for many users: no penalty there, as Dovecot.
+    const penalty = attempt.trustedClient ? undefined : this.#deps.penalty;
+    if (penalty !== undefined) {
+      const asked = penalty.delayMs(attempt.client.remoteIp);
+      const wait = typeof asked === 'number' ? asked : await asked;
+      if (wait > 0) {
+        attempt.log.debug({ penaltyMs: wait }, 'auth penalty: delaying the authentication');
+        await sleep(wait);
+      }
+    }
     const result = await this.#deps.passdb().authenticate({
       user: request.user,
       password: request.password,
@@ -102,6 +120,7 @@ export class LoginCore {
       remoteIp: attempt.client.remoteIp,
       localIp: attempt.client.localIp,
     });
+    if (result.kind !== 'tempfail') penalty?.record(attempt.client.remoteIp, result.kind === 'ok');
     if (result.kind === 'fail') throw new LoginFailure('auth_failed', result.detail);
     if (result.kind === 'tempfail') throw new LoginFailure('auth_temp', result.detail);
     const fields = result.fields;

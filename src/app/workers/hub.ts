@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { LoginFailure } from '../../core/failure.js';
 import { PROTOCOLS, type Protocol } from '../../core/protocol.js';
+import type { AuthPenalty } from '../../auth/penalty.js';
 import type { BackendRing } from '../../ring/hash-ring.js';
 import type { LiveSession, SessionInfo } from '../../session/registry.js';
 import type { PresenceRegistry } from '../presence-registry.js';
@@ -16,6 +17,8 @@ export interface WorkerHubOptions {
   readonly moves: MoveCoordinator;
   readonly ring: () => BackendRing;
   readonly capabilities: (protocol: Protocol) => ReadonlySet<string> | undefined;
+  /** The director's auth penalty table, asked and fed by every worker's logins. */
+  readonly penalty: AuthPenalty;
   readonly onLoginResult: (protocol: Protocol, result: string) => void;
   readonly log: Logger;
 }
@@ -123,7 +126,14 @@ export class WorkerHub {
       case 'login':
         this.#opts.onLoginResult(message.protocol, message.result);
         return;
+      case 'auth':
+        this.#opts.penalty.record(message.ip, message.ok);
+        return;
       case 'ask':
+        if (message.q === 'penalty') {
+          send(worker, { t: 'reply', id: message.id, value: this.#opts.penalty.delayMs(message.ip) });
+          return;
+        }
         if (message.q === 'sticky') {
           send(worker, { t: 'reply', id: message.id, value: this.#opts.moves.sticky(message.user, message.tag)?.id ?? null });
           return;

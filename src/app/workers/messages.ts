@@ -34,7 +34,9 @@ export type Question =
   /** The backend id the user is sticky to, or null. */
   | { readonly q: 'sticky'; readonly user: string; readonly tag: string }
   /** Resolves with ms waited once no director holds the user's sessions elsewhere, the destination then claimed for sessionId. */
-  | { readonly q: 'exclusive'; readonly user: string; readonly host: string; readonly backendId: string | null; readonly sessionId: string };
+  | { readonly q: 'exclusive'; readonly user: string; readonly host: string; readonly backendId: string | null; readonly sessionId: string }
+  /** The auth penalty (ms) of a client address: one table for all workers, as Dovecot's anvil. */
+  | { readonly q: 'penalty'; readonly ip: string };
 
 export type FromWorker =
   /** The worker listens for messages now: send it the ring. */
@@ -44,7 +46,9 @@ export type FromWorker =
   | { readonly t: 'remove'; readonly sessionId: string }
   /** A failed login, for the metrics (a relayed session's 'add' counts as an ok login). */
   | { readonly t: 'login'; readonly protocol: Protocol; readonly result: string }
-  | ({ readonly t: 'ask'; readonly id: number } & Question);
+  | ({ readonly t: 'ask'; readonly id: number } & Question)
+  /** An authentication's outcome from a client address, for the shared auth penalty. */
+  | { readonly t: 'auth'; readonly ip: string; readonly ok: boolean };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -82,8 +86,12 @@ export function parseFromWorker(m: unknown): FromWorker | undefined {
       return str(m.sessionId) ? (m as FromWorker) : undefined;
     case 'login':
       return str(m.protocol) && str(m.result) ? (m as FromWorker) : undefined;
+    case 'auth':
+      return str(m.ip) && typeof m.ok === 'boolean' ? (m as FromWorker) : undefined;
     case 'ask':
-      if (!num(m.id) || !str(m.user)) return undefined;
+      if (!num(m.id)) return undefined;
+      if (m.q === 'penalty') return str(m.ip) ? (m as FromWorker) : undefined;
+      if (!str(m.user)) return undefined;
       if (m.q === 'sticky') return str(m.tag) ? (m as FromWorker) : undefined;
       if (m.q === 'exclusive') return str(m.host) && str(m.sessionId) && (m.backendId === null || str(m.backendId)) ? (m as FromWorker) : undefined;
       return undefined;

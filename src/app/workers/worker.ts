@@ -139,6 +139,13 @@ export class WorkerProcess {
       ring: () => this.#ring,
       selfAddresses: () => this.#selfAddresses,
       placement,
+      penalty: {
+        delayMs: async (ip) => {
+          const ms = await this.#askPrimary({ q: 'penalty', ip }, send);
+          return typeof ms === 'number' ? ms : 0;
+        },
+        record: (ip, ok) => send({ t: 'auth', ip, ok }),
+      },
     });
     const deps: SessionDeps = {
       loginCore,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { LoginCore } from '../../../src/session/login-core.js';
+import { AuthPenalty } from '../../../src/auth/penalty.js';
 import { Secret } from '../../../src/core/secret.js';
 import { LoginFailure } from '../../../src/core/failure.js';
 import { BackendRing } from '../../../src/ring/hash-ring.js';
@@ -111,4 +112,28 @@ test('master user: the backend gets the master name and its password, not the us
   assert.equal(seen?.master, 'proxyadmin');
   assert.equal(seen?.password.reveal(), 'masterpw');
   assert.equal(seen?.user, 'alice');
+});
+
+test('auth penalty: failed logins from an address delay its next authentication; trusted networks are exempt', async () => {
+  const penalty = new AuthPenalty({ initialMs: 40, maxMs: 160 });
+  const ring = BackendRing.fromConfig(config.ring);
+  let authenticatedAt = 0;
+  const inner = passdbWith({});
+  const passdb: Passdb = { ...inner, authenticate: (req) => ((authenticatedAt = performance.now()), inner.authenticate(req)) };
+  const c = new LoginCore({ config: () => config, passdb: () => passdb, ring: () => ring, selfAddresses: () => new Set(['127.0.0.1']), penalty });
+  const wrong: LoginRequest = { ...request(), password: new Secret('wrong') };
+  const waited: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const outcome = await c.login(attempt(false), wrong, async () => assert.fail('no backend login'), trace());
+    assert.equal(outcome.ok, false);
+    waited.push(authenticatedAt - started);
+  }
+  // 0, then 40 and 80 ms before the passdb was even asked.
+  assert.ok(waited[0]! < 30, `first: ${waited[0]}`);
+  assert.ok(waited[1]! >= 38 && waited[2]! >= 78, `waits ${waited.map((w) => w.toFixed(0)).join(', ')}`);
+  const trustedStart = performance.now();
+  await c.login(attempt(true), wrong, async () => assert.fail('no backend login'), trace());
+  assert.ok(authenticatedAt - trustedStart < 30, 'a trusted network waited');
+  assert.equal(penalty.delayMs('127.0.0.5'), 160);
 });
