@@ -1,6 +1,6 @@
 /**
  * scripts/dev-cluster: a mail-director cluster on loopback for demos and
- * cluster tests (SPEC §7). `up` leaves the services running detached (they log
+ * cluster tests (docs/invariants.md, dev cluster). `up` leaves the services running detached (they log
  * to files under DIR and hold none of our streams) and writes DIR/cluster.json;
  * `down` stops exactly the processes `up` recorded in DIR/pids.json.
  */

@@ -29,7 +29,7 @@ export interface RingAdminDeps {
   readonly node: RingNode;
   readonly registry: SessionRegistry;
   readonly passdb: Pick<Passdb, 'lookup'>;
-  /** SPEC §3 routing with this director's ring and config. */
+  /** Routing (docs/invariants.md) with this director's ring and config. */
   readonly route: (fields: UserFields, protocol: Protocol) => RouteDecision;
   readonly onError?: ((method: string, err: unknown) => void) | undefined;
   readonly now?: () => number;

@@ -322,7 +322,7 @@ export class Director {
     });
   }
 
-  /** SPEC I5: an LDAP entry that now routes elsewhere ends this director's sessions of that user. */
+  /** I5 (docs/invariants.md): an LDAP entry that now routes elsewhere ends this director's sessions of that user. */
   #watchPassdb(): void {
     this.#unwatchPassdb();
     this.#unwatchPassdb = this.#passdb.onUsersChanged((changes) => {
@@ -350,7 +350,7 @@ export class Director {
     return this.#config.ring.fenceMinority && this.#node.inMinority();
   }
 
-  /** SPEC I1 under a partition: the majority now places this director's users elsewhere. */
+  /** I1 (docs/invariants.md) under a partition: the majority now places this director's users elsewhere. */
   #fenceIfCutOff(): void {
     if (!this.#fenced()) return;
     const sessions = this.#registry.list();

@@ -24,7 +24,7 @@ export interface MoveCoordinatorOptions {
   /** Where logins claim their destination (the presence-reporting registry). */
   readonly claims: LoginClaims;
   readonly ring: () => BackendRing;
-  /** SPEC §3 routing with this director's ring and config (and the sticky hint). */
+  /** Routing (docs/invariants.md) with this director's ring and config (and the sticky hint). */
   readonly route: (fields: UserFields, protocol: Protocol) => RouteDecision;
   readonly moveWaitMs: () => number;
   /** This director is cut off from the ring's majority (ring.fence_minority): hold no logins. */
@@ -53,7 +53,7 @@ const MOVE_ENTRY_MAX_AGE_MS = 120_000;
 const KICK_REPEAT_MS = 2_000;
 
 /**
- * SPEC I1 and I5 across the ring. Keeps ring users on the backend where they
+ * I1 and I5 (docs/invariants.md) across the ring. Keeps ring users on the backend where they
  * have sessions (`sticky`), holds a login whose destination differs from
  * where the user still has sessions until they are gone (`awaitExclusive`,
  * which asks every director to end them with a `move` ring entry), obeys

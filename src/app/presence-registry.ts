@@ -6,7 +6,7 @@ import type { LiveSession, LocalSessionRegistry, SessionInfo, SessionRegistry } 
  * to the ring-wide presence (cluster/presence.ts). Map updates only: the
  * ring entries are written once per user per event-loop turn.
  *
- * A login claims its destination before the backend login (SPEC I1: other
+ * A login claims its destination before the backend login (I1 in docs/invariants.md: other
  * directors see the user there as early as possible); the session that
  * follows takes the claim over, and `remove` releases either.
  */

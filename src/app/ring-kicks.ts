@@ -16,7 +16,7 @@ export interface RingKickerOptions {
 }
 
 /**
- * SPEC I1 on this director: when the effective ring takes a backend out
+ * I1 (docs/invariants.md) on this director: when the effective ring takes a backend out
  * (voted or set down, or removed), end this director's sessions relayed to
  * it, so their users log in again where the ring now sends them. Sessions
  * whose destination is not a configured backend (an LDAP host outside the

@@ -12,7 +12,7 @@ export interface DelayUntil {
 
 /**
  * Dovecot passdb extra fields, parsed into types at the edge (auth/parse-fields.ts).
- * Names follow the Proxying document; see SPEC §2.
+ * Names follow the Proxying document; see docs/invariants.md, fields.
  */
 export interface UserFields {
   /** The user name to log in as on the director side (after passdb may rewrite it). */

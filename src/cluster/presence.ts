@@ -11,7 +11,7 @@ export interface PresenceHolder {
 }
 
 /**
- * Ring-wide session presence (SPEC I1): this director's live sessions per
+ * Ring-wide session presence (I1 in docs/invariants.md): this director's live sessions per
  * user, published as `presence` ring entries, and every live director's
  * view of them. Session start and end only touch a map; the entries are
  * written once per user per event-loop turn, so a burst of logins of one

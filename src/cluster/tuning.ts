@@ -1,4 +1,4 @@
-/** Timing and size knobs of the gossip layer; defaults meet SPEC I2 (2 s) and I3 (3 s) on loopback. */
+/** Timing and size knobs of the gossip layer; defaults meet I2 (2 s) and I3 (3 s) of docs/invariants.md on loopback. */
 export interface GossipTuning {
   /** Send a heartbeat when a stream has been quiet this long. */
   readonly heartbeatMs: number;

@@ -72,7 +72,7 @@ export const DEFAULTS = {
   maxLoginDelayMs: 40 * MS.s,
   // login_proxy_max_disconnect_delay = 0 (off).
   maxDisconnectDelayMs: 0,
-  // SPEC issue 3: logins wait for a move "bounded (30 s by default, then a temporary failure)".
+  // logins wait for a move "bounded (30 s by default, then a temporary failure)".
   moveWaitMs: 30 * MS.s,
   // auth_cache_size = 0: the cache is off unless asked for, since a cached
   // `host` would hide an ldapmodify move until it expires.
@@ -80,12 +80,12 @@ export const DEFAULTS = {
   // auth_cache_ttl = 1 hour, auth_cache_negative_ttl = 1 hour.
   cacheTtlMs: MS.h,
   cacheNegativeTtlMs: MS.h,
-  // Dovecot's LDAP has no per-request deadline; without one a dead server hangs logins (LIBRARY-NOTES).
+  // Dovecot's LDAP has no per-request deadline; without one a dead server hangs logins (docs/libraries.md).
   ldapTimeoutMs: 5 * MS.s,
   ldapConnectTimeoutMs: 2 * MS.s,
   searchPoolSize: 2,
   bindPoolSize: 4,
-  // SPEC I5 wants host changes to apply "within seconds".
+  // I5 (docs/invariants.md) wants host changes to apply "within seconds".
   changePollMs: 2 * MS.s,
   // Dovecot ldap scope = subtree, pass_attrs password attribute userPassword.
   ldapScope: 'sub',
@@ -95,18 +95,18 @@ export const DEFAULTS = {
   lmtpUser: '%n',
   // Dovecot's recipient_delimiter = +.
   recipientDelimiter: '+',
-  hashKey: '%u', // SPEC §3; map the passdb field `user` (e.g. to uid) so case variants hash alike
+  hashKey: '%u', // routing in docs/invariants.md; map the passdb field `user` (e.g. to uid) so case variants hash alike
   // hashring vnodes per backend at weight 100 (each vnode is 4 ketama points).
   vnodes: 160,
   // Dovecot director's vhost_count default.
   weight: 100,
   logLevel: 'info',
-  // Probes and gossip: a dead backend is voted down within interval × failures + gossip (SPEC I3: 3 s).
+  // Probes and gossip: a dead backend is voted down within interval × failures + gossip (I3 in docs/invariants.md: 3 s).
   probeIntervalMs: 1 * MS.s,
   probeTimeoutMs: 1 * MS.s,
   probeFailures: 2,
   probeSuccesses: 2,
-  // A director silent for 2 s is dead; heartbeats every 500 ms keep quiet links alive (SPEC I2: 2 s).
+  // A director silent for 2 s is dead; heartbeats every 500 ms keep quiet links alive (I2 in docs/invariants.md: 2 s).
   heartbeatMs: 500,
   deadAfterMs: 2 * MS.s,
 } as const;
@@ -120,7 +120,7 @@ const LISTEN_KEYS: readonly ListenKey[] = [
   'http',
 ];
 const IMPLICIT_TLS: readonly ListenKey[] = PROTOCOL_SPECS.flatMap((p) => (p.listen.implicitTls === undefined ? [] : [p.listen.implicitTls]));
-/** SPEC §1 ports this version does not serve yet: refused, so nobody relies on a port that is not open. */
+/** Ports of docs/invariants.md this version does not serve yet: refused, so nobody relies on a port that is not open. */
 const NOT_YET_SERVED: readonly ListenKey[] = [];
 const LIMIT_KEYS = [
   'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
@@ -139,7 +139,7 @@ const LDAP_KEYS = [
   'timeout', 'connect_timeout', 'search_pool_size', 'bind_pool_size', 'start_tls', 'ca', 'change_poll',
 ];
 const PASSWD_FILE_KEYS = ['path'];
-/** The fields of SPEC §2 that a field map may fill. */
+/** The fields (docs/invariants.md) that a field map may fill. */
 const USER_FIELDS = [
   'user', 'proxy', 'proxy_maybe', 'proxy_always', 'host', 'port', 'source_ip', 'protocol', 'destuser', 'proxy_mech',
   'proxy_timeout', 'proxy_nopipelining', 'proxy_not_trusted', 'proxy_noauth', 'ssl', 'starttls', 'master', 'pass', 'nopassword',
@@ -540,7 +540,7 @@ function readLdap(ctx: LoadContext, v: MapView): LdapPassdbConfig {
   const passwordEntry = v.value('bind_password');
   const password = v.string('bind_password');
   if (bindDn !== undefined && password === undefined && passwordEntry === undefined) {
-    // An empty password makes an unauthenticated bind, which some servers accept (LIBRARY-NOTES).
+    // An empty password makes an unauthenticated bind, which some servers accept (docs/libraries.md).
     ctx.reader.report(v.entries.get('bind_dn')!.keyNode, join(v.path, 'bind_password'), 'bind_dn needs bind_password');
   }
   if (password !== undefined && bindDn === undefined && passwordEntry !== undefined) {

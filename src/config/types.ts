@@ -78,7 +78,7 @@ export interface ListenAddress {
   readonly port: number;
 }
 
-/** A port left out or set to 0 is not opened (SPEC §1). */
+/** A port left out or set to 0 is not opened (docs/invariants.md, ports). */
 export interface ListenConfig {
   readonly imap: ListenAddress | undefined;
   readonly imaps: ListenAddress | undefined;
@@ -129,7 +129,7 @@ export interface LimitsConfig {
   readonly maxDisconnectDelayMs: number;
   /**
    * How long a login waits for the user's sessions on another backend to end
-   * (a move: SPEC I1/I5) before it fails as temporarily unavailable.
+   * (a move: I1/I5 in docs/invariants.md) before it fails as temporarily unavailable.
    */
   readonly moveWaitMs: number;
 }
@@ -173,7 +173,7 @@ export interface LdapPassdbConfig {
   readonly startTls: boolean;
   readonly caFile: string | undefined;
   readonly ca: Buffer | undefined;
-  /** How often to look for host changes (modifyTimestamp), issue 3. */
+  /** How often to look for host changes (modifyTimestamp). */
   readonly changePollMs: number;
 }
 
@@ -203,7 +203,7 @@ export interface RingConfig {
   /**
    * A director that sees fewer than a majority of the ring live (3 or more
    * members) ends its sessions and holds no new ones: the majority counts
-   * it dead and would place its users elsewhere (SPEC I1).
+   * it dead and would place its users elsewhere (I1 in docs/invariants.md).
    */
   readonly fenceMinority: boolean;
 }

@@ -218,7 +218,7 @@ const RECONNECT_MIN_EXTRA_MS = 100;
 /**
  * The pause the backend logins use: shorter than Dovecot's second, because
  * a refused port is usually a backend restarting and the ring's probes
- * handle real outages, and SPEC I3 wants a quick temporary failure.
+ * handle real outages, and I3 (docs/invariants.md) wants a quick temporary failure.
  */
 export const LOGIN_RECONNECT_DELAY_MS = 200;
 

@@ -13,7 +13,7 @@ export interface BackendSpec {
 
 /**
  * Read-only view of the ring that routing needs. The single-process
- * implementation lives in ring/hash-ring.ts; the gossiped ring (issue 3) and a
+ * implementation lives in ring/hash-ring.ts; the gossiped ring and a
  * multi-worker shared view implement the same interface.
  */
 export interface RingView {

@@ -16,7 +16,7 @@ export interface RouteInput {
   readonly hashKey: string;
   readonly localBackend: BackendSpec | undefined;
   /**
-   * SPEC I1 for ring users: the backend (up, in the ring) where the user has
+   * I1 (docs/invariants.md) for ring users: the backend (up, in the ring) where the user has
    * live sessions on some director. When it serves the user's tag, ring
    * placement keeps the user there instead of the hash result, so a weight
    * change or a new backend moves only users without sessions.
@@ -81,7 +81,7 @@ function backendWithHost(ring: RingView, host: string): BackendSpec | undefined 
 }
 
 /**
- * SPEC §3: where a user goes, from the passdb fields alone. Pure: the same
+ * Routing (docs/invariants.md): where a user goes, from the passdb fields alone. Pure: the same
  * input always gives the same decision, and nothing is logged or touched.
  * The first row that matches decides.
  */

@@ -5,7 +5,7 @@ import { normalizeAddress, WILDCARD_ADDRESSES } from './address.js';
 type Interfaces = ReturnType<typeof networkInterfaces>;
 
 /**
- * Every address that counts as this director for routing (SPEC §3):
+ * Every address that counts as this director for routing (docs/invariants.md, routing):
  * listen addresses, the gRPC address, `self_addresses`, plus `extra`
  * (other directors of the ring, known at run time). A wildcard listen
  * means every address of the matching family on this host's interfaces.

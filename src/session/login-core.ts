@@ -20,7 +20,7 @@ export interface LoginCoreDeps {
   readonly passdb: () => Passdb;
   readonly ring: () => RingView;
   readonly selfAddresses: () => ReadonlySet<string>;
-  /** The ring-wide view of the user's sessions (SPEC I1, I5); absent: a director on its own. */
+  /** The ring-wide view of the user's sessions (I1, I5 in docs/invariants.md); absent: a director on its own. */
   readonly placement?: LoginPlacement | undefined;
   /** Per-address auth penalty (auth/penalty.ts; a worker asks its primary); absent: none. */
   readonly penalty?: LoginPenalty | undefined;

@@ -1,5 +1,5 @@
 /**
- * Idle-session memory benchmark (issue 4: "≤ 6 KB per idle proxied plain
+ * Idle-session memory benchmark ("≤ 6 KB per idle proxied plain
  * connection, ≤ 40 KB with TLS on the client side; 100,000 idle IMAP
  * sessions held by one director"). Run through scripts/bench-idle, which
  * raises the open-file limit as far as it may. Two roles in one file:

@@ -1,4 +1,4 @@
-// Ring placement micro-benchmark (issue 4, "Ring" targets: a placement decision under 5 µs).
+// Ring placement micro-benchmark ("Ring" targets: a placement decision under 5 µs).
 // Times routeUser (src/routing/route.ts) over a BackendRing as the director calls it, for
 // ring users, with and without the MoveCoordinator's sticky lookup, and the cost of
 // rebuilding the ring after a gossip change. Prints a table; not a CI test.

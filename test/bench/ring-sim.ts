@@ -1,4 +1,4 @@
-// Gossip convergence at scale (issue 4, "Ring" targets: < 2 s with 3 directors, < 5 s with 50
+// Gossip convergence at scale ("Ring" targets: < 2 s with 3 directors, < 5 s with 50
 // directors in one process). Every director is a real RingNode (Gossip + RingState + its
 // BackendRing) with its own gRPC server on 127.0.0.1, full mesh over mTLS like production.
 // One director makes a backend change; the time until every director's effective ring shows

@@ -2,7 +2,7 @@
 // logging in and out through random directors while backends and directors
 // are killed and restarted, weights changed, backends removed and added, and
 // users moved. Afterwards every backend's log is read and every user seen on
-// two backends at the same instant is listed (SPEC I1); exit 1 if any.
+// two backends at the same instant is listed (I1 in docs/invariants.md); exit 1 if any.
 // Not part of the test suite. Usage: docs/chaos.md.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';

@@ -33,7 +33,7 @@ export interface ClusterUser {
   readonly reason?: string;
 }
 
-/** SPEC §7 cluster.json. Ports are "host:port" strings (directors) or numbers (backends); unused ones null. */
+/** cluster.json (docs/invariants.md, dev cluster). Ports are "host:port" strings (directors) or numbers (backends); unused ones null. */
 export interface ClusterJson {
   readonly ldap: {
     readonly url: string;

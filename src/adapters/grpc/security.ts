@@ -11,7 +11,7 @@ export interface MutualTls {
 
 /**
  * Keepalive on both ends: grpc-js sends no pings by default, so a dead link
- * under a long call or stream would go unnoticed (LIBRARY-NOTES).
+ * under a long call or stream would go unnoticed (docs/libraries.md).
  */
 export const KEEPALIVE_OPTIONS = Object.freeze({
   'grpc.keepalive_time_ms': 20_000,

@@ -68,7 +68,7 @@ class ReportingRegistry implements SessionRegistry {
   }
 }
 
-/** SPEC I1 placement answered by the primary, which sees every worker's and director's sessions. */
+/** I1 (docs/invariants.md) placement answered by the primary, which sees every worker's and director's sessions. */
 class PrimaryPlacement implements LoginPlacement {
   readonly #ask: (question: Question) => Promise<number | string | null>;
   readonly #ring: () => BackendRing;

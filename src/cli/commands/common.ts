@@ -11,7 +11,7 @@ import type { AdminCommand, CliIo } from './command.js';
 
 export const DEFAULT_DIRECTOR_ADDRESS = '127.0.0.1:17000';
 
-/** Options every admin subcommand takes (SPEC §6: --json and --director). */
+/** Options every admin subcommand takes (docs/invariants.md, CLI: --json and --director). */
 export const CONNECTION_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', summary: 'print one line of JSON instead of a table' },
   {

@@ -27,7 +27,7 @@ const listsWithoutBackend = new Map<number, readonly string[]>();
 /**
  * The pre-login capability list. Capabilities the backends would have to
  * honour after login are only announced when every backend has them
- * (SPEC §5); STARTTLS and the AUTH= list describe this director itself.
+ * (docs/invariants.md, replies); STARTTLS and the AUTH= list describe this director itself.
  *
  * Asked for every connection's greeting with the same few inputs, so each
  * list is built once and shared (frozen).

@@ -21,7 +21,7 @@ type Id = (typeof IDS)[number];
 // The default backoff (100 ms doubling to 5 s): a restarted director must catch up
 // without waiting for its peers' links to it to leave their backoff.
 const TUNING = { heartbeatMs: 200, deadAfterMs: 1_000, backoffMinMs: 100, backoffMaxMs: 5_000, applyTimeoutMs: 3_000 };
-/** SPEC I2: after any change all live directors converge within 2 s on loopback. */
+/** I2 (docs/invariants.md): after any change all live directors converge within 2 s on loopback. */
 const CONVERGE_MS = 2_000;
 const BACKENDS = ['b1', 'b2', 'b3'].map((id, i) => ({ id, host: `127.0.0.${i + 10}`, ports: { imap: 143 }, weight: 100, tag: '' }));
 

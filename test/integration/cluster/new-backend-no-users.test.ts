@@ -116,7 +116,7 @@ test('a backend added with nothing listening gets no users until its probes say 
   const placed: ClusterUser[] = [];
   for (const u of ringUsers) {
     const on = await where(u, d1);
-    // SPEC I2: every director routes the user alike.
+    // I2 (docs/invariants.md): every director routes the user alike.
     for (const d of [d2, d3]) assert.equal(await where(u, d), on, `${u.name} on ${d.id}`);
     if (on === 'b4') placed.push(u);
   }

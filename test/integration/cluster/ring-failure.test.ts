@@ -1,4 +1,4 @@
-// Failures in a three-director ring: a backend dies (SPEC I3: out of every
+// Failures in a three-director ring: a backend dies (I3 in docs/invariants.md: out of every
 // director's ring within 3 s, its users placed elsewhere), a director is
 // killed and restarted (it rejoins, catches up on what it missed, and routes
 // as the others do; clients of the other directors carry on).
@@ -106,7 +106,7 @@ test('a director killed and restarted rejoins, catches up on missed changes, and
   const restartedAt = Date.now();
   const again = await d3.restart();
   ring.cluster.directors[2] = again;
-  // From the moment its ports answer: SPEC I2 gives the ring 2 s to converge.
+  // From the moment its ports answer: I2 (docs/invariants.md) gives the ring 2 s to converge.
   // The first link that opens carries state both ways (the dialer asks for the
   // peer's whole state in its Hello), so this does not wait for d1's and d2's
   // links to d3 to leave their backoff.

@@ -2,7 +2,7 @@
 // other two stopped with SIGSTOP, so their sockets stay open and silent)
 // is counted dead by them, and they would place its users elsewhere. It
 // must end its sessions and hold no new logins until it sees a majority
-// again (SPEC I1); a director that merely lost one peer goes on serving.
+// again (I1 in docs/invariants.md); a director that merely lost one peer goes on serving.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Moves across a three-director ring (SPEC I1, I5): ring users stay where
+// Moves across a three-director ring (I1, I5 in docs/invariants.md): ring users stay where
 // their sessions are when the ring changes; an LDAP host change or
 // `user move` ends the old sessions on every director, and new logins wait
 // for that, then go to the new backend. The backends' own login logs must

@@ -1,7 +1,7 @@
 // Two directors that route one user differently (here: d1 answers from a
 // stale auth cache after the user's host changed in LDAP). A login claims
 // its destination ring-wide before its backend login, so the other
-// director holds its login until d1's session is ended (SPEC I1), instead
+// director holds its login until d1's session is ended (I1 in docs/invariants.md), instead
 // of logging the user in on a second backend.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 // Three directors in one ring (mTLS gRPC), real slapd and three Dovecot
-// backends: agreement on placement (SPEC I2), ring-wide admin commands and
-// their --json output (SPEC §6), kicks when a backend leaves the ring (I1).
+// backends: agreement on placement (I2 in docs/invariants.md), ring-wide admin commands and
+// their --json output (docs/invariants.md, CLI), kicks when a backend leaves the ring (I1).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -121,7 +121,7 @@ export function directorAt(ring: Ring, i: number): DirectorHandle {
 }
 
 /**
- * SPEC I1 from the backends' logs: per session a login→logout interval (an
+ * I1 (docs/invariants.md) from the backends' logs: per session a login→logout interval (an
  * open one runs to the end of time); the user's intervals on different
  * backends must never overlap. Times are Dovecot's fixed-width local
  * timestamps, so they compare as strings.

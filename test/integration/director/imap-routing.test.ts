@@ -1,4 +1,4 @@
-// SPEC §3 through a real director: where each kind of user lands, judged by the backends' own login logs.
+// Routing (docs/invariants.md) through a real director: where each kind of user lands, judged by the backends' own login logs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';

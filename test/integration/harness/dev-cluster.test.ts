@@ -40,7 +40,7 @@ function pidsOf(c: ClusterJson): number[] {
   return [...c.directors.map((d) => d.pid), ...c.backends.map((b) => b.pid)];
 }
 
-test('up returns with every service running and cluster.json in the SPEC §7 shape', () => {
+test('up returns with every service running and cluster.json in the shape docs/invariants.md gives', () => {
   assert.match(upOutput, /user0001/);
   assert.deepEqual(Object.keys(cluster).sort(), ['backends', 'cli', 'directors', 'ldap', 'tls', 'users']);
   assert.match(cluster.ldap.url, /^ldap:\/\/127\.0\.0\.1:\d+$/);
