@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import { newSessionId } from '../core/ids.js';
 import type { ListenAddress, ListenKey } from '../config/types.js';
 import { Listener, type Endpoint } from '../net/listener.js';
+import { PreloginLimits, type PreloginRefusal } from '../net/prelogin-limits.js';
+import { ignoreSocketError } from '../net/ignore-error.js';
+import { destroyAfterGrace } from '../net/close-grace.js';
 import { ClientSession, sessionLogger, type SessionDeps } from '../session/session.js';
 import type { FrontendDriver } from '../session/frontend.js';
 import { FRONTEND_PROTOCOLS } from '../protocols/registry.js';
@@ -36,9 +39,36 @@ export class Frontends {
   readonly #opts: FrontendsOptions;
   readonly #listeners: Listener[] = [];
   #draining = false;
+  readonly #prelogin: PreloginLimits;
+  /** Refusals are logged at most once a second: a flood must not become a flood of log lines. */
+  #lastBusyLog = 0;
+  #busySinceLog = 0;
 
   constructor(opts: FrontendsOptions) {
     this.#opts = opts;
+    this.#prelogin = new PreloginLimits(() => {
+      const limits = opts.session.limits();
+      return { total: limits.maxPreloginConnections, perIp: limits.maxPreloginPerIp };
+    });
+  }
+
+  /** Connections not logged in yet, in this process. */
+  get preloginConnections(): number {
+    return this.#prelogin.total;
+  }
+
+  /** Over a pre-login cap: the protocol's "queue full" line, then close; relayed sessions go on untouched. */
+  #refuseBusy(driver: FrontendDriver, socket: Socket, cap: PreloginRefusal, ip: string): void {
+    socket.on('error', ignoreSocketError);
+    socket.end(driver.busyText);
+    destroyAfterGrace(socket);
+    this.#busySinceLog++;
+    const now = Date.now();
+    if (now - this.#lastBusyLog >= 1000) {
+      this.#opts.log.warn({ cap, rip: ip, refused: this.#busySinceLog }, 'pre-login connection cap reached: refusing connections');
+      this.#lastBusyLog = now;
+      this.#busySinceLog = 0;
+    }
   }
 
   /** Opens every configured mail port; returns the bound ports by listen key. */
@@ -95,6 +125,12 @@ export class Frontends {
       socket.destroy();
       return;
     }
+    const ip = endpoint.remoteIp;
+    const refused = this.#prelogin.acquire(ip, this.#opts.session.trustedForPlaintext(ip));
+    if (refused !== undefined) {
+      this.#refuseBusy(driver, socket, refused, ip);
+      return;
+    }
     const sessionId = newSessionId();
     const session = new ClientSession(this.#opts.session, {
       protocol: driver.protocol,
@@ -103,6 +139,7 @@ export class Frontends {
       implicitTls,
       secureContext: this.#opts.secureContext(),
       log: sessionLogger(this.#opts.log, { session: sessionId, protocol: driver.protocol, rip: endpoint.remoteIp, rport: endpoint.remotePort }),
+      onPreloginEnd: () => this.#prelogin.release(ip),
     });
     try {
       driver.handle(socket, session);

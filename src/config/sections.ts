@@ -74,6 +74,10 @@ export const DEFAULTS = {
   maxDisconnectDelayMs: 0,
   // logins wait for a move "bounded (30 s by default, then a temporary failure)".
   moveWaitMs: 30 * MS.s,
+  // Dovecot's login processes: client_limit × process_limit is in the thousands; one address
+  // rarely needs more than a few dozen at once before login (a NAT of many users gets trusted).
+  maxPreloginConnections: 10_000,
+  maxPreloginPerIp: 100,
   // auth_cache_size = 0: the cache is off unless asked for, since a cached
   // `host` would hide an ldapmodify move until it expires.
   cacheSize: 0,
@@ -125,7 +129,7 @@ const NOT_YET_SERVED: readonly ListenKey[] = [];
 const LIMIT_KEYS = [
   'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
   'auth_failure_delay', 'idle_timeout', 'proxy_timeout', 'max_login_delay', 'max_disconnect_delay',
-  'move_wait', 'crypt_max_rounds', 'blf_max_cost',
+  'move_wait', 'crypt_max_rounds', 'blf_max_cost', 'max_prelogin_connections', 'max_prelogin_per_ip',
 ];
 
 /**
@@ -462,6 +466,7 @@ function readLimits(v: MapView | undefined): LimitsConfig {
       preloginTimeoutMs: d.preloginTimeoutMs, maxAuthAttempts: d.maxAuthAttempts,
       authFailureDelayMs: d.authFailureDelayMs, idleTimeoutMs: d.idleTimeoutMs, proxyTimeoutMs: d.proxyTimeoutMs,
       maxLoginDelayMs: d.maxLoginDelayMs, maxDisconnectDelayMs: d.maxDisconnectDelayMs, moveWaitMs: d.moveWaitMs,
+      maxPreloginConnections: d.maxPreloginConnections, maxPreloginPerIp: d.maxPreloginPerIp,
     };
   }
   const positive = { min: 1 };
@@ -479,6 +484,8 @@ function readLimits(v: MapView | undefined): LimitsConfig {
     maxDisconnectDelayMs: v.duration('max_disconnect_delay', d.maxDisconnectDelayMs),
     // 0 would refuse every move at once; at least a moment lets the kicks land.
     moveWaitMs: v.duration('move_wait', d.moveWaitMs, { min: 100 }),
+    maxPreloginConnections: v.int('max_prelogin_connections', d.maxPreloginConnections, positive),
+    maxPreloginPerIp: v.int('max_prelogin_per_ip', d.maxPreloginPerIp, positive),
   };
 }
 

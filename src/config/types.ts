@@ -132,6 +132,10 @@ export interface LimitsConfig {
    * (a move: I1/I5 in docs/invariants.md) before it fails as temporarily unavailable.
    */
   readonly moveWaitMs: number;
+  /** Connections not yet logged in, per process (each worker counts its own). */
+  readonly maxPreloginConnections: number;
+  /** Of those, from one client address (trusted_networks are exempt). */
+  readonly maxPreloginPerIp: number;
 }
 
 export type PassdbConfig = LdapPassdbConfig | PasswdFilePassdbConfig;

@@ -40,6 +40,8 @@ export interface ClosingTexts {
   readonly tooManyInvalid: string;
   readonly tooManyAuthFailures: string;
   readonly internalError: string;
+  /** To a connection refused at the pre-login connection caps, before anything else. */
+  readonly tooManyConnections: string;
 }
 
 /** One connection's protocol state and command handling. */
@@ -73,6 +75,7 @@ export function preloginDriver<E>(protocol: PreloginProtocol<E>, backendLogin: B
   return {
     protocol: protocol.protocol,
     backendLogin,
+    busyText: protocol.closing.tooManyConnections,
     handle(socket: Socket, context: FrontendContext): void {
       new ClientConnection(socket, context, protocol, backendLogin).start();
     },

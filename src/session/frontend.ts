@@ -82,6 +82,8 @@ export interface FrontendContext {
 export interface FrontendDriver {
   readonly protocol: Protocol;
   readonly backendLogin: BackendLogin;
+  /** Written (CRLF included) to a connection refused because the director is at its pre-login connection caps. */
+  readonly busyText: string;
   /** Take over a freshly accepted socket (already TLS on implicit-TLS ports). */
   handle(socket: Socket, context: FrontendContext): void;
 }

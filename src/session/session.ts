@@ -42,11 +42,22 @@ export class ClientSession implements FrontendContext, RelayOwner {
   #lastFailure: string | undefined;
   #ended = false;
   #trusted: boolean | undefined;
+  #onPreloginEnd: (() => void) | undefined;
 
   constructor(
     deps: SessionDeps,
-    init: { protocol: Protocol; sessionId: string; client: ClientEndpoint; implicitTls: boolean; secureContext: SecureContext | undefined; log: Logger },
+    init: {
+      protocol: Protocol;
+      sessionId: string;
+      client: ClientEndpoint;
+      implicitTls: boolean;
+      secureContext: SecureContext | undefined;
+      log: Logger;
+      /** Called once when the connection leaves pre-login: relayed, or closed (pre-login connection caps). */
+      onPreloginEnd?: () => void;
+    },
   ) {
+    this.#onPreloginEnd = init.onPreloginEnd;
     this.#deps = deps;
     this.protocol = init.protocol;
     this.sessionId = init.sessionId;
@@ -105,6 +116,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
   }
 
   relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): void {
+    this.#preloginEnded();
     try {
       this.#startRelay(client, outcome, clientPending, kickText);
     } catch (err: unknown) {
@@ -150,7 +162,14 @@ export class ClientSession implements FrontendContext, RelayOwner {
   }
 
   closed(reason: string): void {
+    this.#preloginEnded();
     this.#finish(this.#lastFailure === undefined ? (reason === 'logout' ? 'logged_out' : 'closed') : 'login_failed', { end: reason });
+  }
+
+  #preloginEnded(): void {
+    const end = this.#onPreloginEnd;
+    this.#onPreloginEnd = undefined;
+    end?.();
   }
 
   #finish(result: Result, extra: Record<string, unknown>): void {

@@ -163,6 +163,7 @@ export const imapPrelogin: PreloginProtocol<FramerEvent> = {
     tooManyInvalid: bye(IMAP_TEXT.tooManyInvalid),
     tooManyAuthFailures: bye(IMAP_TEXT.tooManyAuth),
     internalError: bye('Internal error occurred. Refer to server log for more information.', 'UNAVAILABLE'),
+    tooManyConnections: bye(IMAP_TEXT.queueFull),
   },
   kickText: IMAP_KICK_TEXT,
   newFramer: (limits: LimitsConfig) => new ImapFramer({ maxLineLength: limits.maxLineLength, maxLiteralSize: limits.maxLiteralSize }),

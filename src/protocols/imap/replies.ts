@@ -31,6 +31,8 @@ export const IMAP_TEXT = {
   loggedIn: 'Logged in',
   kick: 'Disconnected for administrative reasons.',
   shutdown: 'Server shutting down.',
+  // login-common/client-common.c, when the login process is at its client limit.
+  queueFull: 'Connection queue full',
 } as const;
 
 /** Operators kick sessions with this line (Dovecot's doveadm kick text). */

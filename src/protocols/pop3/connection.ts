@@ -113,6 +113,7 @@ export function pop3Prelogin(greeting: string): PreloginProtocol<Pop3Frame> {
       // Dovecot's pop3-login closes after the last failure reply without another line.
       tooManyAuthFailures: '',
       internalError: POP3_TEXT.authTemp + CRLF,
+      tooManyConnections: POP3_TEXT.queueFull + CRLF,
     },
     kickText: POP3_TEXT.kicked + CRLF,
     newFramer: (limits: LimitsConfig) => new LineFramer(limits.maxLineLength),

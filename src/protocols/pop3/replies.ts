@@ -23,6 +23,8 @@ export const POP3_TEXT = {
   unavailable: '-ERR [SYS/TEMP] Account is temporarily unavailable.',
   loggedIn: '+OK Logged in.',
   kicked: '-ERR [SYS/TEMP] Disconnected by proxy: Kicked by admin',
+  // login-common/client-common.c, when the login process is at its client limit.
+  queueFull: '-ERR Connection queue full',
 } as const;
 
 /** The reply line (without CRLF) for a login that did not reach the backend. */

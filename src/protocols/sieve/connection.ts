@@ -141,6 +141,7 @@ export const sievePrelogin: PreloginProtocol<FramerEvent> = {
     tooManyInvalid: reply('BYE', SIEVE_TEXT.tooManyInvalid),
     tooManyAuthFailures: reply('BYE', SIEVE_TEXT.tooManyAuth),
     internalError: reply('BYE', SIEVE_TEXT.internalError),
+    tooManyConnections: reply('BYE', SIEVE_TEXT.queueFull),
   },
   kickText: SIEVE_KICK_TEXT,
   newFramer: (limits: LimitsConfig) => new LiteralFramer({ maxLineLength: limits.maxLineLength, maxLiteralSize: limits.maxLiteralSize }),

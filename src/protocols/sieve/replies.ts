@@ -26,6 +26,8 @@ export const SIEVE_TEXT = {
   inputTooLong: 'Input buffer full, aborting',
   literalTooBig: 'Literal size too large',
   internalError: 'Internal login failure. Refer to server log for more information.',
+  // login-common/client-common.c, when the login process is at its client limit.
+  queueFull: 'Connection queue full',
   unsupportedMech: 'Unsupported authentication mechanism.',
   plaintextDisabled: 'Plaintext authentication disabled.',
   privacy: 'Plaintext authentication disallowed on non-secure (SSL/TLS) connections.',

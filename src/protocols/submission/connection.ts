@@ -126,6 +126,7 @@ export function submissionPrelogin(names: SubmissionGreeting): PreloginProtocol<
       tooManyInvalid: CLOSING.tooManyInvalid(host) + CRLF,
       tooManyAuthFailures: CLOSING.tooManyInvalid(host) + CRLF,
       internalError: CLOSING.internalError(host) + CRLF,
+      tooManyConnections: CLOSING.queueFull(host) + CRLF,
     },
     kickText: CLOSING.kicked(host) + CRLF,
     newFramer: (limits: LimitsConfig) => new LineFramer(limits.maxLineLength),

@@ -42,6 +42,8 @@ export const CLOSING = {
   tooManyInvalid: (host: string): string => terminateLine('4.7.0', host, 'Too many invalid commands.'),
   internalError: (host: string): string => terminateLine('4.0.0', host, 'Internal error occurred. Refer to server log for more information.'),
   kicked: (host: string): string => terminateLine('4.3.2', host, 'Disconnected by proxy: Kicked by admin'),
+  // login-common/client-common.c, when the login process is at its client limit.
+  queueFull: (host: string): string => terminateLine('4.0.0', host, 'Connection queue full'),
 } as const;
 
 /** The reply line (without CRLF) to an AUTH whose login did not reach the backend. */

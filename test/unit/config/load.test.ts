@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [26, 27, 30, 102, 103, 104]);
+  assert.deepEqual(problems.map((p) => p.line), [26, 27, 30, 104, 105, 106]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -92,6 +92,8 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
     maxLoginDelayMs: 40_000,
     maxDisconnectDelayMs: 0,
     moveWaitMs: 30_000,
+    maxPreloginConnections: 10_000,
+    maxPreloginPerIp: 100,
   });
   assert.equal(c.passdb.driver, 'ldap');
   if (c.passdb.driver !== 'ldap') return;

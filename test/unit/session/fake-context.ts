@@ -22,6 +22,8 @@ export const TEST_LIMITS: LimitsConfig = {
   maxLoginDelayMs: 1_000,
   maxDisconnectDelayMs: 0,
   moveWaitMs: 30_000,
+  maxPreloginConnections: 10_000,
+  maxPreloginPerIp: 100,
 };
 
 export interface RelayCall {

@@ -26,6 +26,8 @@ const LIMITS: LimitsConfig = {
   maxLoginDelayMs: 1000,
   maxDisconnectDelayMs: 0,
   moveWaitMs: 30_000,
+  maxPreloginConnections: 10_000,
+  maxPreloginPerIp: 100,
 };
 
 interface Harness {
