@@ -40,8 +40,8 @@ export const DIRECTOR_CLI_ARGS: readonly string[] = (() => {
 
 export const LISTEN_KEYS = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http'] as const;
 export type DirectorListenKey = (typeof LISTEN_KEYS)[number];
-/** Every port a director serves; LMTP is left out until the director serves it. */
-export const DEFAULT_LISTEN: readonly DirectorListenKey[] = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'sieve', 'grpc', 'http'];
+/** Every port a director serves. */
+export const DEFAULT_LISTEN: readonly DirectorListenKey[] = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http'];
 /** listen.lmtp_socket's file in the director's directory, when StartDirectorOptions.lmtpSocket asks for it. */
 export const LMTP_SOCKET_NAME = 'lmtp.sock';
 

@@ -44,7 +44,14 @@ export interface PostfixHandle {
 
 export type LmtpRoute =
   | { readonly recipient: string; readonly host: string; readonly port: number }
-  | { readonly recipient: string; readonly socket: string };
+  | { readonly recipient: string; readonly socket: string }
+  /**
+   * TCP `host:port`s that Postfix (3.5 and later) tries in order. Written
+   * without the `inet:` prefix: Postfix takes it on the first element of the
+   * list only and stops at it on the others (fatal: valid hostname or
+   * network address required).
+   */
+  | { readonly recipient: string; readonly nexthops: readonly string[] };
 
 /**
  * The transport map's next hop. A unix socket path is used as given: the
@@ -52,6 +59,7 @@ export type LmtpRoute =
  * look for the path under the queue directory).
  */
 function nexthop(route: LmtpRoute): string {
+  if ('nexthops' in route) return `lmtp:${route.nexthops.join(',')}`;
   return 'socket' in route ? `lmtp:unix:${route.socket}` : `lmtp:inet:${route.host}:${route.port}`;
 }
 

@@ -55,7 +55,7 @@ function user(name: string): ClusterUser {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'md-lmtp-'));
-  cluster = await startCluster({ dir, backends: 2, directors: 1, users: 10, directorListen: [...DEFAULT_LISTEN, 'lmtp'], lmtpSocket: true });
+  cluster = await startCluster({ dir, backends: 2, directors: 1, users: 10, directorListen: DEFAULT_LISTEN, lmtpSocket: true });
   postfix = await startPostfix({
     dir: join(dir, 'postfix'),
     host: '127.0.0.1',
