@@ -10,13 +10,11 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdminApi, type AdminApi } from '../src/adapters/grpc/admin-client.js';
 import type { MutualTls } from '../src/adapters/grpc/security.js';
-import { userWhereJson } from '../src/cli/commands/user-where.js';
 import type { CertFiles } from '../test/harness/certs.js';
-import { startCluster, type Cluster, type ClusterUser, type PidRecord } from '../test/harness/cluster.js';
+import { startCluster, type Cluster, type PidRecord } from '../test/harness/cluster.js';
 import { REPO_ROOT } from '../test/harness/director.js';
-import type { DovecotHandle } from '../test/harness/dovecot.js';
 import { freePort } from '../test/harness/ports.js';
-import { startPostfix, type PostfixHandle } from '../test/harness/postfix.js';
+import { startPostfix, type LmtpRoute, type PostfixHandle } from '../test/harness/postfix.js';
 import { isAlive, killPid, processStartTime } from '../test/harness/process.js';
 import { adminCert, cliTlsArgs, ringOverrides } from '../test/harness/ring.js';
 
@@ -98,16 +96,19 @@ function usage(c: Cluster, dir: string, cli: readonly string[], mta: PostfixHand
   const ca = c.ca.cert;
   const d = c.directors[0];
   for (const dd of c.directors) {
-    const ports = (['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'sieve', 'grpc', 'http'] as const)
+    const ports = (['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http'] as const)
       .map((k) => `${k} ${dd.address(k) ?? '-'}`)
       .join('  ');
-    lines.push(`  director ${dd.id} (pid ${dd.pid}): ${ports}`);
+    lines.push(`  director ${dd.id} (pid ${dd.pid}): ${ports}  lmtp_socket ${dd.lmtpSocket ?? '-'}`);
   }
   for (const b of c.backends) {
     lines.push(`  backend ${b.id} (pid ${b.pid}): ${b.host} imap ${b.imap} imaps ${b.imaps} pop3 ${b.pop3} pop3s ${b.pop3s} submission ${b.submission} lmtp ${b.lmtp} sieve ${b.sieve}`);
   }
   lines.push(`  ldap (pid ${c.slapd.pid}): ${c.slapd.url} bind ${c.slapd.bindDn} / ${c.slapd.bindPassword}`);
-  if (mta !== undefined) lines.push(`  postfix (pid ${mta.pid}): ${mta.host}:${mta.port}, the MTA the backends' submission relays to (log ${mta.logFile})`);
+  if (mta !== undefined) {
+    const via = c.directors.length > 0 ? `LMTP of ${c.directors.map((x) => x.id).join(', ')} in that order` : `LMTP of ${c.backends[0]?.id ?? '-'} (no director)`;
+    lines.push(`  postfix (pid ${mta.pid}): ${mta.host}:${mta.port}, the MTA the backends' submission relays to; ${MAIL_DOMAIN} goes to the ${via} (log ${mta.logFile})`);
+  }
   if (user !== undefined) {
     const host = d?.host ?? c.backends[0]?.host ?? '127.0.0.1';
     const imap = d?.imap ?? c.backends[0]?.imap;
@@ -122,11 +123,18 @@ function usage(c: Cluster, dir: string, cli: readonly string[], mta: PostfixHand
       const swaks = (server: string, tls: string): string =>
         shellLine(['swaks', '--server', server, tls, '--tls-verify', '--tls-ca-path', ca, '--auth', 'PLAIN', '--auth-user', user.name, '--auth-password', user.password,
           '--from', `${user.name}@${MAIL_DOMAIN}`, '--to', `${to.name}@${MAIL_DOMAIN}`]);
-      lines.push('', `Send mail through a director (Submission; Postfix delivers it by LMTP to ${to.name}'s backend, read it by IMAP as ${to.name}):`);
+      lines.push('', `Send mail through a director (Submission: ${user.name}'s backend relays it to Postfix, which delivers it by LMTP through a director to ${to.name}'s backend; read it by IMAP as ${to.name}):`);
       lines.push(`  ${swaks(submission, '--tls')}`);
       if (submissions !== null) lines.push(`  ${swaks(submissions, '--tlsc')}    (implicit TLS)`);
     } else if (submission !== null) {
       lines.push('', 'Submission: no MTA (Postfix starts only as root), so submitted mail is not delivered.');
+    }
+    const lmtp = d?.address('lmtp') ?? null;
+    if (lmtp !== null) {
+      const lmtpTo = ['--from', `postmaster@${MAIL_DOMAIN}`, '--to', `${user.name}@${MAIL_DOMAIN}`];
+      lines.push('', `Deliver by LMTP through a director, as the MTA does (to ${user.name}'s backend wherever the user is now):`);
+      lines.push(`  ${shellLine(['swaks', '--protocol', 'LMTP', '--server', lmtp, ...lmtpTo])}`);
+      if (d?.lmtpSocket !== undefined && d.lmtpSocket !== null) lines.push(`  ${shellLine(['swaks', '--protocol', 'LMTP', '--socket', d.lmtpSocket, ...lmtpTo])}    (the unix socket)`);
     }
     const sieve = d?.sieve ?? null;
     if (d !== undefined && sieve !== null) {
@@ -159,8 +167,8 @@ async function up(args: Args): Promise<void> {
   }
   await mkdir(args.dir, { recursive: true });
   await writeFile(join(args.dir, MARKER), 'Made by scripts/dev-cluster; `up` may delete this directory.\n');
-  // Postfix needs the routes, which need the directors, which need the backends, which need
-  // Postfix's port: so the port is picked first and Postfix started last.
+  // Postfix delivers through the directors, which need the backends, which need Postfix's
+  // port: so the port is picked first and Postfix started last.
   const mtaPort = await freePort(MTA_HOST);
   const cluster = await startCluster({
     dir: args.dir,
@@ -171,11 +179,14 @@ async function up(args: Args): Promise<void> {
     // Every director lists every other (a ring of N), gRPC over mTLS from the cluster CA.
     directorOverrides: ringOverrides(args.dir),
     relay: { host: MTA_HOST, port: mtaPort },
+    lmtpSocket: true,
   });
   let mta: PostfixHandle | undefined;
   let cli: string[];
   try {
     const admin = await adminCert(cluster);
+    // Ring users are placed only on backends the probes found up: before that their mail would be deferred.
+    await directorsSeeBackends(cluster, admin);
     // Postfix's master must start as root; without it the rest of the cluster still works.
     if ((process.getuid?.() ?? 0) === 0) {
       mta = await startPostfix({
@@ -183,7 +194,7 @@ async function up(args: Args): Promise<void> {
         host: MTA_HOST,
         port: mtaPort,
         relayDomains: [MAIL_DOMAIN],
-        lmtpRoutes: await mailRoutes(cluster, admin),
+        lmtpRoutes: [mailRoute(cluster)],
         detached: true,
       });
       cluster.adopt('postfix', mta);
@@ -203,56 +214,34 @@ async function up(args: Args): Promise<void> {
 }
 
 /**
- * Postfix's transport map: each user's address to the LMTP port of the
- * backend the directors place the user on now (`user where`, asked in
- * process through the admin client the CLI uses), and the rest of the
- * domain (nologin users; every user when no director runs) to b1. It is
- * fixed at `up`: a user moved later (`user move`, an LDAP host change, a
- * backend going down) still gets mail on the old backend until the
- * directors serve LMTP and Postfix delivers through them.
+ * Postfix's transport map: the whole domain to the directors' LMTP ports,
+ * which send each recipient to the backend that holds the user now (moves
+ * included). Postfix (3.5 and later) tries a list of next hops in order, so
+ * the first director takes the mail and the others are its failover. With
+ * no director, everything goes to b1.
  */
-async function mailRoutes(cluster: Cluster, cert: CertFiles): Promise<Array<{ recipient: string; host: string; port: number }>> {
-  const route = (recipient: string, b: DovecotHandle): { recipient: string; host: string; port: number } => ({ recipient, host: b.host, port: b.lmtp });
-  const first = cluster.backends[0];
-  const routes = first === undefined ? [] : [route(MAIL_DOMAIN, first)];
-  const placed = await placements(cluster, cert);
-  for (const [user, backend] of [...placed].sort(([a], [b]) => a.localeCompare(b))) routes.push(route(`${user}@${MAIL_DOMAIN}`, backend));
-  return routes;
+function mailRoute(cluster: Cluster): LmtpRoute {
+  const hops = cluster.directors.map((d) => d.address('lmtp')).filter((a): a is string => a !== null);
+  if (hops.length > 0) return { recipient: MAIL_DOMAIN, nexthops: hops };
+  const b1 = cluster.backends[0];
+  if (b1 === undefined) throw new Error('no backend to deliver to');
+  return { recipient: MAIL_DOMAIN, host: b1.host, port: b1.lmtp };
 }
 
-/** Where the directors send each user that has a mailbox (alias and nologin users have none of their own). */
-async function placements(cluster: Cluster, cert: CertFiles): Promise<Map<string, DovecotHandle>> {
-  const out = new Map<string, DovecotHandle>();
-  const mailUsers = cluster.users.filter((u) => u.kind !== 'destuser' && u.kind !== 'nologin');
+/** Every director's probes found every backend up (mail for ring users is deliverable). */
+async function directorsSeeBackends(cluster: Cluster, cert: CertFiles): Promise<void> {
   const grpc = cluster.directors.map((d) => d.address('grpc')).filter((a): a is string => a !== null);
-  if (grpc.length === 0) {
-    // No director to ask: what LDAP says is all there is.
-    for (const u of mailUsers) {
-      const b = cluster.backends.find((x) => x.id === u.backend);
-      if (b !== undefined) out.set(u.name, b);
-    }
-    return out;
-  }
+  if (grpc.length === 0) return;
   const [caPem, certPem, keyPem] = await Promise.all([readFile(cluster.ca.cert), readFile(cert.cert), readFile(cert.key)]);
   const tls: MutualTls = { ca: caPem, cert: certPem, key: keyPem };
   // The directors' certificates also name localhost: checking that name keeps Node from
   // warning about an IP address as the TLS server name.
   const apis = grpc.map((target) => createAdminApi({ target, tls, tlsServerName: 'localhost' }));
   try {
-    // Ring users are placed only on backends the probes found up; before that `user where` has no answer for them.
     await Promise.all(apis.map((api) => backendsUp(api, cluster.backends.length, 30_000)));
-    const api = apis[0] as AdminApi;
-    const ask = async (u: ClusterUser): Promise<void> => {
-      const where = userWhereJson(await api.userWhere({ user: u.name, protocol: 'imap' }));
-      const b = cluster.backends.find((x) => x.host === where.host);
-      if (b !== undefined && ['ldap_host', 'ring', 'local'].includes(where.reason)) out.set(u.name, b);
-    };
-    // A few calls in flight: one director answers them all, each an LDAP lookup.
-    for (let i = 0; i < mailUsers.length; i += 16) await Promise.all(mailUsers.slice(i, i + 16).map(ask));
   } finally {
     for (const api of apis) api.close();
   }
-  return out;
 }
 
 async function backendsUp(api: AdminApi, count: number, timeoutMs: number): Promise<void> {

@@ -39,6 +39,7 @@ import { Frontends } from './frontends.js';
 import { hostname as osHostname } from 'node:os';
 import { WorkerHub } from './workers/hub.js';
 import { AuthPenalty } from '../auth/penalty.js';
+import { claimSocketPath, ownSocketFile, removeSocketFile, type OwnedSocketFile } from '../net/unix-socket.js';
 
 const FENCED_REASON = 'Disconnected by proxy: director cut off from the ring';
 
@@ -75,6 +76,8 @@ export class Director {
   #grpc: GrpcServerHandle | undefined;
   readonly #bound = new Map<string, number>();
   #draining = false;
+  /** The LMTP socket file the workers listen on (multi-worker only; a single process's Frontends owns its own). */
+  #socketFile: OwnedSocketFile | undefined;
 
   constructor(config: Config) {
     this.#config = config;
@@ -221,7 +224,11 @@ export class Director {
         onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
         log: this.log.child({ component: 'workers' }),
       });
+      // The cluster module binds the workers' unix socket in this process: the file is ours to prepare and remove.
+      const unix = this.#config.lmtpSocket;
+      if (unix !== undefined) await claimSocketPath(unix.path);
       for (const [key, port] of await this.#workers.start()) this.#bound.set(key, port);
+      if (unix !== undefined) this.#socketFile = await ownSocketFile(unix.path, unix.mode);
     } else {
       this.#frontends = new Frontends({
         listen: (key) => this.#config.listen[key],
@@ -237,6 +244,8 @@ export class Director {
           capabilities: () => this.#node.capabilities('lmtp'),
           log: this.log,
         },
+        lmtpSocket: this.#config.lmtpSocket,
+        ownsSocketFiles: true,
         log: this.log,
       });
       for (const [key, port] of await this.#frontends.start()) this.#bound.set(key, port);
@@ -292,7 +301,7 @@ export class Director {
       this.#http = started.server;
       this.#bound.set('http', started.port);
     }
-    this.log.info({ ports: Object.fromEntries(this.#bound) }, 'director started');
+    this.log.info({ ports: Object.fromEntries(this.#bound), lmtpSocket: this.#config.lmtpSocket?.path }, 'director started');
   }
 
   /** Backend health, ring members and gossip lag/convergence on /metrics (ids only, no users or IPs). */
@@ -424,6 +433,8 @@ export class Director {
   /** SIGTERM: stop accepting, let sessions finish for the grace period, then close the rest. */
   async drain(): Promise<void> {
     this.#draining = true;
+    // Unlinked first: the workers stop accepting at once, but the socket stays bound until they exit.
+    await this.#removeSocketFile();
     if (this.#workers !== undefined) await this.#workers.drain(this.#config.director.shutdownGraceMs);
     await this.#frontends?.stopAccepting();
     const deadline = Date.now() + this.#config.director.shutdownGraceMs;
@@ -435,6 +446,12 @@ export class Director {
     await this.stop();
   }
 
+  async #removeSocketFile(): Promise<void> {
+    const file = this.#socketFile;
+    this.#socketFile = undefined;
+    if (file !== undefined) await removeSocketFile(file);
+  }
+
   async stop(): Promise<void> {
     this.#prober.stop();
     this.#kicker.stop();
@@ -444,6 +461,7 @@ export class Director {
     this.#frontends?.destroyAll();
     await this.#frontends?.stopAccepting();
     if (this.#workers !== undefined) await this.#workers.drain(0);
+    await this.#removeSocketFile();
     await this.#node.close();
     await this.#grpc?.close();
     await new Promise<void>((resolve) => (this.#http === undefined ? resolve() : this.#http.close(() => resolve())));

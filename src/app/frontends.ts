@@ -2,11 +2,12 @@ import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { newSessionId } from '../core/ids.js';
-import type { ListenAddress, ListenKey } from '../config/types.js';
+import type { ListenAddress, ListenKey, UnixListenConfig } from '../config/types.js';
 import { Listener, type Endpoint } from '../net/listener.js';
 import { PreloginLimits, type PreloginRefusal } from '../net/prelogin-limits.js';
 import { ignoreSocketError } from '../net/ignore-error.js';
 import { destroyAfterGrace } from '../net/close-grace.js';
+import { claimSocketPath, ownSocketFile, removeSocketFile, type OwnedSocketFile } from '../net/unix-socket.js';
 import { ClientSession, sessionLogger, type SessionDeps } from '../session/session.js';
 import type { FrontendDriver } from '../session/frontend.js';
 import { FRONTEND_PROTOCOLS } from '../protocols/registry.js';
@@ -27,6 +28,14 @@ export interface FrontendsOptions {
   readonly session: SessionDeps;
   /** The LMTP port's dependencies (passdb lookups, ring, placement); without them listen.lmtp is not opened. */
   readonly lmtp?: LmtpServerDeps | undefined;
+  /** listen.lmtp_socket, as read when the process started (listen changes take a restart). */
+  readonly lmtpSocket?: UnixListenConfig | undefined;
+  /**
+   * This process makes and removes the socket file (stale file, mode,
+   * removal). False in a worker: node's cluster binds the socket in the
+   * primary, which does that part (app/director.ts).
+   */
+  readonly ownsSocketFiles: boolean;
   readonly log: Logger;
 }
 
@@ -38,6 +47,7 @@ export interface FrontendsOptions {
 export class Frontends {
   readonly #opts: FrontendsOptions;
   readonly #listeners: Listener[] = [];
+  readonly #socketFiles: OwnedSocketFile[] = [];
   #draining = false;
   readonly #prelogin: PreloginLimits;
   /** Refusals are logged at most once a second: a flood must not become a flood of log lines. */
@@ -90,23 +100,27 @@ export class Frontends {
       bound.set(key, await listener.listen());
       this.#listeners.push(listener);
     }
-    const lmtp = this.#opts.listen('lmtp');
     const lmtpDeps = this.#opts.lmtp;
-    if (lmtp !== undefined && lmtpDeps !== undefined) {
+    if (lmtpDeps !== undefined) {
       // LMTP is no login front end: its connections go to their own handler, not a ClientSession.
-      const listener = new Listener({
-        host: lmtp.host,
-        port: lmtp.port,
-        implicitTls: undefined,
-        handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
-        onConnection: (socket, endpoint) => {
-          if (this.#draining) socket.destroy();
-          else serveLmtp(socket, endpoint, lmtpDeps);
-        },
-        onError: (error) => this.#opts.log.error({ err: error, listen: 'lmtp' }, 'listener error'),
-      });
-      bound.set('lmtp', await listener.listen());
-      this.#listeners.push(listener);
+      const onConnection = (socket: Socket, endpoint: Endpoint): void => {
+        if (this.#draining) socket.destroy();
+        else serveLmtp(socket, endpoint, lmtpDeps);
+      };
+      const lmtp = this.#opts.listen('lmtp');
+      if (lmtp !== undefined) {
+        const listener = this.#plainListener('lmtp', lmtp.host, lmtp.port, undefined, onConnection);
+        bound.set('lmtp', await listener.listen());
+        this.#listeners.push(listener);
+      }
+      const unix = this.#opts.lmtpSocket;
+      if (unix !== undefined) {
+        if (this.#opts.ownsSocketFiles) await claimSocketPath(unix.path);
+        const listener = this.#plainListener('lmtp_socket', '', 0, unix.path, onConnection);
+        await listener.listen();
+        this.#listeners.push(listener);
+        if (this.#opts.ownsSocketFiles) this.#socketFiles.push(await ownSocketFile(unix.path, unix.mode));
+      }
     }
     return bound;
   }
@@ -114,6 +128,20 @@ export class Frontends {
   async stopAccepting(): Promise<void> {
     this.#draining = true;
     await Promise.all(this.#listeners.map((l) => l.stopAccepting()));
+    // Nobody may connect to a socket file nobody accepts on any more: the MTA should see "no such file".
+    await Promise.all(this.#socketFiles.splice(0).map(removeSocketFile));
+  }
+
+  #plainListener(key: string, host: string, port: number, path: string | undefined, onConnection: (socket: Socket, endpoint: Endpoint) => void): Listener {
+    return new Listener({
+      host,
+      port,
+      path,
+      implicitTls: undefined,
+      handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
+      onConnection,
+      onError: (error) => this.#opts.log.error({ err: error, listen: key }, 'listener error'),
+    });
   }
 
   destroyAll(): void {

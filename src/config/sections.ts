@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { caBundleProblem, keyPairProblem } from './pem.js';
-import { isAbsolute, resolve } from 'node:path';
-import { isMap, isScalar, isSeq } from 'yaml';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { PROTOCOLS, PROTOCOL_SPECS, type Protocol } from '../core/protocol.js';
 import { Secret } from '../core/secret.js';
 import type { BackendSpec } from '../ring/types.js';
@@ -22,6 +22,7 @@ import type {
   ListenConfig,
   ListenKey,
   LogConfig,
+  UnixListenConfig,
   PassdbConfig,
   ProbeConfig,
   RingConfig,
@@ -97,6 +98,8 @@ export const DEFAULTS = {
   // The passdb's users are login names (uid=user0001), not addresses: the local part by default.
   // "%u" gives Dovecot's own behaviour (the whole address goes to the passdb).
   lmtpUser: '%n',
+  // Dovecot gives its lmtp socket 0666; owner and group only here, so the MTA's user must be in our group (or say 0666).
+  unixSocketMode: 0o660,
   // Dovecot's recipient_delimiter = +.
   recipientDelimiter: '+',
   hashKey: '%u', // routing in docs/invariants.md; map the passdb field `user` (e.g. to uid) so case variants hash alike
@@ -162,7 +165,7 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
     r.section(root, name, keys);
 
   const directorView = section('director', DIRECTOR_KEYS);
-  const listenView = section('listen', LISTEN_KEYS);
+  const listenView = section('listen', [...LISTEN_KEYS, 'lmtp_socket']);
   const ringView = section('ring', RING_KEYS);
   const ring = readRing(ctx, ringView);
   const listen = readListen(listenView);
@@ -190,6 +193,7 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
     file,
     director,
     listen,
+    lmtpSocket: readUnixListen(ctx, listenView, 'lmtp_socket'),
     tls,
     backendTls: readBackendTls(ctx, section('backend_tls', ['ca', 'client_cert', 'client_key'])),
     limits: readLimits(limitsView),
@@ -387,6 +391,90 @@ function readListen(v: MapView | undefined): ListenConfig {
     else if (hp.value.port !== 0) out[key] = hp.value;
   }
   return out;
+}
+
+/**
+ * sun_path holds 108 bytes with the terminating NUL on Linux; a longer path
+ * cannot be bound at all.
+ */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * `lmtp_socket: PATH` or `lmtp_socket: { path: PATH, mode: "0660" }`. The
+ * directory is not required to exist yet (systemd's RuntimeDirectory makes
+ * /run/mail-director when the service starts, after a config check);
+ * starting reports it then.
+ */
+function readUnixListen(ctx: LoadContext, listenView: MapView | undefined, name: string): UnixListenConfig | undefined {
+  const e = listenView?.value(name);
+  if (listenView === undefined || e === undefined) return undefined;
+  const r = ctx.reader;
+  let rawPath: string | undefined;
+  let mode: number = DEFAULTS.unixSocketMode;
+  if (isScalar(e.node)) {
+    if (e.node.value === 0 || e.node.value === '0' || e.node.value === '') return undefined;
+    rawPath = scalarString(r, e.node, e.path);
+  } else {
+    const v = r.map(e.node, e.path, ['path', 'mode'], e.keyNode);
+    if (v === undefined) return undefined;
+    rawPath = v.string('path', true);
+    const modeEntry = v.value('mode');
+    if (modeEntry !== undefined) {
+      const parsed = socketMode(modeEntry.node);
+      if (typeof parsed === 'string') v.problem(modeEntry, parsed);
+      else mode = parsed;
+    }
+  }
+  if (rawPath === undefined) return undefined;
+  const pathNode = isMap(e.node) ? (e.node.get('path', true) as Node | undefined) ?? e.node : e.node;
+  const pathKey = isMap(e.node) ? `${e.path}.path` : e.path;
+  if (rawPath === '') {
+    r.report(pathNode, pathKey, 'must be a socket path (leave the key out to not open it)');
+    return undefined;
+  }
+  const path = isAbsolute(rawPath) ? rawPath : resolve(ctx.baseDir, rawPath);
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    r.report(pathNode, pathKey, `${path} is ${bytes} bytes long; a unix socket path may have ${MAX_SOCKET_PATH_BYTES} at most`);
+    return undefined;
+  }
+  const problem = socketPathProblem(path);
+  if (problem !== undefined) {
+    r.report(pathNode, pathKey, problem);
+    return undefined;
+  }
+  return { path, mode };
+}
+
+/** Something in the way that starting could not fix: a file that is not a socket, a parent that is not a directory. */
+function socketPathProblem(path: string): string | undefined {
+  try {
+    const st = lstatSync(path);
+    if (!st.isSocket()) return `${path} exists and is not a socket (it is never deleted to make room)`;
+  } catch {
+    // Absent: the usual case.
+  }
+  try {
+    if (!statSync(dirname(path)).isDirectory()) return `${dirname(path)} is not a directory`;
+  } catch {
+    // A missing directory may be made by the service manager before start; start reports it if not.
+  }
+  return undefined;
+}
+
+/**
+ * Permission bits as octal: a string ("0660", "660", "0o660") or an
+ * unquoted number read as written (YAML 1.2 takes `0660` for decimal 660,
+ * which is not what anyone means by a file mode).
+ */
+function socketMode(node: Node | null): number | string {
+  const text = isScalar(node) ? (typeof node.value === 'string' ? node.value : typeof node.value === 'number' ? (node.source ?? String(node.value)) : undefined) : undefined;
+  const m = text === undefined ? null : /^0?o?([0-7]{3})$/.exec(text.trim());
+  if (m === null) return 'expected octal permission bits like "0660"';
+  const mode = parseInt(m[1] ?? '', 8);
+  // Connecting to a unix socket takes write permission.
+  if ((mode & 0o222) === 0) return 'gives nobody write permission: nothing could connect';
+  return mode;
 }
 
 interface FileData {

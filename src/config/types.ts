@@ -11,6 +11,8 @@ export interface Config {
   readonly file: string;
   readonly director: DirectorConfig;
   readonly listen: ListenConfig;
+  /** listen.lmtp_socket: LMTP on a unix socket (Postfix `lmtp:unix:PATH`); undefined when not opened. */
+  readonly lmtpSocket: UnixListenConfig | undefined;
   readonly tls: ServerTlsConfig | undefined;
   readonly backendTls: BackendTlsConfig;
   readonly limits: LimitsConfig;
@@ -90,6 +92,12 @@ export interface ListenConfig {
   readonly sieve: ListenAddress | undefined;
   readonly grpc: ListenAddress | undefined;
   readonly http: ListenAddress | undefined;
+}
+
+/** A unix socket to listen on: its absolute path and the permission bits it is given once bound. */
+export interface UnixListenConfig {
+  readonly path: string;
+  readonly mode: number;
 }
 
 export interface ServerTlsConfig {

@@ -7,6 +7,12 @@ export interface Endpoint {
   readonly remotePort: number;
   readonly localIp: string;
   readonly localPort: number;
+  /**
+   * Set for a unix socket listener: its path. The addresses are then empty
+   * and the ports 0, since a unix socket peer has neither (what XCLIENT and
+   * the logs make of that is the protocol's business).
+   */
+  readonly socketPath?: string;
 }
 
 /** The local side of an accepted socket, when the listener already knows it. */
@@ -28,6 +34,8 @@ export function endpointOf(socket: Socket, local?: LocalSide): Endpoint {
 export interface ListenerOptions {
   readonly host: string;
   readonly port: number;
+  /** A unix socket path: listen there instead of on host:port. */
+  readonly path?: string | undefined;
   /** Set for implicit-TLS ports: the handshake completes before `onConnection`. */
   readonly implicitTls: SecureContext | undefined;
   /** How long an implicit-TLS handshake may take. */
@@ -46,6 +54,8 @@ export class Listener {
   readonly #options: ListenerOptions;
   /** Set once listening on one specific address (not a wildcard). */
   #local: LocalSide | undefined;
+  /** Set once listening on a unix socket. */
+  #unixEndpoint: Endpoint | undefined;
 
   constructor(options: ListenerOptions) {
     this.#options = options;
@@ -54,6 +64,18 @@ export class Listener {
   }
 
   listen(): Promise<number> {
+    const path = this.#options.path;
+    if (path !== undefined) {
+      // Every connection on a unix socket has the same endpoint: one object for all.
+      this.#unixEndpoint = Object.freeze({ remoteIp: '', remotePort: 0, localIp: '', localPort: 0, socketPath: path });
+      return new Promise((resolve, reject) => {
+        this.#server.once('error', reject);
+        this.#server.listen({ path, backlog: 4096 }, () => {
+          this.#server.off('error', reject);
+          resolve(0);
+        });
+      });
+    }
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen({ host: this.#options.host, port: this.#options.port, backlog: 4096 }, () => {
@@ -91,7 +113,7 @@ export class Listener {
     (raw as TrackedSocket)[kListener] = this;
     raw.on('close', onRawClose);
     raw.on('error', onRawError);
-    const endpoint = endpointOf(raw, this.#local);
+    const endpoint = this.#unixEndpoint ?? endpointOf(raw, this.#local);
     const secureContext = this.#options.implicitTls;
     if (secureContext === undefined) {
       this.#options.onConnection(raw, endpoint);

@@ -49,8 +49,11 @@ export function xclientLines(params: XclientParams, input: XclientInput): string
   add('HELO', params.clientHelo ?? '[UNAVAILABLE]');
   if (input.login) add('LOGIN', params.user);
   add('TTL', String(params.ttl));
-  add('PORT', String(params.client.remotePort));
-  add('ADDR', xclientAddress(params.client.remoteIp));
+  // A client on a unix socket has no address or port: both are left out, as
+  // Dovecot's lmtp_proxy does when its source IP is unknown (the backend then
+  // sees this director's own address).
+  if (params.client.remotePort !== 0) add('PORT', String(params.client.remotePort));
+  if (params.client.remoteIp !== '') add('ADDR', xclientAddress(params.client.remoteIp));
   add('SESSION', params.sessionId);
   if (input.proto !== undefined) add('PROTO', input.proto);
   const forward = xclientForward(params);

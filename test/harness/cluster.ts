@@ -91,6 +91,8 @@ export interface ClusterOptions {
   /** Per-director config overrides; the function form sees every director's gRPC port (ring peers). */
   readonly directorOverrides?: ConfigOverrides | ((self: DirectorPeer, all: readonly DirectorPeer[]) => ConfigOverrides);
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** Directors also listen for LMTP on DIR/dN/lmtp.sock (listen.lmtp_socket). */
+  readonly lmtpSocket?: boolean;
   /** The MTA every backend's submission service relays to (test/harness/postfix.ts). */
   readonly relay?: { readonly host: string; readonly port: number };
 }
@@ -244,6 +246,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           ports: peer.grpc === null ? {} : { grpc: peer.grpc },
           localBackend: 'b1',
           detached,
+          lmtpSocket: opts.lmtpSocket ?? false,
           ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
           ...(overrides === undefined ? {} : { overrides }),
         });
@@ -262,8 +265,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       },
       directors: directors.map((d) => {
         const ports = Object.fromEntries(LISTEN_KEYS.map((k) => [k, d.address(k)])) as Record<DirectorListenKey, string | null>;
-        // No director serves LMTP on a Unix socket (yet).
-        return { id: d.id, pid: d.pid, ...ports, lmtp_socket: null, log: d.logFile };
+        return { id: d.id, pid: d.pid, ...ports, lmtp_socket: d.lmtpSocket, log: d.logFile };
       }),
       backends: backends.map((b) => ({
         id: b.id,

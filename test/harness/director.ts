@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { issueCert, type CaFiles } from './certs.js';
 import { HarnessError } from './errors.js';
 import { freePort } from './ports.js';
-import { spawnLogged, waitForPort, type ProcessHandle } from './process.js';
+import { spawnLogged, waitForPort, waitForSocket, type ProcessHandle } from './process.js';
 
 /** Repository root (this file is test/harness/director.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,8 +40,10 @@ export const DIRECTOR_CLI_ARGS: readonly string[] = (() => {
 
 export const LISTEN_KEYS = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http'] as const;
 export type DirectorListenKey = (typeof LISTEN_KEYS)[number];
-/** Every port a director serves; LMTP is left out until the director serves it. */
-export const DEFAULT_LISTEN: readonly DirectorListenKey[] = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'sieve', 'grpc', 'http'];
+/** Every port a director serves. */
+export const DEFAULT_LISTEN: readonly DirectorListenKey[] = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http'];
+/** listen.lmtp_socket's file in the director's directory, when StartDirectorOptions.lmtpSocket asks for it. */
+export const LMTP_SOCKET_NAME = 'lmtp.sock';
 
 /** LDAP attribute per Dovecot field in the test directory (test/fixtures/ldap/mail-director.schema). */
 export const LDAP_FIELDS = {
@@ -100,6 +102,11 @@ export interface StartDirectorOptions {
   readonly backends: readonly DirectorBackend[];
   /** Which ports to open (default DEFAULT_LISTEN); the rest are left out. */
   readonly listen?: readonly DirectorListenKey[];
+  /**
+   * Also listen for LMTP on a unix socket, DIR/lmtp.sock, mode 0666 (the
+   * harness's Postfix delivers as the postfix user, the director runs as root).
+   */
+  readonly lmtpSocket?: boolean;
   /** Fixed ports (e.g. to restart on the same ones); others are picked free. */
   readonly ports?: Partial<Record<DirectorListenKey, number>>;
   readonly localBackend?: string;
@@ -126,6 +133,8 @@ export interface DirectorHandle extends DirectorPorts {
   readonly logFile: string;
   readonly configFile: string;
   readonly dir: string;
+  /** listen.lmtp_socket's path, or null when it is not opened. */
+  readonly lmtpSocket: string | null;
   /** "host:port" of a listener, or null when it is not opened. */
   address(key: DirectorListenKey): string | null;
   /** SIGTERM (the director drains), SIGKILL after 10 s. */
@@ -167,15 +176,18 @@ export interface DirectorConfigInput {
   readonly trustedNetworks: readonly string[];
   readonly logLevel: string;
   readonly fieldMap: Readonly<Record<string, string>>;
+  /** listen.lmtp_socket's path, when opened. */
+  readonly lmtpSocket?: string | undefined;
 }
 
 /** The YAML document (as an object) in the cluster-config/example.yaml format. */
 export function directorConfig(input: DirectorConfigInput): Record<string, unknown> {
-  const listen: Record<string, string> = {};
+  const listen: Record<string, unknown> = {};
   for (const key of LISTEN_KEYS) {
     const port = input.ports[key];
     if (port !== null) listen[key] = `${input.host}:${port}`;
   }
+  if (input.lmtpSocket !== undefined) listen['lmtp_socket'] = { path: input.lmtpSocket, mode: '0666' };
   const director: Record<string, unknown> = {
     id: input.id,
     self_addresses: [...input.selfAddresses],
@@ -232,11 +244,11 @@ export function directorCommand(configFile: string, id: string, mainScript?: str
   return { command: process.execPath, args: [...main, 'serve', '--config', configFile, '--id', id] };
 }
 
-async function launch(opts: StartDirectorOptions, host: string, ports: DirectorPorts, configFile: string, logFile: string): Promise<ProcessHandle> {
+async function launch(opts: StartDirectorOptions, host: string, ports: DirectorPorts, configFile: string, logFile: string, socket: string | null): Promise<ProcessHandle> {
   const { command, args } = directorCommand(configFile, opts.id, opts.mainScript);
   const proc = spawnLogged({ name: `director ${opts.id}`, command, args, logFile, cwd: REPO_ROOT, detached: opts.detached ?? false });
   const first = (['imap', 'pop3', 'imaps', 'pop3s', 'lmtp', 'sieve', 'submission', 'submissions', 'grpc', 'http'] as const).find((k) => ports[k] !== null);
-  if (first === undefined) throw new HarnessError('bad_input', `director ${opts.id}: no port to listen on`);
+  if (first === undefined && socket === null) throw new HarnessError('bad_input', `director ${opts.id}: no port to listen on`);
   try {
     // Every opened port must answer, not just the first: tests use all of them.
     for (const key of LISTEN_KEYS) {
@@ -244,6 +256,7 @@ async function launch(opts: StartDirectorOptions, host: string, ports: DirectorP
       if (port === null) continue;
       await waitForPort(host, port, opts.readyTimeoutMs ?? 20_000, { alive: proc.alive, what: `director ${opts.id} (${key})`, logFile });
     }
+    if (socket !== null) await waitForSocket(socket, opts.readyTimeoutMs ?? 20_000, { alive: proc.alive, what: `director ${opts.id} (lmtp_socket)`, logFile });
   } catch (err) {
     await proc.kill();
     throw err;
@@ -257,6 +270,7 @@ export async function startDirector(opts: StartDirectorOptions): Promise<Directo
   const dir = opts.dir;
   await mkdir(dir, { recursive: true });
   const ports = await pickPorts(host, opts.listen ?? DEFAULT_LISTEN, opts.ports ?? {});
+  const socket = opts.lmtpSocket === true ? join(resolve(dir), LMTP_SOCKET_NAME) : null;
   const tls = await issueCert(opts.ca, join(dir, 'tls'), `director-${opts.id}`, { ips: [host], dns: ['localhost'] });
   const base = directorConfig({
     id: opts.id,
@@ -272,6 +286,7 @@ export async function startDirector(opts: StartDirectorOptions): Promise<Directo
     trustedNetworks: opts.trustedNetworks ?? ['127.0.0.0/8', '::1/128'],
     logLevel: opts.logLevel ?? 'info',
     fieldMap: opts.fieldMap ?? DIRECTOR_FIELDS,
+    lmtpSocket: socket ?? undefined,
   });
   const config = opts.overrides === undefined ? base : mergeConfig(base, opts.overrides);
   const configFile = join(dir, `director-${opts.id}.yaml`);
@@ -286,12 +301,13 @@ export async function startDirector(opts: StartDirectorOptions): Promise<Directo
     logFile,
     configFile,
     dir,
+    lmtpSocket: socket,
     address: (key) => (ports[key] === null ? null : `${host}:${ports[key]}`),
     stop: () => proc.stop(10_000),
     kill: () => proc.kill(),
     pause: proc.pause,
     resume: proc.resume,
-    restart: async () => handleFor(await launch(opts, host, ports, configFile, logFile)),
+    restart: async () => handleFor(await launch(opts, host, ports, configFile, logFile, socket)),
   });
-  return handleFor(await launch(opts, host, ports, configFile, logFile));
+  return handleFor(await launch(opts, host, ports, configFile, logFile, socket));
 }

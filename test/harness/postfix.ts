@@ -42,12 +42,33 @@ export interface PostfixHandle {
   log(): Promise<string>;
 }
 
+export type LmtpRoute =
+  | { readonly recipient: string; readonly host: string; readonly port: number }
+  | { readonly recipient: string; readonly socket: string }
+  /**
+   * TCP `host:port`s that Postfix (3.5 and later) tries in order. Written
+   * without the `inet:` prefix: Postfix takes it on the first element of the
+   * list only and stops at it on the others (fatal: valid hostname or
+   * network address required).
+   */
+  | { readonly recipient: string; readonly nexthops: readonly string[] };
+
+/**
+ * The transport map's next hop. A unix socket path is used as given: the
+ * lmtp service of our master.cf is not chrooted (Debian's is, and would
+ * look for the path under the queue directory).
+ */
+function nexthop(route: LmtpRoute): string {
+  if ('nexthops' in route) return `lmtp:${route.nexthops.join(',')}`;
+  return 'socket' in route ? `lmtp:unix:${route.socket}` : `lmtp:inet:${route.host}:${route.port}`;
+}
+
 export interface StartPostfixOptions {
   readonly dir: string;
   /** 127.0.0.x to listen on. */
   readonly host: string;
-  /** Each recipient address (or domain) and the LMTP `host:port` of its backend. */
-  readonly lmtpRoutes: ReadonlyArray<{ readonly recipient: string; readonly host: string; readonly port: number }>;
+  /** Each recipient address (or domain) and where Postfix delivers it by LMTP: a `host:port`, or a unix socket path. */
+  readonly lmtpRoutes: readonly LmtpRoute[];
   /** Domains accepted for relay (relay_domains). */
   readonly relayDomains: readonly string[];
   /** The SMTP port, when Dovecot must be told it before Postfix starts; default a free one. */
@@ -148,7 +169,7 @@ export async function startPostfix(opts: StartPostfixOptions): Promise<PostfixHa
   const port = opts.port ?? (await freePort(opts.host));
   await writeFile(join(dir, 'conf', 'main.cf'), mainCf(dir, opts));
   await writeFile(join(dir, 'conf', 'master.cf'), masterCf(opts.host, port));
-  await writeFile(join(dir, 'conf', 'transport'), opts.lmtpRoutes.map((r) => `${r.recipient} lmtp:inet:${r.host}:${r.port}\n`).join(''));
+  await writeFile(join(dir, 'conf', 'transport'), opts.lmtpRoutes.map((r) => `${r.recipient} ${nexthop(r)}\n`).join(''));
   const logFile = join(dir, 'postfix.log');
   try {
     await run('/usr/sbin/postfix', ['-c', join(dir, 'conf'), 'check']);

@@ -256,8 +256,12 @@ export function spawnLogged(opts: SpawnOptions): ProcessHandle {
 }
 
 function tryConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return tryConnectTo({ host, port }, timeoutMs);
+}
+
+function tryConnectTo(to: { host: string; port: number } | { path: string }, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const socket = connect(to);
     const timer = setTimeout(() => {
       socket.destroy();
       resolve(false);
@@ -283,6 +287,19 @@ export interface WaitOptions {
 }
 
 /** Resolve once a TCP connect to host:port succeeds; reject after `timeoutMs`. */
+/** Like waitForPort, for a unix socket. */
+export async function waitForSocket(path: string, timeoutMs = 5000, opts: WaitOptions = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const what = opts.what ?? 'server';
+  for (;;) {
+    if (await tryConnectTo({ path }, Math.max(50, Math.min(1000, deadline - Date.now())))) return;
+    const tail = opts.logFile === undefined ? '' : `\n${logTail(opts.logFile)}`;
+    if (opts.alive !== undefined && !opts.alive()) throw new HarnessError('exited_early', `${what} exited before ${path} answered${tail}`);
+    if (Date.now() >= deadline) throw new HarnessError('not_ready', `${what}: ${path} did not answer within ${timeoutMs} ms${tail}`);
+    await sleep(25);
+  }
+}
+
 export async function waitForPort(host: string, port: number, timeoutMs = 5000, opts: WaitOptions = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const what = opts.what ?? 'server';

@@ -175,6 +175,8 @@ export class WorkerProcess {
         capabilities: () => this.#capabilities.get('lmtp'),
         log: this.log,
       },
+      lmtpSocket: this.#config.lmtpSocket,
+      ownsSocketFiles: false,
       log: this.log,
     });
   }

@@ -10,6 +10,8 @@ import { LmtpConnection, type LmtpServerDeps } from './server.js';
  */
 export function serveLmtp(socket: Socket, endpoint: Endpoint, deps: LmtpServerDeps): void {
   const sessionId = newSessionId();
-  const log = deps.log.child({ session: sessionId, protocol: 'lmtp', rip: endpoint.remoteIp, rport: endpoint.remotePort });
+  // A unix socket peer has no address: the log names the socket instead.
+  const where = endpoint.socketPath !== undefined ? { socket: endpoint.socketPath } : { rip: endpoint.remoteIp, rport: endpoint.remotePort };
+  const log = deps.log.child({ session: sessionId, protocol: 'lmtp', ...where });
   new LmtpConnection(socket, endpoint, { ...deps, log }, sessionId).start();
 }

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,9 +50,8 @@ test('up returns with every service running and cluster.json in the shape docs/i
   assert.ok(d);
   assert.match(d.imap ?? '', /^127\.0\.0\.1:\d+$/);
   for (const key of ['grpc', 'submission', 'submissions', 'sieve'] as const) assert.match(d[key] ?? '', /^127\.0\.0\.1:\d+$/, key);
-  // LMTP is not served by directors yet.
-  assert.equal(d.lmtp, null);
-  assert.equal(d.lmtp_socket, null);
+  assert.match(d.lmtp ?? '', /^127\.0\.0\.1:\d+$/);
+  assert.ok(d.lmtp_socket !== null && statSync(d.lmtp_socket).isSocket(), `lmtp_socket ${d.lmtp_socket}`);
   assert.deepEqual(cluster.backends.map((b) => b.host), ['127.0.0.11', '127.0.0.12']);
   for (const b of cluster.backends) {
     for (const key of ['imap', 'pop3', 'submission', 'lmtp', 'sieve'] as const) assert.ok(Number.isInteger(b[key]) && b[key] > 0, `${b.id} ${key}`);
@@ -101,8 +101,8 @@ function shell(line: string): Promise<string> {
   });
 }
 
-/** Senders of the messages in the user's INBOX, read through the director's IMAPS port. */
-async function inboxSenders(name: string): Promise<string[]> {
+/** Sender and subject of each message in the user's INBOX, read through the director's IMAPS port. */
+async function inbox(name: string): Promise<Array<{ from: string; subject: string }>> {
   const u = cluster.users.find((x) => x.name === name);
   assert.ok(u, name);
   const [host, port] = (cluster.directors[0]?.imaps ?? '').split(':');
@@ -112,9 +112,9 @@ async function inboxSenders(name: string): Promise<string[]> {
   try {
     const lock = await flow.getMailboxLock('INBOX');
     try {
-      const senders: string[] = [];
-      for await (const m of flow.fetch('1:*', { envelope: true })) senders.push(m.envelope?.from?.[0]?.address ?? '');
-      return senders;
+      const out: Array<{ from: string; subject: string }> = [];
+      for await (const m of flow.fetch('1:*', { envelope: true })) out.push({ from: m.envelope?.from?.[0]?.address ?? '', subject: m.envelope?.subject ?? '' });
+      return out;
     } finally {
       lock.release();
     }
@@ -123,7 +123,11 @@ async function inboxSenders(name: string): Promise<string[]> {
   }
 }
 
-test('the printed swaks line submits through a director and the message reaches the recipient\'s INBOX', async () => {
+async function postfixLog(): Promise<string> {
+  return readFile(join(dir, 'postfix/postfix.log'), 'utf8').catch(() => '');
+}
+
+test('the printed swaks line submits through a director; Postfix delivers it through a director\'s LMTP to the recipient\'s INBOX', async () => {
   const line = printedLine(/^ {2}swaks .* --tls /);
   const from = /--from (\S+)/.exec(line)?.[1] ?? '';
   const to = /--to (\S+)@example\.org/.exec(line)?.[1] ?? '';
@@ -131,10 +135,27 @@ test('the printed swaks line submits through a director and the message reaches 
   await shell(line);
   const deadline = Date.now() + 15_000;
   let senders: string[] = [];
-  while (!(senders = await inboxSenders(to)).includes(from)) {
-    assert.ok(Date.now() < deadline, `no message from ${from} in ${to}'s INBOX (${senders.join(', ')})\n${await readFile(join(dir, 'postfix/postfix.log'), 'utf8').catch(() => '')}`);
+  while (!(senders = (await inbox(to)).map((m) => m.from)).includes(from)) {
+    assert.ok(Date.now() < deadline, `no message from ${from} in ${to}'s INBOX (${senders.join(', ')})\n${await postfixLog()}`);
     await sleep(250);
   }
+  // Postfix handed it to the first director's LMTP port, not to a backend.
+  const lmtp = cluster.directors[0]?.lmtp ?? '';
+  const log = await postfixLog();
+  assert.match(log, new RegExp(`to=<${to}@example\\.org>, relay=\\S*\\[${lmtp.replace(/[.]/g, '\\.').replace(':', '\\]:')}, .*status=sent \\(250 2\\.0\\.0 <${to}@example\\.org> \\S+ Saved\\)`), log);
+});
+
+test('the printed swaks --protocol LMTP line delivers through a director; the message is in the INBOX', async () => {
+  const line = printedLine(/^ {2}swaks --protocol LMTP --server /);
+  const to = /--to (\S+)@example\.org/.exec(line)?.[1] ?? '';
+  assert.match(to, /^user\d+$/);
+  const before = (await inbox(to)).length;
+  const out = await shell(line);
+  assert.match(out, new RegExp(`250 2\\.0\\.0 <${to}@example\\.org> \\S+ Saved`), out);
+  const after = await inbox(to);
+  assert.equal(after.length, before + 1, JSON.stringify(after));
+  // swaks's own default subject ("test DATE").
+  assert.match(after.at(-1)?.subject ?? '', /^test /);
 });
 
 test('the printed sieve-connect line lists the user\'s scripts through a director', async () => {

@@ -1,11 +1,15 @@
 // Mail delivered through the director's LMTP port (Dovecot's lmtp_proxy): Postfix
 // relays one message to recipients on both backends through the director, each
 // copy is read back through the director by IMAP; swaks speaks LMTP for the
-// protocol cases; a backend stopped during DATA fails only its recipients.
+// protocol cases; Postfix delivers through the director's unix socket
+// (lmtp:unix:PATH), whose file a crashed director leaves and the next start
+// replaces, and a stopped one removes; a backend stopped during DATA fails
+// only its recipients.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +38,15 @@ function port(key: 'lmtp' | 'imaps'): number {
   return Number(address.slice(address.lastIndexOf(':') + 1));
 }
 
+/** The ring user whose mail Postfix sends to the director's unix socket. */
+const SOCKET_USER = 'user0008';
+
+function socketPath(): string {
+  const path = director().lmtpSocket;
+  if (path === null) throw new Error('no lmtp_socket');
+  return path;
+}
+
 function user(name: string): ClusterUser {
   const u = cluster.users.find((x) => x.name === name);
   if (u === undefined) throw new Error(`no user ${name}`);
@@ -42,12 +55,16 @@ function user(name: string): ClusterUser {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'md-lmtp-'));
-  cluster = await startCluster({ dir, backends: 2, directors: 1, users: 10, directorListen: [...DEFAULT_LISTEN, 'lmtp'] });
+  cluster = await startCluster({ dir, backends: 2, directors: 1, users: 10, directorListen: DEFAULT_LISTEN, lmtpSocket: true });
   postfix = await startPostfix({
     dir: join(dir, 'postfix'),
     host: '127.0.0.1',
     relayDomains: ['example.org'],
-    lmtpRoutes: [{ recipient: 'example.org', host: director().host, port: port('lmtp') }],
+    lmtpRoutes: [
+      // One ring user through the unix socket, the rest of the domain through the port.
+      { recipient: `${SOCKET_USER}@example.org`, socket: socketPath() },
+      { recipient: 'example.org', host: director().host, port: port('lmtp') },
+    ],
   });
   caPem = await readFile(cluster.ca.cert);
 });
@@ -145,6 +162,35 @@ test('swaks --protocol LMTP: an unknown user gets 550 5.1.1, a known one is deli
   assert.equal(ok.code, 0, ok.stdout);
   assert.match(ok.stdout, /250 2\.0\.0 <user0006@example\.org> \S+ Saved/);
   assert.equal(await waitForCount(user('user0006'), subject), 1);
+});
+
+test('Postfix delivers through lmtp:unix: the socket file is replaced after a crash and removed on shutdown', async () => {
+  const u = user(SOCKET_USER);
+  assert.equal(u.kind, 'ring');
+  const path = socketPath();
+  assert.equal(statSync(path).mode & 0o777, 0o666, 'the configured mode');
+  const send = async (subject: string): Promise<void> => {
+    const sent = await exec('swaks', ['--server', `${postfix.host}:${postfix.port}`, '--from', 'sender@example.org', '--to', `${u.name}@example.org`, '--header', `Subject: ${subject}`, '--body', 'by the unix socket']);
+    assert.equal(sent.code, 0, sent.stdout);
+    assert.equal(await waitForCount(u, subject), 1, `${u.name} has "${subject}" once`);
+  };
+  await send(`unix ${randomBytes(4).toString('hex')}`);
+  const log = await postfix.log();
+  assert.match(log, new RegExp(`to=<${u.name}@example\\.org>, relay=\\S*\\[${path.replace(/[.]/g, '\\.')}\\].*status=sent \\(250 2\\.0\\.0 <${u.name}@example\\.org> \\S+ Saved\\)`), log);
+  // The director logs the socket, not an address, for these sessions.
+  const dlog = await readFile(director().logFile, 'utf8');
+  assert.ok(dlog.split('\n').some((l) => l.includes('"protocol":"lmtp"') && l.includes(`"socket":"${path}"`) && !l.includes('"rip"')), 'an lmtp log line names the socket');
+
+  // A crash leaves the file; the next start finds nobody behind it and binds anew.
+  await director().kill();
+  assert.ok(statSync(path).isSocket(), 'a crashed director leaves its socket file');
+  cluster.directors[0] = await director().restart();
+  await send(`after crash ${randomBytes(4).toString('hex')}`);
+
+  // A stopped director removes it; started again for the tests that follow.
+  await director().stop();
+  assert.equal(existsSync(path), false, 'the socket file is gone after shutdown');
+  cluster.directors[0] = await director().restart();
 });
 
 /** Read one whole reply (multi-line replies end with `ddd `). */

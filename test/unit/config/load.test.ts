@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [26, 27, 30, 104, 105, 106]);
+  assert.deepEqual(problems.map((p) => p.line), [29, 30, 33, 107, 108, 109]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -73,6 +73,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.deepEqual(c.listen.submission, { host: '127.0.0.1', port: 10587 });
   assert.deepEqual(c.listen.submissions, { host: '127.0.0.1', port: 10465 });
   assert.deepEqual(c.listen.lmtp, { host: '127.0.0.1', port: 10024 });
+  assert.deepEqual(c.lmtpSocket, { path: '/run/mail-director/lmtp', mode: 0o660 });
   assert.equal(c.tls?.certFile, join(dir, 'd.crt'));
   assert.equal(c.tls?.keyFile, join(dir, 'd.key'));
   assert.equal(c.tls?.cert.toString(), pem('leaf.crt'));
@@ -406,3 +407,45 @@ function problemOf(problems: readonly ConfigProblem[], key: string): ConfigProbl
   assert.ok(p !== undefined, `no problem for ${key} in ${JSON.stringify(problems)}`);
   return p;
 }
+
+test('listen.lmtp_socket: a path (relative to the config file) or { path, mode }; problems name file:line:key', (t) => {
+  const dir = tempDir(t);
+  const base = 'director: { id: d1 }\npassdb: { driver: passwd-file, path: /x }\nring: { backends: [{ id: b1, host: 10.0.0.1 }] }\n';
+  const plain = checkConfigText(join(dir, 'a.yaml'), `${base}listen: { lmtp_socket: run/lmtp }\n`);
+  assert.deepEqual(plain.problems, []);
+  assert.deepEqual(plain.config?.lmtpSocket, { path: join(dir, 'run/lmtp'), mode: 0o660 });
+  // An unquoted 0666 is read as written (octal), not as YAML 1.2's decimal 666.
+  for (const mode of ['"0666"', '0666', '"666"', '0o666']) {
+    const r = checkConfigText(join(dir, 'b.yaml'), `${base}listen:\n  lmtp_socket: { path: /run/md/lmtp, mode: ${mode} }\n`);
+    assert.deepEqual(r.problems, [], mode);
+    assert.deepEqual(r.config?.lmtpSocket, { path: '/run/md/lmtp', mode: 0o666 }, mode);
+  }
+  assert.equal(checkConfigText(join(dir, 'c.yaml'), `${base}listen: { lmtp_socket: 0 }\n`).config?.lmtpSocket, undefined);
+  assert.equal(checkConfigText(join(dir, 'c.yaml'), `${base}listen: { imap: 127.0.0.1:143 }\n`).config?.lmtpSocket, undefined);
+
+  writeFileSync(join(dir, 'not-a-socket'), 'x');
+  const bad = checkConfigText(
+    join(dir, 'd.yaml'),
+    [
+      base.trimEnd(),
+      'listen:',
+      '  lmtp_socket:',
+      '    path: not-a-socket',
+      '    mode: "0999"',
+      '    owner: postfix',
+    ].join('\n'),
+  );
+  assert.deepEqual(bad.problems.map((p) => `${p.line}:${p.key}`).sort(), ['6:listen.lmtp_socket.path', '7:listen.lmtp_socket.mode', '8:listen.lmtp_socket.owner'].sort());
+  assert.match(bad.problems.find((p) => p.key.endsWith('.path'))!.message, /exists and is not a socket/);
+  assert.match(bad.problems.find((p) => p.key.endsWith('.mode'))!.message, /octal permission bits/);
+  assert.match(formatProblem(bad.problems.find((p) => p.key.endsWith('.mode'))!), /d\.yaml:7:\d+: listen\.lmtp_socket\.mode: /);
+
+  const readOnly = checkConfigText(join(dir, 'e.yaml'), `${base}listen: { lmtp_socket: { path: /run/md/lmtp, mode: "0444" } }\n`);
+  assert.deepEqual(keys(readOnly.problems), ['listen.lmtp_socket.mode']);
+  assert.match(readOnly.problems[0]!.message, /nobody write permission/);
+  const noPath = checkConfigText(join(dir, 'f.yaml'), `${base}listen: { lmtp_socket: { mode: "0660" } }\n`);
+  assert.deepEqual(keys(noPath.problems), ['listen.lmtp_socket.path']);
+  const tooLong = checkConfigText(join(dir, 'g.yaml'), `${base}listen: { lmtp_socket: /${'x'.repeat(120)} }\n`);
+  assert.deepEqual(keys(tooLong.problems), ['listen.lmtp_socket']);
+  assert.match(tooLong.problems[0]!.message, /107 at most/);
+});
