@@ -95,6 +95,7 @@ export class Director {
       tls: Director.#grpcTls(config),
       log: this.log.child({ component: 'ring' }),
       tuning: { heartbeatMs: config.ring.gossip.heartbeatMs, deadAfterMs: config.ring.gossip.deadAfterMs },
+      tieBreaker: () => this.#config.ring.tieBreaker,
     });
     // A ring state file from an earlier run wins over the config's backends (they only seed it).
     this.#ring = this.#node.ring();

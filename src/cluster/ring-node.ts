@@ -1,3 +1,4 @@
+import { inMinority } from './fencing.js';
 import type { Logger } from 'pino';
 import { createRingClient, ringServiceBinding } from '../adapters/grpc/ring-transport.js';
 import type { MutualTls } from '../adapters/grpc/security.js';
@@ -29,6 +30,8 @@ export interface RingNodeOptions {
   readonly tlsServerName?: string | undefined;
   readonly log: Logger;
   readonly tuning?: Partial<GossipTuning> | undefined;
+  /** ring.tie_breaker: the director whose side wins an even split (cluster/fencing.ts). */
+  readonly tieBreaker?: (() => string | undefined) | undefined;
 }
 
 export type EntrySource = 'local' | 'remote';
@@ -141,11 +144,7 @@ export class RingNode {
    * majority cannot survive any failure.
    */
   inMinority(): boolean {
-    const members = this.state.directors();
-    if (members.length < 3) return false;
-    const live = this.gossip.live();
-    const liveMembers = members.filter((d) => live.has(d.id)).length;
-    return liveMembers * 2 <= members.length;
+    return inMinority(this.state.directors().map((d) => d.id), this.gossip.live(), this.#opts.tieBreaker?.());
   }
 
   /** Every entry that changed the state, local or from a peer (moves, verdicts, ...). */

@@ -119,7 +119,7 @@ export const DEFAULTS = {
 } as const;
 
 const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp'];
-const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority'];
+const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority', 'tie_breaker'];
 const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers'];
 const LISTEN_KEYS: readonly ListenKey[] = [
   ...PROTOCOL_SPECS.flatMap((p) => (p.listen.implicitTls === undefined ? [p.listen.plain] : [p.listen.plain, p.listen.implicitTls])),
@@ -746,7 +746,7 @@ function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
   };
   const gossipDefaults: GossipConfig = { heartbeatMs: d.heartbeatMs, deadAfterMs: d.deadAfterMs };
   if (v === undefined) {
-    return { hashKey: d.hashKey, vnodes: d.vnodes, backends: [], directors: [], stateFile: undefined, probe: probeDefaults, gossip: gossipDefaults, fenceMinority: true };
+    return { hashKey: d.hashKey, vnodes: d.vnodes, backends: [], directors: [], stateFile: undefined, probe: probeDefaults, gossip: gossipDefaults, fenceMinority: true, tieBreaker: undefined };
   }
   const hashKey = v.string('hash_key') ?? d.hashKey;
   const hkEntry = v.value('hash_key');
@@ -755,17 +755,31 @@ function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
     if (stray.includes('%')) v.problem(hkEntry, 'only %u, %n, %d (and %Lu, %Ln, %Ld, %%) are understood');
     else if (stray === hashKey) v.problem(hkEntry, 'must contain %u, %n or %d, or every user lands on one backend');
   }
+  const directors = readRingDirectors(ctx, v);
   return {
     hashKey,
     // More than 1000 vnodes × weight makes ring builds slow for no better spread.
     vnodes: v.int('vnodes', d.vnodes, { min: 1, max: 1000 }),
     backends: readBackends(ctx, v),
-    directors: readRingDirectors(ctx, v),
+    directors,
     stateFile: readStateFile(ctx, v),
     probe: readProbe(ctx, v, probeDefaults),
     gossip: readGossip(ctx, v, gossipDefaults),
     fenceMinority: v.bool('fence_minority', true),
+    tieBreaker: readTieBreaker(v, directors),
   };
+}
+
+/** ring.tie_breaker: one of ring.directors. */
+function readTieBreaker(v: MapView, directors: readonly RingDirectorConfig[]): string | undefined {
+  const id = v.string('tie_breaker');
+  const entry = v.value('tie_breaker');
+  if (id === undefined || entry === undefined) return undefined;
+  if (!directors.some((d) => d.id === id)) {
+    v.problem(entry, `"${id}" is not one of ring.directors`);
+    return undefined;
+  }
+  return id;
 }
 
 function readStateFile(ctx: LoadContext, v: MapView): string | undefined {

@@ -218,6 +218,8 @@ export interface RingConfig {
    * it dead and would place its users elsewhere (I1 in docs/invariants.md).
    */
   readonly fenceMinority: boolean;
+  /** The director whose side wins an even split (cluster/fencing.ts); undefined: none. */
+  readonly tieBreaker: string | undefined;
 }
 
 export interface RingDirectorConfig {
