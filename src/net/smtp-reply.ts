@@ -1,4 +1,5 @@
-import { BackendLineError, type BackendLines } from './backend-lines.js';
+import { BackendLineError, BackendLines } from './backend-lines.js';
+import type { CapabilityConversation } from './probe-conversation.js';
 
 /** A backend's reply: its status and the text of each line (RFC 5321 §4.2, multi-line with `ddd-`). */
 export interface SmtpReply {
@@ -40,4 +41,33 @@ export function ehloCapabilities(reply: SmtpReply): string[] {
 export function findCapability(capabilities: readonly string[], keyword: string): string | undefined {
   const upper = keyword.toUpperCase();
   return capabilities.find((line) => (line.split(' ')[0] ?? '').toUpperCase() === upper);
+}
+
+/**
+ * The pre-login capability exchange of the SMTP family for the probes
+ * (`EHLO` for Submission, `LHLO` for LMTP, RFC 2033 §4.1): the keywords with
+ * their parameters (`SIZE 10240000`, `BURL imap`), keyword upper-cased;
+ * AUTH, STARTTLS and XCLIENT are the director's own business with the
+ * backend and are left out.
+ */
+export function smtpCapabilityProbe(hello: 'EHLO' | 'LHLO'): CapabilityConversation {
+  return async (socket, deadline) => {
+    const lines = new BackendLines(socket, deadline);
+    try {
+      const banner = await readReply(lines);
+      if (banner.status !== 220) throw new Error('unexpected greeting');
+      socket.write(`${hello} probe\r\n`);
+      const reply = await readReply(lines);
+      if (reply.status !== 250) throw new Error(`${hello} refused`);
+      socket.write('QUIT\r\n');
+      return ehloCapabilities(reply)
+        .map((line) => {
+          const space = line.indexOf(' ');
+          return space < 0 ? line.toUpperCase() : `${line.slice(0, space).toUpperCase()}${line.slice(space)}`;
+        })
+        .filter((line) => !/^(AUTH|STARTTLS|XCLIENT)\b/.test(line));
+    } finally {
+      lines.detach();
+    }
+  };
 }

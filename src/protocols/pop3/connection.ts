@@ -1,3 +1,4 @@
+import { dispatchLine } from '../../session/line-commands.js';
 import type { LimitsConfig } from '../../config/types.js';
 import type { LoginRequest } from '../../session/frontend.js';
 import type { ClientConnection, CommandResult as KitResult, PreloginProtocol, PreloginSession } from '../../session/client-connection.js';
@@ -88,18 +89,10 @@ export class Pop3Session implements Pop3CommandSession, PreloginSession<Pop3Fram
       this.#continuation = undefined;
       return continuation(text);
     }
-    const space = text.indexOf(' ');
-    const name = space < 0 ? text : text.slice(0, space);
-    const args = space < 0 ? '' : text.slice(space + 1);
-    const command = findCommand(name);
-    if (command === undefined) {
-      // Not even the name: a confused client may have sent its password as a line of its own.
-      this.context.log.debug({ length: text.length }, 'pop3 unknown command');
+    return dispatchLine(this, text, findCommand, () => {
       this.reply(POP3_TEXT.unknownCommand);
       return 'invalid';
-    }
-    this.context.log.debug({ command: command.name }, 'pop3 command');
-    return command.run(this, args);
+    }, this.context.log, 'pop3');
   }
 }
 

@@ -1,3 +1,4 @@
+import { dispatchLine } from '../../session/line-commands.js';
 import type { LimitsConfig } from '../../config/types.js';
 import type { LoginRequest } from '../../session/frontend.js';
 import type { ClientConnection, CommandResult as KitResult, PreloginProtocol, PreloginSession } from '../../session/client-connection.js';
@@ -101,18 +102,10 @@ export class SubmissionSession implements SubmissionCommandSession, PreloginSess
       this.#continuation = undefined;
       return continuation(text);
     }
-    const space = text.indexOf(' ');
-    const name = space < 0 ? text : text.slice(0, space);
-    const args = space < 0 ? '' : text.slice(space + 1);
-    const command = findCommand(name);
-    if (command === undefined) {
-      // Not even the name: a confused client may have sent its password as a line of its own.
-      this.context.log.debug({ length: text.length }, 'submission unknown command');
+    return dispatchLine(this, text, findCommand, () => {
       this.reply(SMTP_TEXT.unknownCommand);
       return 'invalid';
-    }
-    this.context.log.debug({ command: command.name }, 'submission command');
-    return command.run(this, args);
+    }, this.context.log, 'submission');
   }
 }
 
