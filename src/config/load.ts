@@ -33,8 +33,8 @@ export function checkConfig(file: string, overrides: ConfigOverrides = {}): Chec
 
 /** As checkConfig, for text already read (tests, and a future `config check -`). */
 export function checkConfigText(file: string, text: string, overrides: ConfigOverrides = {}): CheckResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const lines = lineCounterOf(text);
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const reader = new Reader(file, lines, doc);
   for (const err of doc.errors) reader.reportAt(err.pos[0], '', `YAML: ${err.message}`);
   // A document that does not parse gives nodes in unknown shapes; the syntax errors are what to fix first.
@@ -54,6 +54,19 @@ export function loadConfig(file: string, overrides: ConfigOverrides = {}): Confi
   const { config, problems } = checkConfig(file, overrides);
   if (config === undefined) throw new ConfigError(file, problems);
   return config;
+}
+
+/**
+ * Line starts counted from the text itself. yaml's own LineCounter (fed by
+ * its lexer) misses newlines after some malformed input, e.g. a quoted
+ * scalar opened on line 1 and closed mid-line further down: every problem
+ * after it then names the line above the right one.
+ */
+function lineCounterOf(text: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines.addNewLine(at + 1);
+  return lines;
 }
 
 function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {

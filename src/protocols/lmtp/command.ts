@@ -1,3 +1,5 @@
+import { sanitizeReplyText } from '../../core/failure.js';
+
 /**
  * Cutting an LMTP command line into its verb and arguments, and the
  * MAIL/RCPT arguments into a path and ESMTP parameters (RFC 5321 §4.1.2,
@@ -28,6 +30,9 @@ export type PathResult =
   | { readonly ok: false; readonly why: string };
 
 const KEYWORD = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+// RFC 5321 §4.1.2: a path (quoted local parts included) holds no control characters; SMTPUTF8 adds UTF-8, not CTLs.
+// eslint-disable-next-line no-control-regex
+const PATH_CTL = /[\x00-\x1f\x7f]/;
 // RFC 5321 esmtp-value: printable ASCII but '=' and space; SMTPUTF8 (RFC 6531) allows UTF-8 too.
 const VALUE = /^[^\x00-\x20=\x7f]+$/;
 
@@ -42,6 +47,8 @@ export function parsePathArgs(args: string, prefix: 'FROM' | 'TO'): PathResult {
   const end = closingBracket(rest);
   if (end < 0) return { ok: false, why: 'Missing \'>\'' };
   const path = rest.slice(1, end);
+  // A bare CR or NUL would reach the backends' RCPT/MAIL lines and our replies, which echo the path.
+  if (PATH_CTL.test(path)) return { ok: false, why: 'Invalid character in path' };
   rest = rest.slice(end + 1);
   if (rest !== '' && !rest.startsWith(' ')) return { ok: false, why: 'Invalid character after path' };
   const params: EsmtpParam[] = [];
@@ -50,7 +57,7 @@ export function parsePathArgs(args: string, prefix: 'FROM' | 'TO'): PathResult {
     const eq = word.indexOf('=');
     const keyword = eq < 0 ? word : word.slice(0, eq);
     const value = eq < 0 ? undefined : word.slice(eq + 1);
-    if (!KEYWORD.test(keyword) || (value !== undefined && !VALUE.test(value))) return { ok: false, why: `Invalid parameter: ${word.slice(0, 64)}` };
+    if (!KEYWORD.test(keyword) || (value !== undefined && !VALUE.test(value))) return { ok: false, why: `Invalid parameter: ${sanitizeReplyText(word, 64)}` };
     params.push({ keyword: keyword.toUpperCase(), value });
   }
   return { ok: true, path, params };

@@ -449,3 +449,11 @@ test('listen.lmtp_socket: a path (relative to the config file) or { path, mode }
   assert.deepEqual(keys(tooLong.problems), ['listen.lmtp_socket']);
   assert.match(tooLong.problems[0]!.message, /107 at most/);
 });
+
+test('problems after a quoted scalar left open across lines still name their own line', () => {
+  // Found by test/unit/fuzz/config-check.test.ts: yaml's LineCounter missed the newline after
+  // line 3 here, so the error on line 5 was reported as 3:24 (past the end of line 3).
+  const text = '"\na: 1\nb: [1]   # "q" x\n\ntls: x: y\n';
+  const nested = checkConfigText('/x.yaml', text).problems.find((p) => /Nested mappings/.test(p.message));
+  assert.deepEqual([nested?.line, nested?.column], [5, 6]);
+});
