@@ -1,11 +1,15 @@
 // scripts/chaos: a ring of directors on real slapd and Dovecot, clients
 // logging in and out through random directors while backends and directors
 // are killed and restarted, weights changed, backends removed and added, and
-// users moved. Afterwards every backend's log is read and every user seen on
-// two backends at the same instant is listed (I1 in docs/invariants.md); exit 1 if any.
+// users moved, and numbered messages are delivered by LMTP through random
+// directors. Afterwards every backend's log is read and every user seen on
+// two backends at the same instant is listed (I1 in docs/invariants.md), and
+// the messages are looked up in the backends' Maildirs (I4) and their
+// delivery log lines checked against the users' sessions (I1 for LMTP);
+// exit 1 if anything is wrong.
 // Not part of the test suite. Usage: docs/chaos.md.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +20,8 @@ import type { DovecotHandle } from '../harness/dovecot.js';
 import { spawnLogged, waitForPort, type ProcessHandle } from '../harness/process.js';
 import { adminCert, cliTlsArgs, ringOverrides } from '../harness/ring.js';
 import { runClient, type ClientResult } from './clients.js';
+import { checkDeliveries, parseDeliveries, scanMaildirs, type DeliveryEvent, type DeliveryProblem, type FoundCopy } from './deliveries.js';
+import { sendLmtp, type LmtpMessage } from './lmtp-client.js';
 import { findOverlaps, sessionsOf, type Interval } from './overlap.js';
 
 const { values: opts } = parseArgs({
@@ -25,6 +31,7 @@ const { values: opts } = parseArgs({
     users: { type: 'string', default: '30' },
     duration: { type: 'string', default: '60' },
     clients: { type: 'string', default: '12' },
+    lmtp: { type: 'string', default: '2' },
     'event-every': { type: 'string', default: '3' },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -37,6 +44,7 @@ const N_BACKENDS = Number(opts.backends);
 const N_USERS = Number(opts.users);
 const DURATION_MS = Number(opts.duration) * 1000;
 const N_CLIENTS = Number(opts.clients);
+const N_LMTP = Number(opts.lmtp);
 const EVENT_EVERY_MS = Number(opts['event-every']) * 1000;
 
 // A small seeded PRNG, so a run can be repeated (mulberry32).
@@ -290,7 +298,12 @@ const EVENTS: ReadonlyArray<{ name: string; weight: number; run: () => Promise<v
         say(`backend add ${out.id}`);
         const h = out.handle;
         await convergence('backend add', () =>
-          runCli('backend add', ['backend', 'add', h.id, h.host, '--imap-port', String(h.imap), '--pop3-port', String(h.pop3), '--weight', '100']),
+          // Every port, LMTP's too: left out it would be the default 24, where nothing listens.
+          runCli('backend add', [
+            'backend', 'add', h.id, h.host,
+            '--imap-port', String(h.imap), '--pop3-port', String(h.pop3), '--lmtp-port', String(h.lmtp),
+            '--sieve-port', String(h.sieve), '--submission-port', String(h.submission), '--weight', '100',
+          ]),
         );
         out.inRing = true;
         return;
@@ -382,6 +395,31 @@ async function clientWorker(users: readonly ClusterUser[]): Promise<void> {
   }
 }
 
+const sentMessages: LmtpMessage[] = [];
+let messageCount = 0;
+
+/** The Message-ID of message n: the seed keeps runs sharing a directory apart. */
+function messageId(n: number): string {
+  return `<chaos-${SEED}-${n}@chaos.test>`;
+}
+
+/** Delivers numbered messages to 1–3 random users through a random live director's LMTP port, a few a second. */
+async function lmtpWorker(users: readonly ClusterUser[]): Promise<void> {
+  while (running) {
+    await sleep(between(200, 800));
+    const d = pick(liveDirectors());
+    if (d === undefined || d.lmtp === null) continue;
+    const rcpts = new Set<string>();
+    const want = between(1, 4);
+    for (let i = 0; i < want * 3 && rcpts.size < want; i++) rcpts.add(pick(users)?.name ?? '');
+    rcpts.delete('');
+    if (rcpts.size === 0) continue;
+    const n = ++messageCount;
+    const m = await sendLmtp({ host: d.host, port: d.lmtp, users: [...rcpts], domain: 'example.org', n, messageId: messageId(n), subject: `chaos-lmtp ${SEED} ${n}` }, d.id);
+    sentMessages.push(m);
+  }
+}
+
 function summary(values: readonly number[]): string {
   if (values.length === 0) return '-';
   const s = [...values].sort((a, b) => a - b);
@@ -413,12 +451,14 @@ async function main(): Promise<number> {
 
     const users = [...cluster.usersOfKind('ring'), ...cluster.usersOfKind('host'), ...cluster.usersOfKind('proxy_always'), ...cluster.usersOfKind('proxy_maybe')];
     const workers = Array.from({ length: N_CLIENTS }, () => clientWorker(users));
+    const senders = Array.from({ length: N_LMTP }, () => lmtpWorker(users));
     const chaos = chaosLoop();
     await sleep(DURATION_MS);
     running = false;
     say('time is up: waiting for clients and pending restarts');
     await chaos;
     await Promise.all(workers);
+    await Promise.all(senders);
     await Promise.allSettled(pending);
     // Dovecot writes the logout lines of the last sessions shortly after.
     await sleep(1500);
@@ -427,6 +467,17 @@ async function main(): Promise<number> {
     const intervals: Interval[] = [];
     for (const b of backends) intervals.push(...sessionsOf(b.id, await b.handle.loginEvents(), b.kills, runEnd));
     const overlaps = findOverlaps(intervals);
+
+    const ours = new Set(sentMessages.map((m) => m.messageId));
+    const copies: FoundCopy[] = [];
+    const deliveries: DeliveryEvent[] = [];
+    for (const b of backends) {
+      copies.push(...(await scanMaildirs(b.id, join(b.handle.dir, 'mail'), (id) => ours.has(id))));
+      deliveries.push(...parseDeliveries(b.id, await readFile(b.handle.logFile, 'utf8')));
+    }
+    const mail = checkDeliveries(sentMessages, copies, deliveries, intervals);
+    // What the MTA side saw, kept with the logs (--keep/--dir) for looking into a finding.
+    await writeFile(join(dir, 'lmtp-messages.json'), `${JSON.stringify(sentMessages, null, 1)}\n`);
 
     const lines: string[] = ['', '== chaos run summary =='];
     lines.push(`seed ${SEED}; ${N_DIRECTORS} directors, ${N_BACKENDS} backends, ${N_USERS} users, ${N_CLIENTS} concurrent clients, ${DURATION_MS / 1000} s`);
@@ -449,8 +500,44 @@ async function main(): Promise<number> {
         `  ${o.user}: ${o.a.backend} ${o.a.protocol} ${localTime(o.a.start)}–${localTime(o.a.end)} (${o.a.endedBy}) and ${o.b.backend} ${o.b.protocol} ${localTime(o.b.start)}–${localTime(o.b.end)} (${o.b.endedBy}), ${o.ms.toFixed(1)} ms`,
       );
     }
+
+    const count = (o: 'accepted' | 'tempfail' | 'permfail' | 'error' | 'unknown'): number => mail.byOutcome.get(o) ?? 0;
+    lines.push(`LMTP: ${mail.messages} messages sent to ${mail.recipients} recipients through ${N_LMTP} senders; per recipient:`);
+    lines.push(`  ${'accepted (250)'.padEnd(40)} ${count('accepted')}`);
+    lines.push(`  ${'temp-failed (4xx)'.padEnd(40)} ${count('tempfail')}`);
+    lines.push(`  ${'refused (5xx)'.padEnd(40)} ${count('permfail')}`);
+    lines.push(`  ${'connection error before the final dot'.padEnd(40)} ${count('error')}`);
+    lines.push(`  ${'unknown (reply lost after the dot)'.padEnd(40)} ${count('unknown')} (${mail.unknownFound} delivered, ${mail.unknownNotFound} not)`);
+    lines.push(`  ${'lost (accepted, not in the mailbox)'.padEnd(40)} ${mail.lost.length}`);
+    lines.push(`  ${'duplicated (in the mailbox twice+)'.padEnd(40)} ${mail.duplicated.length}`);
+    lines.push(`  ${'delivered although refused/failed'.padEnd(40)} ${mail.refusedButDelivered.length}`);
+    lines.push(`  ${'in a mailbox it was not sent to'.padEnd(40)} ${mail.wrongUser.length}`);
+    lines.push(`  ${'misplaced (user live on another backend)'.padEnd(40)} ${mail.misplaced.length}`);
+    lines.push(`  delivery log lines read: ${mail.deliveryLines}; copies found in Maildirs: ${copies.length}`);
+    const logOf = (p: DeliveryProblem): string[] =>
+      deliveries.filter((d) => d.messageId === p.messageId && d.user === p.user).map((d) => `      ${d.backend}: ${d.line}`);
+    const problems: Array<[string, DeliveryProblem[]]> = [
+      ['lost', mail.lost],
+      ['duplicated', mail.duplicated],
+      ['delivered although refused', mail.refusedButDelivered],
+      ['in a mailbox it was not sent to', mail.wrongUser],
+    ];
+    for (const [what, list] of problems) {
+      for (const p of list.slice(0, 20)) {
+        const m = sentMessages.find((x) => x.messageId === p.messageId);
+        const at = m === undefined ? '' : ` sent ${localTime(m.sentAt)} via ${m.director}`;
+        lines.push(`  ${what}: ${p.messageId} to ${p.user}${at}: ${p.outcome} "${p.reply}", copies on [${p.copies.join(', ')}]`);
+        lines.push(...logOf(p));
+      }
+    }
+    for (const x of mail.misplaced.slice(0, 20)) {
+      const s = x.session;
+      lines.push(`  misplaced: ${x.delivery.messageId} for ${x.delivery.user} on ${x.delivery.backend} at ${localTime(x.delivery.time)} while ${s.backend} ${s.protocol} session ${s.session} ${localTime(s.start)}–${localTime(s.end)} (${s.endedBy})`);
+      lines.push(`      ${x.delivery.line}`);
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
-    return overlaps.length === 0 ? 0 : 1;
+    const mailBad = mail.lost.length + mail.duplicated.length + mail.misplaced.length + mail.refusedButDelivered.length + mail.wrongUser.length;
+    return overlaps.length === 0 && mailBad === 0 ? 0 : 1;
   } finally {
     await cluster.stop().catch(() => undefined);
     await Promise.all(backends.map((b) => b.stop().catch(() => undefined)));

@@ -32,28 +32,37 @@ export function dovecotTime(text: string): number {
 }
 
 /**
- * Sessions of one backend from its log. A session with no logout ended at
- * the first recorded kill of the backend after it started (a SIGKILLed
- * Dovecot writes no logout lines), or else at `runEnd`.
+ * Sessions of one backend from its log, paired by session id. A session with
+ * no logout ended at the first recorded kill of the backend after it started
+ * (a SIGKILLed Dovecot writes no logout lines), or else at `runEnd`.
+ *
+ * The pairing ignores line order: the "Login:" line comes from the login
+ * process after it handed the connection over, so a session logged out at
+ * once can have its "Disconnected" line (from the mail process) written
+ * first, a few ms earlier. Taken in order, that session would look open until
+ * the next kill and overlap every later session of the user elsewhere.
  */
 export function sessionsOf(backend: string, events: readonly LoginEvent[], kills: readonly number[], runEnd: number): Interval[] {
-  const open = new Map<string, { user: string; protocol: string; start: number }>();
-  const out: Interval[] = [];
+  const logouts = new Map<string, number>();
   for (const e of events) {
-    const t = dovecotTime(e.time);
-    if (e.event === 'login') {
-      open.set(e.session, { user: e.user, protocol: e.protocol, start: t });
-      continue;
-    }
-    const s = open.get(e.session);
-    if (s === undefined) continue;
-    open.delete(e.session);
-    out.push({ user: s.user, backend, session: e.session, protocol: s.protocol, start: s.start, end: t, endedBy: 'logout' });
+    if (e.event === 'logout' && !logouts.has(e.session)) logouts.set(e.session, dovecotTime(e.time));
   }
   const sortedKills = [...kills].sort((a, b) => a - b);
-  for (const [session, s] of open) {
-    const kill = sortedKills.find((k) => k >= s.start);
-    out.push({ user: s.user, backend, session, protocol: s.protocol, start: s.start, end: kill ?? runEnd, endedBy: kill === undefined ? 'run-end' : 'kill' });
+  const out: Interval[] = [];
+  const seen = new Set<string>();
+  for (const e of events) {
+    if (e.event !== 'login' || seen.has(e.session)) continue;
+    seen.add(e.session);
+    const start = dovecotTime(e.time);
+    const base = { user: e.user, backend, session: e.session, protocol: e.protocol, start };
+    const logout = logouts.get(e.session);
+    if (logout !== undefined) {
+      // A logout written before the login line: over by the time the login was logged.
+      out.push({ ...base, end: Math.max(start, logout), endedBy: 'logout' });
+      continue;
+    }
+    const kill = sortedKills.find((k) => k >= start);
+    out.push({ ...base, end: kill ?? runEnd, endedBy: kill === undefined ? 'run-end' : 'kill' });
   }
   return out;
 }
