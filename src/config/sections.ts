@@ -127,8 +127,6 @@ const LISTEN_KEYS: readonly ListenKey[] = [
   'http',
 ];
 const IMPLICIT_TLS: readonly ListenKey[] = PROTOCOL_SPECS.flatMap((p) => (p.listen.implicitTls === undefined ? [] : [p.listen.implicitTls]));
-/** Ports of docs/invariants.md this version does not serve yet: refused, so nobody relies on a port that is not open. */
-const NOT_YET_SERVED: readonly ListenKey[] = [];
 const LIMIT_KEYS = [
   'max_line_length', 'max_literal_size', 'max_invalid_commands', 'prelogin_timeout', 'max_auth_attempts',
   'auth_failure_delay', 'idle_timeout', 'proxy_timeout', 'max_login_delay', 'max_disconnect_delay',
@@ -387,7 +385,6 @@ function readListen(v: MapView | undefined): ListenConfig {
     }
     const hp = parseHostPort(raw);
     if (!hp.ok) v.problem(e, hp.message);
-    else if (hp.value.port !== 0 && NOT_YET_SERVED.includes(key)) v.problem(e, `${key} is not served by this version of mail-director; leave it out or set 0`);
     else if (hp.value.port !== 0) out[key] = hp.value;
   }
   return out;
