@@ -34,12 +34,16 @@ const LBRACE = 0x7b;
 const MAX_TAG_LENGTH = 100;
 const MAX_LIST_DEPTH = 4;
 
-/** Dovecot's imap_is_valid_tag: no atom-specials, wildcards, quoted-specials, `+` or CTLs. */
+/**
+ * Dovecot's imap_is_valid_tag: no atom-specials, wildcards, quoted-specials,
+ * `+` or CTLs; and 7-bit only (RFC 3501 CHAR; Dovecot's `*tag < ' '` on a
+ * signed char refuses 8-bit bytes too), so a tag is always echoed exactly.
+ */
 export function isValidTag(tag: string): boolean {
   if (tag.length === 0 || tag.length > MAX_TAG_LENGTH) return false;
   for (let i = 0; i < tag.length; i++) {
     const c = tag.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f || '+(){/%*"\\'.includes(tag[i] as string)) return false;
+    if (c <= 0x20 || c >= 0x7f || '+(){/%*"\\'.includes(tag[i] as string)) return false;
   }
   return true;
 }

@@ -74,6 +74,8 @@ test('invalid tags become empty', () => {
   assert.equal(parse('a*b NOOP\r\n').tag, '');
   assert.equal(isValidTag('A001'), true);
   assert.equal(isValidTag('+'), false);
+  // 8-bit bytes (read as latin1) would come back re-encoded as UTF-8: refused, as Dovecot does.
+  assert.equal(isValidTag('a\u00e9'), false);
   assert.equal(isValidTag('GET'), true);
 });
 
