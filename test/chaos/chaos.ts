@@ -507,7 +507,7 @@ async function main(): Promise<number> {
     lines.push(`  ${'temp-failed (4xx)'.padEnd(40)} ${count('tempfail')}`);
     lines.push(`  ${'refused (5xx)'.padEnd(40)} ${count('permfail')}`);
     lines.push(`  ${'connection error before the final dot'.padEnd(40)} ${count('error')}`);
-    lines.push(`  ${'unknown (reply lost after the dot)'.padEnd(40)} ${count('unknown')} (${mail.unknownFound} delivered, ${mail.unknownNotFound} not)`);
+    lines.push(`  ${'unknown (reply lost after the dot)'.padEnd(40)} ${count('unknown')} (with the 451s of a backend lost after the dot: ${mail.unknownFound} delivered, ${mail.unknownNotFound} not)`);
     lines.push(`  ${'lost (accepted, not in the mailbox)'.padEnd(40)} ${mail.lost.length}`);
     lines.push(`  ${'duplicated (in the mailbox twice+)'.padEnd(40)} ${mail.duplicated.length}`);
     lines.push(`  ${'delivered although refused/failed'.padEnd(40)} ${mail.refusedButDelivered.length}`);

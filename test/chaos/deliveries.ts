@@ -99,6 +99,11 @@ export interface DeliveryReport {
   readonly deliveryLines: number;
 }
 
+/** The director's per-recipient 451 when its backend went away before answering (the delivery's fate unknown). */
+function backendLostAfterDot(reply: string): boolean {
+  return /^451 4\.4\.0 .*\(connection lost\)/.test(reply);
+}
+
 export function checkDeliveries(
   sent: readonly LmtpMessage[],
   copies: readonly FoundCopy[],
@@ -133,6 +138,14 @@ export function checkDeliveries(
         case 'unknown':
           if (found.length === 0) unknownNotFound++;
           else unknownFound++;
+          break;
+        case 'tempfail':
+          if (backendLostAfterDot(r.reply)) {
+            // The backend's channel closed before its verdict: it may have saved the
+            // message (RFC 5321 §6.1: a lost reply makes a duplicate, never a loss).
+            if (found.length === 0) unknownNotFound++;
+            else unknownFound++;
+          } else if (found.length > 0) refusedButDelivered.push(problem);
           break;
         default:
           if (found.length > 0) refusedButDelivered.push(problem);

@@ -46,6 +46,18 @@ test('checkDeliveries: lost, duplicated, refused but delivered, wrong user, unkn
   assert.equal(r.byOutcome.get('accepted'), 3);
 });
 
+test('checkDeliveries: a 451 for a backend lost after the dot is unknown (it may have saved the message); any other 451 delivered is a finding', () => {
+  const sent = [
+    msg(1, [{ user: 'u1', outcome: 'tempfail', reply: '451 4.4.0 Remote server not answering (connection lost)' }]),
+    msg(2, [{ user: 'u1', outcome: 'tempfail', reply: '451 4.4.0 Remote server not answering (connection lost)' }]),
+    msg(3, [{ user: 'u1', outcome: 'tempfail', reply: '451 4.4.0 Remote server not answering (connect)' }]),
+  ];
+  const r = checkDeliveries(sent, [copy(1, 'u1', 'b1'), copy(3, 'u1', 'b1')], [], []);
+  assert.equal(r.unknownFound, 1);
+  assert.equal(r.unknownNotFound, 1);
+  assert.deepEqual(r.refusedButDelivered.map((p) => p.messageId), ['<m3@t>']);
+});
+
 test('checkDeliveries: a delivery to b1 while the user is live on b2 is misplaced; on the same backend or outside the session it is not', () => {
   const sent = [msg(1, [{ user: 'u1', outcome: 'accepted', reply: '250' }])];
   const session: Interval = { user: 'u1', backend: 'b2', session: 's', protocol: 'imap', start: 1000, end: 2000, endedBy: 'logout' };
