@@ -130,7 +130,9 @@ export const NOLOGIN_REASON = 'Account suspended for maintenance.';
 const KIND_CYCLE: readonly UserKind[] = ['ring', 'host', 'ring', 'host', 'proxy_maybe', 'ring', 'proxy_always', 'ring', 'host', 'nologin'];
 
 function password(): string {
-  return randomBytes(12).toString('base64url');
+  // Never a leading '-': command-line clients (swaks, the dev cluster's printed lines) would read it as an option.
+  const text = randomBytes(12).toString('base64url');
+  return text.startsWith('-') ? `x${text.slice(1)}` : text;
 }
 
 export function backendHost(index: number): string {
