@@ -5,6 +5,7 @@ import type { Server, Socket } from 'node:net';
 import { Secret } from '../../../../src/core/secret.js';
 import { LoginFailure } from '../../../../src/core/failure.js';
 import type { BackendLoginParams } from '../../../../src/session/backend-login.js';
+import { backendLoginParams } from '../../session/backend-login-params.js';
 import { tabEscape, xclientLine } from '../../../../src/session/xclient-fields.js';
 import {
   loginSteps,
@@ -13,27 +14,7 @@ import {
 } from '../../../../src/protocols/pop3/backend-login.js';
 
 function params(overrides: Partial<BackendLoginParams> = {}): BackendLoginParams {
-  return {
-    host: '127.0.0.1',
-    port: 1,
-    sourceIp: undefined,
-    ssl: 'no',
-    starttls: 'no',
-    tls: { ca: undefined, clientCert: undefined, clientKey: undefined },
-    user: 'alice',
-    password: new Secret('pw 1'),
-    master: undefined,
-    proxyMech: undefined,
-    timeoutMs: 2_000,
-    nopipelining: false,
-    notTrusted: false,
-    ttl: 4,
-    sessionId: 'SeSsIoN',
-    client: { remoteIp: '::ffff:192.0.2.7', remotePort: 4711, localIp: '127.0.0.1', localPort: 110 },
-    forward: {},
-    clientId: undefined,
-    ...overrides,
-  };
+  return backendLoginParams(110, { ...overrides });
 }
 
 /** A scripted POP3 backend: `onLine` answers each received line. */

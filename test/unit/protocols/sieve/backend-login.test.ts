@@ -4,30 +4,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Secret } from '../../../../src/core/secret.js';
 import { LoginFailure } from '../../../../src/core/failure.js';
 import type { BackendLoginParams } from '../../../../src/session/backend-login.js';
+import { backendLoginParams } from '../../session/backend-login-params.js';
 import { authenticateLine, sieveBackendLogin } from '../../../../src/protocols/sieve/backend-login.js';
 
 function params(overrides: Partial<BackendLoginParams> = {}): BackendLoginParams {
-  return {
-    host: '127.0.0.1',
-    port: 1,
-    sourceIp: undefined,
-    ssl: 'no',
-    starttls: 'no',
-    tls: { ca: undefined, clientCert: undefined, clientKey: undefined },
-    user: 'alice',
-    password: new Secret('pw 1'),
-    master: undefined,
-    proxyMech: undefined,
-    timeoutMs: 2_000,
-    nopipelining: false,
-    notTrusted: false,
-    ttl: 4,
-    sessionId: 'SeSsIoN',
-    client: { remoteIp: '::ffff:192.0.2.7', remotePort: 4711, localIp: '127.0.0.1', localPort: 4190 },
-    forward: {},
-    clientId: undefined,
-    ...overrides,
-  };
+  return backendLoginParams(4190, { ...overrides });
 }
 
 const CAPS = '"IMPLEMENTATION" "Dovecot Pigeonhole"\r\n"SIEVE" {17}\r\nfileinto vacation\r\n"NOTIFY" "mailto"\r\n"SASL" "PLAIN LOGIN"\r\n"VERSION" "1.0"\r\n';

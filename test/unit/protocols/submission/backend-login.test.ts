@@ -5,32 +5,12 @@ import type { Server, Socket } from 'node:net';
 import { Secret } from '../../../../src/core/secret.js';
 import { LoginFailure } from '../../../../src/core/failure.js';
 import type { BackendLoginParams } from '../../../../src/session/backend-login.js';
+import { backendLoginParams } from '../../session/backend-login-params.js';
 import { submissionBackendLogin } from '../../../../src/protocols/submission/backend-login.js';
 import { xclientLines, xtext } from '../../../../src/session/smtp-xclient.js';
 
 function params(overrides: Partial<BackendLoginParams> = {}): BackendLoginParams {
-  return {
-    host: '127.0.0.1',
-    port: 1,
-    sourceIp: undefined,
-    ssl: 'no',
-    starttls: 'no',
-    tls: { ca: undefined, clientCert: undefined, clientKey: undefined },
-    user: 'alice',
-    password: new Secret('pw 1'),
-    master: undefined,
-    proxyMech: undefined,
-    timeoutMs: 2_000,
-    nopipelining: false,
-    notTrusted: false,
-    ttl: 4,
-    sessionId: 'SeSsIoN',
-    client: { remoteIp: '::ffff:192.0.2.7', remotePort: 4711, localIp: '127.0.0.1', localPort: 587 },
-    forward: {},
-    clientId: undefined,
-    clientHelo: 'client.example',
-    ...overrides,
-  };
+  return backendLoginParams(587, { clientHelo: 'client.example', ...overrides });
 }
 
 const OPTIONS = { ehloName: 'director.test' };
