@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster.js';
 import type { DirectorHandle } from '../harness/director.js';
-import { ringOverrides } from '../harness/ring.js';
+import { adminCert, cliTlsArgs, ringOverrides } from '../harness/ring.js';
+import { main as cliMain } from '../../src/cli/run.js';
 import { ChaosBackend } from '../chaos/backend.js';
 import { runClient } from '../chaos/clients.js';
 import { findOverlaps, sessionsOf, type Interval } from '../chaos/overlap.js';
@@ -26,6 +27,7 @@ const { values: opts } = parseArgs({
     clients: { type: 'string', default: '16' },
     users: { type: 'string', default: '60' },
     'restart-every': { type: 'string', default: '240' },
+    'churn-every': { type: 'string', default: '60' },
     'sample-every': { type: 'string', default: '60' },
     warmup: { type: 'string', default: '300' },
     dir: { type: 'string' },
@@ -37,6 +39,7 @@ const DURATION_MS = Number(opts.duration) * 1000;
 const N_CLIENTS = Number(opts.clients);
 const N_USERS = Number(opts.users);
 const RESTART_EVERY_MS = Number(opts['restart-every']) * 1000;
+const CHURN_EVERY_MS = Number(opts['churn-every']) * 1000;
 const SAMPLE_EVERY_MS = Number(opts['sample-every']) * 1000;
 const WARMUP_MS = Number(opts.warmup) * 1000;
 
@@ -196,6 +199,41 @@ async function restartLoop(backends: readonly ChaosBackend[]): Promise<void> {
   }
 }
 
+/** The admin CLI in this process, as an operator runs it against a director. */
+async function cli(d: DirectorHandle, tls: readonly string[], args: readonly string[]): Promise<number> {
+  const address = d.address('grpc');
+  if (address === null) return 1;
+  return cliMain([...args, '--director', address, ...tls], { stdout: () => undefined, stderr: () => undefined, env: {} });
+}
+
+/**
+ * State churn, as a busy operations team makes it: a backend added and
+ * removed again (three ids in turn), and a user moved, every CHURN_EVERY_MS.
+ * Tombstones, verdicts and move entries must not pile up.
+ */
+async function churnLoop(cluster: Cluster, users: readonly ClusterUser[], tls: readonly string[]): Promise<void> {
+  let n = 0;
+  while (running) {
+    const slept = Date.now();
+    while (running && Date.now() - slept < CHURN_EVERY_MS) await sleep(1000);
+    if (!running) return;
+    n += 1;
+    const d = cluster.directors[n % cluster.directors.length];
+    const u = users[(n * 11) % users.length];
+    const to = cluster.backends[n % cluster.backends.length];
+    if (d === undefined || u === undefined || to === undefined) continue;
+    const id = `churn${(n % 3) + 1}`;
+    // Nothing listens there: it stays pending/down and takes no users, as a host being prepared.
+    const added = await cli(d, tls, ['backend', 'add', id, '127.0.0.250']);
+    await sleep(20_000);
+    const removed = await cli(d, tls, ['backend', 'remove', id]);
+    const moved = await cli(d, tls, ['user', 'move', u.name, '--to', to.id, '--delay', '0s']);
+    bump(`churn add ${added === 0 ? 'ok' : 'failed'}`);
+    bump(`churn remove ${removed === 0 ? 'ok' : 'failed'}`);
+    bump(`churn move ${moved === 0 ? 'ok' : 'failed'}`);
+  }
+}
+
 async function main(): Promise<number> {
   const dir = opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'md-soak-')) : resolve(opts.dir);
   say(`soak: 3 directors, 3 backends, ${N_USERS} users, ${N_CLIENTS} clients, ${DURATION_MS / 1000} s, a backend restart every ${RESTART_EVERY_MS / 1000} s, dir ${dir}`);
@@ -208,6 +246,8 @@ async function main(): Promise<number> {
     const users = [...cluster.usersOfKind('ring'), ...cluster.usersOfKind('host')];
     const workers = Array.from({ length: N_CLIENTS }, (_, k) => clientWorker(cluster, users, k * 13));
     const restarts = restartLoop(backends);
+    const tls = cliTlsArgs(cluster, await adminCert(cluster));
+    const churn = churnLoop(cluster, users, tls);
     const end = t0 + DURATION_MS;
     let nextSample = Date.now() + SAMPLE_EVERY_MS;
     while (Date.now() < end) {
@@ -224,6 +264,7 @@ async function main(): Promise<number> {
     running = false;
     say('time is up: waiting for clients and a restart in progress');
     await restarts;
+    await churn;
     await Promise.all(workers);
     await sleep(1500);
     const runEnd = Date.now();
@@ -245,13 +286,14 @@ async function main(): Promise<number> {
     }
 
     const lines = ['', '== soak summary =='];
-    lines.push(`${DURATION_MS / 1000} s, ${N_CLIENTS} clients, ${N_USERS} users, backends restarted every ${RESTART_EVERY_MS / 1000} s (${backends.reduce((n, b) => n + b.kills.length, 0)} restarts)`);
+    lines.push(`${DURATION_MS / 1000} s, ${N_CLIENTS} clients, ${N_USERS} users, backends restarted every ${RESTART_EVERY_MS / 1000} s (${backends.reduce((n, b) => n + b.kills.length, 0)} restarts), a backend added and removed and a user moved every ${CHURN_EVERY_MS / 1000} s`);
     lines.push(`logins: ${[...logins].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
     lines.push(`backend sessions from the logs: ${intervals.length}`);
     lines.push(`trend after the ${WARMUP_MS / 1000} s warm-up (median of the first third → median of the last third):`);
     for (const t of trends) lines.push(`  ${t.director} ${t.what.padEnd(12)} ${t.early.toFixed(0).padStart(10)} → ${t.late.toFixed(0).padStart(10)}  ${t.flat ? 'flat' : 'GROWING'}`);
     lines.push(`users on two backends at the same instant: ${overlaps.length === 0 ? 'none' : overlaps.length}`);
     for (const o of overlaps.slice(0, 20)) lines.push(`  ${o.user}: ${o.a.backend} and ${o.b.backend}, ${o.ms.toFixed(1)} ms`);
+    if (trends.length === 0) lines.push('  (too few samples after the warm-up to judge: run longer)');
     const flat = trends.length > 0 && trends.every((t) => t.flat);
     lines.push(flat && overlaps.length === 0 ? 'RESULT: flat, invariants hold' : 'RESULT: NOT clean');
     process.stdout.write(`${lines.join('\n')}\n`);
