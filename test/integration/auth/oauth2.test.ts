@@ -214,6 +214,37 @@ test('expired, forged and wrong-audience tokens, another user\'s token and an un
   assert.equal(await backendLogins(backend(u.backend!), 'imap', u.name, 'XOAUTH2'), 1, 'no new backend login');
 });
 
+test('POP3, Submission and ManageSieve send the JSON status too, then their own failure reply', async () => {
+  const u = hostUser(0);
+  const expired = async (): Promise<string> => idp.issue({ user: u.name, expiresIn: -60 });
+
+  const pop3 = await LineClient.connect(local.host, local.pop3 ?? 0);
+  await pop3.line();
+  pop3.write(`AUTH XOAUTH2 ${xoauth2(u.name, await expired())}\r\n`);
+  assert.equal(await pop3.line(), `+ ${XOAUTH2_STATUS}`);
+  pop3.write('\r\n');
+  assert.equal(await pop3.line(), '-ERR [AUTH] Authentication failed.');
+  pop3.close();
+
+  const smtp = await LineClient.connect(local.host, local.submission ?? 0);
+  await smtp.line();
+  smtp.write('EHLO client.example\r\n');
+  await smtp.until('250 ');
+  smtp.write(`AUTH OAUTHBEARER ${oauthbearer(u.name, await expired())}\r\n`);
+  assert.equal(await smtp.line(), `334 ${OAUTHBEARER_STATUS}`);
+  smtp.write('AQ==\r\n');
+  assert.equal(await smtp.line(), '535 5.7.8 Authentication failed.');
+  smtp.close();
+
+  const sieve = await LineClient.connect(local.host, local.sieve ?? 0);
+  await sieve.until('OK');
+  sieve.write(`AUTHENTICATE "OAUTHBEARER" "${oauthbearer(u.name, await expired())}"\r\n`);
+  assert.equal(await sieve.line(), `"${OAUTHBEARER_STATUS}"`);
+  sieve.write('""\r\n');
+  assert.equal(await sieve.line(), 'NO "Authentication failed."');
+  sieve.close();
+});
+
 test('a token the backend refuses (accepted issuer here, not there) is a failed login, not a hang', async () => {
   const u = hostUser(0);
   const token = await idp.issue({ user: u.name, issuer: 'https://other-issuer.example' });
