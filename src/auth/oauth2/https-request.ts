@@ -1,4 +1,4 @@
-import { request } from 'node:https';
+import { request, type Agent } from 'node:https';
 
 /**
  * One HTTPS request to the identity provider (introspection, JWKS) with a
@@ -15,6 +15,8 @@ export interface HttpsRequest {
   /** PEM CA bundle; undefined: Node's default roots. */
   readonly ca: Buffer | undefined;
   readonly timeoutMs: number;
+  /** Keeps connections to the provider open between logins; undefined: one connection per request. */
+  readonly agent?: Agent | undefined;
 }
 
 export interface HttpsResponse {
@@ -45,7 +47,7 @@ export function httpsRequest(req: HttpsRequest): Promise<HttpsResponse> {
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     const outgoing = request(
       url,
-      { method: req.method, headers, ...(req.ca === undefined ? {} : { ca: req.ca }), agent: false },
+      { method: req.method, headers, ...(req.ca === undefined ? {} : { ca: req.ca }), agent: req.agent ?? false },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

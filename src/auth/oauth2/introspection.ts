@@ -1,4 +1,5 @@
 import type { OAuth2Config } from '../../config/types.js';
+import type { Agent } from 'node:https';
 import type { Secret } from '../../core/secret.js';
 import { httpsRequest } from './https-request.js';
 import type { Claims } from './verdict.js';
@@ -18,7 +19,7 @@ export type ProviderAnswer =
  * token's fields; a 4xx refuses the token; anything else, or no answer, is
  * a temporary failure.
  */
-export async function introspect(config: OAuth2Config, token: Secret): Promise<ProviderAnswer> {
+export async function introspect(config: OAuth2Config, token: Secret, agent?: Agent): Promise<ProviderAnswer> {
   const url = config.introspectionUrl;
   if (url === undefined) return { kind: 'tempfail', detail: 'no introspection_url' };
   const value = token.reveal();
@@ -26,7 +27,7 @@ export async function introspect(config: OAuth2Config, token: Secret): Promise<P
   try {
     switch (config.introspectionMode) {
       case 'get':
-        response = await httpsRequest({ url: url + encodeURIComponent(value), method: 'GET', ca: config.tlsCaCert, timeoutMs: config.timeoutMs });
+        response = await httpsRequest({ url: url + encodeURIComponent(value), method: 'GET', ca: config.tlsCaCert, timeoutMs: config.timeoutMs, agent });
         break;
       case 'auth':
         response = await httpsRequest({
@@ -35,6 +36,7 @@ export async function introspect(config: OAuth2Config, token: Secret): Promise<P
           headers: { authorization: `Bearer ${value}` },
           ca: config.tlsCaCert,
           timeoutMs: config.timeoutMs,
+          agent,
         });
         break;
       default:
@@ -45,6 +47,7 @@ export async function introspect(config: OAuth2Config, token: Secret): Promise<P
           body: `token=${encodeURIComponent(value)}`,
           ca: config.tlsCaCert,
           timeoutMs: config.timeoutMs,
+          agent,
         });
     }
   } catch (err: unknown) {

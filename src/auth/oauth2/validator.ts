@@ -1,3 +1,4 @@
+import { Agent } from 'node:https';
 import type { JWTVerifyGetKey } from 'jose';
 import type { OAuth2Config } from '../../config/types.js';
 import type { Secret } from '../../core/secret.js';
@@ -13,9 +14,12 @@ export function createTokenValidator(config: OAuth2Config): TokenValidator {
   if (config.introspectionMode === 'local' && config.localValidationJwks !== undefined) {
     keys = jwksKeyGetter(config.localValidationJwks, { ca: config.tlsCaCert, timeoutMs: config.timeoutMs, cacheTtlMs: config.jwksCacheTtlMs });
   }
+  // Dovecot's HTTP client keeps up to 10 connections to the provider (max_parallel_connections) and
+  // reuses them (max_idle_time_msecs = 60 s): a TLS handshake per login would cost more than the login.
+  const agent = keys === undefined ? new Agent({ keepAlive: true, maxSockets: 10, maxFreeSockets: 10, timeout: 60_000 }) : undefined;
   return {
     async validate(token: Secret, user: string): Promise<TokenVerdict> {
-      const answer = keys !== undefined ? await verifyJwt(config, keys, token) : await introspect(config, token);
+      const answer = keys !== undefined ? await verifyJwt(config, keys, token) : await introspect(config, token, agent);
       if (answer.kind !== 'claims') return answer;
       return checkClaims(config, answer.claims, user);
     },
