@@ -9,7 +9,7 @@ import { freePort } from './ports.js';
  * A small OAuth2 identity provider for tests: HTTPS on 127.0.0.1 with a
  * certificate of the test CA; it signs JWT access tokens (ES256), serves its
  * key set at /jwks and answers RFC 7662 introspection at /introspect (POST
- * `token=…`). A fake is fine here: the parts under test are the director
+ * `token=…`, GET `?token=…` or GET with a Bearer header). A fake is fine here: the parts under test are the director
  * and the Dovecot backend that validate and forward the tokens.
  */
 
@@ -80,7 +80,8 @@ export async function startIdp(opts: { readonly dir: string; readonly ca: CaFile
     };
     if (req.method === 'GET' && url.pathname === '/jwks') return send(200, { keys: [publicJwk] });
     if (url.pathname === '/introspect') {
-      const token = req.method === 'POST' ? new URLSearchParams(body).get('token') : url.searchParams.get('token');
+      const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const token = req.method === 'POST' ? new URLSearchParams(body).get('token') : (bearer ?? url.searchParams.get('token'));
       if (token === null || token === '') return send(400, { error: 'invalid_request' });
       return send(200, await introspect(token));
     }

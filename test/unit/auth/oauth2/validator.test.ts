@@ -101,6 +101,9 @@ test('RFC 7662 introspection: active tokens pass, inactive ones are refused, a 4
   assert.equal((await v.validate(await token({ user: 'dave', expiresIn: -5 }), 'dave')).kind, 'invalid');
   const get = createTokenValidator(config({ introspectionMode: 'get', introspectionUrl: `${idp.introspectionUrl}?token=`, localValidationJwks: undefined }));
   assert.equal((await get.validate(await token({ user: 'dave' }), 'dave')).kind, 'valid');
+  const auth = createTokenValidator(config({ introspectionMode: 'auth', introspectionUrl: idp.introspectionUrl, localValidationJwks: undefined }));
+  assert.equal((await auth.validate(await token({ user: 'dave' }), 'dave')).kind, 'valid');
+  assert.equal((await auth.validate(await token({ user: 'dave' }), 'erin')).kind, 'invalid');
   const notThere = createTokenValidator(config({ introspectionMode: 'post', introspectionUrl: `${idp.issuer}/nowhere`, localValidationJwks: undefined }));
   assert.equal((await notThere.validate(good, 'dave')).kind, 'invalid');
 
