@@ -71,6 +71,14 @@ after(async () => {
   if (process.env['KEEP_TEST_DIR'] === undefined) await rm(dir, { recursive: true, force: true });
 });
 
+/** Every token the tests sent, to check no log holds one. */
+const issued: string[] = [];
+async function issue(options: Parameters<IdpHandle['issue']>[0]): Promise<string> {
+  const token = await idp.issue(options);
+  issued.push(token);
+  return token;
+}
+
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 const xoauth2 = (user: string, token: string): string => b64(`user=${user}\x01auth=Bearer ${token}\x01\x01`);
 const oauthbearer = (user: string, token: string): string => b64(`n,a=${user},\x01auth=Bearer ${token}\x01\x01`);
@@ -140,7 +148,7 @@ test('capabilities offer XOAUTH2 and OAUTHBEARER on every login protocol', async
 
 test('IMAP XOAUTH2 (JWT checked locally): the user lands on the LDAP host, whose Dovecot verifies the same token', async () => {
   const u = hostUser(0);
-  const token = await idp.issue({ user: u.name });
+  const token = await issue({ user: u.name });
   const c = await imap(local);
   c.write(`a AUTHENTICATE XOAUTH2 ${xoauth2(u.name, token)}\r\n`);
   const lines = await c.until('a ');
@@ -158,7 +166,7 @@ test('IMAP XOAUTH2 (JWT checked locally): the user lands on the LDAP host, whose
 
 test('IMAP OAUTHBEARER without an initial response, through the introspecting director', async () => {
   const u = hostUser(1);
-  const token = await idp.issue({ user: u.name });
+  const token = await issue({ user: u.name });
   const c = await imap(introspecting);
   c.write('a AUTHENTICATE OAUTHBEARER\r\n');
   assert.equal(await c.line(), '+ ');
@@ -175,7 +183,7 @@ test('POP3, Submission and ManageSieve log in with the token too', async () => {
 
   const pop3 = await LineClient.connect(introspecting.host, introspecting.pop3 ?? 0);
   await pop3.line();
-  pop3.write(`AUTH XOAUTH2 ${xoauth2(u.name, await idp.issue({ user: u.name }))}\r\n`);
+  pop3.write(`AUTH XOAUTH2 ${xoauth2(u.name, await issue({ user: u.name }))}\r\n`);
   assert.match(await pop3.line(), /^\+OK/);
   pop3.write('QUIT\r\n');
   await pop3.line();
@@ -186,7 +194,7 @@ test('POP3, Submission and ManageSieve log in with the token too', async () => {
   await smtp.line();
   smtp.write('EHLO client.example\r\n');
   await smtp.until('250 ');
-  smtp.write(`AUTH OAUTHBEARER ${oauthbearer(u.name, await idp.issue({ user: u.name }))}\r\n`);
+  smtp.write(`AUTH OAUTHBEARER ${oauthbearer(u.name, await issue({ user: u.name }))}\r\n`);
   assert.match(await smtp.line(), /^235 /);
   smtp.write('QUIT\r\n');
   smtp.close();
@@ -194,7 +202,7 @@ test('POP3, Submission and ManageSieve log in with the token too', async () => {
 
   const sieve = await LineClient.connect(local.host, local.sieve ?? 0);
   await sieve.until('OK');
-  sieve.write(`AUTHENTICATE "XOAUTH2" "${xoauth2(u.name, await idp.issue({ user: u.name }))}"\r\n`);
+  sieve.write(`AUTHENTICATE "XOAUTH2" "${xoauth2(u.name, await issue({ user: u.name }))}"\r\n`);
   assert.match((await sieve.until('OK')).at(-1) ?? '', /^OK/);
   sieve.write('LOGOUT\r\n');
   sieve.close();
@@ -204,19 +212,19 @@ test('POP3, Submission and ManageSieve log in with the token too', async () => {
 test('expired, forged and wrong-audience tokens, another user\'s token and an unknown user are refused after the JSON status', async () => {
   const u = hostUser(0);
   const failed = 'a NO [AUTHENTICATIONFAILED] Authentication failed.';
-  assert.equal(await imapRefused(local, 'XOAUTH2', xoauth2(u.name, await idp.issue({ user: u.name, expiresIn: -60 }))), failed);
-  assert.equal(await imapRefused(local, 'OAUTHBEARER', oauthbearer(u.name, await idp.issue({ user: u.name, forged: true }))), failed);
-  assert.equal(await imapRefused(local, 'XOAUTH2', xoauth2(u.name, await idp.issue({ user: u.name, audience: 'another-client' }))), failed);
-  assert.equal(await imapRefused(local, 'XOAUTH2', xoauth2(u.name, await idp.issue({ user: hostUser(1).name }))), failed);
-  assert.equal(await imapRefused(local, 'XOAUTH2', xoauth2('nobody9999', await idp.issue({ user: 'nobody9999' }))), failed);
+  assert.equal(await imapRefused(local, 'XOAUTH2', xoauth2(u.name, await issue({ user: u.name, expiresIn: -60 }))), failed);
+  assert.equal(await imapRefused(local, 'OAUTHBEARER', oauthbearer(u.name, await issue({ user: u.name, forged: true }))), failed);
+  assert.equal(await imapRefused(local, 'XOAUTH2', xoauth2(u.name, await issue({ user: u.name, audience: 'another-client' }))), failed);
+  assert.equal(await imapRefused(local, 'XOAUTH2', xoauth2(u.name, await issue({ user: hostUser(1).name }))), failed);
+  assert.equal(await imapRefused(local, 'XOAUTH2', xoauth2('nobody9999', await issue({ user: 'nobody9999' }))), failed);
   // Through introspection: the provider says inactive.
-  assert.equal(await imapRefused(introspecting, 'XOAUTH2', xoauth2(u.name, await idp.issue({ user: u.name, expiresIn: -60 }))), failed);
+  assert.equal(await imapRefused(introspecting, 'XOAUTH2', xoauth2(u.name, await issue({ user: u.name, expiresIn: -60 }))), failed);
   assert.equal(await backendLogins(backend(u.backend!), 'imap', u.name, 'XOAUTH2'), 1, 'no new backend login');
 });
 
 test('POP3, Submission and ManageSieve send the JSON status too, then their own failure reply', async () => {
   const u = hostUser(0);
-  const expired = async (): Promise<string> => idp.issue({ user: u.name, expiresIn: -60 });
+  const expired = async (): Promise<string> => issue({ user: u.name, expiresIn: -60 });
 
   const pop3 = await LineClient.connect(local.host, local.pop3 ?? 0);
   await pop3.line();
@@ -247,7 +255,7 @@ test('POP3, Submission and ManageSieve send the JSON status too, then their own 
 
 test('a token the backend refuses (accepted issuer here, not there) is a failed login, not a hang', async () => {
   const u = hostUser(0);
-  const token = await idp.issue({ user: u.name, issuer: 'https://other-issuer.example' });
+  const token = await issue({ user: u.name, issuer: 'https://other-issuer.example' });
   const c = await imap(local);
   c.write(`a AUTHENTICATE XOAUTH2 ${xoauth2(u.name, token)}\r\n`);
   assert.equal(await c.line(), 'a NO [AUTHENTICATIONFAILED] Authentication failed.');
@@ -259,7 +267,7 @@ test('a master user in LDAP logs in to the backend as master, whatever the clien
   const u = cluster.usersOfKind('ring')[0];
   assert.ok(u !== undefined);
   await cluster.slapd.modifyUser(u.name, { mailExtraField: [`master=${MASTER.name}`, `pass=${MASTER.password}`] });
-  const token = await idp.issue({ user: u.name });
+  const token = await issue({ user: u.name });
   const c = await imap(local);
   c.write(`a AUTHENTICATE XOAUTH2 ${xoauth2(u.name, token)}\r\n`);
   assert.match((await c.until('a ')).at(-1) ?? '', /^a OK /);
@@ -272,7 +280,7 @@ test('a master user in LDAP logs in to the backend as master, whatever the clien
 
 test('an unreachable provider is a temporary failure, not a refusal', async () => {
   const u = hostUser(0);
-  const token = await idp.issue({ user: u.name });
+  const token = await issue({ user: u.name });
   await idp.stop();
   try {
     const c = await imap(introspecting);
@@ -281,5 +289,14 @@ test('an unreachable provider is a temporary failure, not a refusal', async () =
     c.close();
   } finally {
     await idp.start();
+  }
+});
+
+test('no token reaches a director\'s log', async () => {
+  assert.ok(issued.length > 10);
+  for (const d of cluster.directors) {
+    const log = await readFile(d.logFile, 'utf8');
+    assert.ok(log.includes('XOAUTH2'), 'the log shows the logins');
+    for (const token of issued) assert.ok(!log.includes(token.split('.')[2] ?? token), `${d.id}'s log holds a token`);
   }
 });
