@@ -213,6 +213,7 @@ export class Director {
       registry: this.#registry,
       limits: () => this.#config.limits,
       imapIdRetain: () => this.#config.director.imapIdRetain,
+      oauth2: () => this.#config.oauth2 !== undefined,
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
       backendPreloginCapabilities: (protocol) => this.#node.capabilities(protocol),
       onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),

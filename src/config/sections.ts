@@ -33,6 +33,7 @@ import type {
 import { closest } from './did-you-mean.js';
 import { parseCidr, parseHost, parseHostPort } from './net-syntax.js';
 import { join, scalarString, type Entry, type MapView, type Reader } from './reader.js';
+import { OAUTH2_KEYS, readOAuth2 } from './oauth2.js';
 
 export interface LoadContext {
   readonly reader: Reader;
@@ -119,7 +120,7 @@ export const DEFAULTS = {
   deadAfterMs: 2 * MS.s,
 } as const;
 
-const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp', 'http'];
+const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp', 'http', 'oauth2'];
 const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority', 'tie_breaker'];
 const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers'];
 const LISTEN_KEYS: readonly ListenKey[] = [
@@ -204,6 +205,7 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
     log: readLog(ctx, section('log', ['level', 'file'])),
     lmtp: readLmtp(section('lmtp', ['user', 'recipient_delimiter'])),
     http: readHttp(ctx, section('http', ['users_token_file'])),
+    oauth2: readOAuth2(ctx, section('oauth2', OAUTH2_KEYS)),
   };
 }
 
@@ -493,7 +495,7 @@ function socketMode(node: Node | null): number | string {
   return mode;
 }
 
-interface FileData {
+export interface FileData {
   readonly path: string;
   readonly data: Buffer;
 }
@@ -531,7 +533,7 @@ function readKeyPair(ctx: LoadContext, v: MapView, certName: string, keyName: st
 }
 
 /** A CA bundle, read and checked as the TLS client or server will load it. */
-function readCaFile(ctx: LoadContext, v: MapView, name: string, required: boolean): FileData | undefined {
+export function readCaFile(ctx: LoadContext, v: MapView, name: string, required: boolean): FileData | undefined {
   const ca = readFileKey(ctx, v, name, required);
   if (ca === undefined) return undefined;
   const problem = caBundleProblem({ ...ca, key: `${v.path}.${name}` });

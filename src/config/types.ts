@@ -26,6 +26,46 @@ export interface Config {
   readonly log: LogConfig;
   readonly lmtp: LmtpConfig;
   readonly http: HttpConfig;
+  /** SASL XOAUTH2 and OAUTHBEARER (Dovecot's oauth2 passdb settings); undefined: not offered. */
+  readonly oauth2: OAuth2Config | undefined;
+}
+
+/** Dovecot's introspection_mode: `post` (token=… form), `get` (token appended to the URL), `auth` (GET with a Bearer header), `local` (JWT only). */
+export type IntrospectionMode = 'post' | 'get' | 'auth' | 'local';
+
+/** Where the keys of local JWT validation come from: a JWKS file (RFC 7517 §5), or an https URL serving one. */
+export type JwksSource =
+  /** Read (and checked) when the configuration is loaded; SIGHUP reads it again. */
+  | { readonly kind: 'file'; readonly path: string; readonly keys: ReadonlyArray<Readonly<Record<string, unknown>>> }
+  | { readonly kind: 'url'; readonly url: string };
+
+/** How an OAuth2 bearer token is validated (Dovecot's dovecot-oauth2.conf.ext names). */
+export interface OAuth2Config {
+  readonly introspectionMode: IntrospectionMode;
+  /** https URL of the RFC 7662 endpoint; required unless the mode is `local`. */
+  readonly introspectionUrl: string | undefined;
+  /** Keys for `local` mode (Dovecot: local_validation_key_dict). */
+  readonly localValidationJwks: JwksSource | undefined;
+  /** How long keys fetched from a JWKS URL are used before they are fetched again. */
+  readonly jwksCacheTtlMs: number;
+  /** The claim (or introspection field) that names the user. */
+  readonly usernameAttribute: string;
+  /** Applied to both the client's user name and the claim before they are compared (`%Lu`). */
+  readonly usernameFormat: string;
+  /** A claim that, when present, must equal activeValue. */
+  readonly activeAttribute: string;
+  readonly activeValue: string;
+  /** Accepted `iss` values; empty: any. */
+  readonly issuers: readonly string[];
+  /** When set, the token's `aud` must contain it (Dovecot's client_id rule). */
+  readonly clientId: string | undefined;
+  /** One of these must be in the token's `scope` (or `aud`); empty: no check. */
+  readonly scope: readonly string[];
+  /** Deadline of one introspection or JWKS request. */
+  readonly timeoutMs: number;
+  /** PEM of the CA that signs the identity provider's certificate; undefined: the system's. */
+  readonly tlsCaCert: Buffer | undefined;
+  readonly tlsCaCertFile: string | undefined;
 }
 
 /** The HTTP port's settings (listen.http has its address). */

@@ -12,7 +12,7 @@ import {
   type DirectorHandle,
   type DirectorListenKey,
 } from './director.js';
-import { startDovecot, type DovecotHandle, type DovecotUser } from './dovecot.js';
+import { startDovecot, type BackendOAuth2, type DovecotHandle, type DovecotUser } from './dovecot.js';
 import { freePort } from './ports.js';
 import { processStartTime } from './process.js';
 import { startSlapd, type LdapUser, type SlapdHandle } from './slapd.js';
@@ -95,6 +95,8 @@ export interface ClusterOptions {
   readonly lmtpSocket?: boolean;
   /** The MTA every backend's submission service relays to (test/harness/postfix.ts). */
   readonly relay?: { readonly host: string; readonly port: number };
+  /** Every backend also checks XOAUTH2/OAUTHBEARER tokens with this provider (test/harness/idp.ts). */
+  readonly backendOAuth2?: BackendOAuth2;
 }
 
 export interface Cluster {
@@ -222,6 +224,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           detached,
           ...(opts.masterUser === undefined ? {} : { masterUser: opts.masterUser }),
           ...(opts.relay === undefined ? {} : { relay: opts.relay }),
+          ...(opts.backendOAuth2 === undefined ? {} : { oauth2: opts.backendOAuth2 }),
         }).then((b) => {
           started.push(b);
           return b;
