@@ -4,6 +4,7 @@ import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js'
 import { CachedPassdb } from './cached-passdb.js';
 import { LdapPassdb } from './ldap-passdb.js';
 import { PasswdFilePassdb } from './passwd-file-passdb.js';
+import { SqlPassdb } from './sql-passdb.js';
 import { LdapChangeWatcher } from './ldap-changes.js';
 import type { LdapChangeWatcherOptions, UserChangeSource, UsersChangedListener } from './ldap-changes.js';
 
@@ -114,7 +115,9 @@ export function createPassdb(
       ? observe === undefined
         ? new LdapPassdb(passdb, log, { cryptLimits })
         : new TimedPassdb(new LdapPassdb(passdb, log, { cryptLimits }), observe)
-      : new PasswdFilePassdb(passdb, log, { cryptLimits });
+      : passdb.driver === 'sql'
+        ? new SqlPassdb(passdb, log, { cryptLimits })
+        : new PasswdFilePassdb(passdb, log, { cryptLimits });
   const cache = config.cache.size > 0 ? new CachedPassdb(inner, config.cache, log) : undefined;
   const watcher =
     passdb.driver === 'ldap' && passdb.changePollMs > 0 ? new LdapChangeWatcher(passdb, log, options.changes) : undefined;
