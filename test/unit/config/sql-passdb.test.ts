@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { checkConfigText } from '../../../src/config/load.js';
 import { Secret } from '../../../src/core/secret.js';
@@ -78,3 +79,14 @@ test('passdb driver sql: a bad password_query names its key and line', () => {
 function byLine(a: string, b: string): number {
   return Number(a.split(':')[0]) - Number(b.split(':')[0]);
 }
+
+test("example.yaml's commented sql passdb is a valid passdb section", () => {
+  const example = readFileSync(new URL('../../../cluster-config/example.yaml', import.meta.url), 'utf8').split('\n');
+  const start = example.findIndex((l) => l.startsWith('  # driver: sql'));
+  const end = example.findIndex((l, i) => i > start && l.startsWith('  # pool_size'));
+  assert.ok(start > 0 && end > start);
+  const passdb = example.slice(start, end + 1).map((l) => `  ${l.slice('  # '.length)}`);
+  const r = checkConfigText('/tmp/c.yaml', [...BASE, 'passdb:', ...passdb].join('\n'));
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.config?.passdb.driver, 'sql');
+});
