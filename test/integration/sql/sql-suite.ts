@@ -2,13 +2,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
 import { DIRECTOR_CLI_ARGS, REPO_ROOT, startDirector, type DirectorHandle } from '../../harness/director.js';
 import { freePort } from '../../harness/ports.js';
+import { lmtpDeliver } from '../../harness/lmtp.js';
+import type { DovecotHandle } from '../../harness/dovecot.js';
 import type { SqlServerHandle } from '../../harness/sql-server.js';
 import { insertUserRow, sqlPassdbSection, SQL_USER_TABLE, type SqlDriver } from '../../harness/sql-users.js';
 import { landedOn, loginCounts, loginOnce } from '../director/imap-support.js';
@@ -102,7 +104,7 @@ export function sqlSuite(driver: SqlDriver): void {
       ca: cluster.ca,
       ldap: cluster.slapd,
       backends: cluster.backends,
-      listen: ['imap', 'pop3', 'grpc'],
+      listen: ['imap', 'pop3', 'lmtp', 'grpc'],
       localBackend: 'b1',
       // A dead host first: every login below goes through failover.
       passdb: sqlPassdbSection(db, { hostsBefore: [`127.0.0.1:${closedPort}`] }),
@@ -252,6 +254,34 @@ export function sqlSuite(driver: SqlDriver): void {
     }
   });
 
+  /** Messages with this subject in the backend's own Maildir for the user. */
+  async function inMaildir(b: DovecotHandle, user: string, subject: string): Promise<number> {
+    let n = 0;
+    for (const sub of ['new', 'cur']) {
+      const folder = join(b.dir, 'mail', user, sub);
+      const names = await readdir(folder).catch(() => [] as string[]);
+      for (const name of names) if ((await readFile(join(folder, name), 'latin1')).includes(`Subject: ${subject}`)) n++;
+    }
+    return n;
+  }
+
+  test(`${driver} director: LMTP looks recipients up without a password and delivers to their host`, async () => {
+    const lmtp = director.lmtp;
+    assert.ok(lmtp !== null);
+    for (const u of cluster.usersOfKind('host')) {
+      const subject = `sql-${driver}-${u.name}`;
+      await lmtpDeliver(director.host, lmtp, `${u.name}@example.org`, `Subject: ${subject}\r\n\r\nhello\r\n`);
+      const home = cluster.backends.find((b) => b.id === u.backend)!;
+      let found = 0;
+      for (let i = 0; i < 40 && found === 0; i++) {
+        found = await inMaildir(home, u.name, subject);
+        if (found === 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(found, 1, `${u.name} on ${home.id}`);
+    }
+    await assert.rejects(lmtpDeliver(director.host, lmtp, 'stranger@example.org', 'Subject: x\r\n\r\nx\r\n'), /550 5\.1\.1/);
+  });
+
   test(`${driver} director: a database that stops answering gives the temporary-failure reply; the director stays up`, async () => {
     const [u, v] = cluster.usersOfKind('ring').slice(2, 4);
     assert.ok(u !== undefined && v !== undefined);
@@ -261,6 +291,7 @@ export function sqlSuite(driver: SqlDriver): void {
       assert.equal(await loginOnce(director, u.name, u.password), TEMP);
       // timeout: 3s in the harness's passdb section, failover included.
       assert.ok(Date.now() - started < 6000, `took ${Date.now() - started} ms`);
+      await assert.rejects(lmtpDeliver(director.host, director.lmtp ?? 0, `${v.name}@example.org`, 'Subject: x\r\n\r\nx\r\n'), /451 4\.3\.0/);
     } finally {
       db.resume();
     }
