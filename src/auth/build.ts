@@ -51,22 +51,25 @@ class WatchedPassdb implements DirectorPassdb {
   }
 }
 
-/** Told the duration of each LDAP passdb request (behind the cache: cache hits are not LDAP requests). */
-export type LdapRequestObserver = (op: 'authenticate' | 'lookup', seconds: number, result: AuthResult['kind'] | LookupResult['kind'] | 'error') => void;
+/** Told the duration of each LDAP or SQL passdb request (behind the cache: cache hits are not requests). */
+export type PassdbRequestObserver = (op: 'authenticate' | 'lookup', seconds: number, result: AuthResult['kind'] | LookupResult['kind'] | 'error') => void;
+export type LdapRequestObserver = PassdbRequestObserver;
 
 export interface CreatePassdbOptions {
   /** For tests: the change watcher's directory, clock, start window. */
   readonly changes?: LdapChangeWatcherOptions;
   /** Metrics hook from the composition root, so auth/ and adapters/ldap/ import no metrics. */
   readonly observeLdap?: LdapRequestObserver;
+  /** The same for the SQL passdb's queries. */
+  readonly observeSql?: PassdbRequestObserver;
 }
 
-/** Times each request of the LDAP passdb for the observer. */
+/** Times each request of the LDAP or SQL passdb for the observer. */
 class TimedPassdb implements Passdb {
   readonly #inner: Passdb;
-  readonly #observe: LdapRequestObserver;
+  readonly #observe: PassdbRequestObserver;
 
-  constructor(inner: Passdb, observe: LdapRequestObserver) {
+  constructor(inner: Passdb, observe: PassdbRequestObserver) {
     this.#inner = inner;
     this.#observe = observe;
   }
@@ -108,15 +111,13 @@ export function createPassdb(
   options: CreatePassdbOptions = {},
 ): DirectorPassdb {
   const passdb = config.passdb;
-  const observe = options.observeLdap;
   const cryptLimits = config.cryptLimits;
+  const timed = (p: Passdb, observe: PassdbRequestObserver | undefined): Passdb => (observe === undefined ? p : new TimedPassdb(p, observe));
   const inner: Passdb =
     passdb.driver === 'ldap'
-      ? observe === undefined
-        ? new LdapPassdb(passdb, log, { cryptLimits })
-        : new TimedPassdb(new LdapPassdb(passdb, log, { cryptLimits }), observe)
+      ? timed(new LdapPassdb(passdb, log, { cryptLimits }), options.observeLdap)
       : passdb.driver === 'sql'
-        ? new SqlPassdb(passdb, log, { cryptLimits })
+        ? timed(new SqlPassdb(passdb, log, { cryptLimits }), options.observeSql)
         : new PasswdFilePassdb(passdb, log, { cryptLimits });
   const cache = config.cache.size > 0 ? new CachedPassdb(inner, config.cache, log) : undefined;
   const watcher =

@@ -104,7 +104,7 @@ export function sqlSuite(driver: SqlDriver): void {
       ca: cluster.ca,
       ldap: cluster.slapd,
       backends: cluster.backends,
-      listen: ['imap', 'pop3', 'lmtp', 'grpc'],
+      listen: ['imap', 'pop3', 'lmtp', 'grpc', 'http'],
       localBackend: 'b1',
       // A dead host first: every login below goes through failover.
       passdb: sqlPassdbSection(db, { hostsBefore: [`127.0.0.1:${closedPort}`] }),
@@ -247,6 +247,9 @@ export function sqlSuite(driver: SqlDriver): void {
     assert.match(refused, /^NO /);
     assert.ok(refused.includes(blocked.reason ?? '?'), refused);
     assert.equal(await loginOnce(director, 'stranger', 'whatever'), FAILED);
+    const metrics = await (await fetch(`http://${director.address('http')}/metrics`)).text();
+    const ok = /^maildirector_sql_request_seconds_count\{op="authenticate",result="ok"\} (\d+)$/m.exec(metrics);
+    assert.ok(ok !== null && Number(ok[1]) >= 5, 'every cache miss is a timed SQL query');
     assert.equal(await loginOnce(director, cluster.usersOfKind('ring')[1]!.name, 'wrong'), FAILED);
     // Injection attempts through IMAP: no login, and the director answers the next one.
     for (const probe of ["x'OR'1'='1", "' OR '1'='1", '%', 'back\\slash\\', "user0001'--"]) {
