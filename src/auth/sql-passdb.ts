@@ -3,6 +3,7 @@ import type { SqlPassdbConfig } from '../config/types.js';
 import { sqlQueryValues } from '../config/sql-query.js';
 import { SqlDatabase } from '../adapters/sql/database.js';
 import { SqlError } from '../adapters/sql/errors.js';
+import type { SqlRows } from '../adapters/sql/host-client.js';
 import type { UserFields } from './fields.js';
 import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js';
 import { parseUserFields } from './parse-fields.js';
@@ -60,7 +61,7 @@ export class SqlPassdb implements Passdb {
   async #find(user: string): Promise<Found> {
     const started = Date.now();
     const query = this.#config.passwordQuery;
-    let result;
+    let result: SqlRows;
     try {
       result = await this.#database.query(query.text, sqlQueryValues(query, user));
     } catch (err) {

@@ -80,6 +80,9 @@ function scanVariables(text: string): Scanned {
   return { parts, hasVariable };
 }
 
+/** MySQL's escapes (https://mariadb.com/kb/en/string-literals/); any other escaped character stands for itself. */
+const BACKSLASH_ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', Z: '\x1a' };
+
 /** The end of a quoted run starting at `start` (the opening quote), and its text with escapes undone. */
 function readQuoted(sql: string, start: number, quote: string, backslashEscapes: boolean): { end: number; content: string } {
   let content = '';
@@ -88,9 +91,7 @@ function readQuoted(sql: string, start: number, quote: string, backslashEscapes:
     if (backslashEscapes && c === '\\') {
       const next = sql[i + 1];
       if (next === undefined) break;
-      // MySQL's escapes (https://mariadb.com/kb/en/string-literals/); others stand for themselves.
-      const escapes: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', Z: '\x1a' };
-      content += Object.hasOwn(escapes, next) ? escapes[next] : next;
+      content += Object.hasOwn(BACKSLASH_ESCAPES, next) ? BACKSLASH_ESCAPES[next] : next;
       i += 1;
       continue;
     }
