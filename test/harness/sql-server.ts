@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { chown, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,5 +64,7 @@ export async function serverDataDir(prefix: string, given: string | undefined, a
   const path = given ?? (await mkdtemp(join(tmpdir(), prefix)));
   await mkdir(path, { recursive: true });
   if (account !== undefined) await chown(path, account.uid, account.gid);
+  // A test process that dies before stop() would leave the folder behind (its server is killed on exit).
+  if (given === undefined) process.once('exit', () => rmSync(path, { recursive: true, force: true }));
   return { path, owned: given === undefined };
 }
