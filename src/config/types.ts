@@ -1,6 +1,7 @@
 import type { Protocol } from '../core/protocol.js';
 import type { BackendSpec } from '../ring/types.js';
 import type { Secret } from '../core/secret.js';
+import type { SqlDialect, SqlQueryTemplate } from './sql-query.js';
 
 /**
  * The validated, frozen configuration. YAML keys are snake_case (Dovecot's
@@ -193,7 +194,7 @@ export interface LimitsConfig {
   readonly maxPreloginPerIp: number;
 }
 
-export type PassdbConfig = LdapPassdbConfig | PasswdFilePassdbConfig;
+export type PassdbConfig = LdapPassdbConfig | PasswdFilePassdbConfig | SqlPassdbConfig;
 
 export interface CryptLimitsConfig {
   /** Highest SHA-CRYPT `rounds=` checked. */
@@ -239,6 +240,33 @@ export interface LdapPassdbConfig {
 export interface PasswdFilePassdbConfig {
   readonly driver: 'passwd-file';
   readonly path: string;
+}
+
+/** One database server of `passdb.hosts`. */
+export interface SqlHostConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Dovecot's passdb sql (dovecot-sql.conf.ext): its driver, connect settings and password_query. */
+export interface SqlPassdbConfig {
+  readonly driver: 'sql';
+  /** Dovecot's `driver = mysql|pgsql`: MariaDB/MySQL through mysql2, PostgreSQL through pg. */
+  readonly sqlDriver: SqlDialect;
+  /** Tried in this order; a host that fails is skipped for a backoff (Dovecot's `host=a host=b`). */
+  readonly hosts: readonly SqlHostConfig[];
+  readonly dbname: string;
+  readonly user: string | undefined;
+  readonly password: Secret | undefined;
+  /** password_query compiled for sqlDriver: variables are bound parameters. */
+  readonly passwordQuery: SqlQueryTemplate;
+  /** The scheme of a stored password without a `{SCHEME}` prefix (Dovecot's default_pass_scheme). */
+  readonly defaultPassScheme: string;
+  /** Deadline of one lookup, connect and failover included. */
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  /** Connections per host. */
+  readonly poolSize: number;
 }
 
 export interface CacheConfig {
