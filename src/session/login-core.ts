@@ -24,6 +24,11 @@ export interface LoginCoreDeps {
   readonly placement?: LoginPlacement | undefined;
   /** Per-address auth penalty (auth/penalty.ts; a worker asks its primary); absent: none. */
   readonly penalty?: LoginPenalty | undefined;
+  /**
+   * login_source_ips: the local address for the next backend connection to
+   * `host` (net/login-source-ips.ts); the passdb's source_ip wins over it.
+   */
+  readonly sourceIp?: ((host: string) => string | undefined) | undefined;
 }
 
 /** The auth penalty as the login path sees it. */
@@ -201,7 +206,7 @@ export class LoginCore {
     return {
       host: decision.destination.host,
       port: decision.destination.port,
-      sourceIp: fields.sourceIp,
+      sourceIp: fields.sourceIp ?? this.#deps.sourceIp?.(decision.destination.host),
       ssl: fields.ssl,
       starttls: fields.starttls,
       tls: {
