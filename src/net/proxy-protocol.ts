@@ -89,6 +89,19 @@ export function startsLikeProxyHeader(data: Buffer): boolean {
   return data.length > 0 && (matchesPrefix(data, V1_PREFIX) || matchesPrefix(data, PROXY_V2_SIGNATURE));
 }
 
+const V1_START = /^PROXY (?:TCP4|TCP6|UNKNOWN)[ \r]/;
+
+/**
+ * Whether a connection's first read unmistakably starts with a PROXY header
+ * (the v2 signature, or `PROXY TCP4|TCP6|UNKNOWN`): what a port that takes
+ * none refuses (a balancer pointed at the wrong port, or a client pretending
+ * to be one). An IMAP command tagged "PROXY" is not one.
+ */
+export function isProxyHeaderStart(data: Buffer): boolean {
+  if (data.length >= PROXY_V2_SIGNATURE.length && data.subarray(0, PROXY_V2_SIGNATURE.length).equals(PROXY_V2_SIGNATURE)) return true;
+  return V1_START.test(data.subarray(0, 16).toString('latin1'));
+}
+
 /** Parse the header at the start of `data` (everything read from the connection so far). */
 export function parseProxyHeader(data: Buffer): ProxyParse {
   if (data.length === 0) return INCOMPLETE;
