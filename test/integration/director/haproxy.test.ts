@@ -46,7 +46,7 @@ before(async () => {
     dir,
     backends: 1,
     directors: 2,
-    users: 12,
+    users: 14,
     directorHaproxy: ['imap', 'imaps', 'pop3'],
     directorOverrides: {
       director: { haproxy_trusted_networks: [`${LB_SOURCE}/32`], trusted_networks: ['127.0.0.1/32', `${CLIENT}/32`] },
@@ -68,6 +68,8 @@ before(async () => {
       { name: 'imaps', mode: 'v2', servers: [addr(d1, 'imaps'), addr(d2, 'imaps')] },
       // HAProxy terminates TLS and says so in PP2_TYPE_SSL; the director's plain imap port gets plaintext.
       { name: 'imapterm', mode: 'v2-ssl', servers: [addr(d1, 'imap'), addr(d2, 'imap')], tlsPem: pem },
+      // One director only: the auth penalty is per director.
+      { name: 'imapsd1', mode: 'v2', servers: [addr(d1, 'imaps')] },
     ],
   });
 });
@@ -232,6 +234,21 @@ test('trusted_networks and max_prelogin_per_ip judge the client\'s address, not 
   } finally {
     for (const c of idle) c.close();
   }
+});
+
+test('the auth penalty falls on the client that failed, not on everyone behind HAProxy', async () => {
+  const u = user(5);
+  assert.match(await imapLoginLogout('imapsd1', UNTRUSTED, { ...u, password: 'wrong' }, true), /^a NO \[AUTHENTICATIONFAILED\]/);
+  const timed = async (from: string): Promise<number> => {
+    const started = Date.now();
+    assert.match(await imapLoginLogout('imapsd1', from, u, true), /^a OK /);
+    return Date.now() - started;
+  };
+  // Another client of the same balancer is not held; the one that failed waits Dovecot's first 2 s.
+  const other = await timed(OTHER);
+  const failed = await timed(UNTRUSTED);
+  assert.ok(other < 1500, `${OTHER} took ${other} ms`);
+  assert.ok(failed >= 1800, `${UNTRUSTED} took ${failed} ms`);
 });
 
 test('`who` lists a session through HAProxy with the client\'s address', async () => {
