@@ -167,8 +167,13 @@ export class Frontends {
     return {
       trusted: (ip) => this.#haproxyNetworks().has(ip),
       timeoutMs: () => this.#opts.director().haproxyTimeoutMs,
-      // Dovecot's "haproxy: ..." texts; a refusal is the balancer's (or an intruder's) doing, hence warn.
-      onRefused: (endpoint, message) => this.#opts.log.warn({ listen: key, rip: endpoint.remoteIp, rport: endpoint.remotePort }, `haproxy: ${message}`),
+      // Dovecot's "haproxy: ..." texts; a refusal is the balancer's (or an intruder's) doing, hence warn,
+      // except a connection closed before its first byte: the balancer's TCP health check.
+      onRefused: (endpoint, message, silent) => {
+        const fields = { listen: key, rip: endpoint.remoteIp, rport: endpoint.remotePort };
+        if (silent) this.#opts.log.debug(fields, `haproxy: ${message}`);
+        else this.#opts.log.warn(fields, `haproxy: ${message}`);
+      },
     };
   }
 
@@ -208,4 +213,3 @@ export class Frontends {
     }
   }
 }
-

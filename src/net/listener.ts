@@ -62,8 +62,11 @@ export interface HaproxyOptions {
   readonly trusted: (ip: string) => boolean;
   /** haproxy_timeout, read per connection (a SIGHUP'd value applies to the next one). */
   readonly timeoutMs: () => number;
-  /** The connection is closed: not trusted, or its header was late or bad (Dovecot's text in `message`). */
-  readonly onRefused: (endpoint: Endpoint, message: string) => void;
+  /**
+   * The connection is closed: not trusted, or its header was late or bad
+   * (Dovecot's text in `message`); `silent`: it closed before sending anything (a health check).
+   */
+  readonly onRefused: (endpoint: Endpoint, message: string, silent: boolean) => void;
 }
 
 /** The local side of an accepted socket, when the listener already knows it. */
@@ -174,7 +177,7 @@ export class Listener {
     }
     // As Dovecot's master-service-haproxy.c: on such a listener only the balancer may connect.
     if (!haproxy.trusted(endpoint.remoteIp)) {
-      haproxy.onRefused(endpoint, 'Client not trusted');
+      haproxy.onRefused(endpoint, 'Client not trusted', false);
       raw.destroy();
       return;
     }
@@ -183,7 +186,7 @@ export class Listener {
         if (!raw.destroyed) this.#connected(raw, proxiedEndpoint(endpoint, header));
       },
       (err: unknown) => {
-        haproxy.onRefused(endpoint, err instanceof ProxyHeaderError ? err.message : String(err));
+        haproxy.onRefused(endpoint, err instanceof ProxyHeaderError ? err.message : String(err), err instanceof ProxyHeaderError && err.silent);
         raw.destroy();
       },
     );

@@ -3,9 +3,16 @@ import { parseProxyHeader, type ProxyHeader } from './proxy-protocol.js';
 
 /** Why a connection that owed a PROXY header is closed; `message` is Dovecot's log text for it. */
 export class ProxyHeaderError extends Error {
-  constructor(message: string) {
+  /**
+   * The peer closed before sending a byte: what a balancer's plain TCP
+   * health check does every few seconds, not worth a warning each time.
+   */
+  readonly silent: boolean;
+
+  constructor(message: string, silent = false) {
     super(message);
     this.name = 'ProxyHeaderError';
+    this.silent = silent;
   }
 }
 
@@ -27,9 +34,9 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Prox
       socket.off('close', onGone);
       socket.off('error', onError);
     };
-    const failWith = (message: string): void => {
+    const failWith = (message: string, silent = false): void => {
       done();
-      reject(new ProxyHeaderError(message));
+      reject(new ProxyHeaderError(message, silent));
     };
     const onReadable = (): void => {
       for (;;) {
@@ -50,7 +57,8 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Prox
         return;
       }
     };
-    const onGone = (): void => failWith(buffered.length === 0 ? 'Client disconnected' : 'Client disconnected: Failed to read full header');
+    const onGone = (): void =>
+      buffered.length === 0 ? failWith('Client disconnected', true) : failWith('Client disconnected: Failed to read full header');
     const onError = (err: Error): void => failWith(`Client disconnected: ${err.message}`);
     const timer = setTimeout(() => failWith('Client timed out'), timeoutMs);
     socket.on('readable', onReadable);
