@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
 import type { DirectorHandle } from '../../harness/director.js';
 import type { DovecotHandle } from '../../harness/dovecot.js';
+import { lmtpDeliver } from '../../harness/lmtp.js';
 import { loginOnce } from './imap-support.js';
 
 // director.login_source_ips with three loopback addresses: the backend sees
@@ -75,4 +76,20 @@ test('source_ip from the passdb wins over login_source_ips', async () => {
   await cluster.slapd.modifyUser(u.name, { mailExtraField: [`source_ip=${PASSDB_SOURCE}`] });
   for (let i = 0; i < 2; i++) assert.match(await loginOnce(director, u.name, u.password), /^OK /);
   assert.deepEqual(await sourcesOf(u, 2), [PASSDB_SOURCE, PASSDB_SOURCE]);
+});
+
+test('LMTP deliveries take the next source address per backend connection', async () => {
+  const u = cluster.usersOfKind('ring')[2];
+  assert.ok(u !== undefined);
+  const lmtp = director.lmtp;
+  assert.ok(lmtp !== null);
+  const before = (await readFile(backend.logFile, 'utf8')).length;
+  for (let i = 0; i < 3; i++) await lmtpDeliver(director.host, lmtp, `${u.name}@example.org`, `Subject: ${i}\r\n\r\nbody\r\n`);
+  // Dovecot's lmtp logs each connection as "Connect from ADDRESS" before XCLIENT names the MTA.
+  const connects = (await readFile(backend.logFile, 'utf8'))
+    .slice(before)
+    .split('\n')
+    .map((l) => /lmtp\(\d+\): Info: Connect from ([0-9.]+)/.exec(l)?.[1])
+    .filter((ip): ip is string => ip !== undefined);
+  assert.deepEqual([...connects].sort(), [...SOURCES].sort(), connects.join(' '));
 });
