@@ -30,6 +30,8 @@ import { UserMover } from './user-move.js';
 import { PresenceRegistry } from './presence-registry.js';
 import { SessionPresence } from '../cluster/presence.js';
 import { NetworkSet } from '../net/networks.js';
+import { LoginSourceIps } from '../net/login-source-ips.js';
+import { applyLoginSourceIps } from './login-source-ips.js';
 import { LoginCore } from '../session/login-core.js';
 import type { SessionDeps } from '../session/session.js';
 import { LocalSessionRegistry } from '../session/registry.js';
@@ -58,6 +60,8 @@ export class Director {
   #ring: BackendRing;
   #selfAddresses: ReadonlySet<string>;
   #trusted: NetworkSet;
+  /** login_source_ips, resolved (at start and on SIGHUP). */
+  readonly #sourceIps = new LoginSourceIps();
   #secureContext: SecureContext | undefined;
   readonly #registry: PresenceRegistry;
   readonly #presence: SessionPresence;
@@ -201,11 +205,13 @@ export class Director {
     await this.#prober.round();
     this.#prober.start();
 
+    await applyLoginSourceIps(this.#sourceIps, this.#config.director.loginSourceIps, this.log);
     const loginCore = new LoginCore({
       config: () => this.#config,
       passdb: () => this.#passdb,
       ring: () => this.#ring,
       selfAddresses: () => this.#selfAddresses,
+      sourceIp: (host) => this.#sourceIps.next(host),
       placement: this.#moves,
       penalty: this.#penalty,
     });
@@ -241,6 +247,7 @@ export class Director {
     } else {
       this.#frontends = new Frontends({
         listen: (key) => this.#config.listen[key],
+        director: () => this.#config.director,
         secureContext: () => this.#secureContext,
         session: deps,
         lmtp: {
@@ -248,6 +255,7 @@ export class Director {
           passdb: () => this.#passdb,
           ring: () => this.#ring,
           selfAddresses: () => this.#selfAddresses,
+          sourceIp: (host) => this.#sourceIps.next(host),
           placement: this.#moves,
           hostname: osHostname(),
           capabilities: () => this.#node.capabilities('lmtp'),
@@ -421,6 +429,7 @@ export class Director {
       this.#applyConfigBackends(previous.ring.backends, next.ring.backends);
       this.#selfAddresses = selfAddressesFrom(next);
       this.#trusted = new NetworkSet(next.director.trustedNetworks);
+      void applyLoginSourceIps(this.#sourceIps, next.director.loginSourceIps, this.log);
       void oldPassdb.close().catch((err: unknown) => this.log.warn({ err }, 'closing the previous passdb failed'));
       this.#workers?.reload();
       if (!sameGrpcTls(previous, next)) this.log.warn('grpc_tls changed: the gRPC port and ring links keep the running certificates until a restart');

@@ -2,8 +2,9 @@ import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { newSessionId } from '../core/ids.js';
-import type { ListenAddress, ListenKey, UnixListenConfig } from '../config/types.js';
-import { Listener, type Endpoint } from '../net/listener.js';
+import type { DirectorConfig, ListenAddress, ListenKey, UnixListenConfig } from '../config/types.js';
+import { endpointLogFields, Listener, type Endpoint, type HaproxyOptions } from '../net/listener.js';
+import { NetworkSet } from '../net/networks.js';
 import { PreloginLimits, type PreloginRefusal } from '../net/prelogin-limits.js';
 import { ignoreSocketError } from '../net/ignore-error.js';
 import { destroyAfterGrace } from '../net/close-grace.js';
@@ -24,6 +25,8 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 export interface FrontendsOptions {
   readonly listen: (key: ListenKey) => ListenAddress | undefined;
+  /** haproxy_trusted_networks and haproxy_timeout, read per connection (SIGHUP applies them). */
+  readonly director: () => DirectorConfig;
   readonly secureContext: () => SecureContext | undefined;
   readonly session: SessionDeps;
   /** The LMTP port's dependencies (passdb lookups, ring, placement); without them listen.lmtp is not opened. */
@@ -53,6 +56,8 @@ export class Frontends {
   /** Refusals are logged at most once a second: a flood must not become a flood of log lines. */
   #lastBusyLog = 0;
   #busySinceLog = 0;
+  /** haproxy_trusted_networks as a set, rebuilt when a reload brings another list. */
+  #haproxyTrusted: { readonly from: readonly string[]; readonly set: NetworkSet } | undefined;
 
   constructor(opts: FrontendsOptions) {
     this.#opts = opts;
@@ -94,6 +99,7 @@ export class Frontends {
         port: address.port,
         implicitTls: context,
         handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
+        haproxy: address.haproxy === true ? this.#haproxyOptions(key) : undefined,
         onConnection: (socket, endpoint) => this.#accept(driver, socket, endpoint, implicitTls),
         onError: (error) => this.#opts.log.error({ err: error, listen: key }, 'listener error'),
       });
@@ -109,7 +115,7 @@ export class Frontends {
       };
       const lmtp = this.#opts.listen('lmtp');
       if (lmtp !== undefined) {
-        const listener = this.#plainListener('lmtp', lmtp.host, lmtp.port, undefined, onConnection);
+        const listener = this.#plainListener('lmtp', lmtp.host, lmtp.port, undefined, onConnection, lmtp.haproxy === true ? this.#haproxyOptions('lmtp') : undefined);
         bound.set('lmtp', await listener.listen());
         this.#listeners.push(listener);
       }
@@ -132,13 +138,21 @@ export class Frontends {
     await Promise.all(this.#socketFiles.splice(0).map(removeSocketFile));
   }
 
-  #plainListener(key: string, host: string, port: number, path: string | undefined, onConnection: (socket: Socket, endpoint: Endpoint) => void): Listener {
+  #plainListener(
+    key: string,
+    host: string,
+    port: number,
+    path: string | undefined,
+    onConnection: (socket: Socket, endpoint: Endpoint) => void,
+    haproxy?: HaproxyOptions,
+  ): Listener {
     return new Listener({
       host,
       port,
       path,
       implicitTls: undefined,
       handshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
+      haproxy,
       onConnection,
       onError: (error) => this.#opts.log.error({ err: error, listen: key }, 'listener error'),
     });
@@ -146,6 +160,27 @@ export class Frontends {
 
   destroyAll(): void {
     for (const l of this.#listeners) l.destroyAll();
+  }
+
+  /** A listener marked haproxy: who may send the header, how long it may take, and the log line of a refusal. */
+  #haproxyOptions(key: string): HaproxyOptions {
+    return {
+      trusted: (ip) => this.#haproxyNetworks().has(ip),
+      timeoutMs: () => this.#opts.director().haproxyTimeoutMs,
+      // Dovecot's "haproxy: ..." texts; a refusal is the balancer's (or an intruder's) doing, hence warn,
+      // except a connection closed before its first byte: the balancer's TCP health check.
+      onRefused: (endpoint, message, silent) => {
+        const fields = { listen: key, rip: endpoint.remoteIp, rport: endpoint.remotePort };
+        if (silent) this.#opts.log.debug(fields, `haproxy: ${message}`);
+        else this.#opts.log.warn(fields, `haproxy: ${message}`);
+      },
+    };
+  }
+
+  #haproxyNetworks(): NetworkSet {
+    const from = this.#opts.director().haproxyTrustedNetworks;
+    if (this.#haproxyTrusted?.from !== from) this.#haproxyTrusted = { from, set: new NetworkSet(from) };
+    return this.#haproxyTrusted.set;
   }
 
   #accept(driver: FrontendDriver, socket: Socket, endpoint: Endpoint, implicitTls: boolean): void {
@@ -164,9 +199,10 @@ export class Frontends {
       protocol: driver.protocol,
       sessionId,
       client: endpoint,
-      implicitTls,
+      // A balancer that terminated the client's TLS (PP2_CLIENT_SSL): secured, as Dovecot's login-common counts it.
+      implicitTls: implicitTls || endpoint.proxy?.tls?.ssl === true,
       secureContext: this.#opts.secureContext(),
-      log: sessionLogger(this.#opts.log, { session: sessionId, protocol: driver.protocol, rip: endpoint.remoteIp, rport: endpoint.remotePort }),
+      log: sessionLogger(this.#opts.log, { session: sessionId, protocol: driver.protocol, ...endpointLogFields(endpoint) }),
       onPreloginEnd: () => this.#prelogin.release(ip),
     });
     try {

@@ -119,11 +119,16 @@ export const DEFAULTS = {
   // A director silent for 2 s is dead; heartbeats every 500 ms keep quiet links alive (I2 in docs/invariants.md: 2 s).
   heartbeatMs: 500,
   deadAfterMs: 2 * MS.s,
+  // haproxy_timeout = 3 secs.
+  haproxyTimeoutMs: 3 * MS.s,
 } as const;
 
 const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp', 'http', 'oauth2'];
 const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority', 'tie_breaker'];
-const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers'];
+const DIRECTOR_KEYS = [
+  'id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers',
+  'haproxy_trusted_networks', 'haproxy_timeout', 'login_source_ips',
+];
 const LISTEN_KEYS: readonly ListenKey[] = [
   ...PROTOCOL_SPECS.flatMap((p) => (p.listen.implicitTls === undefined ? [p.listen.plain] : [p.listen.plain, p.listen.implicitTls])),
   'grpc',
@@ -171,7 +176,7 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
   const listenView = section('listen', [...LISTEN_KEYS, 'lmtp_socket']);
   const ringView = section('ring', RING_KEYS);
   const ring = readRing(ctx, ringView);
-  const listen = readListen(listenView);
+  const listen = readListen(ctx, listenView);
   const grpcTlsView = section('grpc_tls', ['ca', 'cert', 'key', 'admins']);
   const grpcTlsFiles = readGrpcTls(ctx, grpcTlsView);
   const admins = readGrpcAdmins(ctx, grpcTlsView);
@@ -189,6 +194,7 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
   }
   if (root !== undefined && !root.has('ring')) root.value('ring', true);
   const director = readDirector(ctx, directorView, root, ring.backends);
+  checkHaproxyListeners(listenView, listen, director);
   checkRingMembers(ctx, { ringView, listenView, grpcTlsView, director, listen, ring });
 
   const limitsView = section('limits', LIMIT_KEYS);
@@ -361,12 +367,8 @@ function readDirector(
   }
 
   const trusted = v?.stringList('trusted_networks');
-  const trustedNetworks: string[] = [];
-  for (const e of trusted?.entries ?? []) {
-    const net = parseCidr(scalarString(r, e.node, e.path) ?? '');
-    if (net.ok) trustedNetworks.push(net.value);
-    else r.report(e.node, e.path, net.message);
-  }
+  const trustedNetworks = readNetworks(ctx, trusted);
+  const haproxyTrusted = v?.stringList('haproxy_trusted_networks');
 
   let localBackend: string | undefined;
   const lbEntry = v?.value('local_backend');
@@ -389,10 +391,52 @@ function readDirector(
     imapIdRetain: v?.bool('imap_id_retain', false) ?? false,
     shutdownGraceMs: v?.duration('shutdown_grace', DEFAULTS.shutdownGraceMs) ?? DEFAULTS.shutdownGraceMs,
     workers: v?.int('workers', 1, { min: 1, max: 64 }) ?? 1,
+    haproxyTrustedNetworks: readNetworks(ctx, haproxyTrusted),
+    haproxyTimeoutMs: v?.duration('haproxy_timeout', DEFAULTS.haproxyTimeoutMs, { min: 1 }) ?? DEFAULTS.haproxyTimeoutMs,
+    loginSourceIps: readLoginSourceIps(ctx, v),
   };
 }
 
-function readListen(v: MapView | undefined): ListenConfig {
+function readNetworks(ctx: LoadContext, list: { entries: Entry[] } | undefined): string[] {
+  const out: string[] = [];
+  for (const e of list?.entries ?? []) {
+    const net = parseCidr(scalarString(ctx.reader, e.node, e.path) ?? '');
+    if (net.ok) out.push(net.value);
+    else ctx.reader.report(e.node, e.path, net.message);
+  }
+  return out;
+}
+
+/** Dovecot's login_source_ips: addresses, host names, or `?name` (only the name's addresses this host has). */
+function readLoginSourceIps(ctx: LoadContext, v: MapView | undefined): string[] {
+  const out: string[] = [];
+  for (const e of v?.stringList('login_source_ips')?.entries ?? []) {
+    const raw = scalarString(ctx.reader, e.node, e.path) ?? '';
+    const optional = raw.startsWith('?');
+    const host = parseHost(optional ? raw.slice(1) : raw);
+    if (!host.ok) ctx.reader.report(e.node, e.path, `${host.message} (expected an address, a host name or ?name)`);
+    else if (host.value === '0.0.0.0' || host.value === '::') ctx.reader.report(e.node, e.path, `${host.value} is no source address: leave it out to let the kernel choose`);
+    else out.push(optional ? `?${host.value}` : host.value);
+  }
+  return out;
+}
+
+/** A listener marked haproxy takes connections from haproxy_trusted_networks only: with none, nothing could connect. */
+function checkHaproxyListeners(listenView: MapView | undefined, listen: ListenConfig, director: DirectorConfig): void {
+  if (listenView === undefined || director.haproxyTrustedNetworks.length > 0) return;
+  for (const key of LISTEN_KEYS) {
+    const e = listenView.entries.get(key);
+    if (listen[key]?.haproxy === true && e !== undefined) {
+      listenView.problem(e, 'haproxy: true needs director.haproxy_trusted_networks (the load balancers\' addresses): every connection would be refused');
+    }
+  }
+}
+
+/** Ports a PROXY header can come to: the mail ports, not the admin and metrics ones. */
+const NO_HAPROXY: readonly ListenKey[] = ['grpc', 'http'];
+
+/** `key: host:port`, or `key: { address: host:port, haproxy: true }` (a load balancer sends a PROXY header first). */
+function readListen(ctx: LoadContext, v: MapView | undefined): ListenConfig {
   const out: Record<ListenKey, ListenAddress | undefined> = {
     imap: undefined, imaps: undefined, pop3: undefined, pop3s: undefined, submission: undefined,
     submissions: undefined, lmtp: undefined, sieve: undefined, grpc: undefined, http: undefined,
@@ -401,7 +445,16 @@ function readListen(v: MapView | undefined): ListenConfig {
   for (const key of LISTEN_KEYS) {
     const e = v.value(key);
     if (e === undefined) continue;
-    const raw = isScalar(e.node) ? e.node.value : undefined;
+    let raw = isScalar(e.node) ? e.node.value : undefined;
+    let haproxy = false;
+    if (isMap(e.node)) {
+      const m = ctx.reader.map(e.node, e.path, NO_HAPROXY.includes(key) ? ['address'] : ['address', 'haproxy'], e.keyNode);
+      if (m === undefined) continue;
+      const address = m.value('address', true);
+      if (address === undefined) continue;
+      raw = isScalar(address.node) ? address.node.value : undefined;
+      haproxy = m.bool('haproxy', false);
+    }
     if (raw === 0 || raw === '0' || raw === '') continue;
     if (typeof raw !== 'string') {
       v.problem(e, 'expected host:port (or 0 to not open it)');
@@ -409,7 +462,7 @@ function readListen(v: MapView | undefined): ListenConfig {
     }
     const hp = parseHostPort(raw);
     if (!hp.ok) v.problem(e, hp.message);
-    else if (hp.value.port !== 0) out[key] = hp.value;
+    else if (hp.value.port !== 0) out[key] = haproxy ? { ...hp.value, haproxy } : hp.value;
   }
   return out;
 }

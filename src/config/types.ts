@@ -121,11 +121,26 @@ export interface DirectorConfig {
    * workers log users in and relay (src/app/workers/).
    */
   readonly workers: number;
+  /**
+   * Dovecot's haproxy_trusted_networks: the load balancers whose PROXY
+   * header is believed, on listeners marked `haproxy`. Empty by default.
+   */
+  readonly haproxyTrustedNetworks: readonly string[];
+  /** Dovecot's haproxy_timeout: how long a connection on such a listener may take to send its header. */
+  readonly haproxyTimeoutMs: number;
+  /**
+   * Dovecot's login_source_ips: local addresses backend connections are
+   * bound to in turn; `?name` keeps only those of the name's addresses this
+   * host has (net/login-source-ips.ts resolves them at start and on SIGHUP).
+   */
+  readonly loginSourceIps: readonly string[];
 }
 
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
+  /** A load balancer in front sends a PROXY header first (Dovecot's `haproxy = yes`); mail ports only. */
+  readonly haproxy?: boolean;
 }
 
 /** A port left out or set to 0 is not opened (docs/invariants.md, ports). */

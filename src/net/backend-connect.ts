@@ -83,7 +83,8 @@ function connectTcp(params: ConnectBackendParams): Promise<Socket> {
     const socket = netConnect({
       host: params.host,
       port: params.port,
-      ...(params.sourceIp !== undefined ? { localAddress: params.sourceIp } : {}),
+      // The family of the bound address: a backend named by host name must resolve to one it can reach.
+      ...(params.sourceIp !== undefined ? { localAddress: params.sourceIp, family: isIP(params.sourceIp) } : {}),
       ...(shared ? sharedReadOptions() : {}),
       // Login commands are small writes that wait for a reply: Nagle would only
       // delay them (and set at connect, the relay's setNoDelay costs no syscall).

@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { normalizeIp } from './networks.js';
+import type { ProxiedTls, ProxyHeader } from './proxy-protocol.js';
+import { ProxyHeaderError, readProxyHeader } from './proxy-header-reader.js';
 
 export interface Endpoint {
   readonly remoteIp: string;
@@ -13,6 +15,58 @@ export interface Endpoint {
    * the logs make of that is the protocol's business).
    */
   readonly socketPath?: string;
+  /** Set when a load balancer's PROXY header named the client (the addresses above are then its). */
+  readonly proxy?: ProxiedVia;
+}
+
+/** The hop a PROXY header came over, and what it said besides the addresses. */
+export interface ProxiedVia {
+  readonly version: 1 | 2;
+  /** The load balancer's address and port, as this socket saw them (Dovecot's real_rip, real_rport). */
+  readonly realRemoteIp: string;
+  readonly realRemotePort: number;
+  /** PP2_TYPE_SSL: the balancer terminated the client's TLS. */
+  readonly tls: ProxiedTls | undefined;
+  /** PP2_TYPE_AUTHORITY: the name the client asked the balancer for. */
+  readonly authority: string | undefined;
+}
+
+/** The endpoint a PROXY header describes: its addresses where it names them, the socket's otherwise. */
+export function proxiedEndpoint(real: Endpoint, header: ProxyHeader): Endpoint {
+  const a = header.addresses;
+  return {
+    remoteIp: a?.sourceIp ?? real.remoteIp,
+    remotePort: a?.sourcePort ?? real.remotePort,
+    localIp: a?.destIp ?? real.localIp,
+    localPort: a?.destPort ?? real.localPort,
+    proxy: { version: header.version, realRemoteIp: real.remoteIp, realRemotePort: real.remotePort, tls: header.tls, authority: header.authority },
+  };
+}
+
+/** Log fields naming the client; when a PROXY header named it, the balancer too (Dovecot's real_rip, real_rport). */
+export function endpointLogFields(endpoint: Endpoint): Record<string, string | number | boolean> {
+  if (endpoint.socketPath !== undefined) return { socket: endpoint.socketPath };
+  const fields: Record<string, string | number | boolean> = { rip: endpoint.remoteIp, rport: endpoint.remotePort };
+  const proxy = endpoint.proxy;
+  if (proxy !== undefined) {
+    fields['real_rip'] = proxy.realRemoteIp;
+    fields['real_rport'] = proxy.realRemotePort;
+    if (proxy.tls?.ssl === true) fields['haproxy_tls'] = proxy.tls.version ?? true;
+  }
+  return fields;
+}
+
+/** A listener marked `haproxy`: its connections from trusted networks start with a PROXY header. */
+export interface HaproxyOptions {
+  /** haproxy_trusted_networks, asked with the socket's own peer address. */
+  readonly trusted: (ip: string) => boolean;
+  /** haproxy_timeout, read per connection (a SIGHUP'd value applies to the next one). */
+  readonly timeoutMs: () => number;
+  /**
+   * The connection is closed: not trusted, or its header was late or bad
+   * (Dovecot's text in `message`); `silent`: it closed before sending anything (a health check).
+   */
+  readonly onRefused: (endpoint: Endpoint, message: string, silent: boolean) => void;
 }
 
 /** The local side of an accepted socket, when the listener already knows it. */
@@ -40,6 +94,8 @@ export interface ListenerOptions {
   readonly implicitTls: SecureContext | undefined;
   /** How long an implicit-TLS handshake may take. */
   readonly handshakeTimeoutMs: number;
+  /** Expect a PROXY header first (Dovecot's `haproxy = yes` on an inet_listener); it comes before any TLS. */
+  readonly haproxy?: HaproxyOptions | undefined;
   readonly onConnection: (socket: Socket, endpoint: Endpoint) => void;
   readonly onError: (error: Error) => void;
 }
@@ -114,6 +170,30 @@ export class Listener {
     raw.on('close', onRawClose);
     raw.on('error', onRawError);
     const endpoint = this.#unixEndpoint ?? endpointOf(raw, this.#local);
+    const haproxy = this.#options.haproxy;
+    if (haproxy === undefined) {
+      this.#connected(raw, endpoint);
+      return;
+    }
+    // As Dovecot's master-service-haproxy.c: on such a listener only the balancer may connect.
+    if (!haproxy.trusted(endpoint.remoteIp)) {
+      haproxy.onRefused(endpoint, 'Client not trusted', false);
+      raw.destroy();
+      return;
+    }
+    readProxyHeader(raw, haproxy.timeoutMs()).then(
+      (header) => {
+        if (!raw.destroyed) this.#connected(raw, proxiedEndpoint(endpoint, header));
+      },
+      (err: unknown) => {
+        haproxy.onRefused(endpoint, err instanceof ProxyHeaderError ? err.message : String(err), err instanceof ProxyHeaderError && err.silent);
+        raw.destroy();
+      },
+    );
+  }
+
+  /** The connection's endpoint is known (after the PROXY header, if any): TLS at connect, or the protocol. */
+  #connected(raw: Socket, endpoint: Endpoint): void {
     const secureContext = this.#options.implicitTls;
     if (secureContext === undefined) {
       this.#options.onConnection(raw, endpoint);

@@ -5,6 +5,7 @@ import { LoginFailure } from '../core/failure.js';
 import { upgradeServerSocket } from '../net/starttls.js';
 import { destroyAfterGrace } from '../net/close-grace.js';
 import { ignoreSocketError } from '../net/ignore-error.js';
+import { isProxyHeaderStart } from '../net/proxy-protocol.js';
 import type { BackendLogin, FrontendContext, FrontendDriver, LoginOutcome, LoginRequest } from './frontend.js';
 import type { BackendLoginParams, BackendLoginSuccess } from './backend-login.js';
 
@@ -42,6 +43,8 @@ export interface ClosingTexts {
   readonly internalError: string;
   /** To a connection refused at the pre-login connection caps, before anything else. */
   readonly tooManyConnections: string;
+  /** To a connection whose first bytes are a PROXY header where none is taken (net/proxy-protocol.ts). */
+  readonly unexpectedProxyHeader: string;
 }
 
 /** One connection's protocol state and command handling. */
@@ -100,6 +103,8 @@ export class ClientConnection<E> {
   #timer: NodeJS.Timeout | undefined;
   /** A login is in progress: input is buffered (not parsed) so a client that leaves is noticed. */
   #loginPending = false;
+  /** Nothing read from the client yet: its first bytes are checked for a PROXY header. */
+  #firstRead = true;
 
   constructor(socket: Socket, context: FrontendContext, protocol: PreloginProtocol<E>, backendLogin: BackendLogin) {
     this.context = context;
@@ -152,13 +157,28 @@ export class ClientConnection<E> {
       if (event !== undefined) return event;
       const chunk: unknown = this.#socket.read();
       if (chunk !== null) {
-        this.#framer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'latin1'));
+        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'latin1');
+        if (this.#firstRead && this.#refuseProxyHeader(bytes)) return undefined;
+        this.#framer.push(bytes);
         continue;
       }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
     }
+  }
+
+  /**
+   * A PROXY header where the listener takes none (not marked haproxy, or a
+   * second header after the balancer's): not a command to answer and go on
+   * after, since the client's address it claims is not believed. Closed.
+   */
+  #refuseProxyHeader(first: Buffer): boolean {
+    this.#firstRead = false;
+    if (!isProxyHeaderStart(first)) return false;
+    this.context.log.warn('PROXY header on a connection that may not send one: closed (mark the listener haproxy and list the balancer in director.haproxy_trusted_networks)');
+    this.end('Disconnected: Unexpected PROXY header', this.#protocol.closing.unexpectedProxyHeader);
+    return true;
   }
 
   /**

@@ -30,6 +30,11 @@ export interface LoginCoreDeps {
   readonly penalty?: LoginPenalty | undefined;
   /** Checks XOAUTH2/OAUTHBEARER tokens; by default the one config().oauth2 describes. */
   readonly tokenValidator?: (() => TokenValidator | undefined) | undefined;
+  /**
+   * login_source_ips: the local address for the next backend connection to
+   * `host` (net/login-source-ips.ts); the passdb's source_ip wins over it.
+   */
+  readonly sourceIp?: ((host: string) => string | undefined) | undefined;
 }
 
 /** The auth penalty as the login path sees it. */
@@ -231,7 +236,7 @@ export class LoginCore {
     return {
       host: decision.destination.host,
       port: decision.destination.port,
-      sourceIp: fields.sourceIp,
+      sourceIp: fields.sourceIp ?? this.#deps.sourceIp?.(decision.destination.host),
       ssl: fields.ssl,
       starttls: fields.starttls,
       tls: {

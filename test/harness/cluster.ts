@@ -101,6 +101,8 @@ export interface ClusterOptions {
   readonly detached?: boolean;
   readonly masterUser?: DovecotUser;
   readonly directorListen?: readonly DirectorListenKey[];
+  /** Directors' listen keys that take a PROXY header (test/harness/haproxy.ts sends it). */
+  readonly directorHaproxy?: readonly DirectorListenKey[];
   /** Per-director config overrides; the function form sees every director's gRPC port (ring peers). */
   readonly directorOverrides?: ConfigOverrides | ((self: DirectorPeer, all: readonly DirectorPeer[]) => ConfigOverrides);
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -289,6 +291,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           detached,
           lmtpSocket: opts.lmtpSocket ?? false,
           ...(sqlServer === undefined ? {} : { passdb: sqlPassdbSection(sqlServer) }),
+          ...(opts.directorHaproxy === undefined ? {} : { haproxy: opts.directorHaproxy }),
           ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
           ...(overrides === undefined ? {} : { overrides }),
         });

@@ -107,6 +107,8 @@ export interface StartDirectorOptions {
    * harness's Postfix delivers as the postfix user, the director runs as root).
    */
   readonly lmtpSocket?: boolean;
+  /** Listen keys a load balancer sends a PROXY header to (`{ address, haproxy: true }`); needs director.haproxy_trusted_networks. */
+  readonly haproxy?: readonly DirectorListenKey[];
   /** Fixed ports (e.g. to restart on the same ones); others are picked free. */
   readonly ports?: Partial<Record<DirectorListenKey, number>>;
   readonly localBackend?: string;
@@ -182,6 +184,8 @@ export interface DirectorConfigInput {
   readonly lmtpSocket?: string | undefined;
   /** Replaces the LDAP passdb section. */
   readonly passdb?: Readonly<Record<string, unknown>> | undefined;
+  /** Listen keys written as `{ address, haproxy: true }`. */
+  readonly haproxy?: readonly DirectorListenKey[] | undefined;
 }
 
 /** The YAML document (as an object) in the cluster-config/example.yaml format. */
@@ -189,7 +193,9 @@ export function directorConfig(input: DirectorConfigInput): Record<string, unkno
   const listen: Record<string, unknown> = {};
   for (const key of LISTEN_KEYS) {
     const port = input.ports[key];
-    if (port !== null) listen[key] = `${input.host}:${port}`;
+    if (port === null) continue;
+    const address = `${input.host}:${port}`;
+    listen[key] = input.haproxy?.includes(key) === true ? { address, haproxy: true } : address;
   }
   if (input.lmtpSocket !== undefined) listen['lmtp_socket'] = { path: input.lmtpSocket, mode: '0666' };
   const director: Record<string, unknown> = {
@@ -292,6 +298,7 @@ export async function startDirector(opts: StartDirectorOptions): Promise<Directo
     fieldMap: opts.fieldMap ?? DIRECTOR_FIELDS,
     lmtpSocket: socket ?? undefined,
     passdb: opts.passdb,
+    haproxy: opts.haproxy,
   });
   const config = opts.overrides === undefined ? base : mergeConfig(base, opts.overrides);
   const configFile = join(dir, `director-${opts.id}.yaml`);

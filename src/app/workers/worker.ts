@@ -13,6 +13,8 @@ import type { BackendSpec } from '../../ring/types.js';
 import type { Destination } from '../../routing/decision.js';
 import { selfAddressesFrom } from '../../routing/self-addresses.js';
 import { NetworkSet } from '../../net/networks.js';
+import { LoginSourceIps } from '../../net/login-source-ips.js';
+import { applyLoginSourceIps } from '../login-source-ips.js';
 import { LoginCore, type LoginPlacement } from '../../session/login-core.js';
 import { LocalSessionRegistry, type LiveSession, type SessionInfo, type SessionRegistry } from '../../session/registry.js';
 import type { SessionDeps } from '../../session/session.js';
@@ -113,6 +115,8 @@ export class WorkerProcess {
   #capabilities = new Map<Protocol, ReadonlySet<string>>();
   #selfAddresses: ReadonlySet<string>;
   #trusted: NetworkSet;
+  /** login_source_ips, resolved (at start and on SIGHUP). */
+  readonly #sourceIps = new LoginSourceIps();
   #secureContext: SecureContext | undefined;
   readonly #registry: ReportingRegistry;
   readonly #frontends: Frontends;
@@ -138,6 +142,7 @@ export class WorkerProcess {
       passdb: () => this.#passdb,
       ring: () => this.#ring,
       selfAddresses: () => this.#selfAddresses,
+      sourceIp: (host) => this.#sourceIps.next(host),
       placement,
       penalty: {
         delayMs: async (ip) => {
@@ -163,6 +168,7 @@ export class WorkerProcess {
     };
     this.#frontends = new Frontends({
       listen: (key) => this.#config.listen[key],
+      director: () => this.#config.director,
       secureContext: () => this.#secureContext,
       session: deps,
       // Recipients are placed like logins: the primary answers sticky and awaitExclusive.
@@ -171,6 +177,7 @@ export class WorkerProcess {
         passdb: () => this.#passdb,
         ring: () => this.#ring,
         selfAddresses: () => this.#selfAddresses,
+        sourceIp: (host) => this.#sourceIps.next(host),
         placement,
         hostname: osHostname(),
         capabilities: () => this.#capabilities.get('lmtp'),
@@ -201,6 +208,7 @@ export class WorkerProcess {
     // Messages sent before a listener existed are lost: ask for the ring now.
     process.send?.({ t: 'hello' } satisfies FromWorker);
     await firstRing;
+    await applyLoginSourceIps(this.#sourceIps, this.#config.director.loginSourceIps, this.log);
     const ports = await this.#frontends.start();
     process.send?.({ t: 'ready', ports: Object.fromEntries(ports) } satisfies FromWorker);
   }
@@ -290,6 +298,7 @@ export class WorkerProcess {
     this.#passdb = passdb;
     this.#selfAddresses = selfAddressesFrom(next);
     this.#trusted = new NetworkSet(next.director.trustedNetworks);
+    void applyLoginSourceIps(this.#sourceIps, next.director.loginSourceIps, this.log);
     this.#secureContext = secureContext;
     void old.close().catch(() => undefined);
   }

@@ -166,6 +166,7 @@ export const imapPrelogin: PreloginProtocol<FramerEvent> = {
     tooManyAuthFailures: bye(IMAP_TEXT.tooManyAuth),
     internalError: bye('Internal error occurred. Refer to server log for more information.', 'UNAVAILABLE'),
     tooManyConnections: bye(IMAP_TEXT.queueFull),
+    unexpectedProxyHeader: bye(IMAP_TEXT.unexpectedProxyHeader),
   },
   kickText: IMAP_KICK_TEXT,
   newFramer: (limits: LimitsConfig) => new ImapFramer({ maxLineLength: limits.maxLineLength, maxLiteralSize: limits.maxLiteralSize }),

@@ -33,6 +33,8 @@ export const IMAP_TEXT = {
   shutdown: 'Server shutting down.',
   // login-common/client-common.c, when the login process is at its client limit.
   queueFull: 'Connection queue full',
+  // No Dovecot text: its login processes close such a connection without a word.
+  unexpectedProxyHeader: 'Unexpected PROXY protocol header.',
 } as const;
 
 /** Operators kick sessions with this line (Dovecot's doveadm kick text). */

@@ -32,6 +32,8 @@ export interface LmtpBackendContext {
   readonly xclient: XclientParams;
   /** `MAIL FROM:<...> params`, as the transaction will send it. */
   readonly mailFrom: string;
+  /** login_source_ips: a local address for this connection when the passdb gave no source_ip. */
+  readonly sourceIp?: ((host: string) => string | undefined) | undefined;
   readonly log: Logger | undefined;
 }
 
@@ -97,7 +99,8 @@ export class LmtpBackendClient {
         {
           host: this.target.host,
           port: this.target.port,
-          sourceIp: this.target.sourceIp,
+          // Taken per connection, not per recipient: the recipients of one destination share it (targetKey).
+          sourceIp: this.target.sourceIp ?? this.#ctx.sourceIp?.(this.target.host),
           tls: this.target.starttls !== 'no' ? 'no' : this.target.ssl,
           ca: this.#ctx.tls.ca,
           cert: this.#ctx.tls.clientCert,

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { newSessionId } from '../../core/ids.js';
-import type { Endpoint } from '../../net/listener.js';
+import { endpointLogFields, type Endpoint } from '../../net/listener.js';
 import { LmtpConnection, type LmtpServerDeps } from './server.js';
 
 /**
@@ -11,7 +11,6 @@ import { LmtpConnection, type LmtpServerDeps } from './server.js';
 export function serveLmtp(socket: Socket, endpoint: Endpoint, deps: LmtpServerDeps): void {
   const sessionId = newSessionId();
   // A unix socket peer has no address: the log names the socket instead.
-  const where = endpoint.socketPath !== undefined ? { socket: endpoint.socketPath } : { rip: endpoint.remoteIp, rport: endpoint.remotePort };
-  const log = deps.log.child({ session: sessionId, protocol: 'lmtp', ...where });
+  const log = deps.log.child({ session: sessionId, protocol: 'lmtp', ...endpointLogFields(endpoint) });
   new LmtpConnection(socket, endpoint, { ...deps, log }, sessionId).start();
 }

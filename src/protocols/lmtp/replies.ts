@@ -30,6 +30,11 @@ export function tooManyInvalid(hostname: string): string {
   return `421 4.7.0 ${hostname} Too many invalid commands.`;
 }
 
+/** A PROXY header on the LMTP port where none is taken (net/proxy-protocol.ts). */
+export function unexpectedProxyHeader(hostname: string): string {
+  return `421 4.7.0 ${hostname} Unexpected PROXY protocol header.`;
+}
+
 export function idleTimeout(hostname: string): string {
   return `421 4.4.2 ${hostname} Disconnected for inactivity`;
 }

@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import { INITIAL_PROXY_TTL } from '../../session/login-core.js';
 import { LineFramer } from '../../net/line-framer.js';
 import { ignoreSocketError } from '../../net/ignore-error.js';
+import { isProxyHeaderStart } from '../../net/proxy-protocol.js';
 import type { Endpoint } from '../../net/listener.js';
 import { lhloKeywords } from './capabilities.js';
 import { formatParams, MAIL_PARAMS, parseCommandLine, parsePathArgs, RCPT_PARAMS } from './command.js';
 import type { MessageStream } from './data-stream.js';
 import type { RecipientDeps } from './recipient.js';
-import { greeting, idleTimeout, invalidPath, LMTP_TEXT, tooManyInvalid, unsupportedParameter } from './replies.js';
+import { greeting, idleTimeout, invalidPath, LMTP_TEXT, tooManyInvalid, unexpectedProxyHeader, unsupportedParameter } from './replies.js';
 import { LmtpTransaction, MAX_RECIPIENTS } from './transaction.js';
 
 export interface LmtpServerDeps extends RecipientDeps {
@@ -42,6 +43,8 @@ export class LmtpConnection {
   readonly #sessionId: string;
   readonly #log: Logger;
   readonly #framer: LineFramer;
+  /** Nothing read yet: the first bytes are checked for a PROXY header. */
+  #firstData = true;
   #mode: Mode = 'command';
   #busy = false;
   #helo: string | undefined;
@@ -74,6 +77,16 @@ export class LmtpConnection {
 
   #onData(chunk: Buffer): void {
     if (this.#mode === 'closed') return;
+    if (this.#firstData) {
+      this.#firstData = false;
+      // A PROXY header where none is taken: its claimed client is not believed, and its v2 form ends in QUIT.
+      if (isProxyHeaderStart(chunk)) {
+        this.#log.warn('PROXY header on a connection that may not send one: closed (mark the listener haproxy and list the balancer in director.haproxy_trusted_networks)');
+        this.#reply(unexpectedProxyHeader(this.#deps.hostname));
+        this.#end();
+        return;
+      }
+    }
     if (this.#mode === 'data') {
       this.#onMessageBytes(chunk);
       return;

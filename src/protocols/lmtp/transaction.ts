@@ -92,6 +92,7 @@ export class LmtpTransaction {
         tls: opts.tls,
         xclient: { ...opts.xclient, ttl: opts.ttl, user: resolved.user, forward: {} },
         mailFrom: opts.mailFrom,
+        sourceIp: opts.deps.sourceIp,
         log: opts.log,
       });
       this.#backends.set(key, backend);

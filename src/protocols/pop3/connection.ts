@@ -108,6 +108,7 @@ export function pop3Prelogin(greeting: string): PreloginProtocol<Pop3Frame> {
       tooManyAuthFailures: '',
       internalError: POP3_TEXT.authTemp + CRLF,
       tooManyConnections: POP3_TEXT.queueFull + CRLF,
+      unexpectedProxyHeader: POP3_TEXT.unexpectedProxyHeader + CRLF,
     },
     kickText: POP3_TEXT.kicked + CRLF,
     newFramer: (limits: LimitsConfig) => new LineFramer(limits.maxLineLength),

@@ -25,6 +25,7 @@ export const POP3_TEXT = {
   kicked: '-ERR [SYS/TEMP] Disconnected by proxy: Kicked by admin',
   // login-common/client-common.c, when the login process is at its client limit.
   queueFull: '-ERR Connection queue full',
+  unexpectedProxyHeader: '-ERR Unexpected PROXY protocol header.',
 } as const;
 
 /** The reply line (without CRLF) for a login that did not reach the backend. */

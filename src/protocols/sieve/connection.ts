@@ -145,6 +145,7 @@ export const sievePrelogin: PreloginProtocol<FramerEvent> = {
     tooManyAuthFailures: reply('BYE', SIEVE_TEXT.tooManyAuth),
     internalError: reply('BYE', SIEVE_TEXT.internalError),
     tooManyConnections: reply('BYE', SIEVE_TEXT.queueFull),
+    unexpectedProxyHeader: reply('BYE', SIEVE_TEXT.unexpectedProxyHeader),
   },
   kickText: SIEVE_KICK_TEXT,
   newFramer: (limits: LimitsConfig) => new LiteralFramer({ maxLineLength: limits.maxLineLength, maxLiteralSize: limits.maxLiteralSize }),

@@ -28,6 +28,7 @@ export const SIEVE_TEXT = {
   internalError: 'Internal login failure. Refer to server log for more information.',
   // login-common/client-common.c, when the login process is at its client limit.
   queueFull: 'Connection queue full',
+  unexpectedProxyHeader: 'Unexpected PROXY protocol header.',
   unsupportedMech: 'Unsupported authentication mechanism.',
   plaintextDisabled: 'Plaintext authentication disabled.',
   privacy: 'Plaintext authentication disallowed on non-secure (SSL/TLS) connections.',

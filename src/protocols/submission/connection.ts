@@ -121,6 +121,7 @@ export function submissionPrelogin(names: SubmissionGreeting): PreloginProtocol<
       tooManyAuthFailures: CLOSING.tooManyInvalid(host) + CRLF,
       internalError: CLOSING.internalError(host) + CRLF,
       tooManyConnections: CLOSING.queueFull(host) + CRLF,
+      unexpectedProxyHeader: CLOSING.unexpectedProxyHeader(host) + CRLF,
     },
     kickText: CLOSING.kicked(host) + CRLF,
     newFramer: (limits: LimitsConfig) => new LineFramer(limits.maxLineLength),

@@ -44,6 +44,7 @@ export const CLOSING = {
   kicked: (host: string): string => terminateLine('4.3.2', host, 'Disconnected by proxy: Kicked by admin'),
   // login-common/client-common.c, when the login process is at its client limit.
   queueFull: (host: string): string => terminateLine('4.0.0', host, 'Connection queue full'),
+  unexpectedProxyHeader: (host: string): string => terminateLine('4.7.0', host, 'Unexpected PROXY protocol header.'),
 } as const;
 
 /** The reply line (without CRLF) to an AUTH whose login did not reach the backend. */

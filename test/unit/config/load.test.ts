@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [29, 30, 33, 120, 121, 122]);
+  assert.deepEqual(problems.map((p) => p.line), [37, 38, 41, 128, 129, 130]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -62,6 +62,9 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
     imapIdRetain: true,
     shutdownGraceMs: 10_000,
     workers: 1,
+    haproxyTrustedNetworks: [],
+    haproxyTimeoutMs: 3000,
+    loginSourceIps: [],
   });
   assert.deepEqual(c.listen.imap, { host: '127.0.0.1', port: 10143 });
   assert.deepEqual(c.listen.imaps, { host: '127.0.0.1', port: 10993 });

@@ -43,7 +43,7 @@ const COMMON_TOKENS: readonly string[] = [
   '\u{1F600}',
 ];
 
-function mutation(tokens: readonly string[]): fc.Arbitrary<Mutation> {
+export function mutation(tokens: readonly string[]): fc.Arbitrary<Mutation> {
   const at = fc.nat({ max: 4096 });
   return fc.oneof(
     fc.record({ kind: fc.constant('flip' as const), at, bit: fc.integer({ min: 0, max: 7 }) }),

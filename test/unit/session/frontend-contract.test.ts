@@ -46,6 +46,8 @@ interface DriverCase {
   /** A harmless command that gets one reply line, to see the connection still answers. */
   readonly noop: string;
   readonly noopReply: RegExp;
+  /** To a PROXY header on a port that takes none. */
+  readonly proxyHeader: RegExp;
 }
 
 const DRIVERS: readonly DriverCase[] = [
@@ -68,6 +70,7 @@ const DRIVERS: readonly DriverCase[] = [
     badSaslReply: /^b BAD Invalid base64 data in continued response$/,
     noop: 'n NOOP\r\n',
     noopReply: /^n OK NOOP completed\.$/,
+    proxyHeader: /^\* BYE Unexpected PROXY protocol header\.$/,
   },
   {
     name: 'pop3',
@@ -89,6 +92,7 @@ const DRIVERS: readonly DriverCase[] = [
     badSaslReply: /^-ERR \[AUTH\] Invalid base64 in response$/,
     noop: 'NOOP\r\n',
     noopReply: /^-ERR Unknown command\.$/,
+    proxyHeader: /^-ERR Unexpected PROXY protocol header\.$/,
   },
   {
     name: 'submission',
@@ -110,6 +114,7 @@ const DRIVERS: readonly DriverCase[] = [
     badSaslReply: /^501 5\.5\.2 Invalid base64 data in initial response$/,
     noop: 'NOOP\r\n',
     noopReply: /^250 2\.0\.0 OK$/,
+    proxyHeader: /^421 4\.7\.0 director\.test Unexpected PROXY protocol header\.$/,
   },
   {
     name: 'sieve',
@@ -132,6 +137,7 @@ const DRIVERS: readonly DriverCase[] = [
     badSaslReply: /^NO "Invalid base64 data in initial response"$/,
     noop: 'NOOP\r\n',
     noopReply: /^OK "NOOP Completed"$/,
+    proxyHeader: /^BYE "Unexpected PROXY protocol header\."$/,
   },
 ];
 
@@ -244,6 +250,19 @@ for (const c of DRIVERS) {
       assert.match(lines[lines.length - 1] ?? '', c.tooManyInvalid);
       assert.deepEqual(o.fake.closed, ['Disconnected: Too many invalid commands']);
       o.close();
+    });
+
+    test('a PROXY header (v1 or v2) where none is taken is answered with the protocol\'s closing line and closed', async () => {
+      const v2 = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x0c, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2]);
+      for (const header of [Buffer.from('PROXY TCP4 192.0.2.1 192.0.2.2 1000 143\r\n'), v2]) {
+        const o = await open(c);
+        o.client.write(header);
+        assert.match((await o.reader.next()) ?? '', c.proxyHeader);
+        assert.equal(await o.reader.next(), undefined);
+        assert.deepEqual(o.fake.closed, ['Disconnected: Unexpected PROXY header']);
+        assert.equal(o.fake.logins.length, 0);
+        o.close();
+      }
     });
 
     test('a line over limits.max_line_length ends the connection with the protocol\'s reply', async () => {

@@ -191,6 +191,14 @@ test('sequence and syntax errors get Dovecot\'s replies; too many end the connec
   await client.waitClosed();
 });
 
+test('a PROXY header on the LMTP port (which takes none here) gets 421 and the connection closes', async () => {
+  users = {};
+  const client = await open();
+  client.write('PROXY TCP4 192.0.2.1 192.0.2.2 1000 24\r\nLHLO mta.test\r\n');
+  assert.equal(await client.line(), '421 4.7.0 director.test Unexpected PROXY protocol header.');
+  await client.waitClosed();
+});
+
 test('lookup failure, loop, move: the temporary and permanent recipient replies', async () => {
   users = { loopy: { host: '127.0.0.99', proxy: 'y' }, mover: {} };
   moving = new Set(['mover']);
