@@ -6,6 +6,8 @@ import type { Config } from '../config/types.js';
 import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
 import { createLogger } from '../adapters/log/logger.js';
 import { MetricsRegistry } from '../adapters/metrics/metrics.js';
+import { SessionMetrics } from '../adapters/metrics/session-metrics.js';
+import { registerSessionGauge } from '../adapters/metrics/session-gauge.js';
 import { registerRingMetrics } from '../adapters/metrics/ring-metrics.js';
 import type { LdapRequestObserver } from '../auth/build.js';
 import { createPassdb } from '../auth/build.js';
@@ -59,12 +61,12 @@ export class Director {
   readonly #registry: PresenceRegistry;
   readonly #presence: SessionPresence;
   readonly #moves: MoveCoordinator;
-  readonly #metrics = new MetricsRegistry();
+  readonly #metrics = new MetricsRegistry({ processMetrics: true });
   /** Dovecot's auth penalty, one table for this process and its workers. */
   readonly #penalty = new AuthPenalty();
   // --- metrics (ring, gossip, LDAP): see #registerRingMetrics ---
-  readonly #ldapSeconds = this.#metrics.histogram('maildirector_ldap_request_seconds', 'LDAP passdb requests (cache misses) by operation and result.', ['op', 'result']);
-  readonly #observeLdap: LdapRequestObserver = (op, seconds, result) => this.#ldapSeconds.observe([op, result], seconds);
+  readonly #ldapSeconds = this.#metrics.histogram('maildirector_ldap_request_duration_seconds', 'LDAP passdb requests (cache misses) by operation and result.', ['op', 'result']);
+  readonly #observeLdap: LdapRequestObserver = (op, seconds, result) => this.#ldapSeconds.observe({ op, result }, seconds);
   readonly #node: RingNode;
   readonly #prober: BackendProber;
   readonly #kicker: RingKicker;
@@ -173,20 +175,15 @@ export class Director {
 
   async start(): Promise<void> {
     const loginsTotal = this.#metrics.counter('maildirector_logins_total', 'Login attempts by protocol and result.', ['protocol', 'result']);
-    const sessionsGauge = this.#metrics.gauge('maildirector_sessions', 'Relayed sessions by protocol and backend.', ['protocol', 'backend']);
+    const sessionMetrics = new SessionMetrics(this.#metrics);
+    sessionMetrics.watchBackendConnects();
     const penalized = this.#metrics.gauge('maildirector_auth_penalty_addresses', 'Client addresses whose next authentication waits (the auth penalty after failed logins).');
+    const draining = this.#metrics.gauge('maildirector_draining', 'This director stopped accepting (SIGTERM) and waits for its sessions to end (1), or serves (0).');
     this.#metrics.onCollect(() => {
-      penalized.set([], this.#penalty.size);
-      const counts = new Map<string, { labels: [string, string]; value: number }>();
-      for (const s of this.#registry.list()) {
-        const backend = s.backendId ?? s.backendHost;
-        const key = `${s.protocol}\u0000${backend}`;
-        const slot = counts.get(key) ?? { labels: [s.protocol, backend], value: 0 };
-        slot.value++;
-        counts.set(key, slot);
-      }
-      sessionsGauge.replaceAll([...counts.values()]);
+      penalized.set(this.#penalty.size);
+      draining.set(this.#draining ? 1 : 0);
     });
+    registerSessionGauge(this.#metrics, { sessions: () => this.#registry.list(), backends: () => this.#ring.backends().map((b) => b.id) });
     this.#registerRingMetrics();
 
     // Two rounds settle the hysteresis, so the first clients already get the backends' capabilities.
@@ -210,7 +207,10 @@ export class Director {
       imapIdRetain: () => this.#config.director.imapIdRetain,
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
       backendPreloginCapabilities: (protocol) => this.#node.capabilities(protocol),
-      onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
+      onLoginResult: (protocol, result, seconds) => {
+        loginsTotal.inc({ protocol, result });
+        sessionMetrics.observeLogin(protocol, result, seconds);
+      },
       onEnd: () => undefined,
     };
 
@@ -222,7 +222,7 @@ export class Director {
         ring: () => this.#ring,
         capabilities: (protocol) => this.#node.capabilities(protocol),
         penalty: this.#penalty,
-        onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
+        onLoginResult: (protocol, result) => loginsTotal.inc({ protocol, result }),
         log: this.log.child({ component: 'workers' }),
       });
       // The cluster module binds the workers' unix socket in this process: the file is ours to prepare and remove.
@@ -298,7 +298,12 @@ export class Director {
     this.#node.start();
     const http = this.#config.listen.http;
     if (http !== undefined) {
-      const started = await startHttpServer(http, this.#metrics, () => this.status());
+      const started = await startHttpServer(http, {
+        metrics: async () => this.#metrics.renderWith((await this.#workers?.metrics()) ?? []),
+        metricsContentType: this.#metrics.contentType,
+        // A draining director still answers, but a load balancer must send new clients elsewhere.
+        status: () => ({ serving: !this.#draining, body: this.status() }),
+      });
       this.#http = started.server;
       this.#bound.set('http', started.port);
     }
@@ -314,7 +319,7 @@ export class Director {
       clock: () => node.state.clock,
       stats: () => node.stats(),
     });
-    node.gossip.onAckWait((ms, all) => ackSeconds.observe([all ? 'all' : 'partial'], ms / 1000));
+    node.gossip.onAckWait((ms, all) => ackSeconds.observe({ result: all ? 'all' : 'partial' }, ms / 1000));
   }
 
   #route(fields: UserFields, protocol: Protocol, sticky = true): ReturnType<typeof routeUser> {

@@ -18,7 +18,8 @@ export interface SessionDeps {
   readonly trustedForPlaintext: (ip: string) => boolean;
   readonly backendPreloginCapabilities: (protocol: Protocol) => ReadonlySet<string> | undefined;
   /** Every login attempt's result ('ok' or a LoginFailure kind), for metrics. */
-  readonly onLoginResult: (protocol: Protocol, result: string) => void;
+  /** `seconds`: from the login command to its outcome, as the client waited. */
+  readonly onLoginResult: (protocol: Protocol, result: string, seconds: number) => void;
   /** Called once when the connection is over, relayed or not. */
   readonly onEnd: (sessionId: string) => void;
 }
@@ -90,6 +91,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
   }
 
   async login(request: LoginRequest, backendLogin: BackendLogin): Promise<LoginOutcome> {
+    const started = performance.now();
     const outcome = await this.#deps.loginCore.login(
       {
         trustedClient: this.#isTrusted(),
@@ -102,7 +104,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
       backendLogin,
       this.#trace,
     );
-    this.#deps.onLoginResult(this.protocol, outcome.ok ? 'ok' : outcome.failure.kind);
+    this.#deps.onLoginResult(this.protocol, outcome.ok ? 'ok' : outcome.failure.kind, (performance.now() - started) / 1000);
     // The driver will not relay for a client that left meanwhile: release the login's claim.
     if (outcome.ok && this.#ended) this.#deps.registry.remove(this.sessionId);
     if (!outcome.ok) {

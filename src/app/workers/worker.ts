@@ -17,6 +17,8 @@ import { LoginCore, type LoginPlacement } from '../../session/login-core.js';
 import { LocalSessionRegistry, type LiveSession, type SessionInfo, type SessionRegistry } from '../../session/registry.js';
 import type { SessionDeps } from '../../session/session.js';
 import { Frontends } from '../frontends.js';
+import { MetricsRegistry } from '../../adapters/metrics/metrics.js';
+import { SessionMetrics } from '../../adapters/metrics/session-metrics.js';
 import { parseToWorker, type FromWorker, type Question, type ToWorker } from './messages.js';
 
 type Send = (message: FromWorker) => void;
@@ -118,6 +120,8 @@ export class WorkerProcess {
   readonly #frontends: Frontends;
   readonly #pending = new Map<number, { resolve: (v: number | string | null) => void; reject: (e: LoginFailure) => void }>();
   #nextAsk = 1;
+  /** This worker's own series; the primary aggregates them with its own on each scrape. */
+  readonly #metrics = new MetricsRegistry({ processMetrics: true });
   #firstRing: (() => void) | undefined;
 
   constructor(config: Config, workerIndex: number) {
@@ -132,6 +136,8 @@ export class WorkerProcess {
       if (process.connected) process.send?.(message);
     };
     this.#registry = new ReportingRegistry(send);
+    const sessionMetrics = new SessionMetrics(this.#metrics);
+    sessionMetrics.watchBackendConnects();
     const placement = new PrimaryPlacement((q) => this.#askPrimary(q, send), () => this.#ring, this.#registry);
     const loginCore = new LoginCore({
       config: () => this.#config,
@@ -155,7 +161,8 @@ export class WorkerProcess {
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
       backendPreloginCapabilities: (protocol: Protocol) => this.#capabilities.get(protocol),
       // An ok login is counted by the primary when the session's 'add' arrives: one message less per login.
-      onLoginResult: (protocol, result) => {
+      onLoginResult: (protocol, result, seconds) => {
+        sessionMetrics.observeLogin(protocol, result, seconds);
         if (result !== 'ok') send({ t: 'login', protocol, result });
       },
       onEnd: () => undefined,
@@ -264,6 +271,16 @@ export class WorkerProcess {
       case 'drain':
         void this.#drainAndExit();
         return;
+      case 'metrics': {
+        const id = message.id;
+        this.#metrics.snapshot().then(
+          (metrics) => {
+            if (process.connected) process.send?.({ t: 'metrics', id, metrics } satisfies FromWorker);
+          },
+          (err: unknown) => this.log.warn({ err }, 'could not collect metrics for the primary'),
+        );
+        return;
+      }
     }
   }
 
