@@ -193,8 +193,9 @@ function knownBackend(node: RingNode, id: string): BackendSpec {
 }
 
 function checkWeight(weight: number): void {
-  if (!Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) {
-    throw new AdminRequestError(`weight must be a whole number from 0 to ${MAX_WEIGHT}`);
+  // The config's range (config/sections.ts readWeight): a backend is taken out with `backend down`, not weight 0.
+  if (!Number.isInteger(weight) || weight < 1 || weight > MAX_WEIGHT) {
+    throw new AdminRequestError(`weight must be a whole number from 1 to ${MAX_WEIGHT} (take a backend out with \`backend down\`)`);
   }
 }
 

@@ -41,9 +41,12 @@ import { Frontends } from './frontends.js';
 import { hostname as osHostname } from 'node:os';
 import { WorkerHub } from './workers/hub.js';
 import { AuthPenalty } from '../auth/penalty.js';
+import { SHUTDOWN_REASON } from '../core/failure.js';
 import { claimSocketPath, ownSocketFile, removeSocketFile, type OwnedSocketFile } from '../net/unix-socket.js';
 
 const FENCED_REASON = 'Disconnected by proxy: director cut off from the ring';
+/** How long an operator's ring-wide kick waits for each peer's answer. */
+const PEER_KICK_TIMEOUT_MS = 5_000;
 
 /**
  * The composition root of one director process: builds every part from the
@@ -116,6 +119,12 @@ export class Director {
       log: this.log.child({ component: 'moves' }),
     });
     this.#node.onLivenessChange(() => this.#fenceIfCutOff());
+    // A peer's ring-wide `user kick`: the reason was sanitised by the director the operator reached.
+    this.#node.onKickRequest((user, reason, backendHost) => {
+      const kicked = this.#registry.kickUser(user, reason, backendHost);
+      this.log.info({ user, kicked, reason }, 'ring-wide kick from a peer');
+      return kicked;
+    });
     this.#kicker = new RingKicker({
       registry: this.#registry,
       maxDelayMs: () => this.#config.limits.maxDisconnectDelayMs,
@@ -267,6 +276,9 @@ export class Director {
         access: { tls: startTls !== undefined, admins: () => this.#config.grpcTls?.admins ?? startTls?.admins ?? [] },
         // Audit lines are kept whatever log.level says.
         audit: this.log.child({ component: 'audit' }, { level: 'info' }),
+        backendLoad: () => this.#presence.perBackend(),
+        kickPeers: (user, reason, backendHost) => this.#node.gossip.kickOnPeers(user, reason, backendHost, PEER_KICK_TIMEOUT_MS),
+        userExists: async (user) => (await this.#passdb.lookup(user)).kind !== 'not_found',
         ringAdmin: {
           node: this.#node,
           passdb: { lookup: (user: string) => this.#passdb.lookup(user) },
@@ -447,7 +459,7 @@ export class Director {
     while (this.#registry.list().length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    for (const s of this.#registry.list()) this.#registry.kickUser(s.user, 'shutdown');
+    for (const s of this.#registry.list()) this.#registry.kickUser(s.user, SHUTDOWN_REASON);
     this.#frontends?.destroyAll();
     await this.stop();
   }

@@ -117,7 +117,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
     return outcome;
   }
 
-  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): void {
+  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: (reason: string) => string): void {
     this.#preloginEnded();
     try {
       this.#startRelay(client, outcome, clientPending, kickText);
@@ -130,7 +130,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
     }
   }
 
-  #startRelay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): void {
+  #startRelay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: (reason: string) => string): void {
     // No promise or suspended frame per session: the relay calls relayEnded.
     const relay = new Relay(client, outcome.backend.socket, {
       clientPending,
@@ -203,9 +203,9 @@ class RelayedSession implements LiveSession {
   readonly #user: string;
   readonly #destination: Destination;
   readonly #relay: Relay;
-  readonly #kickText: string;
+  readonly #kickText: (reason: string) => string;
 
-  constructor(session: ClientSession, user: string, destination: Destination, relay: Relay, kickText: string) {
+  constructor(session: ClientSession, user: string, destination: Destination, relay: Relay, kickText: (reason: string) => string) {
     this.#session = session;
     this.#user = user;
     this.#destination = destination;
@@ -232,7 +232,7 @@ class RelayedSession implements LiveSession {
 
   kick(reason: string): void {
     this.#session.log.info({ user: this.#user, reason }, 'session kicked');
-    this.#relay.kick(this.#kickText);
+    this.#relay.kick(this.#kickText(reason));
   }
 }
 

@@ -6,7 +6,7 @@ import type { Config } from '../../config/types.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../adapters/log/logger.js';
 import { createPassdb, type DirectorPassdb } from '../../auth/build.js';
-import { LoginFailure } from '../../core/failure.js';
+import { LoginFailure, SHUTDOWN_REASON } from '../../core/failure.js';
 import type { Protocol } from '../../core/protocol.js';
 import { BackendRing } from '../../ring/hash-ring.js';
 import type { BackendSpec } from '../../ring/types.js';
@@ -320,7 +320,7 @@ export class WorkerProcess {
     while (this.#registry.list().length > 0 && Date.now() < deadline && process.connected) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    for (const s of this.#registry.list()) this.#registry.kickUser(s.user, 'shutdown');
+    for (const s of this.#registry.list()) this.#registry.kickUser(s.user, SHUTDOWN_REASON);
     this.#frontends.destroyAll();
     for (const p of this.#pending.values()) p.reject(new LoginFailure('backend_unavailable', 'director shutting down'));
     await this.#passdb.close();

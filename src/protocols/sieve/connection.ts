@@ -6,7 +6,7 @@ import { capabilityLines } from './capabilities.js';
 import { lookupCommand } from './commands/registry.js';
 import type { CommandResult, SaslResponse, SieveCommandSession } from './commands/types.js';
 import { commandName, parseArguments, parseLine, SieveParseError, type SieveArg } from './parser.js';
-import { renderFailure, renderLoginSuccess, reply, SIEVE_KICK_TEXT, SIEVE_TEXT } from './replies.js';
+import { renderFailure, renderLoginSuccess, reply, sieveKickText, SIEVE_TEXT } from './replies.js';
 
 /**
  * One ManageSieve client before login (RFC 5804 non-authenticated state):
@@ -143,7 +143,7 @@ export const sievePrelogin: PreloginProtocol<FramerEvent> = {
     internalError: reply('BYE', SIEVE_TEXT.internalError),
     tooManyConnections: reply('BYE', SIEVE_TEXT.queueFull),
   },
-  kickText: SIEVE_KICK_TEXT,
+  kickText: sieveKickText,
   newFramer: (limits: LimitsConfig) => new LiteralFramer({ maxLineLength: limits.maxLineLength, maxLiteralSize: limits.maxLiteralSize }),
   open: (connection) => new SieveSession(connection),
 };

@@ -121,7 +121,7 @@ export function submissionPrelogin(names: SubmissionGreeting): PreloginProtocol<
       internalError: CLOSING.internalError(host) + CRLF,
       tooManyConnections: CLOSING.queueFull(host) + CRLF,
     },
-    kickText: CLOSING.kicked(host) + CRLF,
+    kickText: (reason: string) => CLOSING.kicked(host, reason) + CRLF,
     newFramer: (limits: LimitsConfig) => new LineFramer(limits.maxLineLength),
     open: (connection) => new SubmissionSession(connection, names),
   };
