@@ -56,10 +56,10 @@ test('a bare group, an unknown subcommand or option: usage on stderr, exit 64, n
   assert.equal((await run([])).code, 64);
 });
 
-test('weight 0 is refused before anything is sent, with the valid range', async () => {
-  const r = await run(['backend', 'weight', 'b1', '0', '--director', '127.0.0.1:1']);
+test('a weight out of range is refused before anything is sent, with the valid range', async () => {
+  const r = await run(['backend', 'weight', 'b1', '10001', '--director', '127.0.0.1:1']);
   assert.equal(r.code, 64);
-  assert.match(r.err, /N must be 1\.\.10000/);
+  assert.match(r.err, /N must be 0\.\.10000/);
   const add = await run(['backend', 'add', 'b9', '127.0.0.9', '--weight', '0', '--director', '127.0.0.1:1']);
   assert.equal(add.code, 64);
   assert.match(add.err, /--weight must be 1\.\.10000/);
