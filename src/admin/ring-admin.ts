@@ -193,8 +193,10 @@ function knownBackend(node: RingNode, id: string): BackendSpec {
 }
 
 function checkWeight(weight: number): void {
+  // The config's range too (config/sections.ts readWeight). 0 keeps the backend's users with sessions
+  // but gives it no new ones, as a vhost count of 0 does in Dovecot's director.
   if (!Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) {
-    throw new AdminRequestError(`weight must be a whole number from 0 to ${MAX_WEIGHT}`);
+    throw new AdminRequestError(`weight must be a whole number from 0 to ${MAX_WEIGHT} (0: no new users)`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { sanitizeReplyText } from '../core/failure.js';
+import { KICKED_BY_ADMIN, sanitizeKickReason } from '../core/failure.js';
 import type { Passdb } from '../auth/passdb.js';
 import type { RingView } from '../ring/types.js';
 import type { SessionInfo, SessionRegistry } from '../session/registry.js';
@@ -12,7 +12,9 @@ import type { BackendStatus } from '../adapters/grpc/generated/maildirector/admi
 import type { Session } from '../adapters/grpc/generated/maildirector/admin/v1/Session.js';
 import type { StatusResponse } from '../adapters/grpc/generated/maildirector/admin/v1/StatusResponse.js';
 import type { AdminAccess } from './access.js';
-import { AdminRequestError } from './errors.js';
+import { AdminNotFoundError, AdminRequestError } from './errors.js';
+import type { KickUserResponse } from '../adapters/grpc/generated/maildirector/admin/v1/KickUserResponse.js';
+import type { PeerKick } from '../cluster/gossip.js';
 import { guardAdminHandlers } from './guard.js';
 import type { AdminGuardOptions } from './guard.js';
 import { backendStatusFields, createRingAdminHandlers } from './ring-admin.js';
@@ -38,10 +40,29 @@ export interface AdminServiceDeps {
   readonly access: AdminAccess;
   /** Audit lines of mutating calls and refusals (admin/guard.ts). */
   readonly audit: AdminGuardOptions['audit'];
+  /** A ring-wide kick asks every live peer too (absent: this director only). */
+  readonly kickPeers?: (user: string, reason: string, backendHost: string | undefined) => Promise<PeerKick[]>;
+  /** Sessions and users per backend id over every live director (absent: this director's own). */
+  readonly backendLoad?: () => ReadonlyMap<string, { readonly sessions: number; readonly users: number }>;
+  /** Whether the passdb knows the user, asked when a kick found no session (absent: not asked). */
+  readonly userExists?: (user: string) => Promise<boolean>;
 }
 
-/** What the client hears when no reason is given (Dovecot's KILLED_BY_ADMIN_REASON). */
-export const DEFAULT_KICK_REASON = 'Kicked by admin';
+/** The reason when none is given (Dovecot's KILLED_BY_ADMIN_REASON): the client gets its protocol's kick text. */
+export const DEFAULT_KICK_REASON = KICKED_BY_ADMIN;
+
+/** Sessions and distinct users per backend id from this director's own sessions. */
+function localLoad(sessions: readonly SessionInfo[]): Map<string, { sessions: number; users: number }> {
+  const acc = new Map<string, { sessions: number; users: Set<string> }>();
+  for (const s of sessions) {
+    if (s.backendId === undefined) continue;
+    const slot = acc.get(s.backendId) ?? { sessions: 0, users: new Set<string>() };
+    slot.sessions += 1;
+    slot.users.add(s.user);
+    acc.set(s.backendId, slot);
+  }
+  return new Map([...acc].map(([id, s]) => [id, { sessions: s.sessions, users: s.users.size }]));
+}
 
 function toSession(info: SessionInfo, directorId: string): Session {
   return {
@@ -99,6 +120,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
   return guardAdminHandlers({
     Status: unary('Status', onError, (): StatusResponse => {
       const isDown = deps.isBackendDown ?? (() => false);
+      const load = deps.backendLoad?.() ?? localLoad(deps.registry.list());
       const backends: BackendStatus[] = [...deps.ring().backends()]
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .map((b) => ({
@@ -109,6 +131,8 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
           tag: b.tag,
           state: isDown(b.id) ? 'BACKEND_STATE_DOWN' : 'BACKEND_STATE_UP',
           ...(ringAdmin === undefined ? {} : backendStatusFields(ringAdmin.node, b.id)),
+          sessions: load.get(b.id)?.sessions ?? 0,
+          users: load.get(b.id)?.users ?? 0,
         }));
       const current = now();
       const node = ringAdmin?.node;
@@ -138,12 +162,20 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
       return { sessions };
     }),
 
-    KickUser: unary('KickUser', onError, (request) => {
-      if (request.user === '') throw new AdminRequestError('user is required');
-      const reason = sanitizeReplyText(request.reason) || DEFAULT_KICK_REASON;
-      const backendHost = request.backendHost === '' ? undefined : request.backendHost;
-      return { kicked: deps.registry.kickUser(request.user, reason, backendHost) };
-    }),
+    KickUser: (call, callback) => {
+      call.on('error', (err: unknown) => onError?.('KickUser', err));
+      kickUser(deps, call.request).then(
+        (response) => callback(null, response),
+        (err: unknown) => {
+          if (err instanceof AdminRequestError) callback({ code: grpcStatus.INVALID_ARGUMENT, details: err.message });
+          else if (err instanceof AdminNotFoundError) callback({ code: grpcStatus.NOT_FOUND, details: err.message });
+          else {
+            onError?.('KickUser', err);
+            callback({ code: grpcStatus.INTERNAL, details: `KickUser failed: ${err instanceof Error ? err.message : String(err)}` });
+          }
+        },
+      );
+    },
 
     FlushAuthCache: unary('FlushAuthCache', onError, (request) => ({
       flushed: deps.passdb.flushCache(request.user === '' ? undefined : request.user),
@@ -159,6 +191,30 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
     AddDirector: ringHandlers?.AddDirector ?? noRing('AddDirector'),
     RemoveDirector: ringHandlers?.RemoveDirector ?? noRing('RemoveDirector'),
   }, { access: deps.access, audit: deps.audit });
+}
+
+/**
+ * `user kick`: this director's sessions, then (unless `local`) every live
+ * peer's, as Dovecot's `director kick` reaches every director. A user
+ * without a session anywhere who is not in the passdb is NOT_FOUND.
+ */
+async function kickUser(deps: AdminServiceDeps, request: { user: string; reason: string; backendHost: string; local: boolean }): Promise<KickUserResponse> {
+  if (request.user === '') throw new AdminRequestError('user is required');
+  const reason = sanitizeKickReason(request.reason) || DEFAULT_KICK_REASON;
+  const backendHost = request.backendHost === '' ? undefined : request.backendHost;
+  const own = deps.registry.kickUser(request.user, reason, backendHost);
+  const peers = request.local || deps.kickPeers === undefined ? [] : await deps.kickPeers(request.user, reason, backendHost);
+  const directors = [{ directorId: deps.directorId, kicked: own }];
+  const unreachable: string[] = [];
+  for (const p of peers) {
+    if (p.kicked === undefined) unreachable.push(p.directorId);
+    else directors.push({ directorId: p.directorId, kicked: p.kicked });
+  }
+  const kicked = directors.reduce((n, d) => n + d.kicked, 0);
+  if (kicked === 0 && deps.userExists !== undefined && !(await deps.userExists(request.user))) {
+    throw new AdminNotFoundError(`user ${request.user} does not exist in the passdb`);
+  }
+  return { kicked, directors, unreachable };
 }
 
 export interface AdminServerHandle {

@@ -6,6 +6,8 @@ import type { Config } from '../config/types.js';
 import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
 import { createLogger } from '../adapters/log/logger.js';
 import { MetricsRegistry } from '../adapters/metrics/metrics.js';
+import { SessionMetrics } from '../adapters/metrics/session-metrics.js';
+import { registerSessionGauge } from '../adapters/metrics/session-gauge.js';
 import { registerRingMetrics } from '../adapters/metrics/ring-metrics.js';
 import type { LdapRequestObserver, PassdbRequestObserver } from '../auth/build.js';
 import { createPassdb } from '../auth/build.js';
@@ -44,9 +46,12 @@ import { Frontends } from './frontends.js';
 import { hostname as osHostname } from 'node:os';
 import { WorkerHub } from './workers/hub.js';
 import { AuthPenalty } from '../auth/penalty.js';
+import { SHUTDOWN_REASON } from '../core/failure.js';
 import { claimSocketPath, ownSocketFile, removeSocketFile, type OwnedSocketFile } from '../net/unix-socket.js';
 
 const FENCED_REASON = 'Disconnected by proxy: director cut off from the ring';
+/** How long an operator's ring-wide kick waits for each peer's answer. */
+const PEER_KICK_TIMEOUT_MS = 5_000;
 
 /**
  * The composition root of one director process: builds every part from the
@@ -66,14 +71,14 @@ export class Director {
   readonly #registry: PresenceRegistry;
   readonly #presence: SessionPresence;
   readonly #moves: MoveCoordinator;
-  readonly #metrics = new MetricsRegistry();
+  readonly #metrics = new MetricsRegistry({ processMetrics: true });
   /** Dovecot's auth penalty, one table for this process and its workers. */
   readonly #penalty = new AuthPenalty();
   // --- metrics (ring, gossip, LDAP): see #registerRingMetrics ---
-  readonly #ldapSeconds = this.#metrics.histogram('maildirector_ldap_request_seconds', 'LDAP passdb requests (cache misses) by operation and result.', ['op', 'result']);
-  readonly #observeLdap: LdapRequestObserver = (op, seconds, result) => this.#ldapSeconds.observe([op, result], seconds);
-  readonly #sqlSeconds = this.#metrics.histogram('maildirector_sql_request_seconds', 'SQL passdb queries (cache misses) by operation and result.', ['op', 'result']);
-  readonly #observeSql: PassdbRequestObserver = (op, seconds, result) => this.#sqlSeconds.observe([op, result], seconds);
+  readonly #ldapSeconds = this.#metrics.histogram('maildirector_ldap_request_duration_seconds', 'LDAP passdb requests (cache misses) by operation and result.', ['op', 'result']);
+  readonly #observeLdap: LdapRequestObserver = (op, seconds, result) => this.#ldapSeconds.observe({ op, result }, seconds);
+  readonly #sqlSeconds = this.#metrics.histogram('maildirector_sql_request_duration_seconds', 'SQL passdb queries (cache misses) by operation and result.', ['op', 'result']);
+  readonly #observeSql: PassdbRequestObserver = (op, seconds, result) => this.#sqlSeconds.observe({ op, result }, seconds);
   readonly #node: RingNode;
   readonly #prober: BackendProber;
   readonly #kicker: RingKicker;
@@ -125,6 +130,12 @@ export class Director {
       log: this.log.child({ component: 'moves' }),
     });
     this.#node.onLivenessChange(() => this.#fenceIfCutOff());
+    // A peer's ring-wide `user kick`: the reason was sanitised by the director the operator reached.
+    this.#node.onKickRequest((user, reason, backendHost) => {
+      const kicked = this.#registry.kickUser(user, reason, backendHost);
+      this.log.info({ user, kicked, reason }, 'ring-wide kick from a peer');
+      return kicked;
+    });
     this.#kicker = new RingKicker({
       registry: this.#registry,
       maxDelayMs: () => this.#config.limits.maxDisconnectDelayMs,
@@ -184,20 +195,15 @@ export class Director {
 
   async start(): Promise<void> {
     const loginsTotal = this.#metrics.counter('maildirector_logins_total', 'Login attempts by protocol and result.', ['protocol', 'result']);
-    const sessionsGauge = this.#metrics.gauge('maildirector_sessions', 'Relayed sessions by protocol and backend.', ['protocol', 'backend']);
+    const sessionMetrics = new SessionMetrics(this.#metrics);
+    sessionMetrics.watchBackendConnects();
     const penalized = this.#metrics.gauge('maildirector_auth_penalty_addresses', 'Client addresses whose next authentication waits (the auth penalty after failed logins).');
+    const draining = this.#metrics.gauge('maildirector_draining', 'This director stopped accepting (SIGTERM) and waits for its sessions to end (1), or serves (0).');
     this.#metrics.onCollect(() => {
-      penalized.set([], this.#penalty.size);
-      const counts = new Map<string, { labels: [string, string]; value: number }>();
-      for (const s of this.#registry.list()) {
-        const backend = s.backendId ?? s.backendHost;
-        const key = `${s.protocol}\u0000${backend}`;
-        const slot = counts.get(key) ?? { labels: [s.protocol, backend], value: 0 };
-        slot.value++;
-        counts.set(key, slot);
-      }
-      sessionsGauge.replaceAll([...counts.values()]);
+      penalized.set(this.#penalty.size);
+      draining.set(this.#draining ? 1 : 0);
     });
+    registerSessionGauge(this.#metrics, { sessions: () => this.#registry.list(), backends: () => this.#ring.backends().map((b) => b.id) });
     this.#registerRingMetrics();
 
     // Two rounds settle the hysteresis, so the first clients already get the backends' capabilities.
@@ -224,7 +230,10 @@ export class Director {
       oauth2: () => this.#config.oauth2 !== undefined,
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
       backendPreloginCapabilities: (protocol) => this.#node.capabilities(protocol),
-      onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
+      onLoginResult: (protocol, result, seconds) => {
+        loginsTotal.inc({ protocol, result });
+        sessionMetrics.observeLogin(protocol, result, seconds);
+      },
       onEnd: () => undefined,
     };
 
@@ -236,7 +245,7 @@ export class Director {
         ring: () => this.#ring,
         capabilities: (protocol) => this.#node.capabilities(protocol),
         penalty: this.#penalty,
-        onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
+        onLoginResult: (protocol, result) => loginsTotal.inc({ protocol, result }),
         log: this.log.child({ component: 'workers' }),
       });
       // The cluster module binds the workers' unix socket in this process: the file is ours to prepare and remove.
@@ -283,6 +292,9 @@ export class Director {
         access: { tls: startTls !== undefined, admins: () => this.#config.grpcTls?.admins ?? startTls?.admins ?? [] },
         // Audit lines are kept whatever log.level says.
         audit: this.log.child({ component: 'audit' }, { level: 'info' }),
+        backendLoad: () => this.#presence.perBackend(),
+        kickPeers: (user, reason, backendHost) => this.#node.gossip.kickOnPeers(user, reason, backendHost, PEER_KICK_TIMEOUT_MS),
+        userExists: async (user) => (await this.#passdb.lookup(user)).kind !== 'not_found',
         ringAdmin: {
           node: this.#node,
           passdb: { lookup: (user: string) => this.#passdb.lookup(user) },
@@ -325,7 +337,13 @@ export class Director {
         usersToken: () => this.#config.http.usersToken,
       });
       this.#ringEvents = events;
-      const started = await startHttpServer(http, this.#metrics, () => this.status(), this.#ringPage);
+      const started = await startHttpServer(http, {
+        metrics: async () => this.#metrics.renderWith((await this.#workers?.metrics()) ?? []),
+        metricsContentType: this.#metrics.contentType,
+        // A draining director still answers, but a load balancer must send new clients elsewhere.
+        status: () => ({ serving: !this.#draining, body: this.status() }),
+        routes: this.#ringPage,
+      });
       this.#http = started.server;
       this.#bound.set('http', started.port);
     }
@@ -341,7 +359,7 @@ export class Director {
       clock: () => node.state.clock,
       stats: () => node.stats(),
     });
-    node.gossip.onAckWait((ms, all) => ackSeconds.observe([all ? 'all' : 'partial'], ms / 1000));
+    node.gossip.onAckWait((ms, all) => ackSeconds.observe({ result: all ? 'all' : 'partial' }, ms / 1000));
   }
 
   #route(fields: UserFields, protocol: Protocol, sticky = true): ReturnType<typeof routeUser> {
@@ -470,7 +488,7 @@ export class Director {
     while (this.#registry.list().length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    for (const s of this.#registry.list()) this.#registry.kickUser(s.user, 'shutdown');
+    for (const s of this.#registry.list()) this.#registry.kickUser(s.user, SHUTDOWN_REASON);
     this.#frontends?.destroyAll();
     await this.stop();
   }

@@ -1,7 +1,8 @@
+import { parseArgs as nodeParseArgs, type ParseArgsConfig } from 'node:util';
+
 /**
- * A small argument parser for `mail-director` subcommands: long options
- * (`--name value`, `--name=value`, boolean `--flag`), `-h`/`--help`, `--`
- * to end options, positionals, and environment fallbacks for options.
+ * Argument specs of `mail-director`'s commands, parsed by node:util's
+ * parseArgs, and the usage text they print.
  */
 
 export interface OptionSpec {
@@ -55,53 +56,60 @@ export class ParsedArgs {
   }
 }
 
+/** The node:util option table for a spec: every option a long one, help as --help/-h. */
+function nodeOptions(spec: ArgsSpec): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const o of spec.options) options[o.name] = { type: o.value === undefined ? 'boolean' : 'string', multiple: true };
+  return options;
+}
+
+/** node:util's parse errors in our words (they name the option, but in node's phrasing and with hints for its own API). */
+function usageErrorFrom(err: unknown, argv: readonly string[], spec: ArgsSpec): UsageError {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const named = /'(-{1,2}[^'\s]*)'/.exec(message)?.[1] ?? '';
+    return new UsageError(`unknown option ${named.split('=')[0] ?? named}`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = /--([A-Za-z0-9-]+)/.exec(message)?.[1] ?? '';
+    const option = spec.options.find((o) => o.name === name);
+    if (option?.value === undefined) return new UsageError(`option --${name} takes no value`);
+    return new UsageError(`option --${name} needs a value (${option.value})`);
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`unexpected argument ${argv.find((a) => !a.startsWith('-')) ?? ''}`);
+  return new UsageError(message);
+}
+
+/**
+ * Parse one command's words with node:util's parseArgs (strict: an option
+ * not in the spec is an error): long options (`--name value`,
+ * `--name=value`, boolean `--flag`), `-h`/`--help`, `--` to end options,
+ * positionals, and environment fallbacks for options.
+ */
 export function parseArgs(
   argv: readonly string[],
   spec: ArgsSpec,
   env: Readonly<Record<string, string | undefined>> = {},
 ): ParsedArgs {
-  const byName = new Map(spec.options.map((o) => [o.name, o]));
+  let parsed: ReturnType<typeof nodeParseArgs>;
+  try {
+    parsed = nodeParseArgs({ args: [...argv], options: nodeOptions(spec), strict: true, allowPositionals: true, tokens: true });
+  } catch (err: unknown) {
+    throw usageErrorFrom(err, argv, spec);
+  }
   const flags = new Set<string>();
   const values = new Map<string, string>();
-  const positionals: string[] = [];
-  let help = false;
-  let onlyPositionals = false;
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (onlyPositionals || arg === '-' || !arg.startsWith('-')) {
-      positionals.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyPositionals = true;
-      continue;
-    }
-    if (arg === '-h' || arg === '--help') {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const option = byName.get(name);
-    if (option === undefined) throw new UsageError(`unknown option --${name}`);
-    if (option.value === undefined) {
-      if (eq !== -1) throw new UsageError(`option --${name} takes no value`);
-      flags.add(name);
-      continue;
-    }
-    let value: string | undefined;
-    if (eq !== -1) {
-      value = arg.slice(eq + 1);
-    } else {
-      value = argv[i + 1];
-      if (value === undefined) throw new UsageError(`option --${name} needs a value (${option.value})`);
-      i++;
-    }
-    if (values.has(name)) throw new UsageError(`option --${name} given twice`);
-    values.set(name, value);
+  for (const option of spec.options) {
+    const given = parsed.values[option.name];
+    if (!Array.isArray(given) || given.length === 0) continue;
+    if (given.length > 1) throw new UsageError(`option --${option.name} given twice`);
+    const [value] = given;
+    if (option.value === undefined) flags.add(option.name);
+    else if (typeof value === 'string') values.set(option.name, value);
   }
+  const help = parsed.values['help'] === true;
+  const positionals = parsed.positionals;
 
   for (const option of spec.options) {
     if (option.value === undefined || option.env === undefined || values.has(option.name)) continue;

@@ -48,6 +48,15 @@ export interface GossipOptions {
   readonly onApply: (entries: RingEntry[], timeoutMs: number) => Promise<ApplyOutcome>;
   /** Backend ids the effective ring treats as down, pending ones left out (for Snapshot). */
   readonly effectiveDown: () => ReadonlySet<string>;
+  /** A peer's ring-wide kick (the Kick RPC): end this director's sessions of the user; how many. */
+  readonly onKick?: (user: string, reason: string, backendHost: string | undefined) => number;
+}
+
+/** One live peer's answer to a ring-wide kick. */
+export interface PeerKick {
+  readonly directorId: string;
+  /** undefined: it did not answer in time (or refused). */
+  readonly kicked: number | undefined;
 }
 
 export interface ApplyOutcome {
@@ -211,6 +220,23 @@ export class Gossip {
     return { ackedBy: ids.filter((id) => acked.has(id)), notAcked: ids.filter((id) => !acked.has(id)) };
   }
 
+  /** Ask every live peer to end its sessions of `user` (an operator's ring-wide kick). */
+  async kickOnPeers(user: string, reason: string, backendHost: string | undefined, timeoutMs: number): Promise<PeerKick[]> {
+    const asks = [...this.#links]
+      .filter(([id]) => this.#live.has(id))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(async ([id, link]): Promise<PeerKick> => {
+        try {
+          const r = await link.client.kick({ user, reason, backendHost: backendHost ?? '' }, timeoutMs);
+          return { directorId: id, kicked: r.kicked };
+        } catch (err: unknown) {
+          this.#opts.log.warn({ peer: id, user, err: err instanceof Error ? err.message : String(err) }, 'ring-wide kick: peer did not answer');
+          return { directorId: id, kicked: undefined };
+        }
+      });
+    return Promise.all(asks);
+  }
+
   /** Handlers of the Ring service, for the director's gRPC server. */
   handlers(): RingHandlers {
     return {
@@ -230,6 +256,18 @@ export class Gossip {
           (outcome) => callback(null, { applied: outcome.applied, ackedBy: [...outcome.ackedBy], notAcked: [...outcome.notAcked] }),
           (err: unknown) => callback({ code: grpcStatus.INTERNAL, details: err instanceof Error ? err.message : 'apply failed' }),
         );
+      },
+      Kick: (call, callback) => {
+        const { user, reason, backendHost } = call.request;
+        if (user === '' || this.#opts.onKick === undefined) {
+          callback({ code: grpcStatus.INVALID_ARGUMENT, details: user === '' ? 'user is required' : 'this director takes no kicks' });
+          return;
+        }
+        try {
+          callback(null, { kicked: this.#opts.onKick(user, reason, backendHost === '' ? undefined : backendHost) });
+        } catch (err: unknown) {
+          callback({ code: grpcStatus.INTERNAL, details: err instanceof Error ? err.message : 'kick failed' });
+        }
       },
       Snapshot: (_call, callback) => {
         callback(null, {

@@ -70,6 +70,11 @@ export class PeerLink {
     this.#host = host;
   }
 
+  /** The peer's Ring service, for the unary calls besides the gossip stream. */
+  get client(): RingPeerClient {
+    return this.#client;
+  }
+
   /** Hello received on the current stream: the peer is taking our batches. */
   get isOpen(): boolean {
     return this.#open;

@@ -108,6 +108,33 @@ export class SessionPresence {
     return out;
   }
 
+  /**
+   * Sessions and distinct users per backend id over this director and every
+   * live peer, as `doveadm director map` counts them (an operator's scan:
+   * walks every user). Sessions on an LDAP host outside the ring are left out.
+   */
+  perBackend(): Map<string, { sessions: number; users: number }> {
+    const self = this.selfId;
+    const live = this.#node.live();
+    const acc = new Map<string, { sessions: number; users: Set<string> }>();
+    const add = (backendId: string, user: string, sessions: number): void => {
+      if (backendId === '') return;
+      let slot = acc.get(backendId);
+      if (slot === undefined) {
+        slot = { sessions: 0, users: new Set() };
+        acc.set(backendId, slot);
+      }
+      slot.sessions += sessions;
+      slot.users.add(user);
+    };
+    for (const [user, hosts] of this.#local) for (const p of hosts.values()) add(p.backendId, user, p.sessions);
+    for (const e of this.#node.state.presenceEntries()) {
+      if (e.directorId === self || !live.has(e.directorId)) continue;
+      for (const p of e.placements) add(p.backendId, e.user, p.sessions);
+    }
+    return new Map([...acc].map(([id, s]) => [id, { sessions: s.sessions, users: s.users.size }]));
+  }
+
   /** Whether holders(user) has one on a host other than `host`, without building the list (asked per login). */
   hasHolderElsewhere(user: string, host: string): boolean {
     const hosts = this.#local.get(user);

@@ -61,6 +61,7 @@ export class RingNode {
   readonly #capabilities = new Map<ProbedProtocol, ReadonlySet<string> | undefined>();
   #closed = false;
   #gcTimer: NodeJS.Timeout | undefined;
+  #kickHandler: ((user: string, reason: string, backendHost: string | undefined) => number) | undefined;
 
   constructor(opts: RingNodeOptions) {
     this.#opts = opts;
@@ -92,11 +93,17 @@ export class RingNode {
         for (const listener of this.#livenessListeners) listener(live);
       },
       onApply: (entries, timeoutMs) => this.applyEntries(entries, timeoutMs),
+      onKick: (user, reason, backendHost) => this.#kickHandler?.(user, reason, backendHost) ?? 0,
       effectiveDown: () => new Set(this.ring().downNotPending()),
     });
     const { ring, key } = this.#build();
     this.#ring = ring;
     this.#ringKey = key;
+  }
+
+  /** Who ends this director's sessions when a peer asks (the Kick RPC); returns how many. */
+  onKickRequest(handler: (user: string, reason: string, backendHost: string | undefined) => number): void {
+    this.#kickHandler = handler;
   }
 
   /** The Ring gRPC service; serve it on the director's gRPC port (mTLS). */

@@ -995,8 +995,9 @@ function readWeight(b: MapView): number | undefined {
   if (e === undefined) return DEFAULTS.weight;
   const w = isScalar(e.node) ? e.node.value : undefined;
   // An upper bound keeps a typo (100000) from building a ring of millions of points.
-  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 10_000) {
-    b.problem(e, 'weight must be a whole number from 1 to 10000 (take a backend out with `backend down`)');
+  // 0 is `backend weight ID 0`'s drain (no new users, sessions stay), as a vhost count of 0 in Dovecot's director.
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 10_000) {
+    b.problem(e, 'weight must be a whole number from 0 to 10000 (0: no new users)');
     return undefined;
   }
   return w;

@@ -34,6 +34,38 @@ export class LoginFailure extends Error {
   }
 }
 
+/** The reason of an operator's kick that gave none (Dovecot's KILLED_BY_ADMIN_REASON, login-common/login-proxy.c). */
+export const KICKED_BY_ADMIN = 'Kicked by admin';
+/** Sessions ended because the director shuts down (Dovecot's KILLED_BY_SHUTDOWN_REASON after LOGIN_PROXY_KILL_PREFIX). */
+export const SHUTDOWN_REASON = 'Disconnected by proxy: Process shutting down';
+/** Longest kick reason a client is told: one short line in every protocol. */
+export const MAX_KICK_REASON = 160;
+
+/**
+ * A kick reason as a client may be told it: printable ASCII only (the
+ * reason goes into an IMAP BYE, a POP3 -ERR, an SMTP reply and a
+ * ManageSieve string, none of which may carry CR, LF or 8-bit bytes there),
+ * runs of anything else as one space, no leading `[` (an IMAP client would
+ * read a response code), at most MAX_KICK_REASON characters.
+ */
+export function sanitizeKickReason(text: string): string {
+  const cleaned = text
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim()
+    .replace(/^\[+\s*/, '');
+  return cleaned.length > MAX_KICK_REASON ? cleaned.slice(0, MAX_KICK_REASON).trimEnd() : cleaned;
+}
+
+/**
+ * What a kicked client is told: the reason, sanitised, or the protocol's own
+ * kick text when the operator gave no reason (or nothing printable is left).
+ */
+export function kickReasonForClient(reason: string, protocolDefault: string): string {
+  if (reason === KICKED_BY_ADMIN) return protocolDefault;
+  return sanitizeKickReason(reason) || protocolDefault;
+}
+
 /** Strip control characters and cap length before operator or backend text reaches a client. */
 export function sanitizeReplyText(text: string, maxLength = 200): string {
   // eslint-disable-next-line no-control-regex

@@ -237,14 +237,32 @@ function reconnectable(err: unknown): err is BackendConnectError {
   return err instanceof BackendConnectError && (err.code === 'refused' || err.code === 'network');
 }
 
+/** How one connect attempt of a login or delivery ended: 'ok' or a BackendConnectErrorCode. */
+export type ConnectAttemptObserver = (seconds: number, result: 'ok' | BackendConnectErrorCode) => void;
+
+let connectObserver: ConnectAttemptObserver | undefined;
+
+/**
+ * The process's connect-time metric. One per process, set by the
+ * composition root: the protocol drivers that connect do not carry
+ * metrics (and probes, which call connectBackend directly, are not counted).
+ */
+export function observeBackendConnects(observer: ConnectAttemptObserver | undefined): void {
+  connectObserver = observer;
+}
+
 /** connectBackend, reconnecting by Dovecot's rule within `params.deadline`. Rejects with BackendConnectError. */
 export async function connectBackendWithRetry(params: ConnectBackendParams, policy: ReconnectPolicy = {}): Promise<Socket | TLSSocket> {
   const maxReconnects = policy.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
   const delayMs = policy.delayMs ?? DEFAULT_RECONNECT_DELAY_MS;
   for (let reconnects = 0; ; reconnects++) {
+    const started = connectObserver === undefined ? 0 : performance.now();
     try {
-      return await connectBackend(params);
+      const socket = await connectBackend(params);
+      connectObserver?.((performance.now() - started) / 1000, 'ok');
+      return socket;
     } catch (err: unknown) {
+      connectObserver?.((performance.now() - started) / 1000, err instanceof BackendConnectError ? err.code : 'network');
       if (!reconnectable(err) || reconnects >= maxReconnects) throw err;
       if (params.deadline.remainingMs() <= delayMs + RECONNECT_MIN_EXTRA_MS) throw err;
       policy.onRetry?.(reconnects + 1, err);

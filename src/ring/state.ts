@@ -478,6 +478,11 @@ export class RingState {
     return out;
   }
 
+  /** Every director's presence entries (an operator's scan: walks every user). */
+  *presenceEntries(): Iterable<Extract<RingEntry, { kind: 'presence' }>> {
+    for (const byDirector of this.#presenceByUser.values()) yield* byDirector.values();
+  }
+
   /** Users any director's presence places on `backendId` (an operator's scan: walks every user). */
   usersPresentOn(backendId: string): string[] {
     const out: string[] = [];

@@ -58,8 +58,8 @@ export interface PreloginSession<E> {
 export interface PreloginProtocol<E> {
   readonly protocol: Protocol;
   readonly closing: ClosingTexts;
-  /** Written to a relayed client when an operator kicks it. */
-  readonly kickText: string;
+  /** What a relayed client is told when it is kicked, given the kick's reason (with CRLF). */
+  readonly kickText: (reason: string) => string;
   newFramer(limits: LimitsConfig): Framer<E>;
   open(connection: ClientConnection<E>): PreloginSession<E>;
 }

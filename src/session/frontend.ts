@@ -80,9 +80,9 @@ export interface FrontendContext {
    * side closes. `clientPending` are bytes the client sent after its login
    * command (pipelined); they go to the backend first. Returns at once; the
    * session ends by itself (and never throws: a failure to start closes both
-   * sockets). `kickText` is written to the client when an operator kicks.
+   * sockets). `kickText(reason)` is written to the client when it is kicked.
    */
-  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): void;
+  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: (reason: string) => string): void;
   /** The driver is closing the connection without a relayed session (logout, limits, errors). */
   closed(reason: string): void;
 }

@@ -20,7 +20,8 @@ export interface SessionDeps {
   readonly trustedForPlaintext: (ip: string) => boolean;
   readonly backendPreloginCapabilities: (protocol: Protocol) => ReadonlySet<string> | undefined;
   /** Every login attempt's result ('ok' or a LoginFailure kind), for metrics. */
-  readonly onLoginResult: (protocol: Protocol, result: string) => void;
+  /** `seconds`: from the login command to its outcome, as the client waited. */
+  readonly onLoginResult: (protocol: Protocol, result: string, seconds: number) => void;
   /** Called once when the connection is over, relayed or not. */
   readonly onEnd: (sessionId: string) => void;
 }
@@ -96,6 +97,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
   }
 
   async login(request: LoginRequest, backendLogin: BackendLogin): Promise<LoginOutcome> {
+    const started = performance.now();
     const outcome = await this.#deps.loginCore.login(
       {
         trustedClient: this.#isTrusted(),
@@ -108,7 +110,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
       backendLogin,
       this.#trace,
     );
-    this.#deps.onLoginResult(this.protocol, outcome.ok ? 'ok' : outcome.failure.kind);
+    this.#deps.onLoginResult(this.protocol, outcome.ok ? 'ok' : outcome.failure.kind, (performance.now() - started) / 1000);
     // The driver will not relay for a client that left meanwhile: release the login's claim.
     if (outcome.ok && this.#ended) this.#deps.registry.remove(this.sessionId);
     if (!outcome.ok) {
@@ -121,7 +123,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
     return outcome;
   }
 
-  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): void {
+  relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: (reason: string) => string): void {
     this.#preloginEnded();
     try {
       this.#startRelay(client, outcome, clientPending, kickText);
@@ -134,7 +136,7 @@ export class ClientSession implements FrontendContext, RelayOwner {
     }
   }
 
-  #startRelay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: string): void {
+  #startRelay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: (reason: string) => string): void {
     // No promise or suspended frame per session: the relay calls relayEnded.
     const relay = new Relay(client, outcome.backend.socket, {
       clientPending,
@@ -207,9 +209,9 @@ class RelayedSession implements LiveSession {
   readonly #user: string;
   readonly #destination: Destination;
   readonly #relay: Relay;
-  readonly #kickText: string;
+  readonly #kickText: (reason: string) => string;
 
-  constructor(session: ClientSession, user: string, destination: Destination, relay: Relay, kickText: string) {
+  constructor(session: ClientSession, user: string, destination: Destination, relay: Relay, kickText: (reason: string) => string) {
     this.#session = session;
     this.#user = user;
     this.#destination = destination;
@@ -236,7 +238,7 @@ class RelayedSession implements LiveSession {
 
   kick(reason: string): void {
     this.#session.log.info({ user: this.#user, reason }, 'session kicked');
-    this.#relay.kick(this.#kickText);
+    this.#relay.kick(this.#kickText(reason));
   }
 }
 

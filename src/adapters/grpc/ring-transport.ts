@@ -7,6 +7,8 @@ import type { ApplyResponse__Output } from './generated/maildirector/ring/v1/App
 import type { GossipMessage, GossipMessage__Output } from './generated/maildirector/ring/v1/GossipMessage.js';
 import type { RingClient, RingHandlers } from './generated/maildirector/ring/v1/Ring.js';
 import type { SnapshotResponse__Output } from './generated/maildirector/ring/v1/SnapshotResponse.js';
+import type { KickRequest } from './generated/maildirector/ring/v1/KickRequest.js';
+import type { KickResponse__Output } from './generated/maildirector/ring/v1/KickResponse.js';
 import { PROTO_LOADER_OPTIONS } from './proto-options.js';
 import { channelCredentials, KEEPALIVE_OPTIONS } from './security.js';
 import type { MutualTls } from './security.js';
@@ -51,6 +53,7 @@ export interface RingPeerClient {
   openGossip(): GossipStream;
   apply(request: ApplyRequest, timeoutMs: number): Promise<ApplyResponse__Output>;
   snapshot(timeoutMs: number): Promise<SnapshotResponse__Output>;
+  kick(request: KickRequest, timeoutMs: number): Promise<KickResponse__Output>;
   close(): void;
 }
 
@@ -88,6 +91,7 @@ export function createRingClient(options: RingClientOptions): RingPeerClient {
       unary<ApplyResponse__Output>((cb) => client.apply(request, { deadline: Date.now() + timeoutMs }, cb)),
     snapshot: (timeoutMs) =>
       unary<SnapshotResponse__Output>((cb) => client.snapshot({}, { deadline: Date.now() + timeoutMs }, cb)),
+    kick: (request, timeoutMs) => unary<KickResponse__Output>((cb) => client.kick(request, { deadline: Date.now() + timeoutMs }, cb)),
     close: () => client.close(),
   };
 }

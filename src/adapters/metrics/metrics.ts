@@ -1,149 +1,111 @@
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+
 /**
- * A minimal Prometheus registry: counters, gauges and histograms with fixed
- * label names. Labels never carry user names or IP addresses (unbounded, and
- * personal).
+ * The director's Prometheus registry, on prom-client: its exposition writer
+ * escapes label values as the text format says (backslash, quote, newline)
+ * and its default collectors give the process series (CPU, memory, open
+ * fds, event-loop delay, GC). Labels never carry user names or client
+ * addresses (unbounded, and personal); docs/metrics.md lists every series.
  */
-type LabelValues = readonly string[];
 
-abstract class Metric {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly string[];
-  protected readonly values = new Map<string, { labels: LabelValues; value: number }>();
+export { Counter, Gauge, Histogram };
 
-  constructor(name: string, help: string, labelNames: readonly string[]) {
-    this.name = name;
-    this.help = help;
-    this.labelNames = labelNames;
-  }
+/** One process's metrics as prom-client's JSON, the form workers send to the primary. */
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
-  abstract readonly type: 'counter' | 'gauge' | 'histogram';
+/** Login and backend-connect times: a millisecond to the login timeouts (30 s proxy_timeout, 40 s delay cap). */
+export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
 
-  protected slot(labels: LabelValues): { labels: LabelValues; value: number } {
-    const key = labels.join('\u0000');
-    let slot = this.values.get(key);
-    if (slot === undefined) {
-      slot = { labels, value: 0 };
-      this.values.set(key, slot);
-    }
-    return slot;
-  }
-
-  protected header(): string[] {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
-  }
-
-  render(): string {
-    const lines = this.header();
-    for (const { labels, value } of this.values.values()) lines.push(sample(this.name, this.labelNames, labels, value));
-    return lines.join('\n');
-  }
-}
-
-function sample(name: string, labelNames: readonly string[], labels: LabelValues, value: number, extra = ''): string {
-  const parts = labels.map((v, i) => `${labelNames[i] ?? ''}="${v.replace(/["\\\n]/g, '_')}"`);
-  if (extra !== '') parts.push(extra);
-  const text = Number.isFinite(value) ? String(value) : value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN';
-  return parts.length === 0 ? `${name} ${text}` : `${name}{${parts.join(',')}} ${text}`;
-}
-
-export class Counter extends Metric {
-  readonly type = 'counter';
-  inc(labels: LabelValues = [], by = 1): void {
-    this.slot(labels).value += by;
-  }
-  /** Mirror a total that another part keeps (e.g. gossip stats), on scrape. */
-  setTotal(labels: LabelValues, total: number): void {
-    this.slot(labels).value = total;
-  }
-}
-
-export class Gauge extends Metric {
-  readonly type = 'gauge';
-  set(labels: LabelValues, value: number): void {
-    this.slot(labels).value = value;
-  }
-  /** Replace every series at once (for values computed on scrape). */
-  replaceAll(series: ReadonlyArray<{ labels: LabelValues; value: number }>): void {
-    this.values.clear();
-    for (const s of series) this.set(s.labels, s.value);
-  }
-}
-
-/** Default buckets in seconds: a millisecond to ten seconds. */
-export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-
-interface HistogramSeries {
-  readonly labels: LabelValues;
-  readonly counts: number[];
-  sum: number;
-  count: number;
-}
-
-/** Cumulative buckets, `_sum` and `_count`, as Prometheus expects. */
-export class Histogram extends Metric {
-  readonly type = 'histogram';
-  readonly buckets: readonly number[];
-  readonly #series = new Map<string, HistogramSeries>();
-
-  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
-    super(name, help, labelNames);
-    this.buckets = [...buckets].sort((a, b) => a - b);
-  }
-
-  observe(labels: LabelValues, value: number): void {
-    const key = labels.join('\u0000');
-    let series = this.#series.get(key);
-    if (series === undefined) {
-      series = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.#series.set(key, series);
-    }
-    for (let i = 0; i < this.buckets.length; i++) if (value <= (this.buckets[i] as number)) (series.counts[i] as number) += 1;
-    series.sum += value;
-    series.count += 1;
-  }
-
-  override render(): string {
-    const lines = this.header();
-    for (const s of this.#series.values()) {
-      this.buckets.forEach((le, i) => lines.push(sample(`${this.name}_bucket`, this.labelNames, s.labels, s.counts[i] ?? 0, `le="${le}"`)));
-      lines.push(sample(`${this.name}_bucket`, this.labelNames, s.labels, s.count, 'le="+Inf"'));
-      lines.push(sample(`${this.name}_sum`, this.labelNames, s.labels, s.sum));
-      lines.push(sample(`${this.name}_count`, this.labelNames, s.labels, s.count));
-    }
-    return lines.join('\n');
-  }
-}
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
 
 export class MetricsRegistry {
-  readonly #metrics: Metric[] = [];
+  readonly registry = new Registry();
   readonly #collectors: Array<() => void> = [];
 
-  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
-    const metric = new Counter(name, help, labelNames);
-    this.#metrics.push(metric);
-    return metric;
+  /** processMetrics: CPU, memory, fds, event loop, GC of this process (prom-client's default collectors). */
+  constructor(options: { readonly processMetrics?: boolean } = {}) {
+    if (options.processMetrics === true) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named _total break Prometheus's naming rule (promtool check metrics
+      // says so); each is the sum of its per-type series without the suffix.
+      for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
+    }
   }
 
-  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
-    const metric = new Gauge(name, help, labelNames);
-    this.#metrics.push(metric);
-    return metric;
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter<L>({ name, help, labelNames, registers: [this.registry] });
   }
 
-  histogram(name: string, help: string, labelNames: readonly string[] = [], buckets: readonly number[] = DEFAULT_BUCKETS): Histogram {
-    const metric = new Histogram(name, help, labelNames, buckets);
-    this.#metrics.push(metric);
-    return metric;
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** Run before each scrape to refresh gauges computed from live state. */
+  histogram<L extends string>(name: string, help: string, labelNames: readonly L[] = [], buckets: readonly number[] = LATENCY_BUCKETS): Histogram<L> {
+    return new Histogram<L>({ name, help, labelNames, buckets: [...buckets], registers: [this.registry] });
+  }
+
+  /** Run before each scrape to refresh series computed from live state. */
   onCollect(collector: () => void): void {
     this.#collectors.push(collector);
   }
 
-  render(): string {
+  #collect(): void {
     for (const collect of this.#collectors) collect();
-    return this.#metrics.map((m) => m.render()).join('\n') + '\n';
   }
+
+  /** The text exposition of this process alone. */
+  async render(): Promise<string> {
+    this.#collect();
+    return this.registry.metrics();
+  }
+
+  /** This process's metrics as JSON, for a primary to aggregate. */
+  async snapshot(): Promise<MetricsSnapshot> {
+    this.#collect();
+    return this.registry.getMetricsAsJSON();
+  }
+
+  /**
+   * This process and its workers as one director: counters, histograms and
+   * most gauges summed per label set, prom-client's own rule for each
+   * default process series (event-loop delay averaged, start time left out).
+   */
+  async renderWith(workers: readonly MetricsSnapshot[]): Promise<string> {
+    if (workers.length === 0) return this.render();
+    const own = await this.snapshot();
+    return AggregatorRegistry.aggregate([own, ...workers]).metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/** Set a counter to a total another part keeps (gossip stats), on scrape. */
+export function mirrorTotal<L extends string>(counter: Counter<L>, series: ReadonlyArray<{ readonly labels: Partial<Record<L, string>>; readonly total: number }>): void {
+  counter.reset();
+  for (const s of series) counter.inc(s.labels, s.total);
+}
+
+/** Replace every series of a gauge at once (values computed on scrape). */
+export function replaceAll<L extends string>(gauge: Gauge<L>, series: ReadonlyArray<{ readonly labels: Partial<Record<L, string>>; readonly value: number }>): void {
+  gauge.reset();
+  for (const s of series) gauge.set(s.labels, s.value);
+}
+
+/** The worker messages carry snapshots as JSON: check the shape before aggregating. */
+export function isMetricsSnapshot(value: unknown): value is MetricsSnapshot {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (m: unknown) =>
+        typeof m === 'object' &&
+        m !== null &&
+        typeof (m as { name?: unknown }).name === 'string' &&
+        typeof (m as { help?: unknown }).help === 'string' &&
+        typeof (m as { type?: unknown }).type === 'string' &&
+        Array.isArray((m as { values?: unknown }).values),
+    )
+  );
 }

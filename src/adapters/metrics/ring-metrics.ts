@@ -1,3 +1,4 @@
+import { mirrorTotal, replaceAll } from './metrics.js';
 import type { Histogram, MetricsRegistry } from './metrics.js';
 
 /**
@@ -24,7 +25,7 @@ export interface RingMetricsSource {
 const ADMIN_STATES = ['none', 'up', 'down'] as const;
 
 /** Registers the ring series; returns the ack-wait histogram for the caller to feed. */
-export function registerRingMetrics(registry: MetricsRegistry, source: RingMetricsSource, now: () => number = Date.now): Histogram {
+export function registerRingMetrics(registry: MetricsRegistry, source: RingMetricsSource, now: () => number = Date.now): Histogram<'result'> {
   const backendUp = registry.gauge('maildirector_backend_up', 'Backend up (1) or down (0) in this director\'s effective ring.', ['backend']);
   const backendAdmin = registry.gauge('maildirector_backend_admin_state', 'Operator override of a backend (1 for the state in force).', ['backend', 'state']);
   const directors = registry.gauge('maildirector_ring_directors', 'Ring members by liveness as this director sees them (self counts as live).', ['state']);
@@ -36,32 +37,36 @@ export function registerRingMetrics(registry: MetricsRegistry, source: RingMetri
   const entries = registry.counter('maildirector_gossip_entries_total', 'Ring entries sent and received in gossip batches.', ['direction']);
   const dropped = registry.counter('maildirector_gossip_dropped_total', 'Gossip messages or entries dropped as malformed.');
   const ackWait = registry.histogram(
-    'maildirector_gossip_ack_seconds',
+    'maildirector_gossip_ack_duration_seconds',
     'Time from a local ring change until every live peer acknowledged it (result=all) or the wait timed out (partial).',
     ['result'],
   );
 
   registry.onCollect(() => {
     const list = source.backends();
-    backendUp.replaceAll(list.map((b) => ({ labels: [b.id], value: b.up ? 1 : 0 })));
-    backendAdmin.replaceAll(list.flatMap((b) => ADMIN_STATES.map((state) => ({ labels: [b.id, state], value: b.admin === state ? 1 : 0 }))));
+    replaceAll(backendUp, list.map((b) => ({ labels: { backend: b.id }, value: b.up ? 1 : 0 })));
+    replaceAll(backendAdmin, list.flatMap((b) => ADMIN_STATES.map((state) => ({ labels: { backend: b.id, state }, value: b.admin === state ? 1 : 0 }))));
     const peers = source.peers();
     const liveCount = peers.filter((p) => p.live).length + 1;
-    directors.replaceAll([
-      { labels: ['live'], value: liveCount },
-      { labels: ['dead'], value: peers.length + 1 - liveCount },
+    replaceAll(directors, [
+      { labels: { state: 'live' }, value: liveCount },
+      { labels: { state: 'dead' }, value: peers.length + 1 - liveCount },
     ]);
     const t = now();
-    peerUp.replaceAll(peers.map((p) => ({ labels: [p.id], value: p.live ? 1 : 0 })));
-    linkOpen.replaceAll(peers.map((p) => ({ labels: [p.id], value: p.linkOpen ? 1 : 0 })));
-    lag.replaceAll(peers.map((p) => ({ labels: [p.id], value: p.lastHeardMs > 0 ? Math.max(0, t - p.lastHeardMs) / 1000 : Infinity })));
-    clock.set([], source.clock());
+    replaceAll(peerUp, peers.map((p) => ({ labels: { peer: p.id }, value: p.live ? 1 : 0 })));
+    replaceAll(linkOpen, peers.map((p) => ({ labels: { peer: p.id }, value: p.linkOpen ? 1 : 0 })));
+    replaceAll(lag, peers.map((p) => ({ labels: { peer: p.id }, value: p.lastHeardMs > 0 ? Math.max(0, t - p.lastHeardMs) / 1000 : Infinity })));
+    clock.set(source.clock());
     const s = source.stats();
-    batches.setTotal(['sent'], s.batchesSent);
-    batches.setTotal(['received'], s.batchesReceived);
-    entries.setTotal(['sent'], s.entriesSent);
-    entries.setTotal(['received'], s.entriesReceived);
-    dropped.setTotal([], s.malformed);
+    mirrorTotal(batches, [
+      { labels: { direction: 'sent' }, total: s.batchesSent },
+      { labels: { direction: 'received' }, total: s.batchesReceived },
+    ]);
+    mirrorTotal(entries, [
+      { labels: { direction: 'sent' }, total: s.entriesSent },
+      { labels: { direction: 'received' }, total: s.entriesReceived },
+    ]);
+    mirrorTotal(dropped, [{ labels: {}, total: s.malformed }]);
   });
   return ackWait;
 }

@@ -8,6 +8,7 @@ import type { LiveSession, SessionInfo } from '../../session/registry.js';
 import type { PresenceRegistry } from '../presence-registry.js';
 import type { MoveCoordinator } from '../moves.js';
 import { TICKET_KEYS_ENV, ticketKeysHex } from '../../net/server-tls.js';
+import type { MetricsSnapshot } from '../../adapters/metrics/metrics.js';
 import { parseFromWorker, type FromWorker, type RingSnapshot, type ToWorker } from './messages.js';
 
 export interface WorkerHubOptions {
@@ -60,6 +61,8 @@ export class WorkerHub {
   #lastSnapshot = '';
   #capsTimer: NodeJS.Timeout | undefined;
   #stopping = false;
+  #nextMetricsId = 1;
+  readonly #metricsWaits = new Map<number, (metrics: MetricsSnapshot) => void>();
 
   constructor(opts: WorkerHubOptions) {
     this.#opts = opts;
@@ -143,6 +146,10 @@ export class WorkerHub {
       case 'hello':
         send(worker, { t: 'ring', ring: this.#snapshot() });
         return;
+      case 'metrics':
+        this.#metricsWaits.get(message.id)?.(message.metrics);
+        this.#metricsWaits.delete(message.id);
+        return;
       case 'ready':
         return;
     }
@@ -185,6 +192,31 @@ export class WorkerHub {
     if (text === this.#lastSnapshot) return;
     this.#lastSnapshot = text;
     this.#broadcast({ t: 'ring', ring: snapshot });
+  }
+
+  /**
+   * Every worker's metrics for one scrape. A worker that does not answer
+   * within `timeoutMs` is left out of this scrape (its counters come back
+   * with the next), so /metrics never hangs on a stuck worker.
+   */
+  async metrics(timeoutMs = 2000): Promise<MetricsSnapshot[]> {
+    const asks = [...this.#sessionsOf.keys()]
+      .filter((w) => w.isConnected())
+      .map((worker) => {
+        const id = this.#nextMetricsId++;
+        return new Promise<MetricsSnapshot | undefined>((resolve) => {
+          const timer = setTimeout(() => {
+            this.#metricsWaits.delete(id);
+            resolve(undefined);
+          }, timeoutMs);
+          this.#metricsWaits.set(id, (metrics) => {
+            clearTimeout(timer);
+            resolve(metrics);
+          });
+          send(worker, { t: 'metrics', id });
+        });
+      });
+    return (await Promise.all(asks)).filter((m): m is MetricsSnapshot => m !== undefined);
   }
 
   /** Drop cached passdb entries in every worker (these users, or all). */

@@ -2,6 +2,7 @@ import type { LoginFailureKind } from '../../core/failure.js';
 import type { Protocol } from '../../core/protocol.js';
 import type { BackendSpec } from '../../ring/types.js';
 import type { SessionInfo } from '../../session/registry.js';
+import { isMetricsSnapshot, type MetricsSnapshot } from '../../adapters/metrics/metrics.js';
 
 /*
  * The IPC between a multi-worker director's primary (ring member, admin,
@@ -27,7 +28,9 @@ export type ToWorker =
   | { readonly t: 'reply'; readonly id: number; readonly value: number | string | null }
   | { readonly t: 'fail'; readonly id: number; readonly kind: LoginFailureKind; readonly message: string }
   | { readonly t: 'reload' }
-  | { readonly t: 'drain' };
+  | { readonly t: 'drain' }
+  /** Send this worker's registry (login and connect times, process series) for a scrape. */
+  | { readonly t: 'metrics'; readonly id: number };
 
 /** Questions a worker's login asks the primary, which holds the ring-wide session presence. */
 export type Question =
@@ -48,7 +51,9 @@ export type FromWorker =
   | { readonly t: 'login'; readonly protocol: Protocol; readonly result: string }
   | ({ readonly t: 'ask'; readonly id: number } & Question)
   /** An authentication's outcome from a client address, for the shared auth penalty. */
-  | { readonly t: 'auth'; readonly ip: string; readonly ok: boolean };
+  | { readonly t: 'auth'; readonly ip: string; readonly ok: boolean }
+  /** The answer to 'metrics'. */
+  | { readonly t: 'metrics'; readonly id: number; readonly metrics: MetricsSnapshot };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -88,6 +93,8 @@ export function parseFromWorker(m: unknown): FromWorker | undefined {
       return str(m.protocol) && str(m.result) ? (m as FromWorker) : undefined;
     case 'auth':
       return str(m.ip) && typeof m.ok === 'boolean' ? (m as FromWorker) : undefined;
+    case 'metrics':
+      return num(m.id) && isMetricsSnapshot(m.metrics) ? (m as FromWorker) : undefined;
     case 'ask':
       if (!num(m.id)) return undefined;
       if (m.q === 'penalty') return str(m.ip) ? (m as FromWorker) : undefined;
@@ -117,6 +124,8 @@ export function parseToWorker(m: unknown): ToWorker | undefined {
     case 'reload':
     case 'drain':
       return m as ToWorker;
+    case 'metrics':
+      return num(m.id) ? (m as ToWorker) : undefined;
     default:
       return undefined;
   }

@@ -6,7 +6,7 @@ import type { Config } from '../../config/types.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../adapters/log/logger.js';
 import { createPassdb, type DirectorPassdb } from '../../auth/build.js';
-import { LoginFailure } from '../../core/failure.js';
+import { LoginFailure, SHUTDOWN_REASON } from '../../core/failure.js';
 import type { Protocol } from '../../core/protocol.js';
 import { BackendRing } from '../../ring/hash-ring.js';
 import type { BackendSpec } from '../../ring/types.js';
@@ -19,6 +19,8 @@ import { LoginCore, type LoginPlacement } from '../../session/login-core.js';
 import { LocalSessionRegistry, type LiveSession, type SessionInfo, type SessionRegistry } from '../../session/registry.js';
 import type { SessionDeps } from '../../session/session.js';
 import { Frontends } from '../frontends.js';
+import { MetricsRegistry } from '../../adapters/metrics/metrics.js';
+import { SessionMetrics } from '../../adapters/metrics/session-metrics.js';
 import { parseToWorker, type FromWorker, type Question, type ToWorker } from './messages.js';
 
 type Send = (message: FromWorker) => void;
@@ -122,6 +124,8 @@ export class WorkerProcess {
   readonly #frontends: Frontends;
   readonly #pending = new Map<number, { resolve: (v: number | string | null) => void; reject: (e: LoginFailure) => void }>();
   #nextAsk = 1;
+  /** This worker's own series; the primary aggregates them with its own on each scrape. */
+  readonly #metrics = new MetricsRegistry({ processMetrics: true });
   #firstRing: (() => void) | undefined;
 
   constructor(config: Config, workerIndex: number) {
@@ -136,6 +140,8 @@ export class WorkerProcess {
       if (process.connected) process.send?.(message);
     };
     this.#registry = new ReportingRegistry(send);
+    const sessionMetrics = new SessionMetrics(this.#metrics);
+    sessionMetrics.watchBackendConnects();
     const placement = new PrimaryPlacement((q) => this.#askPrimary(q, send), () => this.#ring, this.#registry);
     const loginCore = new LoginCore({
       config: () => this.#config,
@@ -161,7 +167,8 @@ export class WorkerProcess {
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
       backendPreloginCapabilities: (protocol: Protocol) => this.#capabilities.get(protocol),
       // An ok login is counted by the primary when the session's 'add' arrives: one message less per login.
-      onLoginResult: (protocol, result) => {
+      onLoginResult: (protocol, result, seconds) => {
+        sessionMetrics.observeLogin(protocol, result, seconds);
         if (result !== 'ok') send({ t: 'login', protocol, result });
       },
       onEnd: () => undefined,
@@ -273,6 +280,16 @@ export class WorkerProcess {
       case 'drain':
         void this.#drainAndExit();
         return;
+      case 'metrics': {
+        const id = message.id;
+        this.#metrics.snapshot().then(
+          (metrics) => {
+            if (process.connected) process.send?.({ t: 'metrics', id, metrics } satisfies FromWorker);
+          },
+          (err: unknown) => this.log.warn({ err }, 'could not collect metrics for the primary'),
+        );
+        return;
+      }
     }
   }
 
@@ -313,7 +330,7 @@ export class WorkerProcess {
     while (this.#registry.list().length > 0 && Date.now() < deadline && process.connected) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    for (const s of this.#registry.list()) this.#registry.kickUser(s.user, 'shutdown');
+    for (const s of this.#registry.list()) this.#registry.kickUser(s.user, SHUTDOWN_REASON);
     this.#frontends.destroyAll();
     for (const p of this.#pending.values()) p.reject(new LoginFailure('backend_unavailable', 'director shutting down'));
     await this.#passdb.close();

@@ -99,7 +99,7 @@ export const backendAddCommand = defineAdminCommand({
   json: CHANGE_JSON,
   positionals: [...ID_ARG, { name: 'HOST', required: true, summary: 'address the directors connect to' }],
   options: [
-    { name: 'weight', value: 'N', summary: 'share of ring users (default 100; 0 takes no new users)' },
+    { name: 'weight', value: 'N', summary: 'share of ring users, 1..10000 (default 100; `backend weight ID 0` after adding gives it no new users)' },
     { name: 'tag', value: 'T', summary: 'director_tag this backend serves (default: the untagged ring)' },
     ...PROTOCOL_SPECS.map((p) => ({ name: `${p.protocol}-port`, value: 'P', summary: `${p.protocol} port (default ${p.defaultPort})` })),
   ],
@@ -131,9 +131,9 @@ export const backendRemoveCommand = defineAdminCommand({
 
 export const backendWeightCommand = defineAdminCommand({
   name: ['backend', 'weight'],
-  summary: "Set a backend's weight (its share of ring users; 0 gives it no new users).",
+  summary: "Set a backend's weight (its share of ring users, 0..10000; 0 gives it no new users, `backend down` takes it out).",
   json: CHANGE_JSON,
-  positionals: [...ID_ARG, { name: 'N', required: true, summary: 'weight 0..10000' }],
+  positionals: [...ID_ARG, { name: 'N', required: true, summary: 'weight 0..10000 (0: no new users)' }],
   async execute(api, args, io, json) {
     const id = backendId(args);
     const weight = wholeNumber(args.positionals[1] ?? '', 'N', 0, 10_000);

@@ -27,4 +27,6 @@ export const EXIT = Object.freeze({
   unreachable: 2,
   /** Bad command line or unreadable TLS file (EX_USAGE). */
   usage: 64,
+  /** The user is not in the passdb (EX_NOUSER, as `doveadm user` exits for an unknown user). */
+  noUser: 67,
 });

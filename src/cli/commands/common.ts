@@ -6,7 +6,9 @@ import type { AdminApi } from '../../adapters/grpc/admin-client.js';
 import type { MutualTls } from '../../adapters/grpc/security.js';
 import { parseArgs, usageText, UsageError } from '../args.js';
 import type { ArgsSpec, OptionSpec, ParsedArgs } from '../args.js';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { EXIT } from './command.js';
+import { plaintextRefusedWhy } from './tls-diagnosis.js';
 import type { AdminCommand, CliIo } from './command.js';
 
 export const DEFAULT_DIRECTOR_ADDRESS = '127.0.0.1:17000';
@@ -133,8 +135,13 @@ export function defineAdminCommand(def: AdminCommandDefinition): AdminCommand {
         }
         if (err instanceof AdminCallError) {
           if (err.kind === 'unreachable') {
-            io.stderr(`${prefix}: cannot reach director at ${target}: ${err.details}\n`);
+            const why = tls === undefined ? await plaintextRefusedWhy(target) : undefined;
+            io.stderr(`${prefix}: cannot reach director at ${target}: ${why ?? err.details}\n`);
             return EXIT.unreachable;
+          }
+          if (err.code === grpcStatus.NOT_FOUND) {
+            io.stderr(`${prefix}: ${err.details}\n`);
+            return EXIT.noUser;
           }
           io.stderr(`${prefix}: director at ${target} refused: ${err.details}\n`);
           return EXIT.failed;

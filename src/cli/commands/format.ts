@@ -2,11 +2,13 @@
  * doveadm-like table: a header row, columns padded to their widest cell and
  * separated by two spaces, no trailing blanks. Ends with \n.
  */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], options: { readonly right?: readonly number[] } = {}): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // Counts read best right-aligned, as doveadm prints them.
+  const right = new Set(options.right ?? []);
   const line = (cells: readonly string[]): string =>
     widths
-      .map((w, i) => (cells[i] ?? '').padEnd(w))
+      .map((w, i) => (right.has(i) ? (cells[i] ?? '').padStart(w) : (cells[i] ?? '').padEnd(w)))
       .join('  ')
       .trimEnd();
   return `${[line(headers), ...rows.map(line)].join('\n')}\n`;

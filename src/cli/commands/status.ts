@@ -23,6 +23,9 @@ export interface StatusJson {
     readonly admin: 'none' | 'up' | 'down';
     readonly voters: number;
     readonly down_votes: number;
+    /** Ring-wide (every live director's presence): relayed sessions there, and their distinct users. */
+    readonly sessions: number;
+    readonly users: number;
   }[];
 }
 
@@ -60,6 +63,8 @@ export function statusJson(response: StatusResponse__Output): StatusJson {
       admin: overrideName(b.admin),
       voters: b.voters,
       down_votes: b.downVotes,
+      sessions: b.sessions,
+      users: b.users,
     })),
   };
 }
@@ -71,7 +76,7 @@ export function statusText(status: StatusJson): string {
   );
   if (status.backends.length === 0) return `${head}\nno backends\n`;
   const backends = renderTable(
-    ['backend', 'host', 'ports', 'weight', 'tag', 'state', 'override', 'down votes'],
+    ['backend', 'host', 'ports', 'weight', 'tag', 'state', 'override', 'down votes', 'sessions', 'users'],
     status.backends.map((b) => [
       b.id,
       b.host,
@@ -83,20 +88,24 @@ export function statusText(status: StatusJson): string {
       b.state === 'pending' ? 'new, waiting for probes' : b.state,
       b.admin === 'none' ? '-' : b.admin,
       `${b.down_votes}/${b.voters}`,
+      String(b.sessions),
+      String(b.users),
     ]),
+    { right: [3, 8, 9] },
   );
   return `${head}\n${backends}`;
 }
 
 export const statusCommand = defineAdminCommand({
   name: ['status'],
-  summary: "Show the director's id, uptime, live session count, ring members live, and backends with their state.",
+  summary: "Show the director's id, uptime, live session count, ring members live, and backends with their state, sessions and users (ring-wide).",
   json:
     '{"director_id": string, "started_at_ms": unix ms, "uptime_ms": number, "session_count": number, ' +
     '"ring": {"directors_live", "directors_total", "clock"}, ' +
     '"backends": [{"id", "host", "ports": {protocol: port} (absent: default port), "weight", "tag" ("" = default), ' +
     '"state": "up"|"down"|"pending"|"unknown" (in the effective ring; pending: new, no probe verdict yet, gets no users), "admin": "none"|"up"|"down" (operator override), ' +
-    '"voters": live directors with a probe verdict, "down_votes": how many say down}]}',
+    '"voters": live directors with a probe verdict, "down_votes": how many say down, ' +
+    '"sessions", "users": relayed sessions on the backend and their distinct users, over every live director (doveadm director map)}]}',
   async execute(api, _args, io, json) {
     const status = statusJson(await api.status());
     io.stdout(json ? jsonLine(status) : statusText(status));

@@ -43,7 +43,9 @@ const WHY: Readonly<Record<string, string>> = {
 
 export function userWhereText(w: UserWhereJson): string {
   const lines: string[] = [];
-  if (w.reason === 'not_found' || w.reason === 'tempfail' || w.reason === 'refused') {
+  if (w.reason === 'not_found') {
+    lines.push(`${w.user}: no such user in the passdb`);
+  } else if (w.reason === 'tempfail' || w.reason === 'refused') {
     lines.push(`${w.user}: ${w.reason} (${w.detail})`);
   } else {
     const dest = `${w.backend === '' ? '' : `${w.backend} `}${formatEndpoint(w.host, w.port)}`;
@@ -66,7 +68,7 @@ export function userWhereText(w: UserWhereJson): string {
 
 export const userWhereCommand = defineAdminCommand({
   name: ['user', 'where'],
-  summary: 'Say where USER goes and why (LDAP host, ring, local; moved, delayed) and who holds its sessions.',
+  summary: 'Say where USER goes and why (LDAP host, ring, local; moved, delayed) and who holds its sessions. Exit 67 when USER is not in the passdb.',
   json:
     '{"user": canonical name, "reason": "ldap_host"|"ring"|"local"|"refused"|"not_found"|"tempfail", "detail": string, ' +
     '"backend": id ("" if not a ring backend), "host", "port", "tag", "ldap_host": "" if unset, "moved_to": "" if none, ' +
@@ -81,6 +83,6 @@ export const userWhereCommand = defineAdminCommand({
     if (!isProtocol(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}`);
     const where = userWhereJson(await api.userWhere({ user, protocol }));
     io.stdout(json ? jsonLine(where) : userWhereText(where));
-    return EXIT.ok;
+    return where.reason === 'not_found' ? EXIT.noUser : EXIT.ok;
   },
 });

@@ -44,12 +44,13 @@ export function whoJson(response: WhoResponse__Output): WhoJson {
 /** One row per session, like `doveadm who -1`. */
 export function whoText(who: WhoJson): string {
   return renderTable(
-    ['username', 'proto', 'client', 'backend', 'since', 'session'],
+    ['username', 'proto', 'client', 'backend', 'director', 'since (UTC)', 'session'],
     who.sessions.map((s) => [
       s.user,
       s.protocol,
       formatEndpoint(s.client_ip, s.client_port),
       `${s.backend_id === null ? '' : `${s.backend_id} `}${formatEndpoint(s.backend_host, s.backend_port)}`,
+      s.director_id,
       formatTimestamp(s.started_at_ms),
       s.session_id,
     ]),

@@ -7,7 +7,7 @@ import type { CommandResult, CommandSession, ImapState } from './commands/types.
 import { ImapFramer } from './framer.js';
 import type { FramerEvent } from './framer.js';
 import { ImapParseError, parseCommand, textOf } from './parser.js';
-import { IMAP_KICK_TEXT, IMAP_TEXT, bye, renderFailure, renderLoginSuccess, tagged } from './replies.js';
+import { imapKickText, IMAP_TEXT, bye, renderFailure, renderLoginSuccess, tagged } from './replies.js';
 
 /** Greetings by capability list: preloginCapabilities() hands out the same few lists. */
 const greetings = new WeakMap<readonly string[], string>();
@@ -168,7 +168,7 @@ export const imapPrelogin: PreloginProtocol<FramerEvent> = {
     tooManyConnections: bye(IMAP_TEXT.queueFull),
     unexpectedProxyHeader: bye(IMAP_TEXT.unexpectedProxyHeader),
   },
-  kickText: IMAP_KICK_TEXT,
+  kickText: imapKickText,
   newFramer: (limits: LimitsConfig) => new ImapFramer({ maxLineLength: limits.maxLineLength, maxLiteralSize: limits.maxLiteralSize }),
   open: (connection) => new ImapSession(connection),
 };

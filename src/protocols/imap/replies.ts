@@ -1,4 +1,4 @@
-import { sanitizeReplyText } from '../../core/failure.js';
+import { kickReasonForClient, sanitizeReplyText } from '../../core/failure.js';
 import type { LoginFailure } from '../../core/failure.js';
 import { capabilityText } from './capabilities.js';
 
@@ -39,6 +39,11 @@ export const IMAP_TEXT = {
 
 /** Operators kick sessions with this line (Dovecot's doveadm kick text). */
 export const IMAP_KICK_TEXT = `* BYE ${IMAP_TEXT.kick}\r\n`;
+
+/** The untagged BYE (RFC 9051 §7.1.5) a kicked relayed client gets: the kick's reason, or Dovecot's text. */
+export function imapKickText(reason: string): string {
+  return `* BYE ${kickReasonForClient(reason, IMAP_TEXT.kick)}\r\n`;
+}
 
 export function tagged(tag: string, status: 'OK' | 'NO' | 'BAD', text: string, code?: string): string {
   const prefix = tag.length > 0 ? tag : '*';

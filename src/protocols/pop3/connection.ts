@@ -5,7 +5,7 @@ import type { ClientConnection, CommandResult as KitResult, PreloginProtocol, Pr
 import { findCommand } from './commands/registry.js';
 import type { CommandResult, ContinuationHandler, Pop3CommandSession } from './commands/types.js';
 import { LineFramer, type LineFrame } from '../../net/line-framer.js';
-import { POP3_TEXT, renderBackendSuccess, renderFailure } from './replies.js';
+import { POP3_TEXT, pop3KickText, renderBackendSuccess, renderFailure } from './replies.js';
 
 const CRLF = '\r\n';
 
@@ -110,7 +110,7 @@ export function pop3Prelogin(greeting: string): PreloginProtocol<Pop3Frame> {
       tooManyConnections: POP3_TEXT.queueFull + CRLF,
       unexpectedProxyHeader: POP3_TEXT.unexpectedProxyHeader + CRLF,
     },
-    kickText: POP3_TEXT.kicked + CRLF,
+    kickText: pop3KickText,
     newFramer: (limits: LimitsConfig) => new LineFramer(limits.maxLineLength),
     open: (connection) => new Pop3Session(connection, greeting),
   };

@@ -1,4 +1,4 @@
-import { sanitizeReplyText } from '../../core/failure.js';
+import { kickReasonForClient, sanitizeReplyText } from '../../core/failure.js';
 import type { LoginFailure } from '../../core/failure.js';
 
 /** Dovecot 2.3 pop3-login texts, kept together so tests and drivers agree. */
@@ -27,6 +27,11 @@ export const POP3_TEXT = {
   queueFull: '-ERR Connection queue full',
   unexpectedProxyHeader: '-ERR Unexpected PROXY protocol header.',
 } as const;
+
+/** The -ERR line (RFC 2449 [SYS/TEMP]: try again later) a kicked relayed client gets, with CRLF. */
+export function pop3KickText(reason: string): string {
+  return `-ERR [SYS/TEMP] ${kickReasonForClient(reason, 'Disconnected by proxy: Kicked by admin')}\r\n`;
+}
 
 /** The reply line (without CRLF) for a login that did not reach the backend. */
 export function renderFailure(failure: LoginFailure): string {

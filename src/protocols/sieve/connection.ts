@@ -7,7 +7,7 @@ import { lookupCommand } from './commands/registry.js';
 import type { CommandResult, SaslResponse, SieveCommandSession } from './commands/types.js';
 import { commandName, parseArguments, parseLine, SieveParseError, type SieveArg } from './parser.js';
 import { sieveString } from './quote.js';
-import { renderFailure, renderLoginSuccess, reply, SIEVE_KICK_TEXT, SIEVE_TEXT } from './replies.js';
+import { renderFailure, renderLoginSuccess, reply, sieveKickText, SIEVE_TEXT } from './replies.js';
 
 /**
  * One ManageSieve client before login (RFC 5804 non-authenticated state):
@@ -147,7 +147,7 @@ export const sievePrelogin: PreloginProtocol<FramerEvent> = {
     tooManyConnections: reply('BYE', SIEVE_TEXT.queueFull),
     unexpectedProxyHeader: reply('BYE', SIEVE_TEXT.unexpectedProxyHeader),
   },
-  kickText: SIEVE_KICK_TEXT,
+  kickText: sieveKickText,
   newFramer: (limits: LimitsConfig) => new LiteralFramer({ maxLineLength: limits.maxLineLength, maxLiteralSize: limits.maxLiteralSize }),
   open: (connection) => new SieveSession(connection),
 };

@@ -1,4 +1,4 @@
-import { sanitizeReplyText } from '../../core/failure.js';
+import { kickReasonForClient, sanitizeReplyText } from '../../core/failure.js';
 import type { LoginFailure } from '../../core/failure.js';
 import { sieveString } from './quote.js';
 
@@ -52,6 +52,11 @@ export function reply(status: 'OK' | 'NO' | 'BYE', text: string, code?: string):
 
 /** Written to a relayed client when an operator kicks it (RFC 5804 §1.3: BYE may come at any time). */
 export const SIEVE_KICK_TEXT = reply('BYE', SIEVE_TEXT.kick);
+
+/** The BYE a kicked relayed client gets: the kick's reason as a quoted string, or Pigeonhole's text. */
+export function sieveKickText(reason: string): string {
+  return reply('BYE', kickReasonForClient(reason, SIEVE_TEXT.kick));
+}
 
 /** The reply to an AUTHENTICATE that did not reach a relayed session (client-authenticate.c, managesieve-proxy.c). */
 export function renderFailure(failure: LoginFailure): string {

@@ -123,7 +123,7 @@ export function submissionPrelogin(names: SubmissionGreeting): PreloginProtocol<
       tooManyConnections: CLOSING.queueFull(host) + CRLF,
       unexpectedProxyHeader: CLOSING.unexpectedProxyHeader(host) + CRLF,
     },
-    kickText: CLOSING.kicked(host) + CRLF,
+    kickText: (reason: string) => CLOSING.kicked(host, reason) + CRLF,
     newFramer: (limits: LimitsConfig) => new LineFramer(limits.maxLineLength),
     open: (connection) => new SubmissionSession(connection, names),
   };

@@ -1,4 +1,4 @@
-import { sanitizeReplyText } from '../../core/failure.js';
+import { KICKED_BY_ADMIN, kickReasonForClient, sanitizeReplyText } from '../../core/failure.js';
 import type { LoginFailure } from '../../core/failure.js';
 
 /**
@@ -41,7 +41,8 @@ export const CLOSING = {
   inactivity: (host: string): string => terminateLine('4.4.2', host, 'Disconnected for inactivity'),
   tooManyInvalid: (host: string): string => terminateLine('4.7.0', host, 'Too many invalid commands.'),
   internalError: (host: string): string => terminateLine('4.0.0', host, 'Internal error occurred. Refer to server log for more information.'),
-  kicked: (host: string): string => terminateLine('4.3.2', host, 'Disconnected by proxy: Kicked by admin'),
+  kicked: (host: string, reason: string = KICKED_BY_ADMIN): string =>
+    terminateLine('4.3.2', host, kickReasonForClient(reason, 'Disconnected by proxy: Kicked by admin')),
   // login-common/client-common.c, when the login process is at its client limit.
   queueFull: (host: string): string => terminateLine('4.0.0', host, 'Connection queue full'),
   unexpectedProxyHeader: (host: string): string => terminateLine('4.7.0', host, 'Unexpected PROXY protocol header.'),

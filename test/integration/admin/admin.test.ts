@@ -110,8 +110,9 @@ test('status --json gives director id, uptime, session count and backends with s
   assert.ok(status.uptime_ms >= 3_723_000 && status.uptime_ms < 3_723_000 + 60_000, String(status.uptime_ms));
   assert.equal(status.session_count, 3);
   assert.deepEqual(status.backends, [
-    { id: 'b1', host: '127.0.0.11', ports: { imap: 143, pop3: 110 }, weight: 100, tag: '', state: 'up', admin: 'none', voters: 0, down_votes: 0 },
-    { id: 'b2', host: '127.0.0.12', ports: {}, weight: 50, tag: 'eu', state: 'down', admin: 'none', voters: 0, down_votes: 0 },
+    // Without a ring, sessions and users count this director's own sessions.
+    { id: 'b1', host: '127.0.0.11', ports: { imap: 143, pop3: 110 }, weight: 100, tag: '', state: 'up', admin: 'none', voters: 0, down_votes: 0, sessions: 2, users: 2 },
+    { id: 'b2', host: '127.0.0.12', ports: {}, weight: 50, tag: 'eu', state: 'down', admin: 'none', voters: 0, down_votes: 0, sessions: 0, users: 0 },
   ]);
 });
 
@@ -119,7 +120,8 @@ test('status without --json prints a table', async () => {
   const r = await cli(['status', '--director', director]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^director\s+uptime\s+sessions\s+ring directors live\nd1\s+1h 2m \d+s\s+3\s+0\/0\n/);
-  assert.match(r.stdout, /\nb2\s+127\.0\.0\.12\s+-\s+50\s+eu\s+down\s+-\s+0\/0\n/);
+  assert.match(r.stdout, /\nb1\s+127\.0\.0\.11\s+imap=143,pop3=110\s+100\s+-\s+up\s+-\s+0\/0\s+2\s+2\n/);
+  assert.match(r.stdout, /\nb2\s+127\.0\.0\.12\s+-\s+50\s+eu\s+down\s+-\s+0\/0\s+0\s+0\n/);
 });
 
 test('MAIL_DIRECTOR_ADDR is used when --director is absent', async () => {
@@ -158,15 +160,15 @@ test('who USER_MASK filters, and the table shows one row per session', async () 
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 2);
-  assert.match(lines[0] ?? '', /^username\s+proto\s+client\s+backend\s+since\s+session$/);
-  assert.match(lines[1] ?? '', /^bob@example\.org\s+imap\s+127\.0\.0\.5:50000\s+b1 127\.0\.0\.11:143\s+2024-01-02 03:04:05\s+sess-b$/);
+  assert.match(lines[0] ?? '', /^username\s+proto\s+client\s+backend\s+director\s+since \(UTC\)\s+session$/);
+  assert.match(lines[1] ?? '', /^bob@example\.org\s+imap\s+127\.0\.0\.5:50000\s+b1 127\.0\.0\.11:143\s+d1\s+2024-01-02 03:04:05\s+sess-b$/);
 });
 
 test('user kick kicks the user through the registry and reports the count', async () => {
   const before = bob.kicks.length;
   const r = await cli(['user', 'kick', 'bob@example.org', '--json', '--director', director]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { user: 'bob@example.org', kicked: 1 });
+  assert.deepEqual(JSON.parse(r.stdout), { user: 'bob@example.org', kicked: 1, directors: [{ director: 'd1', kicked: 1 }], unreachable: [] });
   assert.deepEqual(bob.kicks.slice(before), ['Kicked by admin']);
   assert.equal(alice1.kicks.length, 0);
 });
@@ -184,7 +186,7 @@ test('user kick --reason --backend-host only kicks sessions on that backend', as
 test('user kick of a user without sessions succeeds with 0', async () => {
   const r = await cli(['user', 'kick', 'nobody', '--json', '--director', director]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { user: 'nobody', kicked: 0 });
+  assert.deepEqual(JSON.parse(r.stdout), { user: 'nobody', kicked: 0, directors: [{ director: 'd1', kicked: 0 }], unreachable: [] });
 });
 
 test('auth cache flush USER flushes that user; without USER flushes all', async () => {

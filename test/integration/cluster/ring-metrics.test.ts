@@ -66,7 +66,7 @@ test('ring, gossip and backend series are present and plausible on every directo
     assert.ok((value(text, 'maildirector_gossip_messages_total{direction="sent"}') ?? 0) > 0);
     assert.ok((value(text, 'maildirector_gossip_entries_total{direction="received"}') ?? 0) > 0);
     assert.equal(value(text, 'maildirector_gossip_dropped_total'), 0);
-    assert.match(text, /^# TYPE maildirector_ldap_request_seconds histogram$/m);
+    assert.match(text, /^# TYPE maildirector_ldap_request_duration_seconds histogram$/m);
   }
 });
 
@@ -75,17 +75,17 @@ test('a login moves the login counter, the session gauge and the LDAP latency hi
   const u = ring.cluster.usersOfKind('ring')[0];
   assert.ok(u);
   const before = await scrape(d1);
-  const ldapBefore = value(before, 'maildirector_ldap_request_seconds_count{op="authenticate",result="ok"}') ?? 0;
+  const ldapBefore = value(before, 'maildirector_ldap_request_duration_seconds_count{op="authenticate",result="ok"}') ?? 0;
   const okBefore = value(before, 'maildirector_logins_total{protocol="imap",result="ok"}') ?? 0;
   const { client } = await openImap(d1);
   try {
     assert.match(await login(client, u.name, u.password), /^a1 OK /);
     const text = await scrape(d1);
     assert.equal(value(text, 'maildirector_logins_total{protocol="imap",result="ok"}'), okBefore + 1);
-    assert.equal(value(text, 'maildirector_ldap_request_seconds_count{op="authenticate",result="ok"}'), ldapBefore + 1);
-    const sum = value(text, 'maildirector_ldap_request_seconds_sum{op="authenticate",result="ok"}') ?? 0;
+    assert.equal(value(text, 'maildirector_ldap_request_duration_seconds_count{op="authenticate",result="ok"}'), ldapBefore + 1);
+    const sum = value(text, 'maildirector_ldap_request_duration_seconds_sum{op="authenticate",result="ok"}') ?? 0;
     assert.ok(sum > 0 && sum < 5 * (ldapBefore + 1), `ldap seconds sum ${sum}`);
-    const inf = value(text, 'maildirector_ldap_request_seconds_bucket{op="authenticate",result="ok",le="+Inf"}');
+    const inf = value(text, 'maildirector_ldap_request_duration_seconds_bucket{le="+Inf",op="authenticate",result="ok"}');
     assert.equal(inf, ldapBefore + 1, 'the +Inf bucket counts every request');
     const sessions = text.split('\n').filter((l) => l.startsWith('maildirector_sessions{protocol="imap"'));
     assert.equal(sessions.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0), 1, sessions.join('; '));
@@ -100,7 +100,7 @@ test('backend down at one director: backend_up drops to 0 on every director, and
   const d1 = director(0);
   const victim = ring.cluster.backends[1]?.id;
   assert.ok(victim !== undefined);
-  const acksBefore = value(await scrape(d1), 'maildirector_gossip_ack_seconds_count{result="all"}') ?? 0;
+  const acksBefore = value(await scrape(d1), 'maildirector_gossip_ack_duration_seconds_count{result="all"}') ?? 0;
   const versionBefore = value(await scrape(director(2)), 'maildirector_ring_state_version') ?? 0;
   const started = Date.now();
   const change = await cliJson<{ acked_by: string[]; not_acked: string[] }>(ring, d1, 'backend', 'down', victim);
@@ -115,8 +115,8 @@ test('backend down at one director: backend_up drops to 0 on every director, and
   }
   process.stderr.write(`# backend down → backend_up 0 in every director's /metrics after ${Date.now() - started} ms\n`);
   const text = await scrape(d1);
-  assert.equal(value(text, 'maildirector_gossip_ack_seconds_count{result="all"}'), acksBefore + 1);
-  assert.ok((value(text, 'maildirector_gossip_ack_seconds_sum{result="all"}') ?? Infinity) < 2, 'acked within 2 s');
+  assert.equal(value(text, 'maildirector_gossip_ack_duration_seconds_count{result="all"}'), acksBefore + 1);
+  assert.ok((value(text, 'maildirector_gossip_ack_duration_seconds_sum{result="all"}') ?? Infinity) < 2, 'acked within 2 s');
   assert.ok((value(await scrape(director(2)), 'maildirector_ring_state_version') ?? 0) > versionBefore, 'the clock moved');
 
   await cliJson(ring, d1, 'backend', 'up', victim);

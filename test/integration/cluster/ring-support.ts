@@ -70,6 +70,8 @@ export interface StatusJson {
     admin: string;
     voters: number;
     down_votes: number;
+    sessions: number;
+    users: number;
   }>;
 }
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startCluster } from '../../harness/cluster.js';
 import type { DirectorHandle } from '../../harness/director.js';
 import { adminCert, ringOverrides } from '../../harness/ring.js';
+import { metricSample, promtoolCheckMetrics } from '../../harness/promtool.js';
 import type { LineClient } from '../support/line-client.js';
 import { command, login, openImap } from '../director/imap-support.js';
 import { cliJson, directorById, until, type Ring, type WhereJson } from './ring-support.js';
@@ -181,4 +182,28 @@ test('TLS sessions resume on every worker', async () => {
   const d2 = directorById(ring, 'd2');
   assert.equal(await tlsResumptions(d1, 6), 6, 'resumed on both workers of d1');
   assert.equal(await tlsResumptions(d2, 3), 3, 'resumed on the single-process d2');
+});
+
+test("the primary's /metrics adds up its workers: login times, process series, sessions", async () => {
+  const d1 = directorById(ring, 'd1');
+  const scrape = async (): Promise<string> => (await fetch(`http://${d1.address('http') ?? ''}/metrics`)).text();
+  const before = metricSample(await scrape(), 'maildirector_login_duration_seconds_count', { protocol: 'imap', result: 'ok' }) ?? 0;
+  const users = ring.cluster.usersOfKind('host').slice(20, 24);
+  const clients = await openSessions(d1, users);
+  try {
+    const text = await until('the primary counts the workers\' logins', 5000, async () => {
+      const t = await scrape();
+      return metricSample(t, 'maildirector_login_duration_seconds_count', { protocol: 'imap', result: 'ok' }) === before + users.length ? t : undefined;
+    });
+    const checked = await promtoolCheckMetrics(text);
+    assert.equal(checked.code, 0, checked.output);
+    assert.equal(checked.output.trim(), '');
+    const sessions = text.split('\n').filter((l) => l.startsWith('maildirector_sessions{protocol="imap"'));
+    assert.equal(sessions.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0), users.length, sessions.join('; '));
+    // Three processes' memory, each well over 10 MB: the workers are counted, not only the primary.
+    assert.ok((metricSample(text, 'process_resident_memory_bytes', {}) ?? 0) > 3 * 10_000_000, 'resident memory of primary and workers');
+    assert.ok((metricSample(text, 'maildirector_backend_connect_duration_seconds_count', { result: 'ok' }) ?? 0) >= users.length);
+  } finally {
+    for (const c of clients) c.close();
+  }
 });

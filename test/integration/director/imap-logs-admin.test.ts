@@ -153,6 +153,31 @@ test('who --json lists a live session; user kick ends it and the backend logs th
   }
 });
 
+test('user kick --reason: the IMAP client reads the reason in its BYE, sanitised; an unknown user exits 67', async () => {
+  const u = cluster.usersOfKind('ring').at(-1);
+  assert.ok(u !== undefined);
+  const { client } = await openImap(firstDirector(cluster));
+  try {
+    assert.match(await login(client, u.name, u.password), /^a1 OK /);
+    assert.match(lastLine(await command(client, 'a2', 'SELECT INBOX')), /^a2 OK /);
+    const out = await cli('user', 'kick', u.name, '--reason', 'Mailbox maintenance,\r\na3 OK back at 14:00');
+    assert.match(out, /kicked 1 session/);
+    const bye = await client.until('* BYE', 5000);
+    // One line: the CR LF became a space, so no fake tagged reply reaches the client.
+    assert.equal(lastLine(bye), '* BYE Mailbox maintenance, a3 OK back at 14:00');
+    await client.waitClosed(5000);
+  } finally {
+    client.close();
+  }
+  const [node, ...rest] = cluster.json().cli;
+  const unknown = await run(node as string, [...rest, 'user', 'kick', 'no-such-user-here'], { cwd: REPO_ROOT, timeout: 20_000 }).then(
+    () => ({ code: 0, stderr: '' }),
+    (err: { code?: number; stderr?: string }) => ({ code: err.code, stderr: err.stderr ?? '' }),
+  );
+  assert.equal(unknown.code, 67);
+  assert.match(unknown.stderr, /no-such-user-here does not exist/);
+});
+
 test('the "Proxying loops" line is not written for an ordinary failed login', async () => {
   // Guards the routing test's log assertion against a director that logs it for everything.
   const loops = (await records()).filter((r) => r.msg === 'Proxying loops');

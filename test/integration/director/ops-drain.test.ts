@@ -22,6 +22,7 @@ let cluster: Cluster;
 let child: ChildProcess | undefined;
 let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>;
 let pop3Port: number;
+let httpPort: number;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ops-drain-'));
@@ -30,6 +31,7 @@ before(async () => {
   // Same config and ports, but started here.
   await harnessDirector.stop();
   pop3Port = harnessDirector.pop3 ?? 0;
+  httpPort = harnessDirector.http ?? 0;
   const { command, args } = directorCommand(harnessDirector.configFile, 'd1');
   const fd = openSync(join(dir, 'drain-director.log'), 'a');
   try {
@@ -77,10 +79,21 @@ test('SIGTERM drains: the session works during the grace, new connections are re
   assert.equal(await c.line(), '+OK');
   assert.match(await c.line(), /^\+OK Logged in\./);
 
+  const serving = await fetch(`http://127.0.0.1:${httpPort}/status`);
+  assert.equal(serving.status, 200);
+  assert.equal(((await serving.json()) as { draining: boolean }).draining, false);
+
   const signalledAt = Date.now();
   child.kill('SIGTERM');
   await sleep(300);
   assert.equal(await connectOutcome(pop3Port), 'refused');
+  // A load balancer's health check must take the draining director out.
+  const draining = await fetch(`http://127.0.0.1:${httpPort}/status`);
+  assert.equal(draining.status, 503);
+  assert.equal(((await draining.json()) as { draining: boolean }).draining, true);
+  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  assert.match(metrics, /^maildirector_draining 1$/m);
+  assert.match(metrics, /^maildirector_sessions\{protocol="pop3",backend="b1"\} 1$/m);
   for (const at of [600, 1400]) {
     await sleep(Math.max(0, signalledAt + at - Date.now()));
     assert.ok(!c.closed, `session closed ${Date.now() - signalledAt} ms into the grace`);

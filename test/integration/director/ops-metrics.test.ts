@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { startCluster, type Cluster } from '../../harness/cluster.js';
 import type { DirectorHandle } from '../../harness/director.js';
 import { loginOnce } from './imap-support.js';
+import { metricSample, promtoolCheckMetrics } from '../../harness/promtool.js';
+import { createRingClient } from '../../../src/adapters/grpc/ring-transport.js';
 
 // /metrics on the director's http port after real logins.
 
@@ -32,16 +34,7 @@ async function metrics(): Promise<string> {
   return res.text();
 }
 
-/** The value of one sample, labels in any order; undefined when absent. */
-function sample(text: string, name: string, labels: Readonly<Record<string, string>>): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const got = new Map([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1] ?? '', x[2] ?? '']));
-    if (Object.entries(labels).every(([k, v]) => got.get(k) === v) && got.size === Object.keys(labels).length) return Number(m[3]);
-  }
-  return undefined;
-}
+const sample = metricSample;
 
 test('maildirector_logins_total counts IMAP logins and no user name leaks into /metrics', async () => {
   const before = sample(await metrics(), 'maildirector_logins_total', { protocol: 'imap', result: 'ok' }) ?? 0;
@@ -62,4 +55,40 @@ test('maildirector_logins_total counts IMAP logins and no user name leaks into /
   assert.match(text, /^# TYPE maildirector_logins_total counter$/m);
   for (const u of cluster.users) assert.ok(!text.includes(u.name), `user name ${u.name} in /metrics`);
   for (const u of cluster.users) assert.ok(!text.includes(u.password), 'a password in /metrics');
+});
+
+test('promtool parses and lints /metrics without a complaint; histograms, process series and escaped labels are there', async () => {
+  const u = cluster.usersOfKind('ring')[0];
+  assert.ok(u !== undefined);
+  assert.match(await loginOnce(director, u.name, u.password), /^OK/);
+  // The admin service allows only [A-Za-z0-9._-] in ids, but a peer's gossip (or a state file) is
+  // checked for length only: a quote, a backslash and a newline from there must be escaped, not mangled.
+  const oddId = 'b"q\\z\nx';
+  const grpc = director.address('grpc');
+  assert.ok(grpc !== null);
+  const peer = createRingClient({ target: grpc, tls: undefined });
+  try {
+    const backend = { backendId: oddId, removed: false, spec: { host: '127.0.0.99', ports: {}, weight: 100, tag: '' } };
+    await peer.apply({ entries: [{ version: { counter: 1, origin: 'd1' }, backend }], timeoutMs: 1000 }, 5000);
+  } finally {
+    peer.close();
+  }
+  const text = await metrics();
+  const checked = await promtoolCheckMetrics(text);
+  assert.equal(checked.code, 0, checked.output);
+  assert.equal(checked.output.trim(), '', `promtool: ${checked.output}`);
+
+  const lines = text.split('\n');
+  assert.ok(lines.includes('maildirector_backend_up{backend="b\\"q\\\\z\\nx"} 0'), lines.filter((l) => l.startsWith('maildirector_backend_up')).join('\n'));
+  assert.ok(lines.includes('maildirector_sessions{protocol="imap",backend="b\\"q\\\\z\\nx"} 0'));
+  for (const histogram of ['maildirector_login_duration_seconds', 'maildirector_backend_connect_duration_seconds', 'maildirector_ldap_request_duration_seconds']) {
+    assert.ok(lines.includes(`# TYPE ${histogram} histogram`), histogram);
+  }
+  assert.ok((sample(text, 'maildirector_login_duration_seconds_count', { protocol: 'imap', result: 'ok' }) ?? 0) >= 1, 'an ok IMAP login timed');
+  assert.ok((sample(text, 'maildirector_login_duration_seconds_bucket', { protocol: 'imap', result: 'ok', le: '+Inf' }) ?? 0) >= 1);
+  assert.ok((sample(text, 'maildirector_backend_connect_duration_seconds_bucket', { result: 'ok', le: '0.5' }) ?? 0) >= 1, 'a backend connect under 0.5 s');
+  for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+    assert.ok((sample(text, name, {}) ?? -1) >= 0, `${name} missing`);
+  }
+  assert.ok(lines.includes('# TYPE nodejs_gc_duration_seconds histogram'));
 });

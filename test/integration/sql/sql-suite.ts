@@ -248,7 +248,7 @@ export function sqlSuite(driver: SqlDriver): void {
     assert.ok(refused.includes(blocked.reason ?? '?'), refused);
     assert.equal(await loginOnce(director, 'stranger', 'whatever'), FAILED);
     const metrics = await (await fetch(`http://${director.address('http')}/metrics`)).text();
-    const ok = /^maildirector_sql_request_seconds_count\{op="authenticate",result="ok"\} (\d+)$/m.exec(metrics);
+    const ok = /^maildirector_sql_request_duration_seconds_count\{op="authenticate",result="ok"\} (\d+)$/m.exec(metrics);
     assert.ok(ok !== null && Number(ok[1]) >= 5, 'every cache miss is a timed SQL query');
     assert.equal(await loginOnce(director, cluster.usersOfKind('ring')[1]!.name, 'wrong'), FAILED);
     // Injection attempts through IMAP: no login, and the director answers the next one.

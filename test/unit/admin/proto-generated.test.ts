@@ -56,7 +56,7 @@ test('run-time decoding matches what the generated types promise (camelCase, int
     directorsTotal: 0,
     ringClock: 0,
     backends: [
-      { id: 'b1', host: '', ports: {}, weight: 0, tag: '', state: 'BACKEND_STATE_DOWN', admin: 'ADMIN_OVERRIDE_UNSPECIFIED', voters: 0, downVotes: 0 },
+      { id: 'b1', host: '', ports: {}, weight: 0, tag: '', state: 'BACKEND_STATE_DOWN', admin: 'ADMIN_OVERRIDE_UNSPECIFIED', voters: 0, downVotes: 0, sessions: 0, users: 0 },
     ],
   });
 });

@@ -85,8 +85,8 @@ test('Status: identity, uptime from the clock, session count, backends sorted by
     uptimeMs: 60_000,
     sessionCount: 3,
     backends: [
-      { id: 'b1', host: 'h1', ports: {}, weight: 100, tag: '', state: 'BACKEND_STATE_UP' },
-      { id: 'b2', host: 'h2', ports: { imap: 1143 }, weight: 10, tag: 't', state: 'BACKEND_STATE_DOWN' },
+      { id: 'b1', host: 'h1', ports: {}, weight: 100, tag: '', state: 'BACKEND_STATE_UP', sessions: 0, users: 0 },
+      { id: 'b2', host: 'h2', ports: { imap: 1143 }, weight: 10, tag: 't', state: 'BACKEND_STATE_DOWN', sessions: 0, users: 0 },
     ],
   });
 });
@@ -112,9 +112,9 @@ test('Who: sessions sorted by user then start time, filtered by mask, stamped wi
 test('KickUser: default reason, optional backend host, count returned', async () => {
   const d = deps();
   const service = createAdminService(d);
-  const [, res] = await invoke(service.KickUser, { user: 'alice', reason: '', backendHost: '' });
-  assert.deepEqual(res, { kicked: 2 });
-  await invoke(service.KickUser, { user: 'bob', reason: 'maintenance', backendHost: '10.0.0.2' });
+  const [, res] = await invoke(service.KickUser, { user: 'alice', reason: '', backendHost: '', local: true });
+  assert.deepEqual(res, { kicked: 2, directors: [{ directorId: 'd9', kicked: 2 }], unreachable: [] });
+  await invoke(service.KickUser, { user: 'bob', reason: 'maintenance', backendHost: '10.0.0.2', local: true });
   assert.deepEqual(d.registry.kickCalls, [
     ['alice', DEFAULT_KICK_REASON, undefined],
     ['bob', 'maintenance', '10.0.0.2'],
@@ -124,13 +124,41 @@ test('KickUser: default reason, optional backend host, count returned', async ()
 test('KickUser: the reason reaches clients without control characters (no injected protocol lines)', async () => {
   const d = deps();
   const service = createAdminService(d);
-  await invoke(service.KickUser, { user: 'alice', reason: 'bye\r\n* OK fake', backendHost: '' });
-  assert.equal(d.registry.kickCalls[0]?.[1], 'bye  * OK fake');
+  await invoke(service.KickUser, { user: 'alice', reason: 'bye\r\n* OK fake', backendHost: '', local: true });
+  assert.equal(d.registry.kickCalls[0]?.[1], 'bye * OK fake');
+});
+
+test('KickUser: ring-wide unless local, with each live peer\'s count and who did not answer', async () => {
+  const asked: string[] = [];
+  const d = deps({
+    kickPeers: async (user, reason) => {
+      asked.push(`${user}/${reason}`);
+      return [{ directorId: 'd1', kicked: 3 }, { directorId: 'd2', kicked: undefined }];
+    },
+  });
+  const service = createAdminService(d);
+  const [, res] = await invoke(service.KickUser, { user: 'alice', reason: 'later', backendHost: '', local: false });
+  assert.deepEqual(res, { kicked: 5, directors: [{ directorId: 'd9', kicked: 2 }, { directorId: 'd1', kicked: 3 }], unreachable: ['d2'] });
+  assert.deepEqual(asked, ['alice/later']);
+  const [, local] = await invoke(service.KickUser, { user: 'bob', reason: '', backendHost: '', local: true });
+  assert.deepEqual(local, { kicked: 2, directors: [{ directorId: 'd9', kicked: 2 }], unreachable: [] });
+  assert.equal(asked.length, 1, 'local asks no peer');
+});
+
+test('KickUser: no session anywhere and not in the passdb is NOT_FOUND; a known user without sessions is 0', async () => {
+  const none = new RecordingRegistry([]);
+  none.kickUser = () => 0;
+  const service = createAdminService(deps({ registry: none, userExists: async (user) => user === 'carol' }));
+  const [err] = await invoke(service.KickUser, { user: 'nobody', reason: '', backendHost: '', local: true });
+  assert.equal(err?.code, grpcStatus.NOT_FOUND);
+  assert.match(err?.details ?? '', /nobody does not exist/);
+  const [, carol] = await invoke(service.KickUser, { user: 'carol', reason: '', backendHost: '', local: true });
+  assert.equal(carol?.kicked, 0);
 });
 
 test('KickUser: an empty user is INVALID_ARGUMENT and kicks nobody', async () => {
   const d = deps();
-  const [err] = await invoke(createAdminService(d).KickUser, { user: '', reason: '', backendHost: '' });
+  const [err] = await invoke(createAdminService(d).KickUser, { user: '', reason: '', backendHost: '', local: true });
   assert.equal(err?.code, grpcStatus.INVALID_ARGUMENT);
   assert.deepEqual(d.registry.kickCalls, []);
 });

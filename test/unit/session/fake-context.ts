@@ -29,7 +29,7 @@ export const TEST_LIMITS: LimitsConfig = {
 export interface RelayCall {
   readonly socket: Socket;
   readonly pending: Buffer;
-  readonly kickText: string;
+  readonly kickText: (reason: string) => string;
   /** What the relay read from the client socket itself (bytes that arrived while paused). */
   readonly later: Buffer[];
 }

@@ -5,6 +5,7 @@ import type { AddBackendRequest as _maildirector_admin_v1_AddBackendRequest, Add
 import type { AddDirectorRequest as _maildirector_admin_v1_AddDirectorRequest, AddDirectorRequest__Output as _maildirector_admin_v1_AddDirectorRequest__Output } from './maildirector/admin/v1/AddDirectorRequest.js';
 import type { AdminClient as _maildirector_admin_v1_AdminClient, AdminDefinition as _maildirector_admin_v1_AdminDefinition } from './maildirector/admin/v1/Admin.js';
 import type { BackendStatus as _maildirector_admin_v1_BackendStatus, BackendStatus__Output as _maildirector_admin_v1_BackendStatus__Output } from './maildirector/admin/v1/BackendStatus.js';
+import type { DirectorKick as _maildirector_admin_v1_DirectorKick, DirectorKick__Output as _maildirector_admin_v1_DirectorKick__Output } from './maildirector/admin/v1/DirectorKick.js';
 import type { FlushAuthCacheRequest as _maildirector_admin_v1_FlushAuthCacheRequest, FlushAuthCacheRequest__Output as _maildirector_admin_v1_FlushAuthCacheRequest__Output } from './maildirector/admin/v1/FlushAuthCacheRequest.js';
 import type { FlushAuthCacheResponse as _maildirector_admin_v1_FlushAuthCacheResponse, FlushAuthCacheResponse__Output as _maildirector_admin_v1_FlushAuthCacheResponse__Output } from './maildirector/admin/v1/FlushAuthCacheResponse.js';
 import type { KickUserRequest as _maildirector_admin_v1_KickUserRequest, KickUserRequest__Output as _maildirector_admin_v1_KickUserRequest__Output } from './maildirector/admin/v1/KickUserRequest.js';
@@ -42,6 +43,7 @@ export interface ProtoGrpcType {
         AdminOverride: EnumTypeDefinition
         BackendState: EnumTypeDefinition
         BackendStatus: MessageTypeDefinition<_maildirector_admin_v1_BackendStatus, _maildirector_admin_v1_BackendStatus__Output>
+        DirectorKick: MessageTypeDefinition<_maildirector_admin_v1_DirectorKick, _maildirector_admin_v1_DirectorKick__Output>
         FlushAuthCacheRequest: MessageTypeDefinition<_maildirector_admin_v1_FlushAuthCacheRequest, _maildirector_admin_v1_FlushAuthCacheRequest__Output>
         FlushAuthCacheResponse: MessageTypeDefinition<_maildirector_admin_v1_FlushAuthCacheResponse, _maildirector_admin_v1_FlushAuthCacheResponse__Output>
         KickUserRequest: MessageTypeDefinition<_maildirector_admin_v1_KickUserRequest, _maildirector_admin_v1_KickUserRequest__Output>

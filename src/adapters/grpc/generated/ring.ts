@@ -14,6 +14,8 @@ import type { Entry as _maildirector_ring_v1_Entry, Entry__Output as _maildirect
 import type { GossipMessage as _maildirector_ring_v1_GossipMessage, GossipMessage__Output as _maildirector_ring_v1_GossipMessage__Output } from './maildirector/ring/v1/GossipMessage.js';
 import type { Heartbeat as _maildirector_ring_v1_Heartbeat, Heartbeat__Output as _maildirector_ring_v1_Heartbeat__Output } from './maildirector/ring/v1/Heartbeat.js';
 import type { Hello as _maildirector_ring_v1_Hello, Hello__Output as _maildirector_ring_v1_Hello__Output } from './maildirector/ring/v1/Hello.js';
+import type { KickRequest as _maildirector_ring_v1_KickRequest, KickRequest__Output as _maildirector_ring_v1_KickRequest__Output } from './maildirector/ring/v1/KickRequest.js';
+import type { KickResponse as _maildirector_ring_v1_KickResponse, KickResponse__Output as _maildirector_ring_v1_KickResponse__Output } from './maildirector/ring/v1/KickResponse.js';
 import type { MoveEntry as _maildirector_ring_v1_MoveEntry, MoveEntry__Output as _maildirector_ring_v1_MoveEntry__Output } from './maildirector/ring/v1/MoveEntry.js';
 import type { PeerStatus as _maildirector_ring_v1_PeerStatus, PeerStatus__Output as _maildirector_ring_v1_PeerStatus__Output } from './maildirector/ring/v1/PeerStatus.js';
 import type { Placement as _maildirector_ring_v1_Placement, Placement__Output as _maildirector_ring_v1_Placement__Output } from './maildirector/ring/v1/Placement.js';
@@ -47,6 +49,8 @@ export interface ProtoGrpcType {
         GossipMessage: MessageTypeDefinition<_maildirector_ring_v1_GossipMessage, _maildirector_ring_v1_GossipMessage__Output>
         Heartbeat: MessageTypeDefinition<_maildirector_ring_v1_Heartbeat, _maildirector_ring_v1_Heartbeat__Output>
         Hello: MessageTypeDefinition<_maildirector_ring_v1_Hello, _maildirector_ring_v1_Hello__Output>
+        KickRequest: MessageTypeDefinition<_maildirector_ring_v1_KickRequest, _maildirector_ring_v1_KickRequest__Output>
+        KickResponse: MessageTypeDefinition<_maildirector_ring_v1_KickResponse, _maildirector_ring_v1_KickResponse__Output>
         MoveEntry: MessageTypeDefinition<_maildirector_ring_v1_MoveEntry, _maildirector_ring_v1_MoveEntry__Output>
         PeerStatus: MessageTypeDefinition<_maildirector_ring_v1_PeerStatus, _maildirector_ring_v1_PeerStatus__Output>
         Placement: MessageTypeDefinition<_maildirector_ring_v1_Placement, _maildirector_ring_v1_Placement__Output>

@@ -32,7 +32,7 @@ const LIMITS: LimitsConfig = {
 
 interface Harness {
   readonly requests: LoginRequest[];
-  readonly relayed: Array<{ pending: string; kickText: string }>;
+  readonly relayed: Array<{ pending: string; kickText: (reason: string) => string }>;
   readonly closed: string[];
   readonly logs: string[];
 }
@@ -220,7 +220,9 @@ test('LOGIN success: capabilities in the tagged OK, pipelined bytes kept for the
   const relayed = h.relayed[0];
   assert.ok(relayed !== undefined);
   assert.equal(relayed.pending, 'b SELECT INBOX\r\nc NOOP\r\n');
-  assert.equal(relayed.kickText, '* BYE Disconnected for administrative reasons.\r\n');
+  assert.equal(relayed.kickText('Kicked by admin'), '* BYE Disconnected for administrative reasons.\r\n');
+  assert.equal(relayed.kickText('Mailbox maintenance, back at 14:00'), '* BYE Mailbox maintenance, back at 14:00\r\n');
+  assert.equal(relayed.kickText('[ALERT] evil\r\na2 OK fake'), '* BYE ALERT] evil a2 OK fake\r\n');
   assert.equal(h.requests[0]?.user, 'alice');
   assert.equal(h.requests[0]?.password.reveal(), 'se cret');
   c.send('d LOGOUT\r\n');

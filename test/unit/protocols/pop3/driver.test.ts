@@ -51,7 +51,8 @@ test('USER/PASS logs in, writes +OK Logged in. and hands pipelined bytes to the 
   assert.equal(request?.mechanism, 'USER');
   assert.equal(c.fake.relays.length, 1);
   assert.equal(c.fake.relays[0]?.pending.toString(), 'STAT\r\nRETR 1\r\n');
-  assert.match(c.fake.relays[0]?.kickText ?? '', /^-ERR .*\r\n$/);
+  assert.equal(c.fake.relays[0]?.kickText('Kicked by admin'), '-ERR [SYS/TEMP] Disconnected by proxy: Kicked by admin\r\n');
+  assert.equal(c.fake.relays[0]?.kickText('moving you\nnow'), '-ERR [SYS/TEMP] moving you now\r\n');
   assert.deepEqual(c.fake.closed, []);
   assert.ok(!c.fake.logs.join('').includes('s3cret'), 'password must not be logged');
 });

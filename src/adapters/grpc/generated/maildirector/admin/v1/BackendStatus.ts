@@ -13,6 +13,8 @@ export interface BackendStatus {
   'admin'?: (_maildirector_admin_v1_AdminOverride);
   'voters'?: (number);
   'downVotes'?: (number);
+  'sessions'?: (number);
+  'users'?: (number);
 }
 
 export interface BackendStatus__Output {
@@ -25,4 +27,6 @@ export interface BackendStatus__Output {
   'admin': (_maildirector_admin_v1_AdminOverride__Output);
   'voters': (number);
   'downVotes': (number);
+  'sessions': (number);
+  'users': (number);
 }

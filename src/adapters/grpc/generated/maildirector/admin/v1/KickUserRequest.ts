@@ -5,10 +5,12 @@ export interface KickUserRequest {
   'user'?: (string);
   'reason'?: (string);
   'backendHost'?: (string);
+  'local'?: (boolean);
 }
 
 export interface KickUserRequest__Output {
   'user': (string);
   'reason': (string);
   'backendHost': (string);
+  'local': (boolean);
 }

@@ -5,6 +5,8 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ApplyRequest as _maildirector_ring_v1_ApplyRequest, ApplyRequest__Output as _maildirector_ring_v1_ApplyRequest__Output } from '../../../maildirector/ring/v1/ApplyRequest.js';
 import type { ApplyResponse as _maildirector_ring_v1_ApplyResponse, ApplyResponse__Output as _maildirector_ring_v1_ApplyResponse__Output } from '../../../maildirector/ring/v1/ApplyResponse.js';
 import type { GossipMessage as _maildirector_ring_v1_GossipMessage, GossipMessage__Output as _maildirector_ring_v1_GossipMessage__Output } from '../../../maildirector/ring/v1/GossipMessage.js';
+import type { KickRequest as _maildirector_ring_v1_KickRequest, KickRequest__Output as _maildirector_ring_v1_KickRequest__Output } from '../../../maildirector/ring/v1/KickRequest.js';
+import type { KickResponse as _maildirector_ring_v1_KickResponse, KickResponse__Output as _maildirector_ring_v1_KickResponse__Output } from '../../../maildirector/ring/v1/KickResponse.js';
 import type { SnapshotRequest as _maildirector_ring_v1_SnapshotRequest, SnapshotRequest__Output as _maildirector_ring_v1_SnapshotRequest__Output } from '../../../maildirector/ring/v1/SnapshotRequest.js';
 import type { SnapshotResponse as _maildirector_ring_v1_SnapshotResponse, SnapshotResponse__Output as _maildirector_ring_v1_SnapshotResponse__Output } from '../../../maildirector/ring/v1/SnapshotResponse.js';
 
@@ -23,6 +25,15 @@ export interface RingClient extends grpc.Client {
   gossip(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_maildirector_ring_v1_GossipMessage, _maildirector_ring_v1_GossipMessage__Output>;
   gossip(options?: grpc.CallOptions): grpc.ClientDuplexStream<_maildirector_ring_v1_GossipMessage, _maildirector_ring_v1_GossipMessage__Output>;
   
+  Kick(argument: _maildirector_ring_v1_KickRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_ring_v1_KickResponse__Output>): grpc.ClientUnaryCall;
+  Kick(argument: _maildirector_ring_v1_KickRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_ring_v1_KickResponse__Output>): grpc.ClientUnaryCall;
+  Kick(argument: _maildirector_ring_v1_KickRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_ring_v1_KickResponse__Output>): grpc.ClientUnaryCall;
+  Kick(argument: _maildirector_ring_v1_KickRequest, callback: grpc.requestCallback<_maildirector_ring_v1_KickResponse__Output>): grpc.ClientUnaryCall;
+  kick(argument: _maildirector_ring_v1_KickRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_ring_v1_KickResponse__Output>): grpc.ClientUnaryCall;
+  kick(argument: _maildirector_ring_v1_KickRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_ring_v1_KickResponse__Output>): grpc.ClientUnaryCall;
+  kick(argument: _maildirector_ring_v1_KickRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_ring_v1_KickResponse__Output>): grpc.ClientUnaryCall;
+  kick(argument: _maildirector_ring_v1_KickRequest, callback: grpc.requestCallback<_maildirector_ring_v1_KickResponse__Output>): grpc.ClientUnaryCall;
+  
   Snapshot(argument: _maildirector_ring_v1_SnapshotRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_ring_v1_SnapshotResponse__Output>): grpc.ClientUnaryCall;
   Snapshot(argument: _maildirector_ring_v1_SnapshotRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_ring_v1_SnapshotResponse__Output>): grpc.ClientUnaryCall;
   Snapshot(argument: _maildirector_ring_v1_SnapshotRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_ring_v1_SnapshotResponse__Output>): grpc.ClientUnaryCall;
@@ -39,6 +50,8 @@ export interface RingHandlers extends grpc.UntypedServiceImplementation {
   
   Gossip: grpc.handleBidiStreamingCall<_maildirector_ring_v1_GossipMessage__Output, _maildirector_ring_v1_GossipMessage>;
   
+  Kick: grpc.handleUnaryCall<_maildirector_ring_v1_KickRequest__Output, _maildirector_ring_v1_KickResponse>;
+  
   Snapshot: grpc.handleUnaryCall<_maildirector_ring_v1_SnapshotRequest__Output, _maildirector_ring_v1_SnapshotResponse>;
   
 }
@@ -46,5 +59,6 @@ export interface RingHandlers extends grpc.UntypedServiceImplementation {
 export interface RingDefinition extends grpc.ServiceDefinition {
   Apply: MethodDefinition<_maildirector_ring_v1_ApplyRequest, _maildirector_ring_v1_ApplyResponse, _maildirector_ring_v1_ApplyRequest__Output, _maildirector_ring_v1_ApplyResponse__Output>
   Gossip: MethodDefinition<_maildirector_ring_v1_GossipMessage, _maildirector_ring_v1_GossipMessage, _maildirector_ring_v1_GossipMessage__Output, _maildirector_ring_v1_GossipMessage__Output>
+  Kick: MethodDefinition<_maildirector_ring_v1_KickRequest, _maildirector_ring_v1_KickResponse, _maildirector_ring_v1_KickRequest__Output, _maildirector_ring_v1_KickResponse__Output>
   Snapshot: MethodDefinition<_maildirector_ring_v1_SnapshotRequest, _maildirector_ring_v1_SnapshotResponse, _maildirector_ring_v1_SnapshotRequest__Output, _maildirector_ring_v1_SnapshotResponse__Output>
 }
