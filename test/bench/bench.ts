@@ -549,7 +549,9 @@ function lmtpEnv(bench: Bench, opts: Options): LmtpEnv {
     recipients: bench.users.map((u) => `${u.name}@example.org`),
     stalled: opts.lmtpStalled,
     pinned: opts.pin,
-    pin: () => pin(bench, opts),
+    pin: (t) => {
+      if (canPin(opts.pin) && t.pgid !== undefined) pinGroup(t.pgid, 0);
+    },
     idleCpuMsPerS: (name) => bench.idleCpu.get(name),
   };
 }

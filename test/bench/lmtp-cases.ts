@@ -39,8 +39,13 @@ export interface LmtpEnv {
   /** stall: transactions held mid-DATA at once. */
   readonly stalled: number;
   readonly pinned: boolean;
-  /** Pin the proxies again: Dovecot forks an lmtp process per new connection. */
-  pin(): void;
+  /**
+   * Pin the target's process group (a restarted proxy is a new one). Processes
+   * forked later (Dovecot's lmtp per connection) inherit it; pinning every group
+   * before each run, as the login cases do, costs a taskset per process, and a
+   * backend holding a hundred lmtp processes made that seconds per run.
+   */
+  pin(target: LmtpTarget): void;
   /** The target's CPU with no clients, ms per second. */
   idleCpuMsPerS(name: string): number | undefined;
 }
@@ -117,7 +122,7 @@ export async function runLmtp(env: LmtpEnv, target: LmtpTarget, c: LmtpCase, dur
     stalled: env.stalled,
     timeoutMs: 30_000,
   };
-  env.pin();
+  env.pin(target);
   const load = new LoadProcess(job, env.pinned, 'test/bench/lmtp-load.ts');
   await load.next('ready', 60_000);
   const pgid = target.pgid;
@@ -129,7 +134,6 @@ export async function runLmtp(env: LmtpEnv, target: LmtpTarget, c: LmtpCase, dur
   let pss1 = 0;
   if (c.scenario === 'stall') {
     await load.next('holding', 300_000);
-    env.pin();
     // The message bytes are in the kernel's buffers when the client says so; let the proxy read and pass them on.
     await sleep(c.size > 64 * 1024 ? 2000 : 1000);
     rss1 = pgid === undefined ? 0 : groupRssKb(pgid);
