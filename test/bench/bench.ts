@@ -23,7 +23,25 @@ import { groupCpuMs, groupRssKb, memberCpuMs, pinGroup } from './procfs.js';
 import { LoadProcess } from './load-process.js';
 import { topSelfTime, type CpuProfile, type HotFunction } from './profile.js';
 import { hasMailbox, PROTOCOLS, type Protocol } from './protocol.js';
-import { BenchArgs, CACHE, canPin, cell, fmt, IDLE_SAMPLE_MS, pinProxies, rotated, startBenchCluster, summarize, UsageError, WARM_UP_MS, type Summary } from './common.js';
+import {
+  LMTP_RECIPIENTS,
+  LMTP_SCENARIOS,
+  LMTP_SIZES,
+  lmtpCaseLabel,
+  lmtpCaseResult,
+  lmtpCases,
+  lmtpRepLine,
+  renderLmtpTable,
+  runLmtp,
+  type LmtpCase,
+  type LmtpCaseOptions,
+  type LmtpCaseResult,
+  type LmtpEnv,
+  type LmtpRep,
+  type LmtpSize,
+  type LmtpTarget,
+} from './lmtp-cases.js';
+import { BenchArgs, CACHE, canPin, cell, fmt, markdownTable, IDLE_SAMPLE_MS, pinProxies, rotated, startBenchCluster, summarize, UsageError, WARM_UP_MS, type Summary } from './common.js';
 
 type TargetKind = 'direct' | 'dovecot' | 'director';
 const TARGETS: readonly TargetKind[] = ['direct', 'dovecot', 'director'];
@@ -77,6 +95,10 @@ interface Options {
   readonly reps: number;
   readonly scenarios: readonly Scenario[];
   readonly protocols: readonly Protocol[];
+  /** LMTP cases: scenarios (none when --protocols leaves lmtp out), sizes, recipients, connections. */
+  readonly lmtp: LmtpCaseOptions;
+  /** LMTP stall: transactions held mid-DATA at once. */
+  readonly lmtpStalled: number;
   readonly tls: readonly boolean[];
   readonly targets: readonly TargetKind[];
   /** `director.workers` of each director target (1 = no worker processes). */
@@ -93,8 +115,9 @@ interface Options {
 }
 
 const USAGE = `usage: scripts/bench [--config deploy,trimmed] [--ring N] [--duration S] [--reps N]
-                     [--scenarios login,session,bulk,idle] [--protocols imap,pop3,submission,sieve]
-                     [--tls plain,tls] [--targets direct,dovecot,director]
+                     [--scenarios login,session,bulk,idle] [--protocols imap,pop3,submission,sieve,lmtp]
+                     [--tls plain,tls] [--targets direct,dovecot,director] [--lmtp deliver,stall]
+                     [--lmtp-sizes 1k,1m] [--lmtp-rcpts 1,5] [--lmtp-concurrency C] [--lmtp-stalled N]
                      [--workers 1,2] [--concurrency C] [--idle N] [--users U] [--no-cache] [--no-pin]
                      [--no-unloaded] [--profile] [--out FILE] [--keep]
   --config   configuration profiles, each a row of the table with its own Dovecot proxy and director
@@ -103,7 +126,11 @@ const USAGE = `usage: scripts/bench [--config deploy,trimmed] [--ring N] [--dura
              trimmed = no ring/gRPC/HTTP, log warn, auth_bind false, and Dovecot with auth_bind = no
   --ring     directors in the deploy ring (default 3, as scripts/dev-cluster): the measured ones and
              idle peers that gossip with them (pinned with slapd and the backend)
-  --protocols submission and sieve (ManageSieve) have the login scenario only, over plain TCP
+  --protocols submission and sieve (ManageSieve) have the login scenario only, over plain TCP;
+             lmtp has its own scenarios (--lmtp), plain TCP, after all the others
+  --lmtp     deliver = 1 KB and 1 MB messages to 1 and 5 recipients over --lmtp-concurrency (default 4)
+             persistent connections; stall = memory per transaction with --lmtp-stalled (default 100)
+             transactions held mid-DATA, at each of --lmtp-sizes (default both scenarios)
   --workers  one director target per value (director.workers): "director" for 1, "director-wN" for N;
              CPU and RSS are summed over its process group (primary + workers)
   --no-pin   no taskset: every process may run on every core (otherwise proxies on core 0, the rest on 1)
@@ -112,20 +139,28 @@ const USAGE = `usage: scripts/bench [--config deploy,trimmed] [--ring N] [--dura
              self-time functions and writes the .cpuprofile`;
 
 function parseArgs(argv: readonly string[]): Options {
-  const known = ['config', 'ring', 'duration', 'reps', 'scenarios', 'protocols', 'tls', 'targets', 'workers', 'concurrency', 'idle', 'users', 'out'];
+  const known = ['config', 'ring', 'duration', 'reps', 'scenarios', 'protocols', 'tls', 'targets', 'workers', 'concurrency', 'idle', 'users', 'out', 'lmtp', 'lmtp-sizes', 'lmtp-rcpts', 'lmtp-concurrency', 'lmtp-stalled'];
   const args = new BenchArgs(argv, ['no-cache', 'no-pin', 'no-unloaded', 'profile', 'keep'], known, USAGE);
   const workers = (args.value('workers') ?? '1').split(',').map((w) => Number(w.trim()));
   for (const w of workers) if (!Number.isInteger(w) || w < 1 || w > 64) throw new UsageError(`--workers: ${w} is not a whole number in 1..64`);
   if (new Set(workers).size !== workers.length) throw new UsageError('--workers: a value is listed twice');
   const configs = args.list('config', CONFIGS, CONFIGS);
   if (new Set(configs).size !== configs.length) throw new UsageError('--config: a profile is listed twice');
+  const protocols = args.list('protocols', [...PROTOCOLS, 'lmtp'] as const);
   return {
     configs,
     ring: Math.round(args.num('ring', 3, 1)),
     durationMs: args.num('duration', 10, 0.5) * 1000,
     reps: Math.round(args.num('reps', 3, 1)),
     scenarios: args.list('scenarios', SCENARIOS, SCENARIOS),
-    protocols: args.list('protocols', PROTOCOLS, ['imap', 'pop3', 'submission', 'sieve']),
+    protocols: protocols.filter((p): p is Protocol => p !== 'lmtp'),
+    lmtp: {
+      scenarios: protocols.includes('lmtp') ? args.list('lmtp', LMTP_SCENARIOS) : [],
+      sizes: args.list('lmtp-sizes', Object.keys(LMTP_SIZES) as LmtpSize[]),
+      recipients: args.list('lmtp-rcpts', LMTP_RECIPIENTS),
+      concurrency: Math.round(args.num('lmtp-concurrency', 4, 1)),
+    },
+    lmtpStalled: Math.round(args.num('lmtp-stalled', 100, 1)),
     tls: args.list('tls', ['plain', 'tls'] as const, ['plain', 'tls']).map((t) => t === 'tls'),
     targets: args.list('targets', TARGETS, TARGETS),
     workers,
@@ -141,7 +176,7 @@ function parseArgs(argv: readonly string[]): Options {
   };
 }
 
-type PortKey = 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'submission' | 'sieve';
+type PortKey = 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'submission' | 'sieve' | 'lmtp';
 
 /** Submission and ManageSieve are measured over plain TCP only (the backend has no implicit-TLS port for them). */
 function portKey(protocol: Protocol, tls: boolean): PortKey {
@@ -216,7 +251,7 @@ interface Bench {
   restart(name: TargetName): Promise<Target>;
 }
 
-const MAIL_LISTEN: readonly DirectorListenKey[] = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'sieve'];
+const MAIL_LISTEN: readonly DirectorListenKey[] = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'sieve', 'lmtp'];
 
 interface DirectorSpec {
   readonly name: TargetName;
@@ -288,7 +323,7 @@ function directorTarget(name: TargetName, profile: ConfigProfile, d: DirectorHan
     kind: 'director',
     profile,
     host: d.host,
-    ports: { imap: d.imap ?? 0, imaps: d.imaps ?? 0, pop3: d.pop3 ?? 0, pop3s: d.pop3s ?? 0, submission: d.submission ?? 0, sieve: d.sieve ?? 0 },
+    ports: { imap: d.imap ?? 0, imaps: d.imaps ?? 0, pop3: d.pop3 ?? 0, pop3s: d.pop3s ?? 0, submission: d.submission ?? 0, sieve: d.sieve ?? 0, lmtp: d.lmtp ?? 0 },
     pgid: d.pid,
   };
 }
@@ -299,7 +334,7 @@ function dovecotTarget(name: TargetName, profile: ConfigProfile, dc: DovecotProx
     kind: 'dovecot',
     profile,
     host: dc.host,
-    ports: { imap: dc.imap, imaps: dc.imaps, pop3: dc.pop3, pop3s: dc.pop3s, submission: dc.submission, sieve: dc.sieve },
+    ports: { imap: dc.imap, imaps: dc.imaps, pop3: dc.pop3, pop3s: dc.pop3s, submission: dc.submission, sieve: dc.sieve, lmtp: dc.lmtp },
     pgid: dc.pid,
   };
 }
@@ -375,7 +410,7 @@ async function setUp(opts: Options, dir: string, withDovecot: boolean, profileFi
     kind: 'direct',
     profile: undefined,
     host: backend.host,
-    ports: { imap: backend.imap, imaps: backend.imaps, pop3: backend.pop3, pop3s: backend.pop3s, submission: backend.submission, sieve: backend.sieve },
+    ports: { imap: backend.imap, imaps: backend.imaps, pop3: backend.pop3, pop3s: backend.pop3s, submission: backend.submission, sieve: backend.sieve, lmtp: backend.lmtp },
     pgid: undefined,
   });
   if (withDovecot) {
@@ -502,6 +537,58 @@ async function runOnce(bench: Bench, target: Target, c: Case, opts: Options, dur
   };
 }
 
+// ---------------------------------------------------------------- LMTP
+
+function lmtpTarget(t: Target): LmtpTarget {
+  return { name: t.name, host: t.host, port: t.ports.lmtp, pgid: t.pgid };
+}
+
+function lmtpEnv(bench: Bench, opts: Options): LmtpEnv {
+  return {
+    // Host users: every target sends them to the one backend (LDAP mailHost), as the mail cases do.
+    recipients: bench.users.map((u) => `${u.name}@example.org`),
+    stalled: opts.lmtpStalled,
+    pinned: opts.pin,
+    pin: (t) => {
+      if (canPin(opts.pin) && t.pgid !== undefined) pinGroup(t.pgid, 0);
+    },
+    idleCpuMsPerS: (name) => bench.idleCpu.get(name),
+  };
+}
+
+/** 1 KB to one recipient: warms the LMTP path (JIT, auth caches, backend lmtp processes). */
+function lmtpWarmUp(opts: Options, size: number): LmtpCase {
+  return { scenario: 'deliver', size, perMessage: 1, concurrency: opts.lmtp.concurrency };
+}
+
+/** Every LMTP case, targets interleaved and rotated per repetition as the other cases are. */
+async function runLmtpCases(bench: Bench, opts: Options, names: readonly TargetName[]): Promise<LmtpCaseResult[]> {
+  const env = lmtpEnv(bench, opts);
+  const results: LmtpCaseResult[] = [];
+  for (const c of lmtpCases(opts.lmtp)) {
+    const reps = new Map<TargetName, LmtpRep[]>();
+    for (let rep = 0; rep < opts.reps; rep++) {
+      for (const name of rotated(names, rep)) {
+        let t = bench.targets.get(name);
+        if (t === undefined) continue;
+        if (c.scenario === 'stall') {
+          // Memory is a proxy's figure: the backend alone has none to compare.
+          if (t.pgid === undefined) continue;
+          // A fresh process (allocators keep what they once grew), which first delivers messages of
+          // the same size, so code, caches and buffers are not counted per transaction.
+          t = await bench.restart(t.name);
+          await runLmtp(env, lmtpTarget(t), lmtpWarmUp(opts, c.size), 1000);
+        }
+        const m = await runLmtp(env, lmtpTarget(t), c, opts.durationMs);
+        reps.set(t.name, [...(reps.get(t.name) ?? []), m]);
+        process.stderr.write(lmtpRepLine(c, rep, t.name, m));
+      }
+    }
+    for (const profile of opts.configs) results.push(lmtpCaseResult(c, profile, profileColumns(opts, profile), reps));
+  }
+  return results;
+}
+
 // ---------------------------------------------------------------- summary and table
 
 /** One case in one profile: the columns are "direct", "dovecot", "director", "director-wN". */
@@ -620,9 +707,7 @@ export function renderTable(results: readonly CaseResult[], targets: readonly Co
       if (added !== undefined) rows.push([r.case, `${t} adds (p50)`, ...targets.map(() => ''), `${fmt(added)} ms`, ...multi.map(() => '')]);
     }
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (row: readonly string[]): string => `| ${row.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+  return markdownTable(header, rows);
 }
 
 // ---------------------------------------------------------------- main
@@ -713,24 +798,34 @@ async function profileRun(opts: Options, dir: string): Promise<void> {
       scenario: opts.scenarios[0] ?? 'login',
       concurrency: opts.concurrency,
     };
-    const what = `${c.protocol.toUpperCase()} ${c.tls ? 'tls' : 'plain'} ${c.scenario}`;
+    // `--protocols lmtp`: the first deliver case of --lmtp-sizes and --lmtp-rcpts.
+    const lmtp = opts.protocols.length === 0 ? lmtpCases({ ...opts.lmtp, scenarios: ['deliver'] })[0] : undefined;
+    const what = lmtp !== undefined ? lmtpCaseLabel(lmtp) : `${c.protocol.toUpperCase()} ${c.tls ? 'tls' : 'plain'} ${c.scenario}, c=${c.concurrency}`;
+    const measure = async (durationMs: number): Promise<string> => {
+      if (lmtp === undefined) {
+        const m = await runOnce(bench, target, c, opts, durationMs);
+        return `${m.ops} ops, ${fmt(m.opsPerSec)}/s, ${m.errors} errors, CPU ${fmt(m.cpuMsPerOp)} ms/op`;
+      }
+      const m = await runLmtp(lmtpEnv(bench, opts), lmtpTarget(target), lmtp, durationMs);
+      return `${m.messages} messages, ${fmt(m.msgPerSec)}/s, ${m.deliveries} delivered, ${m.failedRecipients} failed recipients, CPU ${fmt(m.cpuMsPerMsg)} ms/message`;
+    };
     // Warm-up (JIT, auth cache) before the profiler starts; the hook toggles on SIGUSR2.
-    await runOnce(bench, target, c, opts, 2000);
+    await measure(2000);
     process.kill(director.pid, 'SIGUSR2');
-    const m = await runOnce(bench, target, c, opts, opts.durationMs);
+    const measured = await measure(opts.durationMs);
     process.kill(director.pid, 'SIGUSR2');
     const deadline = Date.now() + 10_000;
     while (!existsSync(profileFile) && Date.now() < deadline) await sleep(100);
     const cpuProfile = JSON.parse(await readFile(profileFile, 'utf8')) as CpuProfile;
     const { busyMs, top, areas } = topSelfTime(cpuProfile, REPO_ROOT, 15);
     const lines = [
-      `mail-director (${profile} profile), ${what}, c=${c.concurrency}, ${opts.durationMs / 1000} s: ${m.ops} ops, ${fmt(m.opsPerSec)}/s, ${m.errors} errors, CPU ${fmt(m.cpuMsPerOp)} ms/op (with profiler)`,
+      `mail-director (${profile} profile), ${what}, ${opts.durationMs / 1000} s: ${measured} (with profiler)`,
       `sampled busy time ${fmt(busyMs)} ms; top self time:`,
       ...top.map((f: HotFunction, i) => `${String(i + 1).padStart(2)}. ${fmt(f.selfMs).padStart(7)} ms ${f.percent.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`),
       'self time by area:',
       ...areas.map((a) => `    ${fmt(a.selfMs).padStart(7)} ms ${a.percent.toFixed(1).padStart(5)}%  ${a.area}`),
     ];
-    const kept = resolve(opts.out ?? join(REPO_ROOT, '.bench', `director-${c.protocol}-${c.scenario}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`));
+    const kept = resolve(opts.out ?? join(REPO_ROOT, '.bench', `director-${lmtp === undefined ? `${c.protocol}-${c.scenario}` : `lmtp-${lmtp.size}-x${lmtp.perMessage}`}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`));
     await mkdir(join(kept, '..'), { recursive: true });
     await copyFile(profileFile, kept);
     process.stdout.write(`${lines.join('\n')}\nprofile: ${kept}\n`);
@@ -752,9 +847,10 @@ async function main(): Promise<void> {
   const names = targetNames(opts);
   const skipped: string[] = [];
   const cases = buildCases(opts, skipped);
-  if (cases.length === 0) throw new UsageError(`nothing to run (skipped: ${skipped.join(', ')})`);
+  if (cases.length === 0 && opts.lmtp.scenarios.length === 0) throw new UsageError(`nothing to run (skipped: ${skipped.join(', ')})`);
   const bench = await setUp(opts, dir, opts.targets.includes('dovecot'));
   const results: CaseResult[] = [];
+  let lmtpResults: LmtpCaseResult[] = [];
   let background: Record<string, number> = {};
   try {
     const targets = names.map((t) => bench.targets.get(t)).filter((t): t is Target => t !== undefined);
@@ -774,6 +870,7 @@ async function main(): Promise<void> {
     // Warm up every target (JIT, auth caches, backend processes) with logins of each protocol before anything counts.
     for (const t of targets) {
       for (const protocol of opts.protocols) await runOnce(bench, t, { protocol, tls: false, scenario: 'login', concurrency: opts.concurrency }, opts, WARM_UP_MS);
+      if (opts.lmtp.scenarios.length > 0) await runLmtp(lmtpEnv(bench, opts), lmtpTarget(t), lmtpWarmUp(opts, LMTP_SIZES['1k']), WARM_UP_MS);
     }
     for (const c of cases) {
       const reps = new Map<TargetName, RepMetrics[]>();
@@ -799,12 +896,19 @@ async function main(): Promise<void> {
       }
       for (const profile of opts.configs) results.push(caseResult(c, profile, profileColumns(opts, profile), reps));
     }
+    // Last: deliveries grow the users' mailboxes, which the session scenario reads.
+    if (opts.lmtp.scenarios.length > 0) lmtpResults = await runLmtpCases(bench, opts, names);
     for (const [name, d] of bench.directors) process.stderr.write(await logSummary(name, d.logFile));
     for (const p of bench.peers) process.stderr.write(await logSummary(`ring peer ${p.id}`, p.logFile));
   } finally {
     if (!opts.keep) await tearDown(bench);
   }
-  const table = renderTable(results, columnNames(opts), opts.reps);
+  const table = [
+    results.length > 0 ? renderTable(results, columnNames(opts), opts.reps) : '',
+    lmtpResults.length > 0 ? renderLmtpTable(lmtpResults, columnNames(opts), opts.reps) : '',
+  ]
+    .filter((t) => t !== '')
+    .join('\n\n');
   const out = resolve(opts.out ?? join(REPO_ROOT, '.bench', `results-${started.toISOString().replace(/[:.]/g, '-')}.json`));
   await mkdir(join(out, '..'), { recursive: true });
   const meta = {
@@ -820,7 +924,7 @@ async function main(): Promise<void> {
     pinned: canPin(opts.pin),
     options: { ...opts, durationMs: opts.durationMs },
   };
-  await writeFile(out, `${JSON.stringify({ meta, table, results }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ meta, table, results, lmtpResults }, null, 2)}\n`);
   const idleNote = Object.entries(background).map(([t, v]) => `${t} ${fmt(v)}`).join(', ');
   process.stdout.write(
     `${table}\n\n${profileNotes(opts).join('\n')}\n` +

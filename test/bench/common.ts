@@ -127,6 +127,13 @@ export function cell(s: Summary | undefined, reps: number): string {
   return reps > 1 ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : fmt(s.median);
 }
 
+/** A Markdown table, every column padded to its widest cell. */
+export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (row: readonly string[]): string => `| ${row.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
 /** A bench's command line: `--name value`, `--name=value` or a bare `--flag`. */
 export class BenchArgs {
   readonly #values = new Map<string, string>();

@@ -1,7 +1,8 @@
 /**
  * Dovecot 2.3 as a proxy beside mail-director: the peer the benchmark compares
  * against. Same slapd, same backend; passdb ldap returns proxy=y, mailHost and
- * the backend's port of the login service (IMAP, POP3, Submission, ManageSieve).
+ * the backend's port of the service (IMAP, POP3, Submission, ManageSieve, and
+ * LMTP with lmtp_proxy = yes).
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -48,6 +49,7 @@ export interface DovecotProxyHandle {
   readonly pop3s: number;
   readonly submission: number;
   readonly sieve: number;
+  readonly lmtp: number;
   /** The master; every Dovecot process of this instance is in its process group. */
   readonly pid: number;
   readonly logFile: string;
@@ -79,7 +81,7 @@ export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<Dove
   const stateDir = join(dir, 'state');
   await mkdir(stateDir, { recursive: true });
   const cert = await issueCert(opts.ca, join(dir, 'tls'), 'bench-dovecot-proxy', { ips: [opts.host], dns: ['localhost'] });
-  const [imap, imaps, pop3, pop3s, submission, sieve] = (await freePorts(6, opts.host)) as [number, number, number, number, number, number];
+  const [imap, imaps, pop3, pop3s, submission, sieve, lmtp] = (await freePorts(7, opts.host)) as [number, number, number, number, number, number, number];
 
   const ldapConf = join(dir, 'ldap.conf.ext');
   await writeFile(
@@ -95,6 +97,7 @@ export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<Dove
       POP3_PORT: String(opts.backend.pop3),
       SUBMISSION_PORT: String(opts.backend.submission),
       SIEVE_PORT: String(opts.backend.sieve),
+      LMTP_PORT: String(opts.backend.lmtp),
     }),
     { mode: 0o644 },
   );
@@ -122,13 +125,14 @@ export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<Dove
       POP3S_PORT: String(pop3s),
       SUBMISSION_PORT: String(submission),
       SIEVE_PORT: String(sieve),
+      LMTP_PORT: String(lmtp),
     }),
   );
 
   const proc = spawnLogged({ name: 'dovecot proxy', command: '/usr/sbin/dovecot', args: ['-F', '-c', configFile], logFile });
   const deadline = Date.now() + 10_000;
   try {
-    for (const port of [imap, imaps, pop3, pop3s, submission, sieve]) {
+    for (const port of [imap, imaps, pop3, pop3s, submission, sieve, lmtp]) {
       await waitForPort(opts.host, port, Math.max(100, deadline - Date.now()), { alive: proc.alive, what: 'dovecot proxy', logFile });
     }
     await waitAuthReady(opts.host, imap, deadline);
@@ -145,6 +149,7 @@ export async function startDovecotProxy(opts: DovecotProxyOptions): Promise<Dove
     pop3s,
     submission,
     sieve,
+    lmtp,
     pid: proc.pid,
     logFile,
     stop: async () => {

@@ -1,10 +1,9 @@
-// The load generator (load.ts) as a child process, shared by every bench orchestrator.
+// A load generator (load.ts, lmtp-load.ts) as a child process, shared by every bench orchestrator.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from '../harness/director.js';
-import type { LoadJob } from './load.js';
 import { TASKSET } from './procfs.js';
 
 /** The load process failed or said something unexpected (the orchestrator's usage-level error). */
@@ -12,7 +11,7 @@ export class LoadError extends Error {
   override readonly name = 'LoadError';
 }
 
-/** One load.ts process running a job; its stdout lines are JSON messages with a `type`. */
+/** One load process (load.ts, or `script` such as lmtp-load.ts) running a job; its stdout lines are JSON messages with a `type`. */
 export class LoadProcess {
   readonly #lines: string[] = [];
   #wake: (() => void) | undefined;
@@ -20,8 +19,8 @@ export class LoadProcess {
   readonly #child;
   readonly #stderr: string[] = [];
 
-  constructor(job: LoadJob, pinned: boolean) {
-    const node = [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/bench/load.ts'), JSON.stringify(job)];
+  constructor(job: object, pinned: boolean, script = 'test/bench/load.ts') {
+    const node = [process.execPath, '--import', 'tsx', join(REPO_ROOT, script), JSON.stringify(job)];
     const [command, ...args] = pinned && TASKSET !== undefined ? [TASKSET, '-c', '1', ...node] : node;
     this.#child = spawn(command ?? process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.#child.stdout }).on('line', (l) => {

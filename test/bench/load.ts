@@ -9,10 +9,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MailClient, type Credentials, type Protocol } from './protocol.js';
 import { WireError, type ConnectOptions } from './wire.js';
+import { Commands, emit, Stats } from './load-io.js';
 
 export type Scenario = 'login' | 'session' | 'bulk' | 'idle';
 
@@ -46,76 +46,6 @@ export interface LoadResult {
   /** Idle: sessions that reached IDLE, and how long opening them took. */
   readonly held?: number;
   readonly openMs?: number;
-}
-
-function emit(msg: object): void {
-  process.stdout.write(`${JSON.stringify(msg)}\n`);
-}
-
-function percentile(sorted: Float64Array, p: number): number | null {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[i] ?? null;
-}
-
-class Stats {
-  #lat = new Float64Array(1 << 16);
-  #n = 0;
-  errors = 0;
-  readonly errorSamples: string[] = [];
-  bytes = 0;
-
-  record(ms: number): void {
-    if (this.#n === this.#lat.length) {
-      const grown = new Float64Array(this.#lat.length * 2);
-      grown.set(this.#lat);
-      this.#lat = grown;
-    }
-    this.#lat[this.#n++] = ms;
-  }
-
-  error(err: unknown): void {
-    this.errors++;
-    if (this.errorSamples.length < 5) this.errorSamples.push(err instanceof Error ? err.message : String(err));
-  }
-
-  result(elapsedMs: number, extra: Partial<LoadResult> = {}): LoadResult {
-    const lat = this.#lat.slice(0, this.#n).sort();
-    let sum = 0;
-    for (const v of lat) sum += v;
-    return {
-      type: 'result',
-      ops: this.#n,
-      errors: this.errors,
-      errorSamples: this.errorSamples,
-      elapsedMs,
-      p50Ms: percentile(lat, 0.5),
-      p99Ms: percentile(lat, 0.99),
-      meanMs: lat.length === 0 ? null : sum / lat.length,
-      bytes: this.bytes,
-      ...extra,
-    };
-  }
-}
-
-class Commands {
-  readonly #lines: string[] = [];
-  #wake: (() => void) | undefined;
-
-  constructor() {
-    createInterface({ input: process.stdin }).on('line', (line) => {
-      this.#lines.push(line.trim());
-      this.#wake?.();
-    });
-  }
-
-  async next(expected: string): Promise<void> {
-    for (;;) {
-      const line = this.#lines.shift();
-      if (line === expected) return;
-      if (line === undefined) await new Promise<void>((r) => (this.#wake = r));
-    }
-  }
 }
 
 async function run(job: LoadJob): Promise<void> {

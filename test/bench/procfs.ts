@@ -56,6 +56,21 @@ export function groupRssKb(pgid: number): number {
   return kb;
 }
 
+/**
+ * Sum of Pss (KiB, /proc/PID/smaps_rollup) over the group: each shared page
+ * counted once across the processes that map it. VmRSS sums count a
+ * library mapped by N forked processes N times, which overstates a
+ * process-per-connection server (Dovecot's lmtp) against a single process.
+ */
+export function groupPssKb(pgid: number): number {
+  let kb = 0;
+  for (const pid of groupMembers(pgid)) {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readOr(`/proc/${pid}/smaps_rollup`) ?? '');
+    if (m) kb += Number(m[1]);
+  }
+  return kb;
+}
+
 export const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
 
 /** Pin every thread of every member of the group to `cpu`; processes forked later inherit it. */

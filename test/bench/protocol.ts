@@ -31,7 +31,7 @@ function plainResponse(user: Credentials): string {
 }
 
 /** The last line of an SMTP reply ("250-..." lines continue it): its code and text. */
-async function smtpReply(wire: Wire): Promise<string> {
+export async function smtpReply(wire: Wire): Promise<string> {
   for (;;) {
     const line = await wire.expect(ANY_LINE);
     if (line.charAt(3) !== '-') return line;

@@ -79,6 +79,14 @@ export class Wire {
     this.#socket.write(`${line}\r\n`);
   }
 
+  /** Raw bytes (pipelined commands, message text); resolves once the kernel has them. */
+  write(bytes: Buffer): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      this.#socket.write(bytes, (err) => (err === undefined || err === null ? resolve() : reject(new WireError(err.message))));
+    });
+  }
+
   /**
    * Wait for `marker` (which should begin with CRLF) and return the rest of
    * its line; with `terminal` the marker itself ends the reply (POP3's CRLF.CRLF) and '' is returned.

@@ -74,6 +74,9 @@ export class LmtpBackendClient {
   #dead: BackendTrouble | undefined;
   /** The backend's refusal of MAIL FROM: the reply of each of its RCPTs. */
   #mailRefused: SmtpReply | undefined;
+  /** The first RCPT, sent in one write with MAIL FROM when the backend offers PIPELINING; its reply is still to be read. */
+  #firstRcpt: string | undefined;
+  #firstRcptSent = false;
   /** RCPTs this backend accepted, in order (each gets one reply after DATA). */
   accepted = 0;
 
@@ -120,6 +123,7 @@ export class LmtpBackendClient {
         capabilities = await this.#startTls(capabilities, deadline);
         if (capabilities === undefined) return this.#fail('connect', 'STARTTLS failed');
       }
+      let pipelining = findCapability(capabilities, 'PIPELINING') !== undefined;
       const xclient = findCapability(capabilities, 'XCLIENT');
       if (xclient !== undefined && !this.target.notTrusted) {
         const proto = this.target.protocol === 'lmtp' ? 'LMTP' : 'ESMTP';
@@ -133,11 +137,18 @@ export class LmtpBackendClient {
             greeted = reply.status === 220;
           }
           // A new 220 greeting after XCLIENT (Postfix, Dovecot): the session starts over with LHLO.
-          if (greeted && (await this.#hello()) === undefined) return this.#fail('bad reply', 'LHLO after XCLIENT refused');
+          if (greeted) {
+            const again = await this.#hello();
+            if (again === undefined) return this.#fail('bad reply', 'LHLO after XCLIENT refused');
+            pipelining = findCapability(again, 'PIPELINING') !== undefined;
+          }
         }
       }
       this.#enter('mail-from');
-      const mail = await this.#command(this.#ctx.mailFrom);
+      // RFC 2920: MAIL and the first RCPT in one write, as lib-smtp's client does; the RCPT's reply is read by rcpt().
+      const first = pipelining ? this.#firstRcpt : undefined;
+      this.#firstRcptSent = first !== undefined;
+      const mail = await this.#command(first === undefined ? this.#ctx.mailFrom : `${this.#ctx.mailFrom}\r\n${first}`);
       if (mail.status === 421) return this.#fail('connection lost', mail.last);
       if (Math.floor(mail.status / 100) !== 2) {
         // The backend refuses the sender: every recipient of it hears why.
@@ -155,12 +166,17 @@ export class LmtpBackendClient {
     }
   }
 
-  /** RCPT for one recipient; `line` is the whole command. */
+  /** RCPT for one recipient; `line` is the whole command. The transaction sends one RCPT at a time. */
   async rcpt(line: string): Promise<BackendVerdict> {
+    // The first recipient opens the connection and may ride along with MAIL FROM.
+    if (this.#opening === undefined) this.#firstRcpt = line;
     await this.open();
     if (this.#mailRefused !== undefined) return { kind: 'reply', reply: this.#mailRefused };
     if (this.#dead !== undefined) return { kind: 'trouble', trouble: this.#dead };
-    const verdict = await this.#timed(() => this.#command(line));
+    const sent = this.#firstRcptSent && this.#firstRcpt === line;
+    this.#firstRcpt = undefined;
+    this.#firstRcptSent = false;
+    const verdict = await this.#timed(() => (sent ? this.#reply() : this.#command(line)));
     if (verdict.kind === 'reply' && Math.floor(verdict.reply.status / 100) === 2) this.accepted++;
     return verdict;
   }

@@ -53,6 +53,8 @@ export class LmtpConnection {
   #finish: (() => Promise<string[]>) | undefined;
   #invalid = 0;
   #pausedForPipeline = false;
+  /** Replies not yet written: sent together once the commands received so far are answered. */
+  #pending: string[] = [];
 
   constructor(socket: Socket, endpoint: Endpoint, deps: LmtpServerDeps, sessionId: string) {
     this.#socket = socket;
@@ -73,6 +75,7 @@ export class LmtpConnection {
     });
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.#reply(greeting(this.#deps.hostname));
+    this.#flush();
   }
 
   #onData(chunk: Buffer): void {
@@ -106,6 +109,7 @@ export class LmtpConnection {
     try {
       while (this.#mode === 'command') {
         const frame = this.#framer.next();
+        // Everything received is answered: the MTA may be waiting for these replies.
         if (frame === undefined) break;
         if (frame.kind === 'too-long') {
           this.#reply(LMTP_TEXT.lineTooLong);
@@ -120,6 +124,7 @@ export class LmtpConnection {
       this.#end();
     } finally {
       this.#busy = false;
+      this.#flush();
     }
     if (this.#pausedForPipeline && this.#framer.bufferedBytes <= MAX_PIPELINED_BYTES && this.#mode !== 'closed') {
       this.#pausedForPipeline = false;
@@ -245,8 +250,9 @@ export class LmtpConnection {
     this.#finish = undefined;
     const replies = finish === undefined ? [] : await finish();
     if (this.#mode === 'closed') return;
-    this.#log.info({ size, recipients: replies.length }, 'lmtp message passed on');
+    this.#log.debug({ size, recipients: replies.length }, 'lmtp message passed on');
     for (const reply of replies) this.#reply(reply);
+    this.#flush();
     // RFC 5321 §4.1.1.4: after the final dot the transaction is over.
     this.#resetTransaction();
     this.#mode = 'command';
@@ -273,13 +279,28 @@ export class LmtpConnection {
     }
   }
 
+  /**
+   * Replies wait until the commands that arrived together are all answered,
+   * then go out in one write (RFC 2920 §3.1 lets a server hold replies to
+   * pipelined commands): MAIL, RCPT × n and DATA are one write, as are the
+   * replies after the final dot, instead of a system call each.
+   */
   #reply(text: string): void {
     if (this.#mode === 'closed' || this.#socket.destroyed) return;
-    this.#socket.write(`${text}\r\n`);
+    this.#pending.push(text);
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    const text = this.#pending.length === 1 ? `${this.#pending[0]}\r\n` : `${this.#pending.join('\r\n')}\r\n`;
+    this.#pending = [];
+    if (this.#socket.destroyed) return;
+    this.#socket.write(text);
   }
 
   #end(): void {
     if (this.#mode === 'closed') return;
+    this.#flush();
     this.#dropTransaction();
     this.#mode = 'closed';
     this.#socket.end();

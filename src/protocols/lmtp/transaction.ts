@@ -105,11 +105,13 @@ export class LmtpTransaction {
       return remoteNotAnswering(verdict.trouble);
     }
     const reply = verdict.reply;
-    opts.log.info({ ...log, status: reply.status }, 'lmtp recipient');
     if (Math.floor(reply.status / 100) === 2) {
+      // As lmtp-proxy.c: an accepted recipient is logged once, with its delivery ("lmtp delivered").
+      opts.log.debug({ ...log, status: reply.status }, 'lmtp recipient');
       this.#accepted.push({ path, user: resolved.user, backend });
       return renderReply(reply, '2.1.0');
     }
+    opts.log.info({ ...log, status: reply.status }, 'lmtp recipient');
     this.#release(claimId);
     return renderReply(reply, enhancedClass(reply.status, '0.0'));
   }

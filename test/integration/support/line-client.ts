@@ -32,6 +32,16 @@ export class LineClient {
     return new LineClient(socket);
   }
 
+  /** A unix socket peer (listen.lmtp_socket). */
+  static async connectUnix(path: string): Promise<LineClient> {
+    const socket = netConnect({ path });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    return new LineClient(socket);
+  }
+
   #attach(): void {
     this.#socket.on('data', (chunk: Buffer) => {
       this.#buffer = Buffer.concat([this.#buffer, chunk]);

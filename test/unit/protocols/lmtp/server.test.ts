@@ -162,6 +162,9 @@ test('one message to recipients on two backends: each backend gets its recipient
   assert.ok(b1.commands.includes('RCPT TO:<user0001@example.org> NOTIFY=NEVER'));
   assert.ok(b2.commands.includes('RCPT TO:<user0002+box@example.org>'));
   assert.ok(b2.commands.includes('RCPT TO:<user0003@example.org> ORCPT=rfc822;alias0001@example.org'), b2.commands.join('\n'));
+  // The fakes offer PIPELINING: MAIL FROM went with the first RCPT, whose reply was still read as that recipient's.
+  const mailAt = b2.commands.lastIndexOf('MAIL FROM:<sender@example.org> SIZE=100 BODY=8BITMIME');
+  assert.deepEqual(b2.commands.slice(mailAt + 1, mailAt + 3), ['RCPT TO:<user0002+box@example.org>', 'RCPT TO:<user0003@example.org> ORCPT=rfc822;alias0001@example.org']);
   assert.ok(!b2.commands.some((c) => c.startsWith('XCLIENT')), 'no XCLIENT to a backend that does not offer it');
   // Every claim made for a recipient is released when the transaction ends.
   assert.deepEqual([...released].sort(), [...claims].sort());
