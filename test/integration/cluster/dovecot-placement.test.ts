@@ -4,13 +4,14 @@
 // vhost_count (weight) change and a host down (docs/migrate-from-dovecot-director.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { main as cliMain } from '../../../src/cli/run.js';
 import { createCa } from '../../harness/certs.js';
-import { DIRECTOR_CLI_ARGS, startDirector, type DirectorHandle } from '../../harness/director.js';
+import { DIRECTOR_CLI_ARGS, REPO_ROOT, startDirector, type DirectorHandle } from '../../harness/director.js';
 import { startDovecot, type DovecotHandle } from '../../harness/dovecot.js';
 import { startDovecotDirector, type DovecotDirectorHandle } from '../../harness/dovecot-director.js';
 import { run } from '../../harness/exec.js';
@@ -205,4 +206,39 @@ test('1,000 users: the same backend as Dovecot 2.3 director, before and after a 
   assert.equal(movedByDown, [...reweighted.values()].filter((h) => h === '127.0.0.13').length, 'only the down host\'s users move');
   t.diagnostic(`127.0.0.13 down: ${movedByDown} users moved, alike on both`);
   for (const line of timings) t.diagnostic(line);
+});
+
+/** The comparison block of the migration guide, as an operator runs it. */
+function guideComparison(): string {
+  const guide = readFileSync(join(REPO_ROOT, 'docs/migrate-from-dovecot-director.md'), 'utf8');
+  const block = /<!-- compare: begin[^>]*-->\s*```bash\n([\s\S]*?)```\s*<!-- compare: end -->/.exec(guide);
+  assert.ok(block !== null, 'docs/migrate-from-dovecot-director.md has its compare block');
+  return block[1]!;
+}
+
+test('the migration guide\'s comparison, run as written, finds every user on the same backend', { timeout: 60_000 }, async () => {
+  const work = join(dir, 'guide');
+  const bin = join(work, 'bin');
+  mkdirSync(bin, { recursive: true });
+  // On the Dovecot director's host `doveadm` reads its own dovecot.conf; here that is the harness's file.
+  writeFileSync(join(bin, 'doveadm'), `#!/bin/sh\nexec /usr/bin/doveadm -c ${dovecotDirector!.configFile} "$@"\n`);
+  chmodSync(join(bin, 'doveadm'), 0o755);
+  const sample = [...users.filter((u) => u.tag === '').slice(0, 8), ...users.filter((u) => u.tag === TAG).slice(0, 4)];
+  writeFileSync(join(work, 'users.tsv'), sample.map((u) => (u.tag === '' ? u.name : `${u.name}\t${u.tag}`)).join('\n') + '\n');
+  const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
+    execFile(
+      'bash',
+      ['-euo', 'pipefail', '-c', guideComparison()],
+      {
+        cwd: work,
+        timeout: 50_000,
+        env: { ...process.env, PATH: `${bin}:${join(REPO_ROOT, 'bin')}:${process.env['PATH'] ?? ''}`, MAIL_DIRECTOR_ADDR: director!.address('grpc')! },
+      },
+      (err, out, errOut) => (err === null ? resolve({ stdout: out }) : reject(new Error(`${err.message}\n${out}\n${errOut}`))),
+    );
+  });
+  assert.match(stdout, /same backend for every user/);
+  const compared = readFileSync(join(work, 'mail-director.tsv'), 'utf8').trimEnd().split('\n');
+  assert.equal(compared.length, sample.length);
+  assert.ok(compared.every((line) => /^\S+\t127\.0\.0\.1[1-5]$/.test(line)), compared.join('\n'));
 });
