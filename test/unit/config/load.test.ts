@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [29, 30, 33, 108, 109, 110]);
+  assert.deepEqual(problems.map((p) => p.line), [29, 30, 33, 111, 112, 113]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
