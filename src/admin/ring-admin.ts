@@ -9,7 +9,8 @@ import type { RouteDecision } from '../routing/decision.js';
 import type { RingNode, ApplyOutcome } from '../cluster/ring-node.js';
 import { RingStateError } from '../ring/state.js';
 import type { AdminState } from '../ring/state.js';
-import type { BackendSpec } from '../ring/types.js';
+import { DOVECOT_MAX_VHOST_COUNT, dovecotIpText } from '../ring/dovecot-placement.js';
+import type { BackendSpec, RingPlacement } from '../ring/types.js';
 import type { SessionRegistry } from '../session/registry.js';
 import type { AdminHandlers } from '../adapters/grpc/generated/maildirector/admin/v1/Admin.js';
 import type { AdminOverride } from '../adapters/grpc/generated/maildirector/admin/v1/AdminOverride.js';
@@ -192,11 +193,15 @@ function knownBackend(node: RingNode, id: string): BackendSpec {
   return spec;
 }
 
-function checkWeight(weight: number): void {
+function checkWeight(weight: number, placement: RingPlacement): void {
   // The config's range too (config/sections.ts readWeight). 0 keeps the backend's users with sessions
   // but gives it no new ones, as a vhost count of 0 does in Dovecot's director.
   if (!Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) {
     throw new AdminRequestError(`weight must be a whole number from 0 to ${MAX_WEIGHT} (0: no new users)`);
+  }
+  // The weight is Dovecot's vhost_count there, and doveadm takes none above this.
+  if (placement === 'dovecot' && weight > DOVECOT_MAX_VHOST_COUNT) {
+    throw new AdminRequestError(`with ring.placement dovecot the weight is Dovecot's vhost_count: 0 to ${DOVECOT_MAX_VHOST_COUNT}`);
   }
 }
 
@@ -252,9 +257,14 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
         ports[protocol as Protocol] = port;
       }
       const weight = request.weight === 0 ? DEFAULT_WEIGHT : request.weight;
-      checkWeight(weight);
+      const placement = node.ring().placement;
+      checkWeight(weight, placement);
       // Before the change goes ring-wide: a host nobody can reach would only ever be probed down.
       const { host, addresses } = await checkBackendHost(request.host, resolveHost);
+      // Dovecot's director keys hosts by IP address and hashes its text: a name would get no users.
+      if (placement === 'dovecot' && dovecotIpText(host) === undefined) {
+        throw new AdminRequestError(`with ring.placement dovecot a backend host must be an IP address, not "${host}"`);
+      }
       // Asked again: another command may have added the id while the name resolved.
       if (node.state.backends().some((b) => b.id === request.id)) throw new AdminRequestError(`backend "${request.id}" exists`);
       return changed(await node.addBackend({ id: request.id, host, ports, weight, tag: request.tag }), 0, addresses);
@@ -281,7 +291,7 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
 
     SetBackendWeight: asyncUnary('SetBackendWeight', onError, async (request) => {
       knownBackend(node, request.id);
-      checkWeight(request.weight);
+      checkWeight(request.weight, node.ring().placement);
       return changed(await node.setWeight(request.id, request.weight));
     }),
 

@@ -107,6 +107,8 @@ export class Director {
       selfId,
       seed: { backends: config.ring.backends, directors: Director.#members(config) },
       vnodes: config.ring.vnodes,
+      placement: config.ring.placement,
+      hashKey: () => this.#config.ring.hashKey,
       stateFile: config.ring.stateFile,
       tls: Director.#grpcTls(config),
       log: this.log.child({ component: 'ring' }),
@@ -451,6 +453,9 @@ export class Director {
       void oldPassdb.close().catch((err: unknown) => this.log.warn({ err }, 'closing the previous passdb failed'));
       this.#workers?.reload();
       if (!sameGrpcTls(previous, next)) this.log.warn('grpc_tls changed: the gRPC port and ring links keep the running certificates until a restart');
+      if (previous.ring.placement !== next.ring.placement) {
+        this.log.warn({ running: previous.ring.placement, file: next.ring.placement }, 'ring.placement changed: it takes effect on restart, and every director of the ring must change with it');
+      }
       this.log.info('configuration reloaded (listen addresses take effect on restart)');
     } catch (error: unknown) {
       this.log.error({ err: error }, 'reload failed while applying the new config');

@@ -7,6 +7,7 @@ import { peerCertificateNames } from '../adapters/grpc/peer-certificate.js';
 import type { RingHandlers, RingPeerClient } from '../adapters/grpc/ring-transport.js';
 import type { RingEntry, RingState } from '../ring/state.js';
 import { PeerLink } from './peer-link.js';
+import { placementMismatch, type PlacementSignature } from './placement-agreement.js';
 import type { LinkHost } from './peer-link.js';
 import type { GossipTuning } from './tuning.js';
 import { DEFAULT_GOSSIP_TUNING } from './tuning.js';
@@ -50,6 +51,8 @@ export interface GossipOptions {
   readonly effectiveDown: () => ReadonlySet<string>;
   /** A peer's ring-wide kick (the Kick RPC): end this director's sessions of the user; how many. */
   readonly onKick?: (user: string, reason: string, backendHost: string | undefined) => number;
+  /** This director's placement (placement-agreement.ts); default ketama with hash key %u. */
+  readonly placement?: (() => PlacementSignature) | undefined;
 }
 
 /** One live peer's answer to a ring-wide kick. */
@@ -58,6 +61,8 @@ export interface PeerKick {
   /** undefined: it did not answer in time (or refused). */
   readonly kicked: number | undefined;
 }
+
+const DEFAULT_PLACEMENT: PlacementSignature = Object.freeze({ placement: 'ketama', hashKey: '%u' });
 
 export interface ApplyOutcome {
   readonly applied: number;
@@ -96,6 +101,7 @@ export class Gossip {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #malformedLoggedAt = 0;
+  readonly #refusedLoggedAt = new Map<string, number>();
   readonly #linkHost: LinkHost;
 
   constructor(opts: GossipOptions) {
@@ -109,6 +115,8 @@ export class Gossip {
       tuning: this.tuning,
       log: opts.log,
       clock: () => this.#state.clock,
+      placement: () => this.#placement(),
+      refused: (peerId, reason) => this.#refused(peerId, reason),
       allEntries: () => this.#state.sortedEntries(),
       observeClock: (counter) => this.#state.observe(counter),
       heard: (peerId) => this.#markHeard(peerId),
@@ -334,8 +342,16 @@ export class Gossip {
         call.end();
         return;
       }
+      const ours = this.#placement();
+      const mismatch = placementMismatch(ours, msg.hello ?? { placement: '', hashKey: '' });
+      if (mismatch !== undefined) {
+        // Not answered and not heard: the peer never counts as live here.
+        this.#refused(id, mismatch);
+        call.end();
+        return;
+      }
       this.#state.observe(msg.hello?.clock ?? 0);
-      write({ hello: { directorId: this.selfId, clock: this.#state.clock } });
+      write({ hello: { directorId: this.selfId, clock: this.#state.clock, placement: ours.placement, hashKey: ours.hashKey } });
       stream.peerId = id;
       this.#markHeard(id);
       if (peerId === undefined && msg.hello?.wantState === true) this.#sendFullState(stream);
@@ -414,6 +430,18 @@ export class Gossip {
       this.#malformedLoggedAt = now;
       this.#log.warn({ peer: peerId, reason, malformedTotal: this.stats.malformed }, 'dropped malformed gossip');
     }
+  }
+
+  #placement(): PlacementSignature {
+    return this.#opts.placement?.() ?? DEFAULT_PLACEMENT;
+  }
+
+  /** Logged as an error once a minute per peer: an operator has two configs to bring in line. */
+  #refused(peerId: string, reason: string): void {
+    const now = Date.now();
+    if (now - (this.#refusedLoggedAt.get(peerId) ?? 0) < 60_000) return;
+    this.#refusedLoggedAt.set(peerId, now);
+    this.#log.error({ peer: peerId, reason }, 'gossip link refused: directors of one ring must place users alike');
   }
 
   #markHeard(peerId: string): void {

@@ -4,6 +4,7 @@ import type { GossipMessage__Output } from '../adapters/grpc/generated/maildirec
 import type { GossipStream, RingPeerClient } from '../adapters/grpc/ring-transport.js';
 import type { RingEntry } from '../ring/state.js';
 import { entryKey } from '../ring/state.js';
+import { placementMismatch, type PlacementSignature } from './placement-agreement.js';
 import type { GossipTuning } from './tuning.js';
 import { entryToWire } from './wire.js';
 
@@ -13,6 +14,10 @@ export interface LinkHost {
   readonly tuning: GossipTuning;
   readonly log: Logger;
   clock(): number;
+  /** This director's placement, sent in every Hello and checked against the peer's. */
+  placement(): PlacementSignature;
+  /** A peer whose placement differs (placement-agreement.ts): its link is refused. */
+  refused(peerId: string, reason: string): void;
   /** The whole state, for the exchange when a link opens. */
   allEntries(): RingEntry[];
   observeClock(counter: number): void;
@@ -147,7 +152,8 @@ export class PeerLink {
     call.on('error', (err: Error & { code?: number }) => this.#failed(call, `stream error: ${err.message.split('\n', 1)[0] ?? ''}`));
     call.on('end', () => this.#failed(call, 'stream ended by peer'));
     call.on('data', (msg: GossipMessage__Output) => this.#receive(call, msg));
-    this.#write({ hello: { directorId: this.#host.selfId, clock: this.#host.clock(), wantState: true } });
+    const { placement, hashKey } = this.#host.placement();
+    this.#write({ hello: { directorId: this.#host.selfId, clock: this.#host.clock(), wantState: true, placement, hashKey } });
   }
 
   #receive(call: GossipStream, msg: GossipMessage__Output): void {
@@ -158,6 +164,12 @@ export class PeerLink {
         if (hello == null || hello.directorId !== this.peerId) {
           this.#host.malformed(this.peerId, `hello from ${JSON.stringify(hello?.directorId ?? '').slice(0, 80)}`);
           this.#failed(call, 'peer answered with another director id');
+          return;
+        }
+        const mismatch = placementMismatch(this.#host.placement(), hello);
+        if (mismatch !== undefined) {
+          this.#host.refused(this.peerId, mismatch);
+          this.#failed(call, mismatch);
           return;
         }
         this.#host.observeClock(hello.clock);

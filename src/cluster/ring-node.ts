@@ -4,7 +4,7 @@ import { createRingClient, ringServiceBinding } from '../adapters/grpc/ring-tran
 import type { MutualTls } from '../adapters/grpc/security.js';
 import type { GrpcServiceBinding } from '../adapters/grpc/server.js';
 import { BackendRing } from '../ring/hash-ring.js';
-import type { BackendSpec } from '../ring/types.js';
+import type { BackendSpec, RingPlacement } from '../ring/types.js';
 import { backendHealth, canonicalCapabilities, commonCapabilities, RingState, RingStateError, seedEntries, VOLATILE_KINDS } from '../ring/state.js';
 import type { AdminState, Capabilities, Placement, ProbedProtocol, RingEntry, RingSeed } from '../ring/state.js';
 import { Gossip } from './gossip.js';
@@ -22,6 +22,10 @@ export interface RingNodeOptions {
   /** Backends and directors from the cluster config; they only seed a ring that has no newer entries. */
   readonly seed: RingSeed;
   readonly vnodes: number;
+  /** ring.placement; every director of a ring must use the same (the gossip Hello checks it). Default ketama. */
+  readonly placement?: RingPlacement | undefined;
+  /** The hash key template in force (ring.hash_key; SIGHUP may change it); default %u. */
+  readonly hashKey?: (() => string) | undefined;
   /** JSON file keeping the state across restarts; undefined keeps it in memory only (tests). */
   readonly stateFile: string | undefined;
   /** mTLS for director links (both directions); undefined only on loopback tests. */
@@ -95,6 +99,7 @@ export class RingNode {
       onApply: (entries, timeoutMs) => this.applyEntries(entries, timeoutMs),
       onKick: (user, reason, backendHost) => this.#kickHandler?.(user, reason, backendHost) ?? 0,
       effectiveDown: () => new Set(this.ring().downNotPending()),
+      placement: () => ({ placement: opts.placement ?? 'ketama', hashKey: opts.hashKey?.() ?? '%u' }),
     });
     const { ring, key } = this.#build();
     this.#ring = ring;
@@ -321,6 +326,8 @@ export class RingNode {
       { backends: ring.backends().length, down: ring.downNotPending(), pending: [...ring.pending].sort() },
       'effective ring changed',
     );
+    // Config check and `backend add` refuse these; a ring state from before the placement changed may still hold one.
+    if (ring.unplaceable.length > 0) this.#log.error({ backends: ring.unplaceable, placement: ring.placement }, 'backends without an IP address take no users with this placement');
     for (const listener of this.#ringListeners) listener(ring);
   }
 
@@ -333,7 +340,7 @@ export class RingNode {
       else if (health === 'pending') pending.add(id);
     }
     const key = JSON.stringify([backends, [...down].sort(), [...pending].sort()]);
-    return { ring: new BackendRing(backends, this.#opts.vnodes, down, pending), key };
+    return { ring: new BackendRing(backends, this.#opts.vnodes, down, pending, this.#opts.placement ?? 'ketama'), key };
   }
 }
 

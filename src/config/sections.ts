@@ -4,7 +4,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { PROTOCOLS, PROTOCOL_SPECS, type Protocol } from '../core/protocol.js';
 import { Secret } from '../core/secret.js';
-import type { BackendSpec } from '../ring/types.js';
+import { DOVECOT_MAX_VHOST_COUNT, dovecotIpText } from '../ring/dovecot-placement.js';
+import { RING_PLACEMENTS, type BackendSpec, type RingPlacement } from '../ring/types.js';
 import type {
   BackendTlsConfig,
   CacheConfig,
@@ -106,6 +107,9 @@ export const DEFAULTS = {
   // Dovecot's recipient_delimiter = +.
   recipientDelimiter: '+',
   hashKey: '%u', // routing in docs/invariants.md; map the passdb field `user` (e.g. to uid) so case variants hash alike
+  // Dovecot's director_username_hash default, for ring.placement: dovecot.
+  dovecotHashKey: '%Lu',
+  placement: 'ketama',
   // hashring vnodes per backend at weight 100 (each vnode is 4 ketama points).
   vnodes: 160,
   // Dovecot director's vhost_count default.
@@ -124,7 +128,7 @@ export const DEFAULTS = {
 } as const;
 
 const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp', 'http', 'oauth2'];
-const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority', 'tie_breaker'];
+const RING_KEYS = ['placement', 'hash_key', 'username_hash', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority', 'tie_breaker'];
 const DIRECTOR_KEYS = [
   'id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers',
   'haproxy_trusted_networks', 'haproxy_timeout', 'login_source_ips',
@@ -823,21 +827,18 @@ function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
   };
   const gossipDefaults: GossipConfig = { heartbeatMs: d.heartbeatMs, deadAfterMs: d.deadAfterMs };
   if (v === undefined) {
-    return { hashKey: d.hashKey, vnodes: d.vnodes, backends: [], directors: [], stateFile: undefined, probe: probeDefaults, gossip: gossipDefaults, fenceMinority: true, tieBreaker: undefined };
+    return { placement: d.placement, hashKey: d.hashKey, vnodes: d.vnodes, backends: [], directors: [], stateFile: undefined, probe: probeDefaults, gossip: gossipDefaults, fenceMinority: true, tieBreaker: undefined };
   }
-  const hashKey = v.string('hash_key') ?? d.hashKey;
-  const hkEntry = v.value('hash_key');
-  if (hkEntry !== undefined) {
-    const stray = hashKey.replace(HASH_KEY_TOKEN, '');
-    if (stray.includes('%')) v.problem(hkEntry, 'only %u, %n, %d (and %Lu, %Ln, %Ld, %%) are understood');
-    else if (stray === hashKey) v.problem(hkEntry, 'must contain %u, %n or %d, or every user lands on one backend');
-  }
+  const placement = readPlacement(v);
+  const hashKey = readHashKey(v, placement);
   const directors = readRingDirectors(ctx, v);
+  const backends = readBackends(ctx, v, placement);
   return {
+    placement,
     hashKey,
     // More than 1000 vnodes × weight makes ring builds slow for no better spread.
     vnodes: v.int('vnodes', d.vnodes, { min: 1, max: 1000 }),
-    backends: readBackends(ctx, v),
+    backends,
     directors,
     stateFile: readStateFile(ctx, v),
     probe: readProbe(ctx, v, probeDefaults),
@@ -845,6 +846,39 @@ function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
     fenceMinority: v.bool('fence_minority', true),
     tieBreaker: readTieBreaker(v, directors),
   };
+}
+
+function readPlacement(v: MapView): RingPlacement {
+  const entry = v.value('placement');
+  const raw = v.string('placement');
+  if (entry === undefined || raw === undefined) return DEFAULTS.placement;
+  const found = RING_PLACEMENTS.find((p) => p === raw);
+  if (found === undefined) {
+    v.problem(entry, `must be ${RING_PLACEMENTS.join(' or ')}`);
+    return DEFAULTS.placement;
+  }
+  return found;
+}
+
+/**
+ * ring.hash_key, or ring.username_hash (Dovecot's name, director_username_hash):
+ * the same template under two names, so only one may be given. Unset, it is
+ * Dovecot's `%Lu` for the dovecot placement and `%u` for ketama (as before
+ * the placement existed, so no ketama user moves).
+ */
+function readHashKey(v: MapView, placement: RingPlacement): string {
+  const both = v.value('hash_key') !== undefined && v.value('username_hash') !== undefined;
+  if (both) v.problem(v.value('username_hash')!, 'give hash_key or username_hash (its Dovecot name), not both');
+  const name = v.value('username_hash') !== undefined ? 'username_hash' : 'hash_key';
+  const fallback = placement === 'dovecot' ? DEFAULTS.dovecotHashKey : DEFAULTS.hashKey;
+  const hashKey = v.string(name) ?? fallback;
+  const entry = v.value(name);
+  if (entry !== undefined) {
+    const stray = hashKey.replace(HASH_KEY_TOKEN, '');
+    if (stray.includes('%')) v.problem(entry, 'only %u, %n, %d (and %Lu, %Ln, %Ld, %%) are understood');
+    else if (stray === hashKey) v.problem(entry, 'must contain %u, %n or %d, or every user lands on one backend');
+  }
+  return hashKey;
 }
 
 /** ring.tie_breaker: one of ring.directors. */
@@ -942,7 +976,7 @@ function readGossip(ctx: LoadContext, v: MapView, d: GossipConfig): GossipConfig
   return { heartbeatMs, deadAfterMs };
 }
 
-function readBackends(ctx: LoadContext, v: MapView): BackendSpec[] {
+function readBackends(ctx: LoadContext, v: MapView, placement: RingPlacement): BackendSpec[] {
   const r = ctx.reader;
   const e = v.value('backends', true);
   if (e === undefined) return [];
@@ -975,12 +1009,14 @@ function readBackends(ctx: LoadContext, v: MapView): BackendSpec[] {
       const h = parseHost(hostRaw);
       if (!h.ok) b.problem(hostEntry, h.message);
       else if (hosts.has(h.value)) b.problem(hostEntry, `duplicate backend host (also ${hosts.get(h.value)})`);
+      // Dovecot's director keys hosts by IP address and hashes its text.
+      else if (placement === 'dovecot' && dovecotIpText(h.value) === undefined) b.problem(hostEntry, 'with placement: dovecot, a backend host must be an IP address (Dovecot places hosts by IP)');
       else {
         hosts.set(h.value, hostEntry.path);
         host = h.value;
       }
     }
-    const weight = readWeight(b);
+    const weight = readWeight(b, placement);
     const tag = b.has('tag') ? (b.string('tag') ?? '') : '';
     const ports = readPorts(ctx, b);
     if (id !== undefined && host !== undefined && weight !== undefined && ID.test(id)) {
@@ -990,7 +1026,7 @@ function readBackends(ctx: LoadContext, v: MapView): BackendSpec[] {
   return out;
 }
 
-function readWeight(b: MapView): number | undefined {
+function readWeight(b: MapView, placement: RingPlacement): number | undefined {
   const e = b.value('weight');
   if (e === undefined) return DEFAULTS.weight;
   const w = isScalar(e.node) ? e.node.value : undefined;
@@ -998,6 +1034,11 @@ function readWeight(b: MapView): number | undefined {
   // 0 is `backend weight ID 0`'s drain (no new users, sessions stay), as a vhost count of 0 in Dovecot's director.
   if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 10_000) {
     b.problem(e, 'weight must be a whole number from 0 to 10000 (0: no new users)');
+    return undefined;
+  }
+  // The weight is Dovecot's vhost_count there, and doveadm takes none above this.
+  if (placement === 'dovecot' && w > DOVECOT_MAX_VHOST_COUNT) {
+    b.problem(e, `with placement: dovecot, weight is Dovecot's vhost_count: at most ${DOVECOT_MAX_VHOST_COUNT}`);
     return undefined;
   }
   return w;

@@ -1,5 +1,5 @@
 import type { Protocol } from '../core/protocol.js';
-import type { BackendSpec } from '../ring/types.js';
+import type { BackendSpec, RingPlacement } from '../ring/types.js';
 import type { Secret } from '../core/secret.js';
 import type { SqlDialect, SqlQueryTemplate } from './sql-query.js';
 
@@ -292,7 +292,12 @@ export interface CacheConfig {
 }
 
 export interface RingConfig {
-  /** Hash key template: `%u` (default) or `%d` to keep a domain together. */
+  /** ring.placement: ketama (default) or Dovecot 2.3 director's ring (ring/dovecot-placement.ts). */
+  readonly placement: RingPlacement;
+  /**
+   * Hash key template (ring.hash_key, or its Dovecot name ring.username_hash):
+   * `%u` (default; `%Lu` with the dovecot placement) or `%d` to keep a domain together.
+   */
   readonly hashKey: string;
   readonly vnodes: number;
   readonly backends: readonly BackendSpec[];

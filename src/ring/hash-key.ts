@@ -23,7 +23,11 @@ const VARIABLES: Readonly<Record<string, (user: string) => string>> = {
   d: domain,
 };
 
-export function compileHashKey(template: string): HashKeyFn {
+/**
+ * `lower` is what `%L` does: Unicode lower-casing by default; the dovecot
+ * placement passes ASCII-only lower-casing, as Dovecot's `%L` is.
+ */
+export function compileHashKey(template: string, lower: (text: string) => string = (t) => t.toLowerCase()): HashKeyFn {
   const parts: Part[] = [];
   let literal = '';
   for (let i = 0; i < template.length; i++) {
@@ -32,9 +36,9 @@ export function compileHashKey(template: string): HashKeyFn {
       literal += c;
       continue;
     }
-    const lower = template[i + 1] === 'L';
-    const name = template[i + (lower ? 2 : 1)];
-    if (name === '%' && !lower) {
+    const lowered = template[i + 1] === 'L';
+    const name = template[i + (lowered ? 2 : 1)];
+    if (name === '%' && !lowered) {
       literal += '%';
       i += 1;
       continue;
@@ -47,8 +51,8 @@ export function compileHashKey(template: string): HashKeyFn {
     }
     if (literal !== '') parts.push(literal);
     literal = '';
-    parts.push(lower ? (user: string) => fn(user).toLowerCase() : fn);
-    i += lower ? 2 : 1;
+    parts.push(lowered ? (user: string) => lower(fn(user)) : fn);
+    i += lowered ? 2 : 1;
   }
   if (literal !== '') parts.push(literal);
   if (parts.length === 1 && typeof parts[0] === 'function') return parts[0];

@@ -1,5 +1,6 @@
 import HashRing from 'hashring';
-import type { BackendSpec, RingView } from './types.js';
+import { DovecotTagRing, dovecotIpText, dovecotUserHash } from './dovecot-placement.js';
+import type { BackendSpec, RingPlacement, RingView } from './types.js';
 
 /** A backend list the ring cannot be built from (duplicate ids, bad weights). */
 export class RingConfigError extends Error {
@@ -19,8 +20,50 @@ const SERVER_PREFIX = 'b=';
 const KEY_PREFIX = 'k:';
 const LOOKUP_CACHE_SIZE = 5000;
 
+/** One tag's ring: the backend for a hash key. */
+interface TagRing {
+  pick(key: string): BackendSpec | undefined;
+}
+
+function ketamaRing(backends: readonly BackendSpec[], vnodes: number): TagRing {
+  const servers = Object.create(null) as Record<string, { vnodes: number }>;
+  const byServer = new Map<string, BackendSpec>();
+  for (const b of backends) {
+    const server = SERVER_PREFIX + b.id;
+    byServer.set(server, b);
+    // Explicit vnodes for every server: hashring's own weight arithmetic
+    // rounds 40 down to 39 at 7, 14, 28... servers and moves keys between survivors.
+    servers[server] = { vnodes: Math.max(1, Math.round((vnodes * b.weight) / REFERENCE_WEIGHT)) };
+  }
+  // 'vnode count' 0 so no explicit count can equal the default and fall back to the rounding path.
+  const ring = new HashRing(servers, 'md5', { 'vnode count': 0, 'max cache size': LOOKUP_CACHE_SIZE });
+  return {
+    pick(key) {
+      // hashring's types say string; an empty ring gives undefined.
+      const server = ring.get(KEY_PREFIX + key) as string | undefined;
+      return server === undefined ? undefined : byServer.get(server);
+    },
+  };
+}
+
+/** Backends Dovecot's placement cannot place: it keys hosts by IP address, so a host name has no points. */
+export function unplaceableBackends(backends: readonly BackendSpec[], placement: RingPlacement): string[] {
+  return placement === 'dovecot' ? backends.filter((b) => dovecotIpText(b.host) === undefined).map((b) => b.id) : [];
+}
+
 /**
- * Immutable ketama ring over the healthy backends, one ring per tag.
+ * Dovecot's director ring: a backend's weight is its vhost_count (both
+ * default to 100), so `backend weight b1 50` is `doveadm director update IP 50`.
+ * Callers leave out unplaceableBackends (config check and `backend add` refuse them).
+ */
+function dovecotRing(backends: readonly BackendSpec[]): TagRing {
+  const ring = new DovecotTagRing(backends.map((b) => ({ ip: b.host, vhostCount: b.weight, value: b })));
+  return { pick: (key) => ring.pick(dovecotUserHash(key)) };
+}
+
+/**
+ * Immutable ring over the healthy backends, one ring per tag, placed by
+ * ketama (hashring) or as Dovecot's director places (ring.placement).
  * Health or membership changes build a new BackendRing (withHealth,
  * withBackends) that the owner swaps in; a ring in use is never mutated.
  */
@@ -32,14 +75,17 @@ export class BackendRing implements RingView {
   readonly pending: ReadonlySet<string>;
   readonly #all: readonly BackendSpec[];
   readonly #byId: ReadonlyMap<string, BackendSpec>;
-  readonly #byServer: ReadonlyMap<string, BackendSpec>;
-  readonly #rings: ReadonlyMap<string, HashRing>;
+  readonly #rings: ReadonlyMap<string, TagRing>;
+  readonly placement: RingPlacement;
+  /** Backends that take no users because the placement cannot place them (unplaceableBackends), sorted. */
+  readonly unplaceable: readonly string[];
 
   constructor(
     backends: readonly BackendSpec[],
     vnodes: number,
     down: ReadonlySet<string> = new Set(),
     pending: ReadonlySet<string> = new Set(),
+    placement: RingPlacement = 'ketama',
   ) {
     if (!Number.isInteger(vnodes) || vnodes < 1) throw new RingConfigError(`vnodes must be a positive integer, got ${vnodes}`);
     const sorted = [...backends].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -55,45 +101,32 @@ export class BackendRing implements RingView {
     this.#all = Object.freeze([...byId.values()]);
     this.#byId = byId;
 
-    const byServer = new Map<string, BackendSpec>();
-    const perTag = new Map<string, Record<string, { vnodes: number }>>();
+    this.placement = placement;
+    this.unplaceable = Object.freeze(unplaceableBackends(this.#all, placement));
+    const skip = new Set(this.unplaceable);
+    const perTag = new Map<string, BackendSpec[]>();
     for (const b of this.#all) {
-      // Weight 0 keeps a backend known but gives it no new users.
-      if (this.down.has(b.id) || b.weight === 0) continue;
-      const server = SERVER_PREFIX + b.id;
-      byServer.set(server, b);
-      let servers = perTag.get(b.tag);
-      if (servers === undefined) {
-        servers = Object.create(null) as Record<string, { vnodes: number }>;
-        perTag.set(b.tag, servers);
-      }
-      // Explicit vnodes for every server: hashring's own weight arithmetic
-      // rounds 40 down to 39 at 7, 14, 28... servers and moves keys between survivors.
-      servers[server] = { vnodes: Math.max(1, Math.round((vnodes * b.weight) / REFERENCE_WEIGHT)) };
+      // Weight 0 keeps a backend known but gives it no new users (Dovecot: vhost_count 0).
+      if (this.down.has(b.id) || b.weight === 0 || skip.has(b.id)) continue;
+      const list = perTag.get(b.tag);
+      if (list === undefined) perTag.set(b.tag, [b]);
+      else list.push(b);
     }
-    const rings = new Map<string, HashRing>();
-    for (const [tag, servers] of perTag) {
-      // 'vnode count' 0 so no explicit count can equal the default and fall back to the rounding path.
-      rings.set(tag, new HashRing(servers, 'md5', { 'vnode count': 0, 'max cache size': LOOKUP_CACHE_SIZE }));
-    }
-    this.#byServer = byServer;
+    const rings = new Map<string, TagRing>();
+    for (const [tag, list] of perTag) rings.set(tag, placement === 'dovecot' ? dovecotRing(list) : ketamaRing(list, vnodes));
     this.#rings = rings;
   }
 
   /** From the `ring` section of Config (structurally, so ring/ does not import config/). */
   static fromConfig(
-    ring: { readonly backends: readonly BackendSpec[]; readonly vnodes: number },
+    ring: { readonly backends: readonly BackendSpec[]; readonly vnodes: number; readonly placement?: RingPlacement },
     down: ReadonlySet<string> = new Set(),
   ): BackendRing {
-    return new BackendRing(ring.backends, ring.vnodes, down);
+    return new BackendRing(ring.backends, ring.vnodes, down, new Set(), ring.placement ?? 'ketama');
   }
 
   pick(key: string, tag: string): BackendSpec | undefined {
-    const ring = this.#rings.get(tag);
-    if (ring === undefined) return undefined;
-    // hashring's types say string; an empty ring gives undefined.
-    const server = ring.get(KEY_PREFIX + key) as string | undefined;
-    return server === undefined ? undefined : this.#byServer.get(server);
+    return this.#rings.get(tag)?.pick(key);
   }
 
   backends(): readonly BackendSpec[] {
@@ -119,11 +152,11 @@ export class BackendRing implements RingView {
   }
 
   withHealth(down: ReadonlySet<string>, pending: ReadonlySet<string> = new Set()): BackendRing {
-    return new BackendRing(this.#all, this.vnodes, down, pending);
+    return new BackendRing(this.#all, this.vnodes, down, pending, this.placement);
   }
 
   /** A ring of other backends; ids still present keep their down or pending state. */
   withBackends(backends: readonly BackendSpec[], vnodes: number = this.vnodes): BackendRing {
-    return new BackendRing(backends, vnodes, this.down, this.pending);
+    return new BackendRing(backends, vnodes, this.down, this.pending, this.placement);
   }
 }

@@ -1,8 +1,9 @@
 import type { UserFields } from '../auth/fields.js';
 import { sanitizeReplyText } from '../core/failure.js';
 import { DEFAULT_PORTS, type Protocol } from '../core/protocol.js';
+import { asciiLower } from '../ring/dovecot-placement.js';
 import { compileHashKey, type HashKeyFn } from '../ring/hash-key.js';
-import type { BackendSpec, RingView } from '../ring/types.js';
+import type { BackendSpec, RingPlacement, RingView } from '../ring/types.js';
 import type { Destination, RouteDecision } from './decision.js';
 import { normalizeAddress, WILDCARD_ADDRESSES } from './address.js';
 
@@ -31,14 +32,24 @@ export const PROXY_LOOP_TEXT = 'Proxying loops';
 
 // Templates are few (one per config); compiling once keeps the per-login cost to the expansion.
 const compiled = new Map<string, HashKeyFn>();
-function hashKeyFor(template: string, user: string): string {
-  let fn = compiled.get(template);
+function hashKeyFor(template: string, user: string, placement: RingPlacement): string {
+  const cacheKey = `${placement}\0${template}`;
+  let fn = compiled.get(cacheKey);
   if (fn === undefined) {
     if (compiled.size > 16) compiled.clear();
-    fn = compileHashKey(template);
-    compiled.set(template, fn);
+    // Dovecot's %L lower-cases ASCII only; ketama keeps the Unicode lower-casing it always had.
+    fn = placement === 'dovecot' ? compileHashKey(template, asciiLower) : compileHashKey(template);
+    compiled.set(cacheKey, fn);
   }
   return fn(user);
+}
+
+/**
+ * The name the ring hashes. Dovecot's director hashes `destuser` when the
+ * passdb gives one, else `user` (auth_input_line in src/director/login-connection.c).
+ */
+function hashedName(fields: UserFields, placement: RingPlacement): string {
+  return placement === 'dovecot' && fields.destuser !== undefined && fields.destuser !== '' ? fields.destuser : fields.user;
 }
 
 function portOf(backend: BackendSpec, protocol: Protocol): number {
@@ -48,8 +59,11 @@ function portOf(backend: BackendSpec, protocol: Protocol): number {
 function viaRing(input: RouteInput): RouteDecision {
   const tag = input.fields.directorTag;
   const sticky = input.sticky;
+  const placement = input.ring.placement ?? 'ketama';
   const backend =
-    sticky !== undefined && sticky.tag === tag ? sticky : input.ring.pick(hashKeyFor(input.hashKey, input.fields.user), tag);
+    sticky !== undefined && sticky.tag === tag
+      ? sticky
+      : input.ring.pick(hashKeyFor(input.hashKey, hashedName(input.fields, placement), placement), tag);
   if (backend === undefined) {
     return { kind: 'refuse', failure: 'no_backend', detail: `no backend up for tag "${tag}"` };
   }

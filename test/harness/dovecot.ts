@@ -118,7 +118,7 @@ function passwdLine(u: DovecotUser): string {
   return `${u.name}:{PLAIN}${u.password}::::::\n`;
 }
 
-interface MailAccount {
+export interface MailAccount {
   readonly settings: string;
   readonly uid: number;
   readonly gid: number;
@@ -130,7 +130,7 @@ interface MailAccount {
  * refuses root mail access, and a non-root auth process is what lets us
  * switch off the auth penalty); login processes use the packaged "dovenull".
  */
-function mailAccount(): MailAccount {
+export function mailAccount(): MailAccount {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   if (uid !== 0) {

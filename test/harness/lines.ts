@@ -36,11 +36,20 @@ export class LineClient {
   }
 
   static connect(host: string, port: number, timeoutMs = 5000): Promise<LineClient> {
+    return LineClient.#open({ host, port }, `${host}:${port}`, timeoutMs);
+  }
+
+  /** The same over a unix socket. */
+  static connectPath(path: string, timeoutMs = 5000): Promise<LineClient> {
+    return LineClient.#open({ path }, path, timeoutMs);
+  }
+
+  static #open(target: { host: string; port: number } | { path: string }, name: string, timeoutMs: number): Promise<LineClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      const socket = connect(target);
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new HarnessError('not_ready', `connect ${host}:${port} timed out`));
+        reject(new HarnessError('not_ready', `connect ${name} timed out`));
       }, timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -48,7 +57,7 @@ export class LineClient {
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new HarnessError('not_ready', `connect ${host}:${port}: ${err.message}`, { cause: err }));
+        reject(new HarnessError('not_ready', `connect ${name}: ${err.message}`, { cause: err }));
       });
     });
   }

@@ -182,7 +182,7 @@ export class WorkerHub {
       const set = this.#opts.capabilities(p);
       return set === undefined ? null : [...set];
     };
-    return { backends: ring.backends(), vnodes: ring.vnodes, down: [...ring.down], capabilities: Object.fromEntries(PROTOCOLS.map((p) => [p, caps(p)])) };
+    return { backends: ring.backends(), vnodes: ring.vnodes, placement: ring.placement, down: [...ring.down], capabilities: Object.fromEntries(PROTOCOLS.map((p) => [p, caps(p)])) };
   }
 
   /** Sends the ring to every worker if it changed since the last push. */

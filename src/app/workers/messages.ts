@@ -1,6 +1,6 @@
 import type { LoginFailureKind } from '../../core/failure.js';
 import type { Protocol } from '../../core/protocol.js';
-import type { BackendSpec } from '../../ring/types.js';
+import { RING_PLACEMENTS, type BackendSpec, type RingPlacement } from '../../ring/types.js';
 import type { SessionInfo } from '../../session/registry.js';
 import { isMetricsSnapshot, type MetricsSnapshot } from '../../adapters/metrics/metrics.js';
 
@@ -15,6 +15,7 @@ import { isMetricsSnapshot, type MetricsSnapshot } from '../../adapters/metrics/
 export interface RingSnapshot {
   readonly backends: readonly BackendSpec[];
   readonly vnodes: number;
+  readonly placement: RingPlacement;
   readonly down: readonly string[];
   /** By protocol; null: not known yet. */
   readonly capabilities: Readonly<Partial<Record<Protocol, readonly string[] | null>>>;
@@ -112,7 +113,13 @@ export function parseToWorker(m: unknown): ToWorker | undefined {
   if (!isRecord(m)) return undefined;
   switch (m.t) {
     case 'ring':
-      return isRecord(m.ring) && Array.isArray(m.ring.backends) && num(m.ring.vnodes) && Array.isArray(m.ring.down) ? (m as ToWorker) : undefined;
+      return isRecord(m.ring) &&
+        Array.isArray(m.ring.backends) &&
+        num(m.ring.vnodes) &&
+        RING_PLACEMENTS.some((p) => p === (m.ring as Record<string, unknown>)['placement']) &&
+        Array.isArray(m.ring.down)
+        ? (m as ToWorker)
+        : undefined;
     case 'kick':
       return str(m.sessionId) && str(m.reason) ? (m as ToWorker) : undefined;
     case 'flush':

@@ -242,7 +242,7 @@ export class WorkerProcess {
       case 'ring': {
         const r = message.ring;
         try {
-          this.#ring = new BackendRing(r.backends, r.vnodes, new Set(r.down));
+          this.#ring = new BackendRing(r.backends, r.vnodes, new Set(r.down), new Set(), r.placement);
         } catch (err: unknown) {
           this.log.error({ err }, 'ring from the primary refused; keeping the previous one');
         }

@@ -1,4 +1,6 @@
-import { isProtocol, PROTOCOLS } from '../../core/protocol.js';
+import { readFile } from 'node:fs/promises';
+import type { AdminApi } from '../../adapters/grpc/admin-client.js';
+import { isProtocol, PROTOCOLS, type Protocol } from '../../core/protocol.js';
 import type { UserWhereResponse__Output } from '../../adapters/grpc/generated/maildirector/admin/v1/UserWhereResponse.js';
 import { UsageError } from '../args.js';
 import { EXIT } from './command.js';
@@ -66,6 +68,40 @@ export function userWhereText(w: UserWhereJson): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Lookups in flight for --users-file: enough to hide the round trips, few enough not to queue up the passdb. */
+const BATCH_CONCURRENCY = 16;
+
+/** One login name a line; blank lines and lines starting with '#' are skipped. */
+export function parseUsersFile(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+async function readUsersFile(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --users-file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  const users = parseUsersFile(text);
+  if (users.length === 0) throw new UsageError(`--users-file ${path} names no user`);
+  return users;
+}
+
+/** Every user's answer, in the file's order, asked BATCH_CONCURRENCY at a time over the one connection. */
+async function whereAll(api: AdminApi, users: readonly string[], protocol: Protocol): Promise<UserWhereJson[]> {
+  const out = new Array<UserWhereJson>(users.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < users.length; i = next++) out[i] = userWhereJson(await api.userWhere({ user: users[i]!, protocol }));
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, users.length) }, worker));
+  return out;
+}
+
 export const userWhereCommand = defineAdminCommand({
   name: ['user', 'where'],
   summary: 'Say where USER goes and why (LDAP host, ring, local; moved, delayed) and who holds its sessions. Exit 67 when USER is not in the passdb.',
@@ -74,15 +110,28 @@ export const userWhereCommand = defineAdminCommand({
     '"backend": id ("" if not a ring backend), "host", "port", "tag", "ldap_host": "" if unset, "moved_to": "" if none, ' +
     '"delayed_until_ms": unix ms or 0, "sessions": [{"director", "backend", "backend_host", "sessions": number}] ' +
     '(every live director\'s sessions)}',
-  positionals: [{ name: 'USER', required: true, summary: 'login name' }],
-  options: [{ name: 'protocol', value: PROTOCOLS.join('|'), summary: 'port to show (default imap)' }],
+  positionals: [{ name: 'USER', required: false, summary: 'login name (or --users-file)' }],
+  options: [
+    { name: 'protocol', value: PROTOCOLS.join('|'), summary: 'port to show (default imap)' },
+    {
+      name: 'users-file',
+      value: 'FILE',
+      summary: "every user named in FILE (one a line; '#' comments), in its order; --json prints one line per user",
+    },
+  ],
   async execute(api, args, io, json) {
-    const user = args.positionals[0] ?? '';
-    if (user === '') throw new UsageError('USER must not be empty');
+    const user = args.positionals[0];
+    const file = args.value('users-file');
+    if (user !== undefined && file !== undefined) throw new UsageError('give USER or --users-file, not both');
+    if (file === undefined && (user === undefined || user === '')) throw new UsageError('USER must not be empty');
     const protocol = args.value('protocol') ?? 'imap';
     if (!isProtocol(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}`);
-    const where = userWhereJson(await api.userWhere({ user, protocol }));
-    io.stdout(json ? jsonLine(where) : userWhereText(where));
-    return where.reason === 'not_found' ? EXIT.noUser : EXIT.ok;
+    const users = file === undefined ? [user ?? ''] : await readUsersFile(file);
+    let unknown = false;
+    for (const where of await whereAll(api, users, protocol)) {
+      io.stdout(json ? jsonLine(where) : userWhereText(where));
+      if (where.reason === 'not_found') unknown = true;
+    }
+    return unknown ? EXIT.noUser : EXIT.ok;
   },
 });

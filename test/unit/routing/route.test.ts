@@ -176,3 +176,18 @@ test('sticky: a ring user with live sessions stays on that backend; LDAP hosts a
   const hashed = routeUser(input({ fields: fields() }));
   assert.equal(hashed.kind === 'proxy' ? hashed.destination.backend?.id : undefined, 'b2');
 });
+
+test('dovecot placement: the ring hashes destuser when set (Dovecot director), %L lower-cases ASCII only', () => {
+  class DovecotFake extends FakeRing {
+    readonly placement = 'dovecot' as const;
+  }
+  const ring = new DovecotFake({ '': B2 }, [B1, B2]);
+  routeUser(input({ ring, hashKey: '%Lu', fields: fields({ user: 'alias@Example.org', destuser: 'Ünïcode@Example.ORG' }) }));
+  routeUser(input({ ring, hashKey: '%Lu', fields: fields({ user: 'CAROL@Example.org' }) }));
+  assert.deepEqual(ring.asked, [['Ünïcode@example.org', ''], ['carol@example.org', '']]);
+
+  // ketama keeps what it always hashed: user, Unicode lower-casing.
+  const ketama = new FakeRing({ '': B2 }, [B1, B2]);
+  routeUser(input({ ring: ketama, hashKey: '%Lu', fields: fields({ user: 'Ünïcode@Example.ORG', destuser: 'other' }) }));
+  assert.deepEqual(ketama.asked, [['ünïcode@example.org', '']]);
+});

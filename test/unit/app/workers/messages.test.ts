@@ -38,12 +38,12 @@ test('malformed worker messages are refused, not trusted', () => {
 });
 
 test('primary messages: good ones pass, broken ones are refused', () => {
-  const ring = { backends: [], vnodes: 100, down: [], capabilities: { imap: null, pop3: null } };
+  const ring = { backends: [], vnodes: 100, placement: 'dovecot', down: [], capabilities: { imap: null, pop3: null } };
   assert.deepEqual(parseToWorker({ t: 'ring', ring }), { t: 'ring', ring });
   assert.deepEqual(parseToWorker({ t: 'fail', id: 3, kind: 'backend_unavailable', message: 'x' }), { t: 'fail', id: 3, kind: 'backend_unavailable', message: 'x' });
   assert.deepEqual(parseToWorker({ t: 'flush', users: null }), { t: 'flush', users: null });
   assert.deepEqual(parseToWorker({ t: 'flush', users: ['a', 'b'] }), { t: 'flush', users: ['a', 'b'] });
-  for (const m of [undefined, { t: 'ring' }, { t: 'ring', ring: { backends: 'x', vnodes: 1, down: [] } }, { t: 'kick', sessionId: 1 }, { t: 'flush', users: [3] }, { t: 'flush' }, { t: 'reply' }]) {
+  for (const m of [undefined, { t: 'ring' }, { t: 'ring', ring: { backends: 'x', vnodes: 1, placement: 'ketama', down: [] } }, { t: 'ring', ring: { backends: [], vnodes: 1, placement: 'maglev', down: [] } }, { t: 'kick', sessionId: 1 }, { t: 'flush', users: [3] }, { t: 'flush' }, { t: 'reply' }]) {
     assert.equal(parseToWorker(m), undefined, JSON.stringify(m));
   }
 });

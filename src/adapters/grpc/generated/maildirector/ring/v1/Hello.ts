@@ -6,10 +6,14 @@ export interface Hello {
   'directorId'?: (string);
   'clock'?: (number | string | Long);
   'wantState'?: (boolean);
+  'placement'?: (string);
+  'hashKey'?: (string);
 }
 
 export interface Hello__Output {
   'directorId': (string);
   'clock': (number);
   'wantState': (boolean);
+  'placement': (string);
+  'hashKey': (string);
 }
