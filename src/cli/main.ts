@@ -1,5 +1,6 @@
 import type { CliIo } from './commands/index.js';
 import { main } from './run.js';
+import { packageVersion } from './version.js';
 
 // gRPC passes an IP address as the TLS server name, which Node reports as a deprecation on every CLI run.
 process.noDeprecation = true;
@@ -8,7 +9,11 @@ const io: CliIo = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
 };
-main(process.argv.slice(2), io).then(
+const argv = process.argv.slice(2);
+// Checked before the subcommand parser so `--version` works whatever the parser becomes.
+const versionAsked = argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
+if (versionAsked) io.stdout(`mail-director ${packageVersion()}\n`);
+(versionAsked ? Promise.resolve(0) : main(argv, io)).then(
   (code) => {
     process.exitCode = code;
   },
