@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
-import { createLogger } from '../adapters/log/logger.js';
+import { createLogger, reopenLog } from '../adapters/log/logger.js';
 import { MetricsRegistry } from '../adapters/metrics/metrics.js';
 import { registerRingMetrics } from '../adapters/metrics/ring-metrics.js';
 import type { LdapRequestObserver } from '../auth/build.js';
@@ -402,6 +402,9 @@ export class Director {
       this.#applyConfigBackends(previous.ring.backends, next.ring.backends);
       this.#selfAddresses = selfAddressesFrom(next);
       this.#trusted = new NetworkSet(next.director.trustedNetworks);
+      // Child loggers made without a level of their own inherit it through their prototype: one setter covers them.
+      this.log.level = next.log.level;
+      if (previous.log.file !== next.log.file) this.log.warn({ file: next.log.file ?? 'stdout' }, 'log.file changed: it takes effect on restart');
       void oldPassdb.close().catch((err: unknown) => this.log.warn({ err }, 'closing the previous passdb failed'));
       this.#workers?.reload();
       if (!sameGrpcTls(previous, next)) this.log.warn('grpc_tls changed: the gRPC port and ring links keep the running certificates until a restart');
@@ -409,6 +412,12 @@ export class Director {
     } catch (error: unknown) {
       this.log.error({ err: error }, 'reload failed while applying the new config');
     }
+  }
+
+  /** SIGUSR1: log.file opened again by name here and in every worker (logrotate renamed it). */
+  reopenLog(): void {
+    if (reopenLog(this.log)) this.log.info({ file: this.#config.log.file }, 'log file reopened');
+    this.#workers?.reopenLog();
   }
 
   /**

@@ -27,6 +27,8 @@ export type ToWorker =
   | { readonly t: 'reply'; readonly id: number; readonly value: number | string | null }
   | { readonly t: 'fail'; readonly id: number; readonly kind: LoginFailureKind; readonly message: string }
   | { readonly t: 'reload' }
+  /** Open log.file again (the primary got SIGUSR1). */
+  | { readonly t: 'reopen' }
   | { readonly t: 'drain' };
 
 /** Questions a worker's login asks the primary, which holds the ring-wide session presence. */
@@ -115,6 +117,7 @@ export function parseToWorker(m: unknown): ToWorker | undefined {
     case 'fail':
       return num(m.id) && str(m.kind) && str(m.message) ? (m as ToWorker) : undefined;
     case 'reload':
+    case 'reopen':
     case 'drain':
       return m as ToWorker;
     default:
