@@ -82,6 +82,7 @@ export class Director {
   constructor(config: Config) {
     this.#config = config;
     this.log = createLogger(config.log, config.director.id);
+    this.#logWarnings(config);
     this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache, cryptLimits: config.cryptLimits }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
     this.#selfAddresses = selfAddressesFrom(config);
     this.#trusted = new NetworkSet(config.director.trustedNetworks);
@@ -392,6 +393,7 @@ export class Director {
       this.log.error({ problems }, 'reload refused: config has problems; keeping the running config');
       return;
     }
+    this.#logWarnings(next);
     try {
       const oldPassdb = this.#passdb;
       const previous = this.#config;
@@ -412,6 +414,11 @@ export class Director {
     } catch (error: unknown) {
       this.log.error({ err: error }, 'reload failed while applying the new config');
     }
+  }
+
+  /** A secret every user of the host can read, and the like: the director runs, the operator is told. */
+  #logWarnings(config: Config): void {
+    for (const warning of config.warnings) this.log.warn({ file: warning.file, key: warning.key }, `config warning: ${formatProblem(warning)}`);
   }
 
   /** SIGUSR1: log.file opened again by name here and in every worker (logrotate renamed it). */

@@ -1,3 +1,4 @@
+import type { ConfigProblem } from './problems.js';
 import type { Protocol } from '../core/protocol.js';
 import type { BackendSpec } from '../ring/types.js';
 import type { Secret } from '../core/secret.js';
@@ -9,6 +10,8 @@ import type { Secret } from '../core/secret.js';
 export interface Config {
   /** The file this came from, for messages and SIGHUP reload. */
   readonly file: string;
+  /** What loads but should change (a secret every user can read): logged at start and reload, shown by config check. */
+  readonly warnings: readonly ConfigProblem[];
   readonly director: DirectorConfig;
   readonly listen: ListenConfig;
   /** listen.lmtp_socket: LMTP on a unix socket (Postfix `lmtp:unix:PATH`); undefined when not opened. */
