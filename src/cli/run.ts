@@ -1,6 +1,7 @@
 import { parseArgs, UsageError, usageText } from './args.js';
 import { adminCommands, findAdminCommand, EXIT, type CliIo } from './commands/index.js';
 import { configCheck } from './config-check.js';
+import { CERT_SUMMARY, certCommand } from './commands/cert.js';
 import { serve } from './serve.js';
 
 /** Options that may come before the subcommand (`mail-director --director ADDR who`). */
@@ -34,6 +35,7 @@ function help(io: CliIo): void {
     '',
     '  serve --config FILE [--id ID]      run a director',
     '  config check FILE [--json]         list every problem in a config file',
+    `  ${'cert ca|director ID|admin NAME'.padEnd(34)} ${CERT_SUMMARY}`,
     ...adminCommands.map((c) => `  ${c.name.join(' ').padEnd(34)} ${c.summary}`),
   ];
   io.stdout(lines.join('\n') + '\n');
@@ -72,6 +74,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
       return configCheck(file, process.stdout, process.stderr, parsed.flag('json'));
     }
+    if (args[0] === 'cert') return await certCommand(args.slice(1), io);
     const found = findAdminCommand(args);
     if (found === undefined) {
       io.stderr(`mail-director: unknown command: ${args.join(' ')}\n`);
