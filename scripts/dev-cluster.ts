@@ -146,6 +146,8 @@ function usage(c: Cluster, dir: string, cli: readonly string[], mta: PostfixHand
   if (c.directors.length > 0) {
     const quoted = shellLine(cli);
     lines.push('', 'Admin CLI (mTLS; see cluster.json .cli):', `  ${quoted} ring`, `  ${quoted} status`);
+    const http = c.directors[0]?.address('http') ?? null;
+    if (http !== null) lines.push('', `The ring, live, in a browser: http://${http}/ring    (any director's http port)`);
   }
   lines.push(`  every user and password: ${join(dir, 'cluster.json')} (.users)`, `Stop: scripts/dev-cluster down --dir ${dir}`);
   return lines.join('\n');

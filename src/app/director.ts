@@ -35,6 +35,9 @@ import type { SessionDeps } from '../session/session.js';
 import { LocalSessionRegistry } from '../session/registry.js';
 import { createAdminService } from '../admin/service.js';
 import { startHttpServer } from './http.js';
+import { RingEventLog } from '../web/ring-events.js';
+import { RingRoutes } from '../web/ring-routes.js';
+import { ringSnapshot } from '../web/ring-snapshot.js';
 import { Frontends } from './frontends.js';
 import { hostname as osHostname } from 'node:os';
 import { WorkerHub } from './workers/hub.js';
@@ -73,6 +76,8 @@ export class Director {
   #workers: WorkerHub | undefined;
   readonly #startedAt = Date.now();
   #http: Server | undefined;
+  #ringPage: RingRoutes | undefined;
+  #ringEvents: RingEventLog | undefined;
   #grpc: GrpcServerHandle | undefined;
   readonly #bound = new Map<string, number>();
   #draining = false;
@@ -299,7 +304,18 @@ export class Director {
     this.#node.start();
     const http = this.#config.listen.http;
     if (http !== undefined) {
-      const started = await startHttpServer(http, this.#metrics, () => this.status());
+      const events = new RingEventLog(this.#node);
+      this.#ringPage = new RingRoutes({
+        snapshot: (showUsers) =>
+          ringSnapshot(
+            { directorId: this.#config.director.id, node: this.#node, fenced: () => this.#fenced(), draining: () => this.#draining, events: () => events.list() },
+            showUsers,
+          ),
+        events,
+        usersToken: () => this.#config.http.usersToken,
+      });
+      this.#ringEvents = events;
+      const started = await startHttpServer(http, this.#metrics, () => this.status(), this.#ringPage);
       this.#http = started.server;
       this.#bound.set('http', started.port);
     }
@@ -481,6 +497,8 @@ export class Director {
     await this.#removeSocketFile();
     await this.#node.close();
     await this.#grpc?.close();
+    this.#ringPage?.close();
+    this.#ringEvents?.close();
     await new Promise<void>((resolve) => (this.#http === undefined ? resolve() : this.#http.close(() => resolve())));
     await this.#passdb.close();
     this.log.flush();

@@ -18,6 +18,7 @@ import type {
   GrpcTlsFiles,
   LdapPassdbConfig,
   LimitsConfig,
+  HttpConfig,
   LmtpConfig,
   ListenAddress,
   ListenConfig,
@@ -121,7 +122,7 @@ export const DEFAULTS = {
   deadAfterMs: 2 * MS.s,
 } as const;
 
-const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp'];
+const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp', 'http'];
 const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority', 'tie_breaker'];
 const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers'];
 const LISTEN_KEYS: readonly ListenKey[] = [
@@ -205,7 +206,25 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
     grpcTls,
     log: readLog(ctx, section('log', ['level', 'file'])),
     lmtp: readLmtp(section('lmtp', ['user', 'recipient_delimiter'])),
+    http: readHttp(ctx, section('http', ['users_token_file'])),
   };
+}
+
+/** Shortest ring page token accepted: it stands between the network and every user name. */
+const MIN_TOKEN_LENGTH = 16;
+
+/** http: settings of the listen.http port beyond its address (the ring page's user names). */
+function readHttp(ctx: LoadContext, v: MapView | undefined): HttpConfig {
+  if (v === undefined) return { usersToken: undefined };
+  const file = readFileKey(ctx, v, 'users_token_file', false);
+  if (file === undefined) return { usersToken: undefined };
+  const token = file.data.toString('utf8').trim();
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    const e = v.value('users_token_file');
+    if (e !== undefined) v.problem(e, `${file.path}: the token must be one word of at least ${MIN_TOKEN_LENGTH} characters`);
+    return { usersToken: undefined };
+  }
+  return { usersToken: new Secret(token) };
 }
 
 function readLmtp(v: MapView | undefined): LmtpConfig {

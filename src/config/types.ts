@@ -28,6 +28,13 @@ export interface Config {
   readonly grpcTls: GrpcTlsConfig | undefined;
   readonly log: LogConfig;
   readonly lmtp: LmtpConfig;
+  readonly http: HttpConfig;
+}
+
+/** The HTTP port's settings (listen.http has its address). */
+export interface HttpConfig {
+  /** http.users_token_file: the token that shows user names on the ring page (`?users=1`); undefined: never shown. */
+  readonly usersToken: Secret | undefined;
 }
 
 /** The LMTP front end (RFC 2033): how a recipient address becomes a passdb user. */

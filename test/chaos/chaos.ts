@@ -9,16 +9,15 @@
 // exit 1 if anything is wrong.
 // Not part of the test suite. Usage: docs/chaos.md.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster.js';
 import type { DirectorHandle } from '../harness/director.js';
-import type { DovecotHandle } from '../harness/dovecot.js';
-import { spawnLogged, waitForPort, type ProcessHandle } from '../harness/process.js';
 import { adminCert, cliTlsArgs, ringOverrides } from '../harness/ring.js';
+import { ChaosBackend } from './backend.js';
 import { runClient, type ClientResult } from './clients.js';
 import { checkDeliveries, parseDeliveries, scanMaildirs, type DeliveryEvent, type DeliveryProblem, type FoundCopy } from './deliveries.js';
 import { sendLmtp, type LmtpMessage } from './lmtp-client.js';
@@ -63,51 +62,6 @@ const between = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi
 const t0 = Date.now();
 function say(text: string): void {
   process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${text}\n`);
-}
-
-/** A backend the script can SIGKILL and start again on the same config, ports and log. */
-class ChaosBackend {
-  readonly handle: DovecotHandle;
-  up = true;
-  inRing = true;
-  /** When each kill completed (epoch ms): sessions without a logout line ended then. */
-  readonly kills: number[] = [];
-  #proc: ProcessHandle | undefined;
-
-  constructor(handle: DovecotHandle) {
-    this.handle = handle;
-  }
-
-  get id(): string {
-    return this.handle.id;
-  }
-
-  async kill(): Promise<void> {
-    this.up = false;
-    if (this.#proc === undefined) await this.handle.kill();
-    else await this.#proc.kill();
-    this.kills.push(Date.now());
-  }
-
-  async restart(): Promise<void> {
-    const config = await readFile(this.handle.configFile, 'utf8');
-    const baseDir = /^base_dir = (.*)$/m.exec(config)?.[1];
-    // The harness removes a temp base_dir on kill.
-    if (baseDir !== undefined) await mkdir(baseDir, { recursive: true });
-    this.#proc = spawnLogged({
-      name: `dovecot ${this.id} (chaos restart)`,
-      command: '/usr/sbin/dovecot',
-      args: ['-F', '-c', this.handle.configFile],
-      logFile: this.handle.logFile,
-    });
-    await waitForPort(this.handle.host, this.handle.imap, 10_000, { alive: this.#proc.alive, what: `dovecot ${this.id}`, logFile: this.handle.logFile });
-    this.up = true;
-  }
-
-  async stop(): Promise<void> {
-    if (this.#proc !== undefined) await this.#proc.stop();
-    else await this.handle.stop();
-  }
 }
 
 interface Stats {

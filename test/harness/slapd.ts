@@ -58,7 +58,8 @@ const SYSTEM_SCHEMAS = ['core', 'cosine', 'inetorgperson'].map((s) => `/etc/ldap
 
 function dnOf(uid: string): string {
   if (!/^[A-Za-z0-9._@+-]+$/.test(uid)) throw new HarnessError('bad_input', `uid ${JSON.stringify(uid)} needs DN escaping; use [A-Za-z0-9._@+-]`);
-  return `uid=${uid},${PEOPLE_DN}`;
+  // RFC 4514 §2.4: '+' separates the values of a multi-valued RDN unless escaped.
+  return `uid=${uid.replaceAll('+', '\\+')},${PEOPLE_DN}`;
 }
 
 function userEntry(u: LdapUser): string {

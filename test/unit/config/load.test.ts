@@ -457,3 +457,28 @@ test('problems after a quoted scalar left open across lines still name their own
   const nested = checkConfigText('/x.yaml', text).problems.find((p) => /Nested mappings/.test(p.message));
   assert.deepEqual([nested?.line, nested?.column], [5, 6]);
 });
+
+test('http.users_token_file: read at load, a short token is a problem at its line, the token never printed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'md-http-token-'));
+  try {
+    const minimal = readFileSync(join(FIXTURES, 'minimal.yaml'), 'utf8').replaceAll('users.passwd', join(FIXTURES, 'users.passwd'));
+    writeFileSync(join(dir, 'good.token'), 'a-long-enough-ring-page-token\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'short.token'), 'short-secret\n', { mode: 0o600 });
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, `${minimal}\nhttp:\n  users_token_file: good.token\n`);
+    assert.equal(loadConfig(good).http.usersToken?.reveal(), 'a-long-enough-ring-page-token');
+    assert.equal(loadConfig(join(FIXTURES, 'minimal.yaml')).http.usersToken, undefined);
+
+    const bad = join(dir, 'bad.yaml');
+    const text = `${minimal}\nhttp:\n  users_token_file: short.token\n`;
+    writeFileSync(bad, text);
+    const { problems } = checkConfig(bad);
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    const p = problems[0]!;
+    assert.equal(p.line, text.split('\n').indexOf('  users_token_file: short.token') + 1);
+    assert.match(formatProblem(p), /http\.users_token_file: .*at least 16 characters/);
+    assert.ok(!formatProblem(p).includes('short-secret'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
