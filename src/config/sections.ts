@@ -224,6 +224,9 @@ function readHttp(ctx: LoadContext, v: MapView | undefined): HttpConfig {
     if (e !== undefined) v.problem(e, `${file.path}: the token must be one word of at least ${MIN_TOKEN_LENGTH} characters`);
     return { usersToken: undefined };
   }
+  const mode = fileMode(file.path);
+  const e = v.entries.get('users_token_file');
+  if (mode !== undefined && isWorldReadable(mode) && e !== undefined) ctx.reader.warn(e.node, e.path, worldReadableWarning(file.path, mode, 'the ring page\'s token'));
   return { usersToken: new Secret(token) };
 }
 

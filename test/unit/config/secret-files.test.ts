@@ -134,3 +134,15 @@ test('config check prints warnings as FILE:LINE:COL: KEY: warning: …, still OK
   assert.equal(parsed.ok, true);
   assert.deepEqual(parsed.warnings.map((w) => w.key), ['passdb.bind_password']);
 });
+
+test('a world-readable http.users_token_file is a warning at its key', (t) => {
+  const dir = tempDir(t);
+  write(join(dir, 'token'), 'abcdefghijklmnopqrstuvwxyz\n', 0o644);
+  const file = write(join(dir, 'http.yaml'), `${config(['  bind_password: x'])}http:\n  users_token_file: token\n`, 0o600);
+  const { config: c, warnings } = checkConfig(file);
+  assert.ok(c !== undefined);
+  assert.deepEqual(warnings.map((w) => w.key), ['http.users_token_file']);
+  assert.match(warnings[0]?.message ?? '', /token \(mode 0644\) holds the ring page's token/);
+  chmodSync(join(dir, 'token'), 0o600);
+  assert.deepEqual(checkConfig(file).warnings, []);
+});
