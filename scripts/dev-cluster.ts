@@ -17,6 +17,7 @@ import { freePort } from '../test/harness/ports.js';
 import { startPostfix, type LmtpRoute, type PostfixHandle } from '../test/harness/postfix.js';
 import { isAlive, killPid, processStartTime } from '../test/harness/process.js';
 import { adminCert, cliTlsArgs, ringOverrides } from '../test/harness/ring.js';
+import { SQL_USER_TABLE, type SqlDriver } from '../test/harness/sql-users.js';
 
 interface Args {
   readonly command: string;
@@ -24,9 +25,11 @@ interface Args {
   readonly directors: number;
   readonly backends: number;
   readonly users: number;
+  /** Directors read the users from this database instead of LDAP. */
+  readonly sql: SqlDriver | undefined;
 }
 
-const USAGE = `usage: scripts/dev-cluster up [--directors N] [--backends M] [--users U] [--dir DIR]
+const USAGE = `usage: scripts/dev-cluster up [--directors N] [--backends M] [--users U] [--dir DIR] [--sql mysql|pgsql]
        scripts/dev-cluster down [--dir DIR]
        scripts/dev-cluster status [--dir DIR]`;
 
@@ -47,7 +50,7 @@ function parseArgs(argv: readonly string[]): Args {
   const values: Record<string, string> = {};
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i] ?? '';
-    const m = /^--(directors|backends|users|dir)(?:=(.*))?$/.exec(flag);
+    const m = /^--(directors|backends|users|dir|sql)(?:=(.*))?$/.exec(flag);
     if (!m) throw new UsageError(`unknown argument ${flag}\n${USAGE}`);
     const value = m[2] ?? rest[++i];
     if (value === undefined) throw new UsageError(`${flag} needs a value\n${USAGE}`);
@@ -66,7 +69,14 @@ function parseArgs(argv: readonly string[]): Args {
     directors: count('directors', 3, 0, 20),
     backends: count('backends', 2, 1, 200),
     users: count('users', 20, 1, 1_000_000),
+    sql: sqlDriver(values['sql']),
   };
+}
+
+function sqlDriver(raw: string | undefined): SqlDriver | undefined {
+  if (raw === undefined) return undefined;
+  if (raw !== 'mysql' && raw !== 'pgsql') throw new UsageError(`--sql must be mysql (MariaDB) or pgsql (PostgreSQL)\n${USAGE}`);
+  return raw;
 }
 
 async function readPids(dir: string): Promise<PidRecord[] | undefined> {
@@ -104,7 +114,18 @@ function usage(c: Cluster, dir: string, cli: readonly string[], mta: PostfixHand
   for (const b of c.backends) {
     lines.push(`  backend ${b.id} (pid ${b.pid}): ${b.host} imap ${b.imap} imaps ${b.imaps} pop3 ${b.pop3} pop3s ${b.pop3s} submission ${b.submission} lmtp ${b.lmtp} sieve ${b.sieve}`);
   }
-  lines.push(`  ldap (pid ${c.slapd.pid}): ${c.slapd.url} bind ${c.slapd.bindDn} / ${c.slapd.bindPassword}`);
+  const db = c.sqlServer;
+  if (db === undefined) {
+    lines.push(`  ldap (pid ${c.slapd.pid}): ${c.slapd.url} bind ${c.slapd.bindDn} / ${c.slapd.bindPassword}`);
+  } else {
+    lines.push(`  ldap (pid ${c.slapd.pid}): ${c.slapd.url} (not read by the directors: their passdb is SQL)`);
+    const name = db.driver === 'mysql' ? 'mariadb' : 'postgres';
+    lines.push(`  ${name} (pid ${db.pid}): ${db.host}:${db.port} database ${db.database}, user ${db.user} / ${db.password} (read-only), table ${SQL_USER_TABLE}; log ${db.logFile}`);
+    const shell = db.driver === 'mysql'
+      ? shellLine(['mariadb', '--no-defaults', `--socket=${join(db.dataDir, 'mysqld.sock')}`, '-uroot', db.database])
+      : shellLine(['psql', '-h', db.dataDir, '-p', String(db.port), '-U', 'postgres', db.database]);
+    lines.push(`  change a user's row as the database superuser (seen at the cache TTL or after \`auth cache flush\`): ${shell}`);
+  }
   if (mta !== undefined) {
     const via = c.directors.length > 0 ? `LMTP of ${c.directors.map((x) => x.id).join(', ')} in that order` : `LMTP of ${c.backends[0]?.id ?? '-'} (no director)`;
     lines.push(`  postfix (pid ${mta.pid}): ${mta.host}:${mta.port}, the MTA the backends' submission relays to; ${MAIL_DOMAIN} goes to the ${via} (log ${mta.logFile})`);
@@ -182,6 +203,7 @@ async function up(args: Args): Promise<void> {
     directorOverrides: ringOverrides(args.dir),
     relay: { host: MTA_HOST, port: mtaPort },
     lmtpSocket: true,
+    ...(args.sql === undefined ? {} : { sql: args.sql }),
   });
   let mta: PostfixHandle | undefined;
   let cli: string[];

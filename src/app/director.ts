@@ -7,7 +7,7 @@ import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
 import { createLogger, reopenLog } from '../adapters/log/logger.js';
 import { MetricsRegistry } from '../adapters/metrics/metrics.js';
 import { registerRingMetrics } from '../adapters/metrics/ring-metrics.js';
-import type { LdapRequestObserver } from '../auth/build.js';
+import type { LdapRequestObserver, PassdbRequestObserver } from '../auth/build.js';
 import { createPassdb } from '../auth/build.js';
 import type { DirectorPassdb } from '../auth/build.js';
 import { BackendRing } from '../ring/hash-ring.js';
@@ -68,6 +68,8 @@ export class Director {
   // --- metrics (ring, gossip, LDAP): see #registerRingMetrics ---
   readonly #ldapSeconds = this.#metrics.histogram('maildirector_ldap_request_seconds', 'LDAP passdb requests (cache misses) by operation and result.', ['op', 'result']);
   readonly #observeLdap: LdapRequestObserver = (op, seconds, result) => this.#ldapSeconds.observe([op, result], seconds);
+  readonly #sqlSeconds = this.#metrics.histogram('maildirector_sql_request_seconds', 'SQL passdb queries (cache misses) by operation and result.', ['op', 'result']);
+  readonly #observeSql: PassdbRequestObserver = (op, seconds, result) => this.#sqlSeconds.observe([op, result], seconds);
   readonly #node: RingNode;
   readonly #prober: BackendProber;
   readonly #kicker: RingKicker;
@@ -88,7 +90,7 @@ export class Director {
     this.#config = config;
     this.log = createLogger(config.log, config.director.id);
     this.#logWarnings(config);
-    this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache, cryptLimits: config.cryptLimits }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
+    this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache, cryptLimits: config.cryptLimits }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap, observeSql: this.#observeSql });
     this.#selfAddresses = selfAddressesFrom(config);
     this.#trusted = new NetworkSet(config.director.trustedNetworks);
     this.#secureContext = Director.#serverTls(config);
@@ -214,6 +216,7 @@ export class Director {
       registry: this.#registry,
       limits: () => this.#config.limits,
       imapIdRetain: () => this.#config.director.imapIdRetain,
+      oauth2: () => this.#config.oauth2 !== undefined,
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
       backendPreloginCapabilities: (protocol) => this.#node.capabilities(protocol),
       onLoginResult: (protocol, result) => loginsTotal.inc([protocol, result]),
@@ -403,7 +406,7 @@ export class Director {
     try {
       next = loadConfig(this.#config.file, { id: this.#config.director.id });
       secureContext = Director.#serverTls(next);
-      passdb = createPassdb({ passdb: next.passdb, cache: next.cache, cryptLimits: next.cryptLimits }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap });
+      passdb = createPassdb({ passdb: next.passdb, cache: next.cache, cryptLimits: next.cryptLimits }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap, observeSql: this.#observeSql });
     } catch (error: unknown) {
       const problems = error instanceof ConfigError ? error.problems.map(formatProblem) : [error instanceof Error ? error.message : String(error)];
       this.log.error({ problems }, 'reload refused: config has problems; keeping the running config');

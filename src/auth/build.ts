@@ -4,6 +4,7 @@ import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js'
 import { CachedPassdb } from './cached-passdb.js';
 import { LdapPassdb } from './ldap-passdb.js';
 import { PasswdFilePassdb } from './passwd-file-passdb.js';
+import { SqlPassdb } from './sql-passdb.js';
 import { LdapChangeWatcher } from './ldap-changes.js';
 import type { LdapChangeWatcherOptions, UserChangeSource, UsersChangedListener } from './ldap-changes.js';
 
@@ -50,22 +51,25 @@ class WatchedPassdb implements DirectorPassdb {
   }
 }
 
-/** Told the duration of each LDAP passdb request (behind the cache: cache hits are not LDAP requests). */
-export type LdapRequestObserver = (op: 'authenticate' | 'lookup', seconds: number, result: AuthResult['kind'] | LookupResult['kind'] | 'error') => void;
+/** Told the duration of each LDAP or SQL passdb request (behind the cache: cache hits are not requests). */
+export type PassdbRequestObserver = (op: 'authenticate' | 'lookup', seconds: number, result: AuthResult['kind'] | LookupResult['kind'] | 'error') => void;
+export type LdapRequestObserver = PassdbRequestObserver;
 
 export interface CreatePassdbOptions {
   /** For tests: the change watcher's directory, clock, start window. */
   readonly changes?: LdapChangeWatcherOptions;
   /** Metrics hook from the composition root, so auth/ and adapters/ldap/ import no metrics. */
   readonly observeLdap?: LdapRequestObserver;
+  /** The same for the SQL passdb's queries. */
+  readonly observeSql?: PassdbRequestObserver;
 }
 
-/** Times each request of the LDAP passdb for the observer. */
+/** Times each request of the LDAP or SQL passdb for the observer. */
 class TimedPassdb implements Passdb {
   readonly #inner: Passdb;
-  readonly #observe: LdapRequestObserver;
+  readonly #observe: PassdbRequestObserver;
 
-  constructor(inner: Passdb, observe: LdapRequestObserver) {
+  constructor(inner: Passdb, observe: PassdbRequestObserver) {
     this.#inner = inner;
     this.#observe = observe;
   }
@@ -107,14 +111,14 @@ export function createPassdb(
   options: CreatePassdbOptions = {},
 ): DirectorPassdb {
   const passdb = config.passdb;
-  const observe = options.observeLdap;
   const cryptLimits = config.cryptLimits;
+  const timed = (p: Passdb, observe: PassdbRequestObserver | undefined): Passdb => (observe === undefined ? p : new TimedPassdb(p, observe));
   const inner: Passdb =
     passdb.driver === 'ldap'
-      ? observe === undefined
-        ? new LdapPassdb(passdb, log, { cryptLimits })
-        : new TimedPassdb(new LdapPassdb(passdb, log, { cryptLimits }), observe)
-      : new PasswdFilePassdb(passdb, log, { cryptLimits });
+      ? timed(new LdapPassdb(passdb, log, { cryptLimits }), options.observeLdap)
+      : passdb.driver === 'sql'
+        ? timed(new SqlPassdb(passdb, log, { cryptLimits }), options.observeSql)
+        : new PasswdFilePassdb(passdb, log, { cryptLimits });
   const cache = config.cache.size > 0 ? new CachedPassdb(inner, config.cache, log) : undefined;
   const watcher =
     passdb.driver === 'ldap' && passdb.changePollMs > 0 ? new LdapChangeWatcher(passdb, log, options.changes) : undefined;

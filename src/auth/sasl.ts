@@ -98,14 +98,15 @@ const NUL = 0;
 
 type Decoded = { readonly ok: true; readonly data: Buffer } | { readonly ok: false; readonly step: SaslStep };
 
-function failed(reason: SaslFailure['reason'], detail: string): SaslStep {
+export function failed(reason: SaslFailure['reason'], detail: string): SaslStep {
   return { kind: 'failed', reason, detail };
 }
 
 const ABORTED = failed('aborted', 'client sent *');
 const INVALID_BASE64 = failed('invalid_base64', 'response is not base64');
 
-function decode(text: string, continuation: boolean): Decoded {
+/** A client's SASL response as bytes, or the step that ends the exchange (`*`, bad base64). */
+export function decode(text: string, continuation: boolean): Decoded {
   // `*` cancels a continuation; as an initial response it is no base64 at all.
   if (continuation && text === '*') return { ok: false, step: ABORTED };
   // RFC 4959 §3: a lone `=` is an empty initial response (and RFC 5034 allows it too).
@@ -114,7 +115,7 @@ function decode(text: string, continuation: boolean): Decoded {
   return { ok: true, data: Buffer.from(text, 'base64') };
 }
 
-function utf8(bytes: Buffer): string | undefined {
+export function utf8(bytes: Buffer): string | undefined {
   try {
     return UTF8.decode(bytes);
   } catch {
@@ -126,7 +127,7 @@ function done(authzid: string, authcid: string, password: string): SaslStep {
   return { kind: 'done', credentials: { authzid: authzid === '' ? undefined : authzid, authcid, password: new Secret(password) } };
 }
 
-const EXCHANGE_OVER = failed('malformed', 'response after the exchange ended');
+export const EXCHANGE_OVER = failed('malformed', 'response after the exchange ended');
 
 class PlainServer implements SaslServer {
   readonly mechanism = 'PLAIN';

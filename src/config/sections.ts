@@ -34,6 +34,8 @@ import type {
 import { closest } from './did-you-mean.js';
 import { parseCidr, parseHost, parseHostPort } from './net-syntax.js';
 import { join, scalarString, type Entry, type MapView, type Reader } from './reader.js';
+import { OAUTH2_KEYS, readOAuth2 } from './oauth2.js';
+import { readSqlPassdb, SQL_KEYS } from './sql-passdb.js';
 
 export interface LoadContext {
   readonly reader: Reader;
@@ -122,7 +124,7 @@ export const DEFAULTS = {
   deadAfterMs: 2 * MS.s,
 } as const;
 
-const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp', 'http'];
+const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp', 'http', 'oauth2'];
 const RING_KEYS = ['hash_key', 'vnodes', 'backends', 'directors', 'state_file', 'probe', 'gossip', 'fence_minority', 'tie_breaker'];
 const DIRECTOR_KEYS = ['id', 'self_addresses', 'local_backend', 'trusted_networks', 'imap_id_retain', 'shutdown_grace', 'workers'];
 const LISTEN_KEYS: readonly ListenKey[] = [
@@ -148,6 +150,8 @@ const LDAP_KEYS = [
   'timeout', 'connect_timeout', 'search_pool_size', 'bind_pool_size', 'start_tls', 'ca', 'change_poll',
 ];
 const PASSWD_FILE_KEYS = ['path'];
+const DRIVER_KEYS: Readonly<Record<string, readonly string[]>> = { ldap: LDAP_KEYS, 'passwd-file': PASSWD_FILE_KEYS, sql: SQL_KEYS };
+const PASSDB_KEYS = ['driver', ...new Set(Object.values(DRIVER_KEYS).flat())];
 /** The fields (docs/invariants.md) that a field map may fill. */
 const USER_FIELDS = [
   'user', 'proxy', 'proxy_maybe', 'proxy_always', 'host', 'port', 'source_ip', 'protocol', 'destuser', 'proxy_mech',
@@ -200,13 +204,14 @@ export function readConfig(ctx: LoadContext, root: MapView | undefined, file: st
     backendTls: readBackendTls(ctx, section('backend_tls', ['ca', 'client_cert', 'client_key'])),
     limits: readLimits(limitsView),
     cryptLimits: readCryptLimits(limitsView),
-    passdb: readPassdb(ctx, section('passdb', ['driver', ...LDAP_KEYS, ...PASSWD_FILE_KEYS])),
+    passdb: readPassdb(ctx, section('passdb', PASSDB_KEYS)),
     cache: readCache(section('cache', ['size', 'ttl', 'negative_ttl'])),
     ring,
     grpcTls,
     log: readLog(ctx, section('log', ['level', 'file'])),
     lmtp: readLmtp(section('lmtp', ['user', 'recipient_delimiter'])),
     http: readHttp(ctx, section('http', ['users_token_file'])),
+    oauth2: readOAuth2(ctx, section('oauth2', OAUTH2_KEYS)),
   };
 }
 
@@ -499,7 +504,7 @@ function socketMode(node: Node | null): number | string {
   return mode;
 }
 
-interface FileData {
+export interface FileData {
   readonly path: string;
   readonly data: Buffer;
 }
@@ -542,7 +547,7 @@ function readKeyPair(ctx: LoadContext, v: MapView, certName: string, keyName: st
 }
 
 /** A CA bundle, read and checked as the TLS client or server will load it. */
-function readCaFile(ctx: LoadContext, v: MapView, name: string, required: boolean): FileData | undefined {
+export function readCaFile(ctx: LoadContext, v: MapView, name: string, required: boolean): FileData | undefined {
   const ca = readFileKey(ctx, v, name, required);
   if (ca === undefined) return undefined;
   const problem = caBundleProblem({ ...ca, key: `${v.path}.${name}` });
@@ -623,18 +628,21 @@ function readPassdb(ctx: LoadContext, v: MapView | undefined): PassdbConfig {
   const driverEntry = v.value('driver', true);
   const driver = v.string('driver');
   if (driverEntry === undefined || driver === undefined) return fallback;
-  const own = driver === 'ldap' ? LDAP_KEYS : driver === 'passwd-file' ? PASSWD_FILE_KEYS : undefined;
+  const own = Object.hasOwn(DRIVER_KEYS, driver) ? DRIVER_KEYS[driver] : undefined;
   if (own === undefined) {
-    v.problem(driverEntry, `unknown driver "${driver}"; use ldap or passwd-file`);
+    v.problem(driverEntry, `unknown driver "${driver}"; use ldap, sql or passwd-file`);
     return fallback;
   }
   for (const [key, e] of v.entries) {
-    if (key !== 'driver' && !own.includes(key)) ctx.reader.report(e.keyNode, e.path, `only used with driver ${driver === 'ldap' ? 'passwd-file' : 'ldap'}`);
+    if (key === 'driver' || own.includes(key)) continue;
+    const users = Object.keys(DRIVER_KEYS).filter((d) => DRIVER_KEYS[d]!.includes(key));
+    ctx.reader.report(e.keyNode, e.path, `only used with driver ${users.join(' or ')}`);
   }
   if (driver === 'passwd-file') {
     const raw = v.string('path', true);
     return { driver: 'passwd-file', path: raw === undefined ? '' : resolve(ctx.baseDir, raw) };
   }
+  if (driver === 'sql') return readSqlPassdb(ctx.reader, v);
   return readLdap(ctx, v);
 }
 

@@ -2,6 +2,7 @@ import type { ConfigProblem } from './problems.js';
 import type { Protocol } from '../core/protocol.js';
 import type { BackendSpec } from '../ring/types.js';
 import type { Secret } from '../core/secret.js';
+import type { SqlDialect, SqlQueryTemplate } from './sql-query.js';
 
 /**
  * The validated, frozen configuration. YAML keys are snake_case (Dovecot's
@@ -29,6 +30,46 @@ export interface Config {
   readonly log: LogConfig;
   readonly lmtp: LmtpConfig;
   readonly http: HttpConfig;
+  /** SASL XOAUTH2 and OAUTHBEARER (Dovecot's oauth2 passdb settings); undefined: not offered. */
+  readonly oauth2: OAuth2Config | undefined;
+}
+
+/** Dovecot's introspection_mode: `post` (token=… form), `get` (token appended to the URL), `auth` (GET with a Bearer header), `local` (JWT only). */
+export type IntrospectionMode = 'post' | 'get' | 'auth' | 'local';
+
+/** Where the keys of local JWT validation come from: a JWKS file (RFC 7517 §5), or an https URL serving one. */
+export type JwksSource =
+  /** Read (and checked) when the configuration is loaded; SIGHUP reads it again. */
+  | { readonly kind: 'file'; readonly path: string; readonly keys: ReadonlyArray<Readonly<Record<string, unknown>>> }
+  | { readonly kind: 'url'; readonly url: string };
+
+/** How an OAuth2 bearer token is validated (Dovecot's dovecot-oauth2.conf.ext names). */
+export interface OAuth2Config {
+  readonly introspectionMode: IntrospectionMode;
+  /** https URL of the RFC 7662 endpoint; required unless the mode is `local`. */
+  readonly introspectionUrl: string | undefined;
+  /** Keys for `local` mode (Dovecot: local_validation_key_dict). */
+  readonly localValidationJwks: JwksSource | undefined;
+  /** How long keys fetched from a JWKS URL are used before they are fetched again. */
+  readonly jwksCacheTtlMs: number;
+  /** The claim (or introspection field) that names the user. */
+  readonly usernameAttribute: string;
+  /** Applied to both the client's user name and the claim before they are compared (`%Lu`). */
+  readonly usernameFormat: string;
+  /** A claim that, when present, must equal activeValue. */
+  readonly activeAttribute: string;
+  readonly activeValue: string;
+  /** Accepted `iss` values; empty: any. */
+  readonly issuers: readonly string[];
+  /** When set, the token's `aud` must contain it (Dovecot's client_id rule). */
+  readonly clientId: string | undefined;
+  /** One of these must be in the token's `scope` (or `aud`); empty: no check. */
+  readonly scope: readonly string[];
+  /** Deadline of one introspection or JWKS request. */
+  readonly timeoutMs: number;
+  /** PEM of the CA that signs the identity provider's certificate; undefined: the system's. */
+  readonly tlsCaCert: Buffer | undefined;
+  readonly tlsCaCertFile: string | undefined;
 }
 
 /** The HTTP port's settings (listen.http has its address). */
@@ -156,7 +197,7 @@ export interface LimitsConfig {
   readonly maxPreloginPerIp: number;
 }
 
-export type PassdbConfig = LdapPassdbConfig | PasswdFilePassdbConfig;
+export type PassdbConfig = LdapPassdbConfig | PasswdFilePassdbConfig | SqlPassdbConfig;
 
 export interface CryptLimitsConfig {
   /** Highest SHA-CRYPT `rounds=` checked. */
@@ -202,6 +243,33 @@ export interface LdapPassdbConfig {
 export interface PasswdFilePassdbConfig {
   readonly driver: 'passwd-file';
   readonly path: string;
+}
+
+/** One database server of `passdb.hosts`. */
+export interface SqlHostConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Dovecot's passdb sql (dovecot-sql.conf.ext): its driver, connect settings and password_query. */
+export interface SqlPassdbConfig {
+  readonly driver: 'sql';
+  /** Dovecot's `driver = mysql|pgsql`: MariaDB/MySQL through mysql2, PostgreSQL through pg. */
+  readonly sqlDriver: SqlDialect;
+  /** Tried in this order; a host that fails is skipped for a backoff (Dovecot's `host=a host=b`). */
+  readonly hosts: readonly SqlHostConfig[];
+  readonly dbname: string;
+  readonly user: string | undefined;
+  readonly password: Secret | undefined;
+  /** password_query compiled for sqlDriver: variables are bound parameters. */
+  readonly passwordQuery: SqlQueryTemplate;
+  /** The scheme of a stored password without a `{SCHEME}` prefix (Dovecot's default_pass_scheme). */
+  readonly defaultPassScheme: string;
+  /** Deadline of one lookup, connect and failover included. */
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  /** Connections per host. */
+  readonly poolSize: number;
 }
 
 export interface CacheConfig {

@@ -65,6 +65,8 @@ export interface PreloginProtocol<E> {
 export interface LoginReplies {
   failure(failure: LoginFailure): string;
   success(outcome: Extract<LoginOutcome, { ok: true }>): string;
+  /** A SASL challenge in the protocol's syntax (CRLF included), for the OAuth failure status. */
+  challenge?(challengeBase64: string): string;
 }
 
 /** A STARTTLS handshake may not outlast this, nor the pre-login timeout. */
@@ -207,7 +209,10 @@ export class ClientConnection<E> {
     } else {
       this.#loginPending = true;
       try {
-        outcome = await this.context.login(request, this.#guardedBackendLogin);
+        const challenge = replies.challenge;
+        const withChallenge: LoginRequest =
+          challenge === undefined ? request : { ...request, saslFailureChallenge: (text) => this.#failureChallenge(challenge(text)) };
+        outcome = await this.context.login(withChallenge, this.#guardedBackendLogin);
       } catch (err: unknown) {
         const failure = err instanceof LoginFailure ? err : new LoginFailure('auth_temp', `login failed unexpectedly: ${String(err)}`);
         outcome = { ok: false, failure };
@@ -231,6 +236,21 @@ export class ClientConnection<E> {
       return this.end('Disconnected: Too many failed authentication attempts', this.#protocol.closing.tooManyAuthFailures);
     }
     return 'ok';
+  }
+
+  /**
+   * Mid-login: write the challenge and wait for the client's one answer,
+   * whatever it says (Dovecot fails the exchange on any answer after the
+   * OAuth status). The answer is credentials-like: never parsed or logged.
+   */
+  async #failureChallenge(line: string): Promise<boolean> {
+    this.write(line);
+    this.#loginPending = false;
+    try {
+      return (await this.nextEvent()) !== undefined;
+    } finally {
+      this.#loginPending = true;
+    }
   }
 
   /** Write `finalText` (if any), close, report `reason` to the core. */

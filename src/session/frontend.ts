@@ -14,12 +14,19 @@ export interface LoginRequest {
   readonly password: Secret;
   /** SASL authorization identity; a non-empty one different from `user` is refused. */
   readonly authzid: string | undefined;
-  /** SASL mechanism or command used, for logs: 'LOGIN', 'PLAIN', 'USER'. */
+  /** SASL mechanism or command used: 'LOGIN', 'PLAIN', 'USER', 'XOAUTH2', 'OAUTHBEARER' (then `password` is the bearer token). */
   readonly mechanism: string;
   /** IMAP ID parameters sent by the client before login, if any. */
   readonly clientId: ReadonlyArray<readonly [string, string | null]> | undefined;
   /** Submission: the client's EHLO/HELO domain, passed on in XCLIENT HELO. */
   readonly helo?: string | undefined;
+  /**
+   * XOAUTH2/OAUTHBEARER: send this base64 challenge (the refused token's
+   * JSON status) and wait for the client's one answer before the failure
+   * reply (Dovecot's mech-oauth2.c). Set by the session kit; resolves false
+   * when the client left instead.
+   */
+  readonly saslFailureChallenge?: ((challengeBase64: string) => Promise<boolean>) | undefined;
 }
 
 export type LoginOutcome =
@@ -52,6 +59,8 @@ export interface FrontendContext {
   plaintextAllowed(tlsActive: boolean): boolean;
   readonly limits: LimitsConfig;
   readonly imapIdRetain: boolean;
+  /** XOAUTH2 and OAUTHBEARER are offered (an `oauth2` section is configured). */
+  readonly oauth2: boolean;
   /** Session-scoped logger (session id, client address, director already bound). */
   readonly log: Logger;
   /**

@@ -4,7 +4,11 @@ import { LoginFailure } from '../core/failure.js';
 import type { Protocol } from '../core/protocol.js';
 import type { Config } from '../config/types.js';
 import type { Passdb } from '../auth/passdb.js';
+import type { AuthResult } from '../auth/passdb.js';
 import type { UserFields } from '../auth/fields.js';
+import { isOAuth2Mechanism, oauth2FailureChallenge } from '../auth/sasl-oauth2.js';
+import type { TokenValidator } from '../auth/oauth2/verdict.js';
+import { tokenValidatorFor } from '../auth/oauth2/validator.js';
 import type { BackendSpec, RingView } from '../ring/types.js';
 import type { Destination, RouteDecision } from '../routing/decision.js';
 import { routeUser } from '../routing/route.js';
@@ -24,6 +28,8 @@ export interface LoginCoreDeps {
   readonly placement?: LoginPlacement | undefined;
   /** Per-address auth penalty (auth/penalty.ts; a worker asks its primary); absent: none. */
   readonly penalty?: LoginPenalty | undefined;
+  /** Checks XOAUTH2/OAUTHBEARER tokens; by default the one config().oauth2 describes. */
+  readonly tokenValidator?: (() => TokenValidator | undefined) | undefined;
 }
 
 /** The auth penalty as the login path sees it. */
@@ -112,16 +118,23 @@ export class LoginCore {
         await sleep(wait);
       }
     }
-    const result = await this.#deps.passdb().authenticate({
-      user: request.user,
-      password: request.password,
-      protocol: attempt.protocol,
-      sessionId: attempt.sessionId,
-      remoteIp: attempt.client.remoteIp,
-      localIp: attempt.client.localIp,
-    });
+    const oauth2 = isOAuth2Mechanism(request.mechanism);
+    const result = oauth2
+      ? await this.#tokenLogin(request)
+      : await this.#deps.passdb().authenticate({
+          user: request.user,
+          password: request.password,
+          protocol: attempt.protocol,
+          sessionId: attempt.sessionId,
+          remoteIp: attempt.client.remoteIp,
+          localIp: attempt.client.localIp,
+        });
     if (result.kind !== 'tempfail') penalty?.record(attempt.client.remoteIp, result.kind === 'ok');
-    if (result.kind === 'fail') throw new LoginFailure('auth_failed', result.detail);
+    if (result.kind === 'fail') {
+      // mech-oauth2.c: a refused token gets its JSON status as a challenge, the client answers, then the failure.
+      if (oauth2) await request.saslFailureChallenge?.(oauth2FailureChallenge(request.mechanism));
+      throw new LoginFailure('auth_failed', result.detail);
+    }
     if (result.kind === 'tempfail') throw new LoginFailure('auth_temp', result.detail);
     const fields = result.fields;
     trace.user = fields.user;
@@ -174,6 +187,23 @@ export class LoginCore {
     return { ok: true, user: fields.user, destination: decision.destination, backend };
   }
 
+  /**
+   * A bearer token in place of a password (Dovecot's oauth2 passdb): the
+   * token must be valid for the user the client named; then the user's
+   * fields come from a passdb lookup without a password, as for LMTP. An
+   * unknown user fails like a refused token.
+   */
+  async #tokenLogin(request: LoginRequest): Promise<AuthResult> {
+    const validator = this.#deps.tokenValidator !== undefined ? this.#deps.tokenValidator() : tokenValidatorFor(this.#deps.config().oauth2);
+    if (validator === undefined) return { kind: 'fail', detail: `${request.mechanism} is not configured` };
+    const verdict = await validator.validate(request.password, request.user);
+    if (verdict.kind === 'invalid') return { kind: 'fail', detail: verdict.detail };
+    if (verdict.kind === 'tempfail') return verdict;
+    const found = await this.#deps.passdb().lookup(verdict.user);
+    if (found.kind === 'not_found') return { kind: 'fail', detail: 'token valid, but the user is unknown to the passdb' };
+    return found;
+  }
+
   #route(fields: UserFields, protocol: Protocol, sticky: BackendSpec | undefined): RouteDecision {
     const config = this.#deps.config();
     const ring = this.#deps.ring();
@@ -212,7 +242,7 @@ export class LoginCore {
       user: fields.destuser ?? fields.user,
       password: masterLogin && fields.pass !== undefined ? fields.pass : request.password,
       master: masterLogin ? fields.master : undefined,
-      proxyMech: fields.proxyMech,
+      proxyMech: proxyMech(fields.proxyMech, request.mechanism),
       timeoutMs: fields.proxyTimeoutMs ?? config.limits.proxyTimeoutMs,
       nopipelining: fields.proxyNopipelining,
       notTrusted: fields.proxyNotTrusted,
@@ -237,4 +267,16 @@ function proxyTtl(attempt: LoginAttempt, request: LoginRequest): number {
     if (Number.isInteger(upstream) && upstream >= 0) return Math.min(upstream, INITIAL_PROXY_TTL);
   }
   return INITIAL_PROXY_TTL;
+}
+
+/**
+ * The passdb's proxy_mech with `%m` (Dovecot's variable for the client's
+ * mechanism) filled in: `proxy_mech=%m` logs in to the backend with the
+ * client's own mechanism, so a bearer token goes on as XOAUTH2 or
+ * OAUTHBEARER. POP3's USER/PASS is PLAIN to Dovecot.
+ */
+export function proxyMech(field: string | undefined, clientMechanism: string): string | undefined {
+  if (field === undefined || !field.includes('%m')) return field;
+  const mech = clientMechanism.toUpperCase() === 'USER' ? 'PLAIN' : clientMechanism.toUpperCase();
+  return field.replaceAll('%m', mech);
 }

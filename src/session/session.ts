@@ -15,6 +15,8 @@ export interface SessionDeps {
   readonly registry: SessionRegistry;
   readonly limits: () => LimitsConfig;
   readonly imapIdRetain: () => boolean;
+  /** An `oauth2` section is configured: XOAUTH2 and OAUTHBEARER are offered. */
+  readonly oauth2: () => boolean;
   readonly trustedForPlaintext: (ip: string) => boolean;
   readonly backendPreloginCapabilities: (protocol: Protocol) => ReadonlySet<string> | undefined;
   /** Every login attempt's result ('ok' or a LoginFailure kind), for metrics. */
@@ -73,6 +75,10 @@ export class ClientSession implements FrontendContext, RelayOwner {
 
   get imapIdRetain(): boolean {
     return this.#deps.imapIdRetain();
+  }
+
+  get oauth2(): boolean {
+    return this.#deps.oauth2();
   }
 
   /** The client is in trusted_networks (asked per command: computed once). */

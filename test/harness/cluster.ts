@@ -12,10 +12,12 @@ import {
   type DirectorHandle,
   type DirectorListenKey,
 } from './director.js';
-import { startDovecot, type DovecotHandle, type DovecotUser } from './dovecot.js';
+import { startDovecot, type BackendOAuth2, type DovecotHandle, type DovecotUser } from './dovecot.js';
 import { freePort } from './ports.js';
 import { processStartTime } from './process.js';
 import { startSlapd, type LdapUser, type SlapdHandle } from './slapd.js';
+import type { SqlServerHandle } from './sql-server.js';
+import { clusterUserRow, createUserTable, sqlPassdbSection, SQL_USER_QUERY, SQL_USER_TABLE, startSqlServer, type SqlDriver } from './sql-users.js';
 
 export type UserKind = 'ring' | 'host' | 'proxy_maybe' | 'proxy_always' | 'destuser' | 'nologin';
 
@@ -61,6 +63,17 @@ export interface ClusterJson {
   readonly users: ReadonlyArray<{ readonly name: string; readonly password: string; readonly kind: UserKind }>;
   readonly cli: readonly string[];
   readonly tls: { readonly ca: string };
+  /** With ClusterOptions.sql only (added; the keys above are the contract). */
+  readonly sql?: {
+    readonly driver: SqlDriver;
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly user: string;
+    readonly password: string;
+    readonly table: string;
+    readonly password_query: string;
+  };
 }
 
 /** A process `down` may stop: the start time tells it apart from a later process with a reused PID. */
@@ -95,12 +108,22 @@ export interface ClusterOptions {
   readonly lmtpSocket?: boolean;
   /** The MTA every backend's submission service relays to (test/harness/postfix.ts). */
   readonly relay?: { readonly host: string; readonly port: number };
+  /** Every backend also checks XOAUTH2/OAUTHBEARER tokens with this provider (test/harness/idp.ts). */
+  readonly backendOAuth2?: BackendOAuth2;
+  /**
+   * Directors read the users from this database (MariaDB or PostgreSQL,
+   * table SQL_USER_TABLE) instead of LDAP; slapd still runs with the same
+   * users, so cluster.json's `ldap` stays as it was.
+   */
+  readonly sql?: SqlDriver;
 }
 
 export interface Cluster {
   readonly dir: string;
   readonly ca: CaFiles;
   readonly slapd: SlapdHandle;
+  /** With ClusterOptions.sql: the database the directors read. */
+  readonly sqlServer: SqlServerHandle | undefined;
   readonly backends: readonly DovecotHandle[];
   /** Mutable: restart() of a director may replace an entry. */
   readonly directors: DirectorHandle[];
@@ -200,10 +223,24 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const { users, ldap } = generateUsers(opts.users ?? 20, backendCount);
 
   const started: Array<{ stop(): Promise<void> }> = [];
+  let sqlStarting: Promise<SqlServerHandle> | undefined;
   const stopStarted = async (): Promise<void> => {
+    // A database still starting joins `started` first, so it is stopped too.
+    await sqlStarting?.catch(() => undefined);
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };
   try {
+    if (opts.sql !== undefined) {
+      // Beside the other servers: initdb/mariadb-install-db take seconds. A detached (dev cluster)
+      // database keeps its data under DIR; a test's goes to a temp folder its server account can reach.
+      sqlStarting = startSqlServer(opts.sql, { dir: join(dir, 'sql'), detached, ...(detached ? { dataDir: join(dir, 'sql', 'data') } : {}) }).then(
+        async (server) => {
+          started.push(server);
+          await createUserTable(server, users.map(clusterUserRow));
+          return server;
+        },
+      );
+    }
     const ca = await createCa(join(dir, 'ca'), 'mail-director-test-ca');
     const backendUsers = users.filter((u) => u.kind !== 'destuser').map((u) => ({ name: u.name, password: u.password }));
     const [slapd, ...backends] = await Promise.all([
@@ -222,12 +259,14 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           detached,
           ...(opts.masterUser === undefined ? {} : { masterUser: opts.masterUser }),
           ...(opts.relay === undefined ? {} : { relay: opts.relay }),
+          ...(opts.backendOAuth2 === undefined ? {} : { oauth2: opts.backendOAuth2 }),
         }).then((b) => {
           started.push(b);
           return b;
         }),
     ),
     ]) as [SlapdHandle, ...DovecotHandle[]];
+    const sqlServer = await sqlStarting;
 
     // Ports first, so every director can be told about every other one.
     const listen = opts.directorListen ?? DEFAULT_LISTEN;
@@ -249,6 +288,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           localBackend: 'b1',
           detached,
           lmtpSocket: opts.lmtpSocket ?? false,
+          ...(sqlServer === undefined ? {} : { passdb: sqlPassdbSection(sqlServer) }),
           ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
           ...(overrides === undefined ? {} : { overrides }),
         });
@@ -285,11 +325,26 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       users: users.map((u) => ({ name: u.name, password: u.password, kind: u.kind })),
       cli: [process.execPath, ...DIRECTOR_CLI_ARGS, '--director', directors[0]?.address('grpc') ?? '127.0.0.1:0'],
       tls: { ca: ca.cert },
+      ...(sqlServer === undefined
+        ? {}
+        : {
+            sql: {
+              driver: sqlServer.driver,
+              host: sqlServer.host,
+              port: sqlServer.port,
+              database: sqlServer.database,
+              user: sqlServer.user,
+              password: sqlServer.password,
+              table: SQL_USER_TABLE,
+              password_query: SQL_USER_QUERY,
+            },
+          }),
     });
     const adopted: Array<{ readonly name: string; readonly proc: AdoptedProcess }> = [];
     const pids = (): PidRecord[] =>
       [
         { name: 'slapd', pid: slapd.pid },
+        ...(sqlServer === undefined ? [] : [{ name: sqlServer.driver === 'mysql' ? 'mariadb' : 'postgres', pid: sqlServer.pid }]),
         ...backends.map((b) => ({ name: `dovecot ${b.id}`, pid: b.pid })),
         ...directors.map((d) => ({ name: `director ${d.id}`, pid: d.pid })),
         ...adopted.map((a) => ({ name: a.name, pid: a.proc.pid })),
@@ -299,6 +354,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       dir,
       ca,
       slapd,
+      sqlServer,
       backends,
       directors,
       users,
@@ -319,6 +375,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         for (const a of [...adopted].reverse()) await a.proc.stop();
         await Promise.all(directors.map((d) => d.stop()));
         await Promise.all(backends.map((b) => b.stop()));
+        await sqlServer?.stop();
         await slapd.stop();
       },
     };

@@ -115,6 +115,8 @@ export interface StartDirectorOptions {
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** Dovecot field → LDAP attribute (default DIRECTOR_FIELDS). */
   readonly fieldMap?: Readonly<Record<string, string>>;
+  /** The whole passdb section instead of the LDAP one (an SQL passdb: test/harness/sql-users.ts). */
+  readonly passdb?: Readonly<Record<string, unknown>>;
   /** Deep-merged into the YAML (objects merge, arrays and scalars replace, null deletes). */
   readonly overrides?: ConfigOverrides;
   readonly detached?: boolean;
@@ -178,6 +180,8 @@ export interface DirectorConfigInput {
   readonly fieldMap: Readonly<Record<string, string>>;
   /** listen.lmtp_socket's path, when opened. */
   readonly lmtpSocket?: string | undefined;
+  /** Replaces the LDAP passdb section. */
+  readonly passdb?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** The YAML document (as an object) in the cluster-config/example.yaml format. */
@@ -201,7 +205,7 @@ export function directorConfig(input: DirectorConfigInput): Record<string, unkno
     listen,
     tls: { cert: input.tls.cert, key: input.tls.key },
     backend_tls: { ca: input.backendCa },
-    passdb: {
+    passdb: input.passdb !== undefined ? { ...input.passdb } : {
       driver: 'ldap',
       uris: [input.ldap.url, ...input.extraLdapUris],
       bind_dn: input.ldap.bindDn,
@@ -287,6 +291,7 @@ export async function startDirector(opts: StartDirectorOptions): Promise<Directo
     logLevel: opts.logLevel ?? 'info',
     fieldMap: opts.fieldMap ?? DIRECTOR_FIELDS,
     lmtpSocket: socket ?? undefined,
+    passdb: opts.passdb,
   });
   const config = opts.overrides === undefined ? base : mergeConfig(base, opts.overrides);
   const configFile = join(dir, `director-${opts.id}.yaml`);

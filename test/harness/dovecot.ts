@@ -71,6 +71,38 @@ export interface StartDovecotOptions {
   readonly ports?: { readonly imap: number; readonly pop3: number };
   /** The MTA Dovecot's submission service relays to (submission_relay_host/port); default a closed port. */
   readonly relay?: { readonly host: string; readonly port: number };
+  /** Also offer XOAUTH2 and OAUTHBEARER, checked by Dovecot's oauth2 passdb against this RFC 7662 endpoint. */
+  readonly oauth2?: BackendOAuth2;
+}
+
+export interface BackendOAuth2 {
+  /** https URL; Dovecot POSTs `token=…` to it (introspection_mode = post). */
+  readonly introspectionUrl: string;
+  /** The claim naming the user (username_attribute). */
+  readonly usernameAttribute: string;
+  /** The CA of the provider's certificate (copied beside the config, where the auth process can read it). */
+  readonly caFile: string;
+}
+
+/** Dovecot 2.3's oauth2 passdb, for the OAuth mechanisms only (PLAIN logins never reach the provider). */
+async function oauth2Passdb(dir: string, oauth2: BackendOAuth2): Promise<string> {
+  const ca = join(dir, 'oauth2-ca.crt');
+  await writeFile(ca, await readFile(oauth2.caFile), { mode: 0o644 });
+  const conf = join(dir, 'dovecot-oauth2.conf.ext');
+  await writeFile(
+    conf,
+    [
+      `introspection_url = ${oauth2.introspectionUrl}`,
+      'introspection_mode = post',
+      `username_attribute = ${oauth2.usernameAttribute}`,
+      'active_attribute = active',
+      'active_value = true',
+      `tls_ca_cert_file = ${ca}`,
+      '',
+    ].join('\n'),
+    { mode: 0o644 },
+  );
+  return `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${conf}\n}`;
 }
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/dovecot/', import.meta.url));
@@ -251,6 +283,8 @@ export async function startDovecot(opts: StartDovecotOptions): Promise<DovecotHa
       SSL_KEY: cert.key,
       SSL_DH: DH_FILE,
       MASTER_PASSDB: masterPassdb,
+      OAUTH2_PASSDB: opts.oauth2 === undefined ? '' : await oauth2Passdb(dir, opts.oauth2),
+      AUTH_MECHANISMS: opts.oauth2 === undefined ? 'plain login' : 'plain login xoauth2 oauthbearer',
       USERS_FILE: usersFile,
       IMAP_PORT: String(imap),
       IMAPS_PORT: String(imaps),

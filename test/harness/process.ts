@@ -20,6 +20,9 @@ export interface SpawnOptions {
    * last resort, when this process exits.
    */
   readonly detached?: boolean;
+  /** Run as this user and group (root starting a database server that refuses root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export interface ProcessHandle {
@@ -90,6 +93,7 @@ export async function stopAll(): Promise<void> {
 
 interface ProcStat {
   readonly state: string;
+  readonly ppid: number;
   readonly pgrp: number;
   readonly startTime: string;
 }
@@ -104,10 +108,11 @@ function procStat(pid: number): ProcStat | undefined {
   // The command name may contain spaces and parentheses; fields restart after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = fields[0];
+  const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
   const startTime = fields[19];
   if (state === undefined || startTime === undefined || !Number.isInteger(pgrp)) return undefined;
-  return { state, pgrp, startTime };
+  return { state, ppid, pgrp, startTime };
 }
 
 /** The /proc start time of `pid` (clock ticks since boot), or undefined when it is not running. */
@@ -137,6 +142,23 @@ export function groupMembers(pgid: number): number[] {
     if (stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z') members.push(pid);
   }
   return members;
+}
+
+/** Live children of `pid`, for servers whose workers leave its process group (PostgreSQL's call setsid()). */
+export function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const child = Number(entry);
+    if (!Number.isInteger(child) || child <= 0) continue;
+    const stat = procStat(child);
+    if (stat !== undefined && stat.ppid === pid && stat.state !== 'Z') children.push(child);
+  }
+  return children;
+}
+
+/** Signal `pid` and its children, each on its own (not as a group). */
+export function signalWithChildren(pid: number, signal: NodeJS.Signals): void {
+  for (const target of [pid, ...childrenOf(pid)]) sendSignal(target, signal, false);
 }
 
 function sendSignal(pid: number, signal: NodeJS.Signals, group: boolean): void {
@@ -210,6 +232,8 @@ export function spawnLogged(opts: SpawnOptions): ProcessHandle {
       stdio: ['ignore', fd, fd],
       // Always a new process group, so a stop reaches forked workers too.
       detached: true,
+      ...(opts.uid === undefined ? {} : { uid: opts.uid }),
+      ...(opts.gid === undefined ? {} : { gid: opts.gid }),
     });
   } finally {
     closeSync(fd);

@@ -5,8 +5,8 @@ import { ConnectionPool } from './pool.js';
 import type { ConnectionOptions } from './connection.js';
 import { Deadline } from './deadline.js';
 import { LdapError, isRetryableCode } from './errors.js';
-import { UriHealth, DEFAULT_BACKOFF } from './health.js';
-import type { BackoffPolicy } from './health.js';
+import { UriHealth, DEFAULT_BACKOFF } from '../health.js';
+import type { BackoffPolicy } from '../health.js';
 import { normalizeEntry } from './entry.js';
 import type { FoundEntry } from './entry.js';
 

@@ -155,6 +155,7 @@ export class WorkerProcess {
       registry: this.#registry,
       limits: () => this.#config.limits,
       imapIdRetain: () => this.#config.director.imapIdRetain,
+      oauth2: () => this.#config.oauth2 !== undefined,
       trustedForPlaintext: (ip) => this.#trusted.has(ip),
       backendPreloginCapabilities: (protocol: Protocol) => this.#capabilities.get(protocol),
       // An ok login is counted by the primary when the session's 'add' arrives: one message less per login.

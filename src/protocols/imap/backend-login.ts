@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { encodePlain } from '../../auth/sasl.js';
+import { encodeOAuth2, isOAuth2Mechanism, oauth2FailureAck } from '../../auth/sasl-oauth2.js';
 import { LoginFailure } from '../../core/failure.js';
 import { upgradeClientSocket } from '../../net/backend-connect.js';
 import { connectForLogin } from '../../session/backend-login-run.js';
@@ -224,8 +225,17 @@ class ImapBackendLoginMachine {
   #loginCommand(caps: CapabilitySet): LoginCommand {
     const p = this.#params;
     const mech = p.proxyMech?.toUpperCase();
-    if (mech !== undefined && mech !== 'PLAIN' && mech !== 'LOGIN') {
+    const oauth2 = mech !== undefined && isOAuth2Mechanism(mech);
+    if (mech !== undefined && mech !== 'PLAIN' && mech !== 'LOGIN' && !oauth2) {
       throw new LoginFailure('backend_unavailable', `Unsupported proxy_mech ${mech}`);
+    }
+    if (oauth2 && p.master === undefined) {
+      // proxy_mech=%m after XOAUTH2/OAUTHBEARER: the client's token, with the client's mechanism.
+      // A refused token gets the JSON status as a `+` challenge; its answer brings the tagged NO.
+      const encoded = encodeOAuth2(mech, p.user, p.password);
+      const ack = `${oauth2FailureAck(mech)}\r\n`;
+      if (caps.has('SASL-IR')) return { first: `L AUTHENTICATE ${mech} ${encoded}\r\n`, continuations: [ack], sasl: true };
+      return { first: `L AUTHENTICATE ${mech}\r\n`, continuations: [`${encoded}\r\n`, ack], sasl: true };
     }
     const usePlain = p.master !== undefined || mech === 'PLAIN' || (mech === undefined && caps.has('SASL-IR') && caps.has('AUTH=PLAIN'));
     if (usePlain) {

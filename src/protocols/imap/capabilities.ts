@@ -1,4 +1,4 @@
-import { SASL_MECHANISMS } from '../../auth/sasl.js';
+import { offeredMechanisms } from '../../auth/sasl-mechanisms.js';
 
 /** What imap-login announces before login (Dovecot's CAPABILITY_BANNER_STRING plus LITERAL+). */
 export const BASE_PRELOGIN_CAPABILITIES: readonly string[] = [
@@ -16,6 +16,8 @@ export interface PreloginCapabilityInput {
   /** A certificate is configured, so STARTTLS can be offered. */
   readonly starttlsAvailable: boolean;
   readonly plaintextAllowed: boolean;
+  /** XOAUTH2 and OAUTHBEARER are configured. */
+  readonly oauth2: boolean;
   /** What every backend announced before login; undefined while unknown. */
   readonly backendCapabilities: ReadonlySet<string> | undefined;
 }
@@ -33,7 +35,7 @@ const listsWithoutBackend = new Map<number, readonly string[]>();
  * list is built once and shared (frozen).
  */
 export function preloginCapabilities(input: PreloginCapabilityInput): readonly string[] {
-  const flags = (input.tlsActive ? 1 : 0) | (input.starttlsAvailable ? 2 : 0) | (input.plaintextAllowed ? 4 : 0);
+  const flags = (input.tlsActive ? 1 : 0) | (input.starttlsAvailable ? 2 : 0) | (input.plaintextAllowed ? 4 : 0) | (input.oauth2 ? 8 : 0);
   const backend = input.backendCapabilities;
   let lists = listsWithoutBackend;
   if (backend !== undefined) {
@@ -58,7 +60,7 @@ function buildPreloginCapabilities(input: PreloginCapabilityInput): string[] {
     (cap) => cap === 'IMAP4rev1' || backend === undefined || backend.has(cap.toUpperCase()),
   );
   if (input.starttlsAvailable && !input.tlsActive) caps.push('STARTTLS');
-  if (input.plaintextAllowed) caps.push(...SASL_MECHANISMS.map((mech) => `AUTH=${mech}`));
+  if (input.plaintextAllowed) caps.push(...offeredMechanisms(input.oauth2).map((mech) => `AUTH=${mech}`));
   else caps.push('LOGINDISABLED');
   return caps;
 }

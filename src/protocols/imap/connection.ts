@@ -57,6 +57,7 @@ export class ImapSession implements CommandSession, PreloginSession<FramerEvent>
       tlsActive: this.#connection.tlsActive,
       starttlsAvailable: this.context.secureContext !== undefined,
       plaintextAllowed: this.plaintextAllowed(),
+      oauth2: this.context.oauth2,
       backendCapabilities: this.context.backendPreloginCapabilities(),
     });
   }
@@ -93,6 +94,7 @@ export class ImapSession implements CommandSession, PreloginSession<FramerEvent>
       {
         failure: (failure) => renderFailure(tag, failure),
         success: (outcome) => renderLoginSuccess(tag, outcome.backend.capabilities, capabilityAsked),
+        challenge: (challengeBase64) => `+ ${challengeBase64}\r\n`,
       },
     ).then(toImapResult);
   }

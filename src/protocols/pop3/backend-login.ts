@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { encodePlain } from '../../auth/sasl.js';
+import { encodeOAuth2, isOAuth2Mechanism, oauth2FailureAck } from '../../auth/sasl-oauth2.js';
 import { upgradeClientSocket } from '../../net/backend-connect.js';
 import { connectForLogin, runBackendLogin } from '../../session/backend-login-run.js';
 import { BackendLines } from '../../net/backend-lines.js';
@@ -26,6 +27,8 @@ interface Step {
   readonly line: string;
   /** The reply that completes the login. */
   readonly final: boolean;
+  /** Written when the backend answers with a `+ ` challenge instead (a refused OAuth token's status), to get its -ERR. */
+  readonly ack?: string;
 }
 
 
@@ -40,7 +43,11 @@ export function loginSteps(params: BackendLoginParams, xclient: boolean): Step[]
   const steps: Step[] = [];
   if (xclient) steps.push({ state: 'xclient', line: xclientLine(params), final: false });
   const password = params.password.reveal();
-  if (usesSaslPlain(params)) {
+  const mech = params.proxyMech?.toUpperCase();
+  if (params.master === undefined && mech !== undefined && isOAuth2Mechanism(mech)) {
+    // proxy_mech=%m after XOAUTH2/OAUTHBEARER: the client's token with its mechanism (RFC 5034 initial response).
+    steps.push({ state: 'login2', line: `AUTH ${mech} ${encodeOAuth2(mech, params.user, params.password)}`, final: true, ack: oauth2FailureAck(mech) });
+  } else if (usesSaslPlain(params)) {
     // RFC 4616: a master authenticates as authcid on behalf of the user (authzid); otherwise the user alone.
     const message = encodePlain(params.master === undefined ? '' : params.user, params.master ?? params.user, params.password);
     steps.push({ state: 'login2', line: `AUTH PLAIN ${message}`, final: true });
@@ -124,7 +131,12 @@ class Pop3BackendLogin {
       const paired = step.state === 'xclient' && next?.state === 'login1' && !params.nopipelining ? next : undefined;
       this.#enter(step.state);
       socket.write(paired === undefined ? `${step.line}\r\n` : `${step.line}\r\n${paired.line}\r\n`);
-      this.#checkReply(step, await lines.next());
+      let reply = await lines.next();
+      if (step.ack !== undefined && reply.startsWith('+ ')) {
+        socket.write(`${step.ack}\r\n`);
+        reply = await lines.next();
+      }
+      this.#checkReply(step, reply);
       if (paired !== undefined) {
         i++;
         this.#enter(paired.state);

@@ -73,6 +73,7 @@ export class Pop3Session implements Pop3CommandSession, PreloginSession<Pop3Fram
       failure: (failure) => renderFailure(failure) + CRLF,
       // Like Dovecot's proxy: the client sees the backend's own success line.
       success: (outcome) => renderBackendSuccess(outcome.backend.loginReply) + CRLF,
+      challenge: (challengeBase64) => `+ ${challengeBase64}${CRLF}`,
     });
   }
 

@@ -8,6 +8,7 @@ import type { FramedCommand } from '../../session/literal-framer.js';
 import type { BackendLoginParams, BackendLoginSuccess } from '../../session/backend-login.js';
 import { xclientLine } from '../../session/xclient-fields.js';
 import { encodePlain } from '../../auth/sasl.js';
+import { encodeOAuth2, isOAuth2Mechanism, oauth2FailureAck } from '../../auth/sasl-oauth2.js';
 import { backendCapabilityItems } from './capabilities.js';
 import { parseLine, SieveParseError, stringArg } from './parser.js';
 import { sieveString } from './quote.js';
@@ -45,8 +46,19 @@ function isTryLater(response: FramedCommand): boolean {
   return /^NO \(TRYLATER\)/i.test((response.segments[0] as Buffer).toString('latin1', 0, 14));
 }
 
-/** `AUTHENTICATE "PLAIN" "<base64>"` with the initial response (RFC 5804 §2.1), as the user or via a master user. */
+/** proxy_mech=%m after XOAUTH2/OAUTHBEARER (and no master user): the mechanism the token goes on with. */
+function oauth2Mechanism(params: BackendLoginParams): string | undefined {
+  const mech = params.proxyMech?.toUpperCase();
+  return params.master === undefined && mech !== undefined && isOAuth2Mechanism(mech) ? mech : undefined;
+}
+
+/**
+ * `AUTHENTICATE "PLAIN" "<base64>"` with the initial response (RFC 5804 §2.1), as the user or via a master user;
+ * with proxy_mech=%m after an OAuth login, the client's mechanism and token instead.
+ */
 export function authenticateLine(params: BackendLoginParams): string {
+  const oauth2 = oauth2Mechanism(params);
+  if (oauth2 !== undefined) return `AUTHENTICATE ${sieveString(oauth2)} ${sieveString(encodeOAuth2(oauth2, params.user, params.password), true)}\r\n`;
   const message = params.master === undefined ? encodePlain('', params.user, params.password) : encodePlain(params.user, params.master, params.password);
   return `AUTHENTICATE "PLAIN" ${sieveString(message, true)}\r\n`;
 }
@@ -150,13 +162,20 @@ class SieveBackendLogin {
 
     // Never send credentials to a server that offers no SASL now (TLS required?).
     if (!offer.sasl) throw this.#unavailable('Server has disabled authentication (TLS required?)');
-    if (params.proxyMech !== undefined && params.proxyMech.toUpperCase() !== 'PLAIN') {
+    const oauth2 = oauth2Mechanism(params);
+    if (oauth2 === undefined && params.proxyMech !== undefined && params.proxyMech.toUpperCase() !== 'PLAIN') {
       this.#log?.debug({ proxyMech: params.proxyMech }, 'sieve backend login uses PLAIN; proxy_mech ignored');
     }
     this.#enter('auth');
     socket.write(authenticateLine(params));
-    const reply = await responses.next();
-    const status = statusOf(reply);
+    let reply = await responses.next();
+    let status = statusOf(reply);
+    if (status === undefined && oauth2 !== undefined) {
+      // A refused token's JSON status comes as a challenge string; answering it brings the NO.
+      socket.write(`${sieveString(oauth2FailureAck(oauth2))}\r\n`);
+      reply = await responses.next();
+      status = statusOf(reply);
+    }
     if (status === 'OK') {
       this.#enter('done');
       const pending = responses.detach();

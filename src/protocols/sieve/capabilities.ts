@@ -1,4 +1,4 @@
-import { SASL_MECHANISMS } from '../../auth/sasl.js';
+import { offeredMechanisms } from '../../auth/sasl-mechanisms.js';
 import { sieveString } from './quote.js';
 import { SIEVE_TEXT } from './replies.js';
 
@@ -25,12 +25,12 @@ export const BASELINE_SIEVE_EXTENSIONS: readonly string[] = [
 ];
 export const BASELINE_NOTIFY_METHODS: readonly string[] = ['mailto'];
 
-/** SASL mechanisms we take from clients; both send the password in the clear. */
-
 export interface CapabilityState {
   readonly tlsActive: boolean;
   readonly starttlsAvailable: boolean;
   readonly plaintextAllowed: boolean;
+  /** XOAUTH2 and OAUTHBEARER are configured. */
+  readonly oauth2: boolean;
   readonly backend: ReadonlySet<string> | undefined;
 }
 
@@ -59,8 +59,8 @@ export function capabilityLines(state: CapabilityState): string {
   const notify = state.backend === undefined ? BASELINE_NOTIFY_METHODS : fromBackend(state.backend, 'NOTIFY');
   let text = `"IMPLEMENTATION" ${sieveString(SIEVE_TEXT.implementation)}\r\n"SIEVE" ${sieveString(sieve.join(' '))}\r\n`;
   if (notify.length > 0) text += `"NOTIFY" ${sieveString(notify.join(' '))}\r\n`;
-  // Both mechanisms are plaintext: none before TLS from an untrusted network, as Pigeonhole shows `"SASL" ""`.
-  text += `"SASL" ${sieveString(state.plaintextAllowed ? SASL_MECHANISMS.join(' ') : '')}\r\n`;
+  // Every mechanism sends a secret in the clear: none before TLS from an untrusted network, as Pigeonhole shows `"SASL" ""`.
+  text += `"SASL" ${sieveString(state.plaintextAllowed ? offeredMechanisms(state.oauth2).join(' ') : '')}\r\n`;
   if (state.starttlsAvailable && !state.tlsActive) text += '"STARTTLS"\r\n';
   text += '"VERSION" "1.0"\r\n';
   return text;

@@ -6,6 +6,7 @@ import { capabilityLines } from './capabilities.js';
 import { lookupCommand } from './commands/registry.js';
 import type { CommandResult, SaslResponse, SieveCommandSession } from './commands/types.js';
 import { commandName, parseArguments, parseLine, SieveParseError, type SieveArg } from './parser.js';
+import { sieveString } from './quote.js';
 import { renderFailure, renderLoginSuccess, reply, SIEVE_KICK_TEXT, SIEVE_TEXT } from './replies.js';
 
 /**
@@ -42,6 +43,7 @@ export class SieveSession implements SieveCommandSession, PreloginSession<Framer
       tlsActive: this.#connection.tlsActive,
       starttlsAvailable: this.context.secureContext !== undefined,
       plaintextAllowed: this.plaintextAllowed(),
+      oauth2: this.context.oauth2,
       backend: this.context.backendPreloginCapabilities(),
     });
   }
@@ -70,6 +72,7 @@ export class SieveSession implements SieveCommandSession, PreloginSession<Framer
     return this.#connection.login(request, {
       failure: renderFailure,
       success: (outcome) => renderLoginSuccess(outcome.backend.loginReply),
+      challenge: (challengeBase64) => `${sieveString(challengeBase64)}\r\n`,
     });
   }
 

@@ -9,6 +9,7 @@ import type { BackendLoginParams, BackendLoginSuccess } from '../../session/back
 import { ehloCapabilities, findCapability, readReply, type SmtpReply } from '../../net/smtp-reply.js';
 import { encodePlain, encodeSaslText, LOGIN_CHALLENGES } from '../../auth/sasl.js';
 import { xclientLines } from '../../session/smtp-xclient.js';
+import { encodeOAuth2, oauth2FailureAck } from '../../auth/sasl-oauth2.js';
 
 /** Dovecot's submission-proxy states (2.4 names), logged as the machine moves. */
 export type SubmissionBackendState = 'connect' | 'banner' | 'ehlo' | 'starttls' | 'tls-ehlo' | 'xclient' | 'xclient-ehlo' | 'authenticate' | 'done';
@@ -26,13 +27,16 @@ function hasLineBreakOrNul(text: string): boolean {
   return /[\r\n\0]/.test(text);
 }
 
-type Mechanism = 'PLAIN' | 'LOGIN';
+type Mechanism = 'PLAIN' | 'LOGIN' | 'XOAUTH2' | 'OAUTHBEARER';
 
-/** PLAIN unless proxy_mech asks for LOGIN; a master user needs PLAIN's authzid. */
+/**
+ * PLAIN unless proxy_mech asks for LOGIN, or (proxy_mech=%m after an OAuth
+ * login) XOAUTH2/OAUTHBEARER with the client's token; a master user needs PLAIN's authzid.
+ */
 function mechanismFor(params: BackendLoginParams): Mechanism | undefined {
   const mech = params.proxyMech?.toUpperCase();
   if (params.master !== undefined || mech === undefined || mech === 'PLAIN' || mech === 'SASL') return 'PLAIN';
-  return mech === 'LOGIN' ? 'LOGIN' : undefined;
+  return mech === 'LOGIN' || mech === 'XOAUTH2' || mech === 'OAUTHBEARER' ? mech : undefined;
 }
 
 class SubmissionBackendLogin {
@@ -98,7 +102,8 @@ class SubmissionBackendLogin {
       throw this.#unavailable('authentication support not advertised (TLS required?)');
     }
     this.#enter('authenticate');
-    const reply = mechanism === 'PLAIN' ? await this.#authPlain() : await this.#authLogin();
+    const reply =
+      mechanism === 'PLAIN' ? await this.#authPlain() : mechanism === 'LOGIN' ? await this.#authLogin() : await this.#authOAuth2(mechanism);
     if (Math.floor(reply.status / 100) === 2) return this.#done(reply.last);
     const text = sanitizeReplyText(reply.last, 160);
     if (Math.floor(reply.status / 100) === 5) {
@@ -119,6 +124,20 @@ class SubmissionBackendLogin {
     const challenge = await this.#command('AUTH PLAIN');
     if (challenge.status !== 334) return challenge;
     return this.#command(response);
+  }
+
+  /** The OAuth message as the initial response (after an empty 334 when too long); a refused token's 334 status is acknowledged to get the 535. */
+  async #authOAuth2(mechanism: 'XOAUTH2' | 'OAUTHBEARER'): Promise<SmtpReply> {
+    const params = this.#params;
+    const response = encodeOAuth2(mechanism, params.user, params.password);
+    let reply: SmtpReply;
+    if (`AUTH ${mechanism} `.length + response.length <= MAX_AUTH_LINE) reply = await this.#command(`AUTH ${mechanism} ${response}`);
+    else {
+      reply = await this.#command(`AUTH ${mechanism}`);
+      if (reply.status !== 334) return reply;
+      reply = await this.#command(response);
+    }
+    return reply.status === 334 ? this.#command(oauth2FailureAck(mechanism)) : reply;
   }
 
   /** AUTH LOGIN: user name and password, each after its 334 challenge. */

@@ -86,6 +86,7 @@ export class SubmissionSession implements SubmissionCommandSession, PreloginSess
       failure: (failure) => renderFailure(failure) + CRLF,
       // Like Dovecot's proxy: the client sees the backend's own 235.
       success: (outcome) => renderBackendSuccess(outcome.backend.loginReply) + CRLF,
+      challenge: (challengeBase64) => `334 ${challengeBase64}${CRLF}`,
     });
   }
 

@@ -247,6 +247,7 @@ test('through the driver: pipelined USER, PASS, STAT, QUIT reach the backend aft
       authFailureDelayMs: 0, idleTimeoutMs: 10_000, proxyTimeoutMs: 5_000, maxLoginDelayMs: 0, maxDisconnectDelayMs: 0, moveWaitMs: 30_000, maxPreloginConnections: 10_000, maxPreloginPerIp: 100,
     },
     imapIdRetain: false,
+    oauth2: false,
     log: pino({ level: 'silent' }),
     backendPreloginCapabilities: () => undefined,
     async login(request, backendLogin) {

@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [29, 30, 33, 108, 109, 110]);
+  assert.deepEqual(problems.map((p) => p.line), [29, 30, 33, 120, 121, 122]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -145,6 +145,22 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   assert.deepEqual(c.grpcTls?.admins, ['ops-admin']);
   assert.deepEqual(c.log, { level: 'info', file: undefined });
   assert.deepEqual(c.lmtp, { user: '%n', recipientDelimiter: '+' });
+  assert.deepEqual(c.oauth2, {
+    introspectionMode: 'post',
+    introspectionUrl: 'https://idp.example.org/oauth2/introspect',
+    localValidationJwks: undefined,
+    jwksCacheTtlMs: 3_600_000,
+    usernameAttribute: 'email',
+    usernameFormat: '%Lu',
+    activeAttribute: 'active',
+    activeValue: 'true',
+    issuers: ['https://idp.example.org'],
+    clientId: 'mail',
+    scope: ['mail'],
+    timeoutMs: 5_000,
+    tlsCaCert: undefined,
+    tlsCaCertFile: undefined,
+  });
 
   // Deeply frozen: a reload builds a new Config, nobody patches this one.
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.ring.backends) && Object.isFrozen(c.ring.backends[0]));

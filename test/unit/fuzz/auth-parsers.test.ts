@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createSaslServer, type SaslStep } from '../../../src/auth/sasl.js';
+import { createOAuth2Server } from '../../../src/auth/sasl-oauth2.js';
 import { parsePasswdFile } from '../../../src/auth/passwd-file.js';
 import { applyMutation, fuzzParameters } from './inputs.js';
 
@@ -63,6 +64,41 @@ test('sasl: arbitrary initial responses and continuations never throw; failures 
         }
       },
     ),
+    fuzzParameters(3000),
+  );
+});
+
+/** OAuth messages: well-formed ones with fuzzed fields, and raw bytes. */
+const oauthLine = fc.oneof(
+  saslLine,
+  fc
+    .tuple(fc.string({ maxLength: 20 }), fc.string({ maxLength: 40 }), fc.constantFrom('user=', 'n,a=', 'y,a=', 'p=x,a=', ''))
+    .map(([user, token, head]) => Buffer.from(`${head}${user}${head === 'user=' ? '' : ','}\x01auth=Bearer ${token}\x01\x01`).toString('base64')),
+);
+
+test('sasl: XOAUTH2/OAUTHBEARER messages never throw; failures never hold the token or the name', () => {
+  fc.assert(
+    fc.property(fc.constantFrom('XOAUTH2', 'OAUTHBEARER'), fc.option(oauthLine, { nil: undefined }), fc.array(oauthLine, { maxLength: 3 }), (mechanism, initial, rest) => {
+      const sasl = createOAuth2Server(mechanism);
+      assert.ok(sasl !== undefined);
+      let step: SaslStep = sasl.start(initial);
+      const sent = initial === undefined ? [] : [initial];
+      for (const line of rest) {
+        if (step.kind !== 'challenge') break;
+        sent.push(line);
+        step = sasl.respond(line);
+      }
+      if (step.kind === 'failed') {
+        for (const line of sent) {
+          for (const part of Buffer.from(line, 'base64').toString('utf8').split(/[\x01,]/)) {
+            if (part.trim().length >= 12) assert.ok(!step.detail.includes(part), `failure detail ${JSON.stringify(step.detail)} holds client bytes`);
+          }
+        }
+      } else if (step.kind === 'done') {
+        assert.ok(step.credentials.authcid.length > 0);
+        assert.ok(!step.credentials.password.isEmpty && !/[\r\n]/.test(step.credentials.password.reveal()));
+      }
+    }),
     fuzzParameters(3000),
   );
 });

@@ -45,6 +45,8 @@ export interface FakeOptions {
   readonly secureContext?: SecureContext;
   readonly limits?: Partial<LimitsConfig>;
   readonly backendCapabilities?: ReadonlySet<string>;
+  /** XOAUTH2 and OAUTHBEARER offered; default false. */
+  readonly oauth2?: boolean;
   /** Decides each login; default: success. `backendLogin` is what the driver would log in to the backend with. */
   readonly login?: (request: LoginRequest, backendLogin: BackendLogin) => Promise<LoginOutcome> | LoginOutcome;
 }
@@ -94,6 +96,7 @@ export function fakeContext(options: FakeOptions = {}): Fake {
     plaintextAllowed: (tlsActive) => tlsActive || (options.trusted ?? true),
     limits: { ...TEST_LIMITS, ...options.limits },
     imapIdRetain: false,
+    oauth2: options.oauth2 ?? false,
     log,
     backendPreloginCapabilities: () => options.backendCapabilities,
     async login(request, backendLogin) {

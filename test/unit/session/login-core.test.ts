@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { LoginCore } from '../../../src/session/login-core.js';
+import { LoginCore, proxyMech } from '../../../src/session/login-core.js';
+import type { TokenVerdict } from '../../../src/auth/oauth2/verdict.js';
 import { AuthPenalty } from '../../../src/auth/penalty.js';
 import { Secret } from '../../../src/core/secret.js';
 import { LoginFailure } from '../../../src/core/failure.js';
@@ -136,4 +137,89 @@ test('auth penalty: failed logins from an address delay its next authentication;
   await c.login(attempt(true), wrong, async () => assert.fail('no backend login'), trace());
   assert.ok(authenticatedAt - trustedStart < 30, 'a trusted network waited');
   assert.equal(penalty.delayMs('127.0.0.5'), 160);
+});
+
+/** A passdb whose lookup knows alice with `raw` fields, and whose password check must not be used. */
+function lookupOnly(raw: Record<string, string>): Passdb {
+  return {
+    authenticate: async () => {
+      throw new Error('a token login must not check a password');
+    },
+    lookup: async (user) => {
+      if (user !== 'alice') return { kind: 'not_found' };
+      const parsed = parseUserFields(user, new Map(Object.entries(raw)));
+      return 'error' in parsed ? { kind: 'tempfail', detail: parsed.error } : { kind: 'ok', fields: parsed.fields };
+    },
+    flushCache: () => 0,
+    close: async () => undefined,
+  };
+}
+
+function tokenCore(passdb: Passdb, verdict: TokenVerdict): LoginCore {
+  const ring = BackendRing.fromConfig(config!.ring);
+  return new LoginCore({
+    config: () => config!,
+    passdb: () => passdb,
+    ring: () => ring,
+    selfAddresses: () => new Set(['127.0.0.1']),
+    tokenValidator: () => ({ validate: async () => verdict }),
+  });
+}
+
+function tokenRequest(user: string, challenges: string[]): LoginRequest {
+  return {
+    user,
+    password: new Secret('the-token'),
+    authzid: undefined,
+    mechanism: 'XOAUTH2',
+    clientId: undefined,
+    saslFailureChallenge: async (text) => {
+      challenges.push(text);
+      return true;
+    },
+  };
+}
+
+test('a valid token: routing fields from a lookup; proxy_mech=%m sends the token on with the client\'s mechanism', async () => {
+  let seen: BackendLoginParams | undefined;
+  const challenges: string[] = [];
+  await tokenCore(lookupOnly({ host: '10.1.2.3', proxy_mech: '%m' }), { kind: 'valid', user: 'alice' }).login(
+    attempt(false),
+    tokenRequest('alice', challenges),
+    async (params) => {
+      seen = params;
+      throw new LoginFailure('backend_unavailable', 'stop');
+    },
+    trace(),
+  );
+  assert.equal(seen?.host, '10.1.2.3');
+  assert.equal(seen?.proxyMech, 'XOAUTH2');
+  assert.equal(seen?.password.reveal(), 'the-token');
+  assert.deepEqual(challenges, []);
+});
+
+test('a refused token or an unknown user: the JSON status challenge, then auth_failed; a provider that cannot answer: auth_temp, no challenge', async () => {
+  const backend = async (): Promise<never> => {
+    throw new Error('must not reach the backend');
+  };
+  for (const [user, verdict] of [
+    ['alice', { kind: 'invalid', detail: 'expired' }],
+    ['nobody', { kind: 'valid', user: 'nobody' }],
+  ] as const) {
+    const challenges: string[] = [];
+    const outcome = await tokenCore(lookupOnly({}), verdict).login(attempt(false), tokenRequest(user, challenges), backend, trace());
+    assert.equal(!outcome.ok && outcome.failure.kind, 'auth_failed');
+    assert.deepEqual(challenges.map((c) => Buffer.from(c, 'base64').toString()), ['{"status":"401","schemes":"bearer","scope":"mail"}']);
+  }
+  const challenges: string[] = [];
+  const down = await tokenCore(lookupOnly({}), { kind: 'tempfail', detail: 'unreachable' }).login(attempt(false), tokenRequest('alice', challenges), backend, trace());
+  assert.equal(!down.ok && down.failure.kind, 'auth_temp');
+  assert.deepEqual(challenges, []);
+});
+
+test('proxyMech: %m is the client\'s mechanism (USER/PASS is PLAIN), other values pass unchanged', () => {
+  assert.equal(proxyMech('%m', 'OAUTHBEARER'), 'OAUTHBEARER');
+  assert.equal(proxyMech('%m', 'USER'), 'PLAIN');
+  assert.equal(proxyMech('plain', 'XOAUTH2'), 'plain');
+  assert.equal(proxyMech(undefined, 'XOAUTH2'), undefined);
 });

@@ -1,10 +1,11 @@
-import { createSaslServer, type SaslStep } from '../../../auth/sasl.js';
+import type { SaslStep } from '../../../auth/sasl.js';
+import { createServerMechanism } from '../../../auth/sasl-mechanisms.js';
 import { argString } from '../parser.js';
 import { IMAP_TEXT, tagged } from '../replies.js';
 import type { CommandHandler, CommandResult, CommandSession } from './types.js';
 
 /**
- * AUTHENTICATE PLAIN / LOGIN with SASL-IR (RFC 4959) and `+ ` continuations
+ * AUTHENTICATE PLAIN / LOGIN (XOAUTH2 / OAUTHBEARER with an `oauth2` section) with SASL-IR (RFC 4959) and `+ ` continuations
  * (RFC 3501 §6.2.2); the exchange itself is auth/sasl.ts. Replies are
  * Dovecot's imap-login texts.
  */
@@ -17,7 +18,7 @@ export const authenticateCommand: CommandHandler = {
     const mech = argString(command.args[0]);
     const initial = argString(command.args[1]);
     if (mech === undefined || (command.args[1] !== undefined && initial === undefined)) return 'bad';
-    const sasl = createSaslServer(mech);
+    const sasl = createServerMechanism(mech, session.context.oauth2);
     if (sasl === undefined) {
       session.write(tagged(command.tag, 'NO', IMAP_TEXT.unsupportedMech));
       return 'ok';

@@ -1,4 +1,5 @@
-import { createSaslServer, type SaslCredentials, type SaslFailure, type SaslServer, type SaslStep } from '../../../auth/sasl.js';
+import { createServerMechanism } from '../../../auth/sasl-mechanisms.js';
+import { type SaslCredentials, type SaslFailure, type SaslServer, type SaslStep } from '../../../auth/sasl.js';
 import { POP3_TEXT } from '../replies.js';
 import { advertisedMechanisms } from './capa.js';
 import type { CommandResult, Pop3Command, Pop3CommandSession } from './types.js';
@@ -51,7 +52,7 @@ export const authCommand: Pop3Command = {
       return 'ok';
     }
     const space = args.indexOf(' ');
-    const sasl = createSaslServer(space < 0 ? args : args.slice(0, space));
+    const sasl = createServerMechanism(space < 0 ? args : args.slice(0, space), session.context.oauth2);
     const initialResponse = space < 0 ? undefined : args.slice(space + 1);
     if (sasl === undefined) {
       session.reply(POP3_TEXT.unsupportedMechanism);

@@ -1,12 +1,12 @@
-import { SASL_MECHANISMS } from '../../../auth/sasl.js';
+import { offeredMechanisms } from '../../../auth/sasl-mechanisms.js';
 import type { Pop3Command, Pop3CommandSession } from './types.js';
 
 /** Capabilities the backend serves after login, in Dovecot's order (pop3-capability.h). */
 const POST_LOGIN_CAPABILITIES = ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'AUTH-RESP-CODE'] as const;
 
-/** SASL mechanisms offered now: both are plaintext, so none before TLS from untrusted networks. */
+/** SASL mechanisms offered now: all send a secret in the clear, so none before TLS from untrusted networks. */
 export function advertisedMechanisms(session: Pop3CommandSession): readonly string[] {
-  return session.plaintextAllowed() ? SASL_MECHANISMS : [];
+  return session.plaintextAllowed() ? offeredMechanisms(session.context.oauth2) : [];
 }
 
 /** The CAPA lines (without the `+OK` and the final `.`). */

@@ -1,4 +1,5 @@
-import { createSaslServer, SASL_MECHANISMS, type SaslServer, type SaslStep } from '../../../auth/sasl.js';
+import type { SaslServer, SaslStep } from '../../../auth/sasl.js';
+import { createServerMechanism } from '../../../auth/sasl-mechanisms.js';
 import { stringArg } from '../parser.js';
 import { sieveString } from '../quote.js';
 import { reply, SIEVE_TEXT } from '../replies.js';
@@ -23,7 +24,8 @@ export const authenticateCommand: SieveCommandHandler = {
       session.write(reply('NO', SIEVE_TEXT.invalidInitialResponse));
       return 'ok';
     }
-    if (!SASL_MECHANISMS.includes(mechanism)) {
+    const sasl = createServerMechanism(mechanism, session.context.oauth2);
+    if (sasl === undefined) {
       session.write(reply('NO', SIEVE_TEXT.unsupportedMech));
       return 'ok';
     }
@@ -32,8 +34,6 @@ export const authenticateCommand: SieveCommandHandler = {
       session.write(reply('NO', SIEVE_TEXT.plaintextDisabled));
       return 'ok';
     }
-    const sasl = createSaslServer(mechanism);
-    if (sasl === undefined) return 'invalid';
     return exchange(session, sasl, initial?.value);
   },
 };

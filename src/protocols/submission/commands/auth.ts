@@ -1,4 +1,5 @@
-import { createSaslServer, type SaslCredentials, type SaslFailure, type SaslServer, type SaslStep } from '../../../auth/sasl.js';
+import { createServerMechanism } from '../../../auth/sasl-mechanisms.js';
+import { type SaslCredentials, type SaslFailure, type SaslServer, type SaslStep } from '../../../auth/sasl.js';
 import { SMTP_TEXT } from '../replies.js';
 import type { CommandResult, SubmissionCommand, SubmissionCommandSession } from './types.js';
 
@@ -39,7 +40,7 @@ async function login(session: SubmissionCommandSession, mechanism: string, crede
   return 'ok';
 }
 
-/** AUTH PLAIN / LOGIN (RFC 4954), with Dovecot's replies (client-authenticate.c, smtp-server-cmd-auth.c). */
+/** AUTH PLAIN / LOGIN (XOAUTH2 / OAUTHBEARER with an `oauth2` section) (RFC 4954), with Dovecot's replies (client-authenticate.c, smtp-server-cmd-auth.c). */
 export const authCommand: SubmissionCommand = {
   name: 'AUTH',
   run(session, args) {
@@ -58,7 +59,7 @@ export const authCommand: SubmissionCommand = {
       session.reply(SMTP_TEXT.sslRequired);
       return 'ok';
     }
-    const sasl = createSaslServer(mechanismName);
+    const sasl = createServerMechanism(mechanismName, session.context.oauth2);
     if (sasl === undefined) {
       session.reply(SMTP_TEXT.unsupportedMechanism);
       return 'ok';

@@ -1,5 +1,5 @@
 import { SMTP_TEXT } from '../replies.js';
-import { SASL_MECHANISMS } from '../../../auth/sasl.js';
+import { offeredMechanisms } from '../../../auth/sasl-mechanisms.js';
 import type { SubmissionCommand, SubmissionCommandSession } from './types.js';
 
 /**
@@ -40,7 +40,7 @@ export function ehloExtensions(session: SubmissionCommandSession): string[] {
   };
   add('8BITMIME');
   // Both mechanisms send the password in the clear: none before TLS from untrusted networks.
-  if (session.plaintextAllowed()) lines.push(`AUTH ${SASL_MECHANISMS.join(' ')}`);
+  if (session.plaintextAllowed()) lines.push(`AUTH ${offeredMechanisms(session.context.oauth2).join(' ')}`);
   for (const keyword of ['BINARYMIME', 'BURL', 'CHUNKING', 'DSN', 'ENHANCEDSTATUSCODES', 'SIZE', 'SMTPUTF8'] as const) add(keyword);
   if (session.context.secureContext !== undefined && !session.tlsActive) lines.push('STARTTLS');
   add('PIPELINING');

@@ -86,6 +86,7 @@ async function startDriver(opts: Options = {}): Promise<{ port: number; h: Harne
       plaintextAllowed: opts.plaintext ?? (() => true),
       limits: { ...LIMITS, ...opts.limits },
       imapIdRetain: opts.idRetain ?? true,
+      oauth2: false,
       log,
       backendPreloginCapabilities: () => opts.backendCaps,
       login: async (request) => {

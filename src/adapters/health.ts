@@ -12,7 +12,7 @@ interface UriState {
 }
 
 /**
- * Health of each configured LDAP URI. A URI in backoff is skipped; when every
+ * Health of each configured server (LDAP URI, SQL host). A URI in backoff is skipped; when every
  * URI is in backoff the caller fails fast instead of waiting on dead servers.
  */
 export class UriHealth {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UriHealth } from '../../../../src/adapters/ldap/health.js';
+import { UriHealth } from '../../../src/adapters/health.js';
 
 test('a failed URI is skipped during its backoff, which grows, is capped and jittered', () => {
   let random = 1;

@@ -1,0 +1,145 @@
+import type { Logger } from 'pino';
+import type { SqlPassdbConfig } from '../config/types.js';
+import { sqlQueryValues } from '../config/sql-query.js';
+import { SqlDatabase } from '../adapters/sql/database.js';
+import { SqlError } from '../adapters/sql/errors.js';
+import type { SqlRows } from '../adapters/sql/host-client.js';
+import type { UserFields } from './fields.js';
+import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js';
+import { parseUserFields } from './parse-fields.js';
+import { rowFields, type SqlRow } from './sql-fields.js';
+import { verifyPassword, type CryptLimits } from './schemes.js';
+import { checkUsername, DEFAULT_MAX_USERNAME_LENGTH } from './username.js';
+
+export interface SqlPassdbOptions {
+  readonly maxUsernameLength?: number;
+  readonly cryptLimits?: CryptLimits | undefined;
+}
+
+type Found =
+  | { readonly kind: 'found'; readonly row: SqlRow; readonly fields: UserFields }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'tempfail'; readonly detail: string };
+
+/**
+ * Users from MariaDB/MySQL or PostgreSQL with Dovecot's `password_query`:
+ * each column is a passdb field by its name (`host`, `proxy`, `destuser`,
+ * `nopassword`, `password` ...), exactly as an LDAP entry's mapped
+ * attributes are. The user name only ever travels as a bound parameter.
+ * Database trouble, and a query that does not fit (no password column,
+ * several rows), are `tempfail`, never "wrong password".
+ */
+export class SqlPassdb implements Passdb {
+  readonly #config: SqlPassdbConfig;
+  readonly #log: Logger;
+  readonly #database: SqlDatabase;
+  readonly #maxUsernameLength: number;
+  readonly #cryptLimits: CryptLimits | undefined;
+  #lastUnavailableLogMs = 0;
+  #suppressed = 0;
+
+  constructor(config: SqlPassdbConfig, log: Logger, options: SqlPassdbOptions = {}) {
+    this.#config = config;
+    this.#log = log.child({ passdb: 'sql', driver: config.sqlDriver });
+    this.#maxUsernameLength = options.maxUsernameLength ?? DEFAULT_MAX_USERNAME_LENGTH;
+    this.#cryptLimits = options.cryptLimits;
+    this.#database = new SqlDatabase(
+      {
+        driver: config.sqlDriver,
+        hosts: config.hosts,
+        database: config.dbname,
+        user: config.user,
+        password: config.password,
+        timeoutMs: config.timeoutMs,
+        connectTimeoutMs: config.connectTimeoutMs,
+        poolSize: config.poolSize,
+      },
+      this.#log,
+    );
+  }
+
+  async #find(user: string): Promise<Found> {
+    const started = Date.now();
+    const query = this.#config.passwordQuery;
+    let result: SqlRows;
+    try {
+      result = await this.#database.query(query.text, sqlQueryValues(query, user));
+    } catch (err) {
+      return { kind: 'tempfail', detail: this.#logError(err, user, started) };
+    }
+    const [first, second] = result.rows;
+    if (first === undefined) return { kind: 'not_found' };
+    if (second !== undefined) {
+      // Dovecot's words; picking one row would log the user in as somebody's namesake.
+      this.#log.error({ user, rows: result.rows.length }, 'Password query returned multiple matches');
+      return { kind: 'tempfail', detail: 'password query returned multiple matches' };
+    }
+    const row = rowFields(result, first, this.#config.defaultPassScheme);
+    const parsed = parseUserFields(user, row.fields);
+    if ('error' in parsed) {
+      this.#log.warn({ user, error: parsed.error }, 'SQL row has a malformed field');
+      return { kind: 'tempfail', detail: `malformed field: ${parsed.error}` };
+    }
+    return { kind: 'found', row, fields: parsed.fields };
+  }
+
+  #logError(err: unknown, user: string, started: number): string {
+    const durationMs = Date.now() - started;
+    if (!(err instanceof SqlError)) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.#log.error({ user, durationMs, error: message }, 'unexpected error in SQL passdb');
+      return `SQL error: ${message}`;
+    }
+    if (err.kind === 'query') {
+      // The server refused the statement: a configuration problem, worth every line.
+      this.#log.error({ user, host: err.host, code: err.code, durationMs, error: err.message }, 'Password query failed');
+      return `SQL query failed: ${err.message}`;
+    }
+    // With the database down every login fails the same way: one line per second is enough.
+    const now = Date.now();
+    if (now - this.#lastUnavailableLogMs >= 1000) {
+      this.#log.warn({ user, host: err.host, code: err.code, durationMs, suppressed: this.#suppressed, error: err.message }, 'SQL database unavailable');
+      this.#lastUnavailableLogMs = now;
+      this.#suppressed = 0;
+    } else {
+      this.#suppressed += 1;
+    }
+    return `SQL unavailable: ${err.message}`;
+  }
+
+  async authenticate(request: AuthRequest): Promise<AuthResult> {
+    const name = checkUsername(request.user, this.#maxUsernameLength);
+    if (!name.ok) return { kind: 'fail', detail: `invalid user name (${name.reason})` };
+    const found = await this.#find(name.user);
+    if (found.kind === 'tempfail') return found;
+    if (found.kind === 'not_found') return { kind: 'fail', detail: 'unknown user' };
+    if (!found.row.hasPasswordColumn) {
+      // As Dovecot: even a nopassword row names the column (`NULL AS password`).
+      this.#log.error({ user: name.user }, "Password query must return a field named 'password'");
+      return { kind: 'tempfail', detail: 'password query returned no password column' };
+    }
+    if (found.fields.nopassword) return { kind: 'ok', fields: found.fields };
+    if (request.password.isEmpty) return { kind: 'fail', detail: 'empty password' };
+    if (found.row.password === undefined) return { kind: 'fail', detail: 'no password stored' };
+    const verdict = await verifyPassword(found.row.password, request.password, this.#cryptLimits);
+    if (verdict.kind === 'match') return { kind: 'ok', fields: found.fields };
+    if (verdict.kind === 'mismatch') return { kind: 'fail', detail: 'wrong password' };
+    this.#log.warn({ user: name.user, scheme: verdict.scheme, reason: verdict.reason }, 'cannot verify stored password');
+    return { kind: 'tempfail', detail: `cannot verify ${verdict.scheme} password: ${verdict.reason}` };
+  }
+
+  async lookup(user: string): Promise<LookupResult> {
+    const name = checkUsername(user, this.#maxUsernameLength);
+    if (!name.ok) return { kind: 'not_found' };
+    const found = await this.#find(name.user);
+    return found.kind === 'found' ? { kind: 'ok', fields: found.fields } : found;
+  }
+
+  flushCache(): number {
+    return 0;
+  }
+
+  close(): Promise<void> {
+    return this.#database.close();
+  }
+}
