@@ -228,7 +228,7 @@ async function up(args: Args): Promise<void> {
     // The directors' gRPC port wants a client certificate: cluster.json's cli carries one.
     const json = cluster.json();
     cli = [...json.cli, ...cliTlsArgs(cluster, admin)];
-    await writeFile(file, `${JSON.stringify({ ...json, cli }, null, 2)}\n`);
+    await writeFile(file, `${JSON.stringify({ ...json, cli }, null, 2)}\n`, { mode: 0o600 });
   } catch (err) {
     // Nothing recorded in pids.json yet: stop what was started here, or it would run on unowned.
     await cluster.stop().catch(() => undefined);

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.js';
 import { ConfigError, formatProblem, loadConfig } from '../config/load.js';
-import { createLogger } from '../adapters/log/logger.js';
+import { createLogger, reopenLog } from '../adapters/log/logger.js';
 import { MetricsRegistry } from '../adapters/metrics/metrics.js';
 import { SessionMetrics } from '../adapters/metrics/session-metrics.js';
 import { registerSessionGauge } from '../adapters/metrics/session-gauge.js';
@@ -98,6 +98,7 @@ export class Director {
   constructor(config: Config) {
     this.#config = config;
     this.log = createLogger(config.log, config.director.id);
+    this.#logWarnings(config);
     this.#passdb = createPassdb({ passdb: config.passdb, cache: config.cache, cryptLimits: config.cryptLimits }, this.log.child({ component: 'auth' }), { observeLdap: this.#observeLdap, observeSql: this.#observeSql });
     this.#selfAddresses = selfAddressesFrom(config);
     this.#trusted = new NetworkSet(config.director.trustedNetworks);
@@ -439,6 +440,7 @@ export class Director {
       this.log.error({ problems }, 'reload refused: config has problems; keeping the running config');
       return;
     }
+    this.#logWarnings(next);
     try {
       const oldPassdb = this.#passdb;
       const previous = this.#config;
@@ -450,6 +452,9 @@ export class Director {
       this.#selfAddresses = selfAddressesFrom(next);
       this.#trusted = new NetworkSet(next.director.trustedNetworks);
       void applyLoginSourceIps(this.#sourceIps, next.director.loginSourceIps, this.log);
+      // Child loggers made without a level of their own inherit it through their prototype: one setter covers them.
+      this.log.level = next.log.level;
+      if (previous.log.file !== next.log.file) this.log.warn({ file: next.log.file ?? 'stdout' }, 'log.file changed: it takes effect on restart');
       void oldPassdb.close().catch((err: unknown) => this.log.warn({ err }, 'closing the previous passdb failed'));
       this.#workers?.reload();
       if (!sameGrpcTls(previous, next)) this.log.warn('grpc_tls changed: the gRPC port and ring links keep the running certificates until a restart');
@@ -460,6 +465,17 @@ export class Director {
     } catch (error: unknown) {
       this.log.error({ err: error }, 'reload failed while applying the new config');
     }
+  }
+
+  /** A secret every user of the host can read, and the like: the director runs, the operator is told. */
+  #logWarnings(config: Config): void {
+    for (const warning of config.warnings) this.log.warn({ file: warning.file, key: warning.key }, `config warning: ${formatProblem(warning)}`);
+  }
+
+  /** SIGUSR1: log.file opened again by name here and in every worker (logrotate renamed it). */
+  reopenLog(): void {
+    if (reopenLog(this.log)) this.log.info({ file: this.#config.log.file }, 'log file reopened');
+    this.#workers?.reopenLog();
   }
 
   /**

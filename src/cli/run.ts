@@ -2,6 +2,7 @@ import { parseArgs, UsageError, usageText, type ParsedArgs } from './args.js';
 import { cliVersion } from './version.js';
 import { adminCommands, findAdminCommand, EXIT, type CliIo } from './commands/index.js';
 import { configCheck } from './config-check.js';
+import { CERT_SUMMARY, certCommand } from './commands/cert.js';
 import { serve } from './serve.js';
 
 /** Options that may come before the subcommand (`mail-director --director ADDR who`). */
@@ -33,6 +34,7 @@ export function hoistGlobalOptions(argv: readonly string[]): string[] {
 const LOCAL_COMMANDS: ReadonlyArray<{ readonly name: readonly string[]; readonly summary: string }> = [
   { name: ['serve'], summary: 'Run a director (--config FILE [--id ID]).' },
   { name: ['config', 'check'], summary: 'List every problem in a config file (FILE [--json]).' },
+  { name: ['cert'], summary: CERT_SUMMARY },
 ];
 
 /** Every command's words and summary, for the lists. */
@@ -151,6 +153,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
       return configCheck(parsed.positionals[0] ?? '', process.stdout, process.stderr, parsed.flag('json'));
     }
+    if (args[0] === 'cert') return await certCommand(args.slice(1), io);
     const found = findAdminCommand(args);
     if (found === undefined) {
       const group = groupPrefix(args);

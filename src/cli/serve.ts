@@ -20,6 +20,9 @@ export async function serve(configFile: string, id: string | undefined): Promise
     }
     throw error;
   }
+  // nginx's signal for logrotate's postrotate (packaging/mail-director.logrotate). Taken
+  // before the ports open: Node's own SIGUSR1 action would start the inspector.
+  process.on('SIGUSR1', () => director.reopenLog());
   try {
     await director.start();
   } catch (error: unknown) {

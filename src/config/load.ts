@@ -5,6 +5,7 @@ import type { Config } from './types.js';
 import { ConfigError, type ConfigProblem } from './problems.js';
 import { Reader } from './reader.js';
 import { readConfig, topLevelKeys } from './sections.js';
+import { fileMode } from './secret-files.js';
 
 export { ConfigError, formatProblem, type ConfigProblem } from './problems.js';
 
@@ -17,6 +18,8 @@ export interface CheckResult {
   /** Set only when there are no problems. */
   readonly config: Config | undefined;
   readonly problems: readonly ConfigProblem[];
+  /** Loads, but should change (config.warnings when it loads). */
+  readonly warnings: readonly ConfigProblem[];
 }
 
 /** Reads and validates a config file, collecting every problem rather than stopping at the first. */
@@ -26,27 +29,28 @@ export function checkConfig(file: string, overrides: ConfigOverrides = {}): Chec
     text = readFileSync(file, 'utf8');
   } catch (err: unknown) {
     const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error';
-    return { config: undefined, problems: [{ file, line: 0, column: 0, key: '', message: `cannot read the file (${code})` }] };
+    return { config: undefined, problems: [{ file, line: 0, column: 0, key: '', message: `cannot read the file (${code})` }], warnings: [] };
   }
-  return checkConfigText(file, text, overrides);
+  return checkConfigText(file, text, overrides, fileMode(file));
 }
 
-/** As checkConfig, for text already read (tests, and a future `config check -`). */
-export function checkConfigText(file: string, text: string, overrides: ConfigOverrides = {}): CheckResult {
+/** As checkConfig, for text already read (tests, and a future `config check -`); `mode`: the file's permission bits. */
+export function checkConfigText(file: string, text: string, overrides: ConfigOverrides = {}, mode?: number): CheckResult {
   const lines = lineCounterOf(text);
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const reader = new Reader(file, lines, doc);
   for (const err of doc.errors) reader.reportAt(err.pos[0], '', `YAML: ${err.message}`);
   // A document that does not parse gives nodes in unknown shapes; the syntax errors are what to fix first.
-  if (doc.errors.length > 0) return { config: undefined, problems: reader.problems };
+  if (doc.errors.length > 0) return { config: undefined, problems: reader.problems, warnings: [] };
 
   const root = reader.map(doc.contents, '', topLevelKeys());
   if (root === undefined) {
     reader.reportAt(0, '', 'the file is empty or not a mapping of sections');
   }
-  const config = readConfig({ reader, baseDir: dirname(resolve(file)), overrides }, root, file);
-  if (reader.problems.length > 0) return { config: undefined, problems: sortProblems(reader.problems) };
-  return { config: deepFreeze(config), problems: [] };
+  const read = readConfig({ reader, baseDir: dirname(resolve(file)), overrides, fileMode: mode }, root, file);
+  const warnings = sortProblems(reader.warnings);
+  if (reader.problems.length > 0) return { config: undefined, problems: sortProblems(reader.problems), warnings };
+  return { config: deepFreeze({ ...read, warnings }), problems: [], warnings };
 }
 
 /** Throws ConfigError listing every problem. */

@@ -10,6 +10,8 @@ import type { ConfigProblem } from './problems.js';
  */
 export class Reader {
   readonly problems: ConfigProblem[] = [];
+  /** What works but an operator should change (a world-readable secret); never stops a load. */
+  readonly warnings: ConfigProblem[] = [];
   readonly #file: string;
   readonly #lines: LineCounter;
   readonly #doc: Document;
@@ -27,6 +29,16 @@ export class Reader {
 
   report(node: Node | null | undefined, key: string, message: string): void {
     this.reportAt(node?.range?.[0] ?? 0, key, message);
+  }
+
+  /** The config file these problems are about. */
+  get file(): string {
+    return this.#file;
+  }
+
+  warn(node: Node | null | undefined, key: string, message: string): void {
+    const { line, col } = this.#lines.linePos(node?.range?.[0] ?? 0);
+    this.warnings.push({ file: this.#file, line, column: col, key, message });
   }
 
   /** Follows `*alias` references; a dangling alias reads as absent. */

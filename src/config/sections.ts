@@ -1,5 +1,6 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { caBundleProblem, keyPairProblem } from './pem.js';
+import { fileMode, isWorldReadable, readSecretFile, worldReadableWarning } from './secret-files.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { PROTOCOLS, PROTOCOL_SPECS, type Protocol } from '../core/protocol.js';
@@ -42,6 +43,8 @@ export interface LoadContext {
   /** Relative file names in the config are relative to the config file's directory. */
   readonly baseDir: string;
   readonly overrides: { readonly id?: string | undefined };
+  /** The config file's permission bits (undefined for text not read from a file). */
+  readonly fileMode?: number | undefined;
 }
 
 const MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -152,7 +155,7 @@ const LIMIT_KEYS = [
  */
 export const DEFAULT_CRYPT_LIMITS: CryptLimitsConfig = Object.freeze({ maxShaRounds: 100_000, maxBlfCost: 13 });
 const LDAP_KEYS = [
-  'uris', 'bind_dn', 'bind_password', 'base', 'scope', 'filter', 'auth_bind', 'password_attribute', 'fields',
+  'uris', 'bind_dn', 'bind_password', 'bind_password_file', 'base', 'scope', 'filter', 'auth_bind', 'password_attribute', 'fields',
   'timeout', 'connect_timeout', 'search_pool_size', 'bind_pool_size', 'start_tls', 'ca', 'change_poll',
 ];
 const PASSWD_FILE_KEYS = ['path'];
@@ -171,7 +174,7 @@ const LDAP_ATTRIBUTE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)(?:;[A-Za-z0-9-]
 /** %u, %n, %d, optionally lower-cased with L; %% is a literal percent. */
 const HASH_KEY_TOKEN = /%(?:L?[und]|%)/g;
 
-export function readConfig(ctx: LoadContext, root: MapView | undefined, file: string): Config {
+export function readConfig(ctx: LoadContext, root: MapView | undefined, file: string): Omit<Config, 'warnings'> {
   const r = ctx.reader;
   const section = (name: string, keys: readonly string[]): MapView | undefined =>
     r.section(root, name, keys);
@@ -236,6 +239,9 @@ function readHttp(ctx: LoadContext, v: MapView | undefined): HttpConfig {
     if (e !== undefined) v.problem(e, `${file.path}: the token must be one word of at least ${MIN_TOKEN_LENGTH} characters`);
     return { usersToken: undefined };
   }
+  const mode = fileMode(file.path);
+  const e = v.entries.get('users_token_file');
+  if (mode !== undefined && isWorldReadable(mode) && e !== undefined) ctx.reader.warn(e.node, e.path, worldReadableWarning(file.path, mode, 'the ring page\'s token'));
   return { usersToken: new Secret(token) };
 }
 
@@ -589,6 +595,11 @@ function readKeyPair(ctx: LoadContext, v: MapView, certName: string, keyName: st
     v.problem(v.entries.get(problem.on === 'cert' ? certName : keyName)!, problem.message);
     return undefined;
   }
+  const keyMode = fileMode(key.path);
+  const keyEntry = v.entries.get(keyName);
+  if (keyMode !== undefined && isWorldReadable(keyMode) && keyEntry !== undefined) {
+    ctx.reader.warn(keyEntry.node, keyEntry.path, worldReadableWarning(key.path, keyMode, 'a private key'));
+  }
   return { cert, key };
 }
 
@@ -713,14 +724,13 @@ function readLdap(ctx: LoadContext, v: MapView): LdapPassdbConfig {
   }
 
   const bindDn = v.string('bind_dn');
-  const passwordEntry = v.value('bind_password');
-  const password = v.string('bind_password');
+  const { entry: passwordEntry, password } = readBindPassword(ctx, v);
   if (bindDn !== undefined && password === undefined && passwordEntry === undefined) {
     // An empty password makes an unauthenticated bind, which some servers accept (docs/libraries.md).
-    ctx.reader.report(v.entries.get('bind_dn')!.keyNode, join(v.path, 'bind_password'), 'bind_dn needs bind_password');
+    ctx.reader.report(v.entries.get('bind_dn')!.keyNode, join(v.path, 'bind_password'), 'bind_dn needs bind_password or bind_password_file');
   }
   if (password !== undefined && bindDn === undefined && passwordEntry !== undefined) {
-    v.problem(passwordEntry, 'bind_password without bind_dn');
+    v.problem(passwordEntry, `${passwordEntry.path.slice(v.path.length + 1)} without bind_dn`);
   }
 
   const filterEntry = v.value('filter', true);
@@ -762,6 +772,39 @@ function readLdap(ctx: LoadContext, v: MapView): LdapPassdbConfig {
     ca: ca?.data,
     changePollMs: v.duration('change_poll', d.changePollMs),
   };
+}
+
+/**
+ * bind_password in the config, or bind_password_file naming a file that
+ * holds it (so the config itself may be readable by more than the
+ * director). Either one is warned about when every user can read it.
+ */
+function readBindPassword(ctx: LoadContext, v: MapView): { entry: Entry | undefined; password: string | undefined } {
+  const inline = v.value('bind_password');
+  const fileEntry = v.value('bind_password_file');
+  if (inline !== undefined && fileEntry !== undefined) {
+    v.problem(fileEntry, 'give bind_password or bind_password_file, not both');
+    return { entry: inline, password: v.string('bind_password') };
+  }
+  if (fileEntry !== undefined) {
+    const raw = v.string('bind_password_file');
+    if (raw === undefined) return { entry: fileEntry, password: undefined };
+    const path = isAbsolute(raw) ? raw : resolve(ctx.baseDir, raw);
+    const read = readSecretFile(path);
+    if (!read.ok) {
+      v.problem(fileEntry, read.message);
+      // Present but unusable: reported here, not again as "bind_dn needs bind_password".
+      return { entry: fileEntry, password: '' };
+    }
+    const mode = fileMode(path);
+    if (mode !== undefined && isWorldReadable(mode)) ctx.reader.warn(fileEntry.node, fileEntry.path, worldReadableWarning(path, mode, 'the LDAP bind password'));
+    return { entry: fileEntry, password: read.value };
+  }
+  const password = v.string('bind_password');
+  if (inline !== undefined && password !== undefined && isWorldReadable(ctx.fileMode) && ctx.fileMode !== undefined) {
+    ctx.reader.warn(inline.node, inline.path, `${worldReadableWarning(ctx.reader.file, ctx.fileMode, 'bind_password')}, or move the password to bind_password_file`);
+  }
+  return { entry: inline, password };
 }
 
 function balancedFilter(filter: string): boolean {

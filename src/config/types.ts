@@ -1,3 +1,4 @@
+import type { ConfigProblem } from './problems.js';
 import type { Protocol } from '../core/protocol.js';
 import type { BackendSpec, RingPlacement } from '../ring/types.js';
 import type { Secret } from '../core/secret.js';
@@ -10,6 +11,8 @@ import type { SqlDialect, SqlQueryTemplate } from './sql-query.js';
 export interface Config {
   /** The file this came from, for messages and SIGHUP reload. */
   readonly file: string;
+  /** What loads but should change (a secret every user can read): logged at start and reload, shown by config check. */
+  readonly warnings: readonly ConfigProblem[];
   readonly director: DirectorConfig;
   readonly listen: ListenConfig;
   /** listen.lmtp_socket: LMTP on a unix socket (Postfix `lmtp:unix:PATH`); undefined when not opened. */

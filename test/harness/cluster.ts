@@ -366,7 +366,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       writeJson: async () => {
         const file = join(dir, 'cluster.json');
         await writeFile(join(dir, 'pids.json'), `${JSON.stringify(pids(), null, 2)}\n`);
-        await writeFile(file, `${JSON.stringify(json(), null, 2)}\n`);
+        // Every user's password and the LDAP bind password: for this user only.
+        await writeFile(file, `${JSON.stringify(json(), null, 2)}\n`, { mode: 0o600 });
         return file;
       },
       usersOfKind: (kind) => users.filter((u) => u.kind === kind),

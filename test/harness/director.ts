@@ -302,7 +302,8 @@ export async function startDirector(opts: StartDirectorOptions): Promise<Directo
   });
   const config = opts.overrides === undefined ? base : mergeConfig(base, opts.overrides);
   const configFile = join(dir, `director-${opts.id}.yaml`);
-  await writeFile(configFile, `# Written by test/harness/director.ts\n${stringify(config)}`);
+  // It holds passdb.bind_password: the director's user only (a looser mode is warned about).
+  await writeFile(configFile, `# Written by test/harness/director.ts\n${stringify(config)}`, { mode: 0o600 });
   const logFile = join(dir, `director-${opts.id}.log`);
 
   const handleFor = (proc: ProcessHandle): DirectorHandle => ({

@@ -119,14 +119,15 @@ export async function startSlapd(opts: StartSlapdOptions): Promise<SlapdHandle> 
   const dir = opts.dir;
   await mkdir(join(dir, 'db'), { recursive: true });
   const conf = join(dir, 'slapd.conf');
-  await writeFile(conf, slapdConf(dir, ROOT_PASSWORD));
+  // rootpw and every user's password: readable by this user (slapd runs as it) only.
+  await writeFile(conf, slapdConf(dir, ROOT_PASSWORD), { mode: 0o600 });
   const ldif = [
     ldifEntry(BASE_DN, { objectClass: ['dcObject', 'organization'], o: 'Example', dc: 'example' }),
     ldifEntry(PEOPLE_DN, { objectClass: 'organizationalUnit', ou: 'people' }),
     ...opts.users.map(userEntry),
   ].join('\n');
   const ldifFile = join(dir, 'init.ldif');
-  await writeFile(ldifFile, ldif);
+  await writeFile(ldifFile, ldif, { mode: 0o600 });
   // Offline load: thousands of users in well under a second, and slapd starts already populated.
   await run('slapadd', ['-q', '-f', conf, '-l', ldifFile]);
 

@@ -8,8 +8,15 @@ export type { Logger } from 'pino';
 const FLUSH_MS = 200;
 /** About thirty session lines: one write instead of thirty under load. */
 const BUFFER_BYTES = 8 * 1024;
+/** log.file holds user names and client addresses: owner and group only (the group is for log readers). */
+export const LOG_FILE_MODE = 0o640;
 
-function flushQuietly(destination: ReturnType<typeof pino.destination>): void {
+type Destination = ReturnType<typeof pino.destination>;
+
+/** The file each root logger writes to, for reopenLog (SIGUSR1 after logrotate renamed it). */
+const fileDestinations = new WeakMap<Logger, Destination>();
+
+function flushQuietly(destination: Destination): void {
   try {
     destination.flush();
   } catch {
@@ -29,12 +36,12 @@ export function createLogger(config: LogConfig, directorId: string): Logger {
   const destination =
     config.file === undefined
       ? pino.destination({ fd: 1, sync: false, minLength: BUFFER_BYTES })
-      : pino.destination({ dest: config.file, mkdir: true, sync: false, minLength: BUFFER_BYTES });
+      : pino.destination({ dest: config.file, mkdir: true, sync: false, minLength: BUFFER_BYTES, mode: LOG_FILE_MODE });
   const flusher = setInterval(() => {
     flushQuietly(destination);
   }, FLUSH_MS);
   flusher.unref();
-  return pino(
+  const log = pino(
     {
       level: config.level,
       base: { director: directorId },
@@ -44,4 +51,19 @@ export function createLogger(config: LogConfig, directorId: string): Logger {
     },
     destination,
   );
+  if (config.file !== undefined) fileDestinations.set(log, destination);
+  return log;
+}
+
+/**
+ * Opens log.file again by its name, as nginx does on SIGUSR1: after
+ * logrotate renamed the file, the lines buffered and to come go to a new
+ * file (mode LOG_FILE_MODE) instead of the renamed one. A logger writing to
+ * stdout has nothing to reopen. Returns whether there was a file.
+ */
+export function reopenLog(log: Logger): boolean {
+  const destination = fileDestinations.get(log);
+  if (destination === undefined) return false;
+  destination.reopen();
+  return true;
 }

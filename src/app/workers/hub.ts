@@ -228,6 +228,10 @@ export class WorkerHub {
     this.#broadcast({ t: 'reload' });
   }
 
+  reopenLog(): void {
+    this.#broadcast({ t: 'reopen' });
+  }
+
   #broadcast(message: ToWorker): void {
     for (const worker of this.#sessionsOf.keys()) send(worker, message);
   }

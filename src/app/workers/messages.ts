@@ -30,6 +30,8 @@ export type ToWorker =
   | { readonly t: 'fail'; readonly id: number; readonly kind: LoginFailureKind; readonly message: string }
   | { readonly t: 'reload' }
   | { readonly t: 'drain' }
+  /** Open log.file again (the primary got SIGUSR1). */
+  | { readonly t: 'reopen' }
   /** Send this worker's registry (login and connect times, process series) for a scrape. */
   | { readonly t: 'metrics'; readonly id: number };
 
@@ -129,6 +131,7 @@ export function parseToWorker(m: unknown): ToWorker | undefined {
     case 'fail':
       return num(m.id) && str(m.kind) && str(m.message) ? (m as ToWorker) : undefined;
     case 'reload':
+    case 'reopen':
     case 'drain':
       return m as ToWorker;
     case 'metrics':

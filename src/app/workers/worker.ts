@@ -4,7 +4,7 @@ import { clientTlsContext } from '../../net/server-tls.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.js';
 import { loadConfig } from '../../config/load.js';
-import { createLogger } from '../../adapters/log/logger.js';
+import { createLogger, reopenLog } from '../../adapters/log/logger.js';
 import { createPassdb, type DirectorPassdb } from '../../auth/build.js';
 import { LoginFailure, SHUTDOWN_REASON } from '../../core/failure.js';
 import type { Protocol } from '../../core/protocol.js';
@@ -111,6 +111,8 @@ class PrimaryPlacement implements LoginPlacement {
 export class WorkerProcess {
   #config: Config;
   readonly log: Logger;
+  /** The logger that owns log.file (this.log is its child with the worker index). */
+  readonly #rootLog: Logger;
   #passdb: DirectorPassdb;
   #ring: BackendRing;
   /** The backends' pre-login capabilities, as sets built once per ring message (asked per greeting). */
@@ -130,7 +132,8 @@ export class WorkerProcess {
 
   constructor(config: Config, workerIndex: number) {
     this.#config = config;
-    this.log = createLogger(config.log, config.director.id).child({ worker: workerIndex });
+    this.#rootLog = createLogger(config.log, config.director.id);
+    this.log = this.#rootLog.child({ worker: workerIndex });
     this.#passdb = WorkerProcess.#createPassdb(config, this.log);
     this.#ring = BackendRing.fromConfig(config.ring);
     this.#selfAddresses = selfAddressesFrom(config);
@@ -277,6 +280,9 @@ export class WorkerProcess {
       case 'reload':
         this.#reload();
         return;
+      case 'reopen':
+        this.reopenLog();
+        return;
       case 'drain':
         void this.#drainAndExit();
         return;
@@ -317,7 +323,12 @@ export class WorkerProcess {
     this.#trusted = new NetworkSet(next.director.trustedNetworks);
     void applyLoginSourceIps(this.#sourceIps, next.director.loginSourceIps, this.log);
     this.#secureContext = secureContext;
+    this.#rootLog.level = next.log.level;
     void old.close().catch(() => undefined);
+  }
+
+  reopenLog(): void {
+    reopenLog(this.#rootLog);
   }
 
   #draining = false;
@@ -353,6 +364,8 @@ export async function runWorker(file: string, id: string | undefined): Promise<n
   process.on('SIGTERM', () => undefined);
   process.on('SIGHUP', () => undefined);
   process.on('SIGINT', () => undefined);
+  // Its default would end the worker: `systemctl kill -s USR1` reaches every process of the unit.
+  process.on('SIGUSR1', () => worker.reopenLog());
   await worker.start();
   return new Promise<number>(() => undefined);
 }

@@ -64,6 +64,17 @@ test('up returns with every service running and cluster.json in the shape docs/i
   assert.ok(pidsOf(cluster).every(isAlive));
 });
 
+test('files holding passwords are not readable by other users; config check finds nothing to warn about', async () => {
+  const modeOf = (path: string): number => statSync(path).mode & 0o777;
+  assert.equal(modeOf(join(dir, 'cluster.json')), 0o600, 'cluster.json');
+  for (const file of ['d1/director-d1.yaml', 'ldap/init.ldif', 'ldap/slapd.conf']) assert.equal(modeOf(join(dir, file)) & 0o007, 0, `${file}: mode ${modeOf(join(dir, file)).toString(8)}`);
+  const check = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    execFile(join(REPO_ROOT, 'bin/mail-director'), ['config', 'check', join(dir, 'd1/director-d1.yaml')], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(err) : resolve({ stdout, stderr })));
+  });
+  assert.match(check.stdout, /: OK$/m);
+  assert.equal(check.stderr, '', 'no warnings');
+});
+
 test('a host user logs in through the director and lands on its backend', async () => {
   const ldif = await readFile(join(dir, 'ldap/init.ldif'), 'utf8');
   const user = cluster.users.find((u) => u.kind === 'host');
