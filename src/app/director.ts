@@ -25,6 +25,7 @@ import type { UserFields } from '../auth/fields.js';
 import type { Protocol } from '../core/protocol.js';
 import type { BackendSpec } from '../ring/types.js';
 import { RingKicker } from './ring-kicks.js';
+import { RingLoginQuorum } from './ring-claims.js';
 import { MoveCoordinator } from './moves.js';
 import { UserMover } from './user-move.js';
 import { PresenceRegistry } from './presence-registry.js';
@@ -96,6 +97,8 @@ export class Director {
       log: this.log.child({ component: 'ring' }),
       tuning: { heartbeatMs: config.ring.gossip.heartbeatMs, deadAfterMs: config.ring.gossip.deadAfterMs },
       tieBreaker: () => this.#config.ring.tieBreaker,
+      dial: new Map(config.ring.directors.flatMap((d) => (d.dial === undefined ? [] : [[d.id, d.dial] as const]))),
+      presenceHoldMs: config.ring.gossip.presenceHoldMs,
     });
     // A ring state file from an earlier run wins over the config's backends (they only seed it).
     this.#ring = this.#node.ring();
@@ -110,6 +113,8 @@ export class Director {
       route: (fields, protocol) => this.#route(fields, protocol),
       moveWaitMs: () => this.#config.limits.moveWaitMs,
       fenced: () => this.#fenced(),
+      quorum: new RingLoginQuorum(this.#node, this.#presence, this.log.child({ component: 'claims' })),
+      claimTimeoutMs: Math.max(200, Math.floor(config.ring.gossip.deadAfterMs / 2)),
       forgetUser: (user) => this.#flushCache(user),
       log: this.log.child({ component: 'moves' }),
     });

@@ -4,6 +4,8 @@ import { loadSync } from '@grpc/proto-loader';
 import type { ProtoGrpcType as RingProto } from './generated/ring.js';
 import type { ApplyRequest } from './generated/maildirector/ring/v1/ApplyRequest.js';
 import type { ApplyResponse__Output } from './generated/maildirector/ring/v1/ApplyResponse.js';
+import type { ClaimRequest } from './generated/maildirector/ring/v1/ClaimRequest.js';
+import type { ClaimResponse__Output } from './generated/maildirector/ring/v1/ClaimResponse.js';
 import type { GossipMessage, GossipMessage__Output } from './generated/maildirector/ring/v1/GossipMessage.js';
 import type { RingClient, RingHandlers } from './generated/maildirector/ring/v1/Ring.js';
 import type { SnapshotResponse__Output } from './generated/maildirector/ring/v1/SnapshotResponse.js';
@@ -51,6 +53,7 @@ export interface RingPeerClient {
   openGossip(): GossipStream;
   apply(request: ApplyRequest, timeoutMs: number): Promise<ApplyResponse__Output>;
   snapshot(timeoutMs: number): Promise<SnapshotResponse__Output>;
+  claim(request: ClaimRequest, timeoutMs: number): Promise<ClaimResponse__Output>;
   close(): void;
 }
 
@@ -88,6 +91,8 @@ export function createRingClient(options: RingClientOptions): RingPeerClient {
       unary<ApplyResponse__Output>((cb) => client.apply(request, { deadline: Date.now() + timeoutMs }, cb)),
     snapshot: (timeoutMs) =>
       unary<SnapshotResponse__Output>((cb) => client.snapshot({}, { deadline: Date.now() + timeoutMs }, cb)),
+    claim: (request, timeoutMs) =>
+      unary<ClaimResponse__Output>((cb) => client.claim(request, { deadline: Date.now() + timeoutMs }, cb)),
     close: () => client.close(),
   };
 }
