@@ -369,7 +369,11 @@ export class Director {
   #fenceIfCutOff(): void {
     if (!this.#fenced()) return;
     const sessions = this.#registry.list();
-    this.log.warn({ sessions: sessions.length, live: [...this.#node.live()].sort() }, 'cut off from the majority of the ring: ending sessions and holding no logins until it returns');
+    // `acknowledging`: the peers that heard this director lately (RingNode.inMinority counts those).
+    this.log.warn(
+      { sessions: sessions.length, live: [...this.#node.live()].sort(), acknowledging: [...this.#node.gossip.confirmed()].sort() },
+      'cut off from the majority of the ring: ending sessions and holding no logins until it returns',
+    );
     for (const user of new Set(sessions.map((s) => s.user))) this.#registry.kickUser(user, FENCED_REASON);
   }
 
