@@ -12,7 +12,12 @@ export interface FaultyRing extends Ring {
   readonly faults: RingFaults;
 }
 
-export async function startFaultyRing(dir: string, tuning: RingTuning = {}, extra: Record<string, unknown> = {}): Promise<FaultyRing> {
+export async function startFaultyRing(
+  dir: string,
+  tuning: RingTuning = {},
+  extra: Record<string, unknown> = {},
+  perDirector: (id: string) => Record<string, unknown> = () => ({}),
+): Promise<FaultyRing> {
   const faults = await startRingFaults(['d1', 'd2', 'd3']);
   try {
     const base = ringOverrides(dir, tuning);
@@ -21,7 +26,7 @@ export async function startFaultyRing(dir: string, tuning: RingTuning = {}, extr
       directors: 3,
       backends: 3,
       users: 20,
-      directorOverrides: faults.overrides((self, all) => ({ ...base(self, all), ...extra })),
+      directorOverrides: faults.overrides((self, all) => ({ ...base(self, all), ...extra, ...perDirector(self.id) })),
     });
     return { cluster, admin: await adminCert(cluster), faults };
   } catch (err) {
