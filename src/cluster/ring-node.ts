@@ -2,7 +2,7 @@ import { grantsSuffice, inMinority } from './fencing.js';
 import type { ClaimRequest, ClaimRequest__Output } from '../adapters/grpc/generated/maildirector/ring/v1/ClaimRequest.js';
 import type { ClaimResponse } from '../adapters/grpc/generated/maildirector/ring/v1/ClaimResponse.js';
 import type { Logger } from 'pino';
-import { createRingClient, ringServiceBinding } from '../adapters/grpc/ring-transport.js';
+import { createRingClient, isUnimplemented, ringServiceBinding } from '../adapters/grpc/ring-transport.js';
 import type { MutualTls } from '../adapters/grpc/security.js';
 import type { GrpcServiceBinding } from '../adapters/grpc/server.js';
 import { BackendRing } from '../ring/hash-ring.js';
@@ -217,8 +217,15 @@ export class RingNode {
             }
             if (pending === 0) finish({ ok: suffices(), granted: [...granted] });
           },
-          () => {
+          (err: unknown) => {
             pending -= 1;
+            // A director of an earlier version has no Claim RPC: during a
+            // rolling upgrade it is counted as granting, which is what
+            // logins had before claims existed (docs/ring-protocol.md).
+            if (isUnimplemented(err)) {
+              granted.add(id);
+              if (suffices()) finish({ ok: true, granted: [...granted] });
+            }
             if (pending === 0) finish({ ok: suffices(), granted: [...granted] });
           },
         );

@@ -1,4 +1,4 @@
-import { loadPackageDefinition, Metadata } from '@grpc/grpc-js';
+import { loadPackageDefinition, Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { ProtoGrpcType as RingProto } from './generated/ring.js';
@@ -102,4 +102,9 @@ export class RingTransportError extends Error {
     super(message);
     this.name = 'RingTransportError';
   }
+}
+
+/** A peer that does not know the RPC (a director of an earlier version, mid-upgrade). */
+export function isUnimplemented(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === grpcStatus.UNIMPLEMENTED;
 }
