@@ -119,6 +119,11 @@ export class Director {
       log: this.log.child({ component: 'moves' }),
     });
     this.#node.onLivenessChange(() => this.#fenceIfCutOff());
+    // A login granted before the fence and done after it would outlive the
+    // fence's sweep of the sessions it found: end it as it starts.
+    this.#presence.onLocalStart((user) => {
+      if (this.#fenced()) setImmediate(() => this.#registry.kickUser(user, FENCED_REASON));
+    });
     this.#kicker = new RingKicker({
       registry: this.#registry,
       maxDelayMs: () => this.#config.limits.maxDisconnectDelayMs,
