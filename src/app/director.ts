@@ -27,6 +27,7 @@ import type { UserFields } from '../auth/fields.js';
 import type { Protocol } from '../core/protocol.js';
 import type { BackendSpec } from '../ring/types.js';
 import { RingKicker } from './ring-kicks.js';
+import { RingLoginQuorum } from './ring-claims.js';
 import { MoveCoordinator } from './moves.js';
 import { UserMover } from './user-move.js';
 import { PresenceRegistry } from './presence-registry.js';
@@ -115,6 +116,8 @@ export class Director {
       log: this.log.child({ component: 'ring' }),
       tuning: { heartbeatMs: config.ring.gossip.heartbeatMs, deadAfterMs: config.ring.gossip.deadAfterMs },
       tieBreaker: () => this.#config.ring.tieBreaker,
+      dial: new Map(config.ring.directors.flatMap((d) => (d.dial === undefined ? [] : [[d.id, d.dial] as const]))),
+      presenceHoldMs: config.ring.gossip.presenceHoldMs,
     });
     // A ring state file from an earlier run wins over the config's backends (they only seed it).
     this.#ring = this.#node.ring();
@@ -129,6 +132,8 @@ export class Director {
       route: (fields, protocol) => this.#route(fields, protocol),
       moveWaitMs: () => this.#config.limits.moveWaitMs,
       fenced: () => this.#fenced(),
+      quorum: new RingLoginQuorum(this.#node, this.#presence, this.log.child({ component: 'claims' })),
+      claimTimeoutMs: Math.max(200, Math.floor(config.ring.gossip.deadAfterMs / 2)),
       forgetUser: (user) => this.#flushCache(user),
       log: this.log.child({ component: 'moves' }),
     });
@@ -138,6 +143,11 @@ export class Director {
       const kicked = this.#registry.kickUser(user, reason, backendHost);
       this.log.info({ user, kicked, reason }, 'ring-wide kick from a peer');
       return kicked;
+    });
+    // A login granted before the fence and done after it would outlive the
+    // fence's sweep of the sessions it found: end it as it starts.
+    this.#presence.onLocalStart((user) => {
+      if (this.#fenced()) setImmediate(() => this.#registry.kickUser(user, FENCED_REASON));
     });
     this.#kicker = new RingKicker({
       registry: this.#registry,
@@ -412,7 +422,11 @@ export class Director {
   #fenceIfCutOff(): void {
     if (!this.#fenced()) return;
     const sessions = this.#registry.list();
-    this.log.warn({ sessions: sessions.length, live: [...this.#node.live()].sort() }, 'cut off from the majority of the ring: ending sessions and holding no logins until it returns');
+    // `acknowledging`: the peers that heard this director lately (RingNode.inMinority counts those).
+    this.log.warn(
+      { sessions: sessions.length, live: [...this.#node.live()].sort(), acknowledging: [...this.#node.gossip.confirmed()].sort() },
+      'cut off from the majority of the ring: ending sessions and holding no logins until it returns',
+    );
     for (const user of new Set(sessions.map((s) => s.user))) this.#registry.kickUser(user, FENCED_REASON);
   }
 

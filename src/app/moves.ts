@@ -12,6 +12,7 @@ import type { RingEntry } from '../ring/state.js';
 import type { BackendSpec } from '../ring/types.js';
 import type { Destination, RouteDecision } from '../routing/decision.js';
 import type { LoginPlacement } from '../session/login-core.js';
+import type { LoginQuorum } from './ring-claims.js';
 import type { SessionRegistry } from '../session/registry.js';
 
 /** The reason logged for sessions ended by a move (the client gets the protocol's kick text). */
@@ -29,6 +30,13 @@ export interface MoveCoordinatorOptions {
   readonly moveWaitMs: () => number;
   /** This director is cut off from the ring's majority (ring.fence_minority): hold no logins. */
   readonly fenced?: () => boolean;
+  /**
+   * The ring's grants for a login's claim (docs/ring-protocol.md); left out,
+   * a claim is this director's alone (a ring of one, unit tests).
+   */
+  readonly quorum?: LoginQuorum;
+  /** How long one round of asking the peers for grants may take (default 1 s). */
+  readonly claimTimeoutMs?: number;
   /** Drop the user's cached passdb fields (a move changes them). */
   readonly forgetUser: (user: string) => void;
   readonly log: Logger;
@@ -142,41 +150,70 @@ export class MoveCoordinator implements LoginPlacement {
     return this.#opts.presence.holders(user).filter((h) => h.host !== host);
   }
 
-  /** LoginPlacement.awaitExclusive; without `sessionId` (an operator's move) nothing is claimed. */
+  /** Where the user is held elsewhere, in this director's view: sessions (any live or held director's) or a grant it gave. */
+  #heldElsewhere(user: string, host: string): boolean {
+    return this.#opts.presence.hasHolderElsewhere(user, host) || this.#opts.quorum?.conflict(user, host) !== undefined;
+  }
+
+  /**
+   * LoginPlacement.awaitExclusive; without `sessionId` (an operator's move)
+   * nothing is claimed. A login goes on once nobody holds the user elsewhere
+   * and its claim was granted by enough of the ring (docs/ring-protocol.md):
+   * two directors with different views cannot both send the user to
+   * different backends. A refused or unanswered claim is withdrawn and tried
+   * again after a short random pause, until limits.move_wait.
+   */
   async awaitExclusive(user: string, destination: Destination, log: Logger, sessionId?: string): Promise<number> {
-    if (this.#opts.fenced?.() === true) {
-      // The majority counts this director dead and ignores its sessions: a login here could double one there.
-      throw new LoginFailure('backend_unavailable', 'director is cut off from the majority of the ring');
-    }
-    // Check and claim with no await between them: no other login of the user can slip in.
-    if (!this.#opts.presence.hasHolderElsewhere(user, destination.host)) {
-      this.#claim(sessionId, user, destination);
-      return 0;
-    }
     const now = this.#opts.now ?? Date.now;
     const started = now();
     const deadline = started + this.#opts.moveWaitMs();
     const pollMs = this.#opts.pollMs ?? 20;
-    log.info(
-      { user, backend: destination.backend?.id ?? destination.host, holders: this.elsewhere(user, destination.host) },
-      'login held: user has sessions on another backend',
-    );
+    const host = destination.host;
+    let heldLogged = false;
+    let mustSettle = false;
     for (;;) {
-      while (this.elsewhere(user, destination.host).length > 0) {
+      if (this.#opts.fenced?.() === true) {
+        // The majority counts this director dead and ignores its sessions: a login here could double one there.
+        throw new LoginFailure('backend_unavailable', 'director is cut off from the majority of the ring');
+      }
+      if (this.#heldElsewhere(user, host)) {
+        if (!heldLogged) {
+          heldLogged = true;
+          log.info({ user, backend: destination.backend?.id ?? host, holders: this.elsewhere(user, host) }, 'login held: user has sessions on another backend');
+        }
         if (now() >= deadline) {
           log.warn({ user, waitedMs: now() - started }, "login gave up waiting for the user's sessions on another backend");
           throw new LoginFailure('backend_unavailable', 'user still has sessions on another backend (limits.move_wait)');
         }
-        this.requestKick(user, destination);
+        if (this.elsewhere(user, host).length > 0) this.requestKick(user, destination);
+        mustSettle = true;
         await sleep(pollMs);
+        continue;
       }
-      // Let the old backend read the close before the new login; a session
-      // started meanwhile by a director with a stale view sends us round again.
-      await sleep(this.#opts.settleMs ?? 50);
-      if (this.elsewhere(user, destination.host).length === 0) {
-        this.#claim(sessionId, user, destination);
-        return now() - started;
+      if (mustSettle) {
+        // Let the old backend read the close before the new login; a session
+        // started meanwhile by a director with a stale view sends us round again.
+        mustSettle = false;
+        await sleep(this.#opts.settleMs ?? 50);
+        continue;
       }
+      // Check and claim with no await between them: no other login of the user here can slip in.
+      if (sessionId === undefined) return now() - started;
+      this.#claim(sessionId, user, destination);
+      const quorum = this.#opts.quorum;
+      if (quorum === undefined) return now() - started;
+      const remaining = Math.max(1, deadline - now());
+      const outcome = await quorum.acquire(user, host, Math.min(remaining, this.#opts.claimTimeoutMs ?? 1_000));
+      if (outcome.ok) return now() - started;
+      this.release(sessionId);
+      quorum.release(user, host);
+      if (now() >= deadline || this.#opts.fenced?.() === true) {
+        log.warn({ user, backend: destination.backend?.id ?? host, granted: outcome.granted, refusedBy: outcome.refusedBy, holder: outcome.holder }, 'login refused: no majority of the ring granted its claim');
+        throw new LoginFailure('backend_unavailable', 'no majority of the ring granted the login');
+      }
+      log.debug({ user, granted: outcome.granted, refusedBy: outcome.refusedBy, holder: outcome.holder, holderHost: outcome.holderHost }, 'claim not granted: trying again');
+      // Two claims that refused each other both back off; a random pause lets one win.
+      await sleep(pollMs + Math.floor(Math.random() * 4 * pollMs));
     }
   }
 

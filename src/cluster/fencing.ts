@@ -18,3 +18,17 @@ export function inMinority(members: readonly string[], live: ReadonlySet<string>
   if (liveMembers * 2 === members.length && tie !== undefined) return !live.has(tie);
   return true;
 }
+
+/**
+ * Whether the directors that granted a login's claim (the claimant among
+ * them) are enough for it to go on (docs/ring-protocol.md): a side that
+ * would not be fenced, so any two such sides share a director. In a ring of
+ * two without a tie-breaker every side is one, so there the live peer must
+ * grant too (only a dead one is not waited for, as fencing does not either).
+ */
+export function grantsSuffice(members: readonly string[], granted: ReadonlySet<string>, live: ReadonlySet<string>, tieBreaker: string | undefined): boolean {
+  if (inMinority(members, granted, tieBreaker)) return false;
+  const tie = tieBreaker !== undefined && members.includes(tieBreaker);
+  if (members.length === 2 && !tie) return members.every((id) => granted.has(id) || !live.has(id));
+  return true;
+}

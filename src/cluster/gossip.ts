@@ -1,6 +1,8 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { ClaimRequest, ClaimRequest__Output } from '../adapters/grpc/generated/maildirector/ring/v1/ClaimRequest.js';
+import type { ClaimResponse, ClaimResponse__Output } from '../adapters/grpc/generated/maildirector/ring/v1/ClaimResponse.js';
 import type { Entry__Output } from '../adapters/grpc/generated/maildirector/ring/v1/Entry.js';
 import type { GossipMessage, GossipMessage__Output } from '../adapters/grpc/generated/maildirector/ring/v1/GossipMessage.js';
 import { peerCertificateNames } from '../adapters/grpc/peer-certificate.js';
@@ -53,6 +55,10 @@ export interface GossipOptions {
   readonly onKick?: (user: string, reason: string, backendHost: string | undefined) => number;
   /** This director's placement (placement-agreement.ts); default ketama with hash key %u. */
   readonly placement?: (() => PlacementSignature) | undefined;
+  /** Where to dial a member instead of its ring address (ring.directors[].dial). */
+  readonly dial?: ReadonlyMap<string, string>;
+  /** A peer's login claim (the Claim RPC), from the director its certificate names. */
+  readonly onClaim?: (request: ClaimRequest__Output) => ClaimResponse;
 }
 
 /** One live peer's answer to a ring-wide kick. */
@@ -97,7 +103,9 @@ export class Gossip {
   readonly #incoming = new Set<IncomingCall>();
   readonly #ackWaitListeners = new Set<(ms: number, allAcked: boolean) => void>();
   readonly #heard = new Map<string, number>();
+  readonly #startedAt = Date.now();
   #live: ReadonlySet<string>;
+  #confirmed: ReadonlySet<string>;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #malformedLoggedAt = 0;
@@ -110,6 +118,7 @@ export class Gossip {
     this.#log = opts.log;
     this.tuning = Object.freeze({ ...DEFAULT_GOSSIP_TUNING, ...opts.tuning });
     this.#live = new Set([opts.state.selfId]);
+    this.#confirmed = this.#live;
     this.#linkHost = {
       selfId: opts.state.selfId,
       tuning: this.tuning,
@@ -160,6 +169,28 @@ export class Gossip {
     return this.#live;
   }
 
+  /**
+   * Director ids that acknowledged a batch of ours sent within
+   * deadAfterMs - heartbeatMs / 2, self included: peers that still count
+   * this director live for at least that much longer (PeerLink). Fencing
+   * asks this, not live(): hearing a peer does not mean it hears us.
+   */
+  confirmed(): ReadonlySet<string> {
+    return this.#confirmed;
+  }
+
+  /** When a director was last heard from (ms); before anything was heard, when this node started. */
+  lastHeard(directorId: string): number {
+    return this.#heard.get(directorId) ?? this.#startedAt;
+  }
+
+  /** Ask one member to grant a claim; rejects when there is no link to it or the call fails. */
+  claimPeer(directorId: string, request: ClaimRequest, timeoutMs: number): Promise<ClaimResponse__Output> {
+    const link = this.#links.get(directorId);
+    if (link === undefined) return Promise.reject(new Error(`no link to ${directorId}`));
+    return link.claim(request, timeoutMs);
+  }
+
   peers(): Array<{ id: string; live: boolean; lastHeardMs: number; linkOpen: boolean }> {
     return this.#state
       .directors()
@@ -175,7 +206,7 @@ export class Gossip {
   /** Open links to new members, close links to removed ones, re-dial moved ones. */
   reconcileMembers(): void {
     if (this.#stopped) return;
-    const members = new Map(this.#state.directors().map((d) => [d.id, d.address]));
+    const members = new Map(this.#state.directors().map((d) => [d.id, this.#opts.dial?.get(d.id) ?? d.address]));
     for (const [id, link] of this.#links) {
       if (members.get(id) !== link.address) {
         link.stop();
@@ -276,6 +307,21 @@ export class Gossip {
         } catch (err: unknown) {
           callback({ code: grpcStatus.INTERNAL, details: err instanceof Error ? err.message : 'kick failed' });
         }
+      },
+      Claim: (call, callback) => {
+        const req = call.request;
+        const certified = peerCertificateNames(call);
+        const id = req.directorId;
+        if (id === '' || id === this.selfId || (certified !== undefined && !certified.includes(id) && !certified.includes(`director-${id}`))) {
+          callback({ code: grpcStatus.PERMISSION_DENIED, details: 'claims come only from ring members, in their own name' });
+          return;
+        }
+        if (req.user === '' || req.host === '' || this.#opts.onClaim === undefined) {
+          callback({ code: grpcStatus.INVALID_ARGUMENT, details: 'a claim needs a user and a host' });
+          return;
+        }
+        this.#markHeard(id);
+        callback(null, this.#opts.onClaim({ ...req, directorId: id }));
       },
       Snapshot: (_call, callback) => {
         callback(null, {
@@ -452,12 +498,22 @@ export class Gossip {
   #recheckLiveness(): void {
     const now = Date.now();
     const live = new Set([this.selfId]);
+    const confirmed = new Set([this.selfId]);
+    const fenceAfter = this.tuning.deadAfterMs - this.tuning.heartbeatMs / 2;
     for (const d of this.#state.directors()) {
       const last = this.#heard.get(d.id);
       if (last !== undefined && now - last <= this.tuning.deadAfterMs) live.add(d.id);
+      const at = this.#links.get(d.id)?.confirmedAt ?? 0;
+      if (at > 0 && now - at <= fenceAfter) confirmed.add(d.id);
     }
     const before = this.#live;
-    if (live.size === before.size && [...live].every((id) => before.has(id))) return;
+    const confirmedBefore = this.#confirmed;
+    const confirmedSame = confirmed.size === confirmedBefore.size && [...confirmed].every((id) => confirmedBefore.has(id));
+    if (!confirmedSame) this.#confirmed = confirmed;
+    if (live.size === before.size && [...live].every((id) => before.has(id))) {
+      if (!confirmedSame) this.#opts.onLivenessChange(before);
+      return;
+    }
     for (const id of before) if (!live.has(id)) this.#log.warn({ peer: id }, 'director marked dead (heartbeat timeout)');
     for (const id of live) if (!before.has(id) && id !== this.selfId) this.#log.info({ peer: id }, 'director live');
     this.#live = live;

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Entry__Output } from '../adapters/grpc/generated/maildirector/ring/v1/Entry.js';
 import type { GossipMessage__Output } from '../adapters/grpc/generated/maildirector/ring/v1/GossipMessage.js';
+import type { ClaimRequest } from '../adapters/grpc/generated/maildirector/ring/v1/ClaimRequest.js';
+import type { ClaimResponse__Output } from '../adapters/grpc/generated/maildirector/ring/v1/ClaimResponse.js';
 import type { GossipStream, RingPeerClient } from '../adapters/grpc/ring-transport.js';
 import type { RingEntry } from '../ring/state.js';
 import { entryKey } from '../ring/state.js';
@@ -33,6 +35,12 @@ interface Awaiting {
   readonly resolve: (acked: boolean) => void;
 }
 
+/** A batch sent and not yet acknowledged, with when it left. */
+interface InFlight {
+  readonly seq: number;
+  readonly sentAt: number;
+}
+
 /**
  * The stream this director dials to one peer: Hello (asking for the peer's
  * state), the whole state in FULL batches, then coalesced DELTA batches and
@@ -41,6 +49,12 @@ interface Awaiting {
  * stream is re-opened here with exponential backoff and jitter; silence
  * longer than `deadAfterMs` counts as failure. `redial()` cuts the backoff
  * short when the peer shows it is back.
+ *
+ * A quiet link sends an empty DELTA batch instead of a heartbeat: the peer
+ * acknowledges it, so `confirmedAt` tells when the peer last heard this
+ * director for sure. Fencing counts those confirmations, not what this
+ * director hears: a link that drops only our direction leaves us hearing
+ * the peer while it counts us dead (docs/ring-protocol.md).
  */
 export class PeerLink {
   readonly peerId: string;
@@ -64,6 +78,8 @@ export class PeerLink {
   #attempt = 0;
   #lastHeard = 0;
   #lastSent = 0;
+  #inFlight: InFlight[] = [];
+  #confirmedAt = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #beatTimer: NodeJS.Timeout | undefined;
 
@@ -85,9 +101,20 @@ export class PeerLink {
     return this.#open;
   }
 
+  /** When the latest batch the peer acknowledged was sent (ms; 0: none yet). */
+  get confirmedAt(): number {
+    return this.#confirmedAt;
+  }
+
+  /** Ask the peer to grant a login's claim (cluster/claims.ts), on this link's channel. */
+  claim(request: ClaimRequest, timeoutMs: number): Promise<ClaimResponse__Output> {
+    return this.#client.claim(request, timeoutMs);
+  }
+
   start(): void {
     this.#connect();
-    this.#beatTimer = setInterval(() => this.#tick(), this.#host.tuning.heartbeatMs);
+    // Half the heartbeat: an acknowledged beat leaves at most every heartbeat, so confirmations stay fresh.
+    this.#beatTimer = setInterval(() => this.#tick(), Math.max(5, Math.floor(this.#host.tuning.heartbeatMs / 2)));
     this.#beatTimer.unref();
   }
 
@@ -185,6 +212,7 @@ export class PeerLink {
         }
         this.#heard();
         if (seq > this.#ackedSeq) this.#ackedSeq = seq;
+        this.#confirm(seq);
         this.#settleAwaiting();
         return;
       }
@@ -283,6 +311,15 @@ export class PeerLink {
     });
   }
 
+  #confirm(seq: number): void {
+    let i = 0;
+    while (i < this.#inFlight.length && (this.#inFlight[i]?.seq ?? Infinity) <= seq) {
+      this.#confirmedAt = Math.max(this.#confirmedAt, this.#inFlight[i]?.sentAt ?? 0);
+      i += 1;
+    }
+    if (i > 0) this.#inFlight.splice(0, i);
+  }
+
   #settleAwaiting(): void {
     if (this.#awaiting.length === 0) return;
     const still: Awaiting[] = [];
@@ -297,6 +334,12 @@ export class PeerLink {
     const call = this.#call;
     if (call === undefined) return true;
     this.#lastSent = Date.now();
+    const seq = Number(msg.batch?.seq ?? 0);
+    if (seq > 0) {
+      this.#inFlight.push({ seq, sentAt: this.#lastSent });
+      // A peer that never acknowledges must not grow this without bound.
+      if (this.#inFlight.length > 10_000) this.#inFlight.splice(0, this.#inFlight.length - 10_000);
+    }
     return call.write(msg);
   }
 
@@ -307,7 +350,10 @@ export class PeerLink {
       this.#failed(this.#call, 'heartbeat timeout');
       return;
     }
-    if (this.#open && now - this.#lastSent >= this.#host.tuning.heartbeatMs) this.#write({ heartbeat: { sentAtMs: now } });
+    if (this.#open && !this.#blocked && this.#queue.size === 0 && now - this.#lastSent >= this.#host.tuning.heartbeatMs / 2) {
+      this.#seq += 1;
+      this.#write({ batch: { seq: this.#seq, kind: 'BATCH_KIND_DELTA', lastOfFull: false, entries: [] } });
+    }
   }
 
   #failed(call: GossipStream, reason: string): void {
@@ -337,6 +383,7 @@ export class PeerLink {
     this.#queue.clear();
     this.#seq = 0;
     this.#ackedSeq = 0;
+    this.#inFlight = [];
     // Unacknowledged waits move back to barriers: the next open's full state satisfies them.
     for (const a of this.#awaiting) this.#barriers.push(a.resolve);
     this.#awaiting = [];

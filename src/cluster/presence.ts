@@ -94,15 +94,16 @@ export class SessionPresence {
 
   /**
    * Who holds sessions of `user`: this director (from its own sessions, not
-   * the possibly not yet written entry) and every live peer. Presence of
-   * dead directors does not count: their sessions died with them.
+   * the possibly not yet written entry) and every peer whose presence still
+   * counts (RingNode.counts: live, or silent for less than
+   * ring.gossip.presence_hold, since a paused or cut-off director's backend
+   * connections may still be open).
    */
   holders(user: string): PresenceHolder[] {
     const self = this.selfId;
-    const live = this.#node.live();
     const out: PresenceHolder[] = this.localPlacements(user).map((p) => ({ directorId: self, ...p }));
     for (const e of this.#node.state.presenceOf(user)) {
-      if (e.directorId === self || !live.has(e.directorId)) continue;
+      if (e.directorId === self || !this.#node.counts(e.directorId)) continue;
       for (const p of e.placements) out.push({ directorId: e.directorId, host: p.host, backendId: p.backendId, sessions: p.sessions });
     }
     return out;
@@ -151,9 +152,8 @@ export class SessionPresence {
     // No local session: several hosts among the peers' placements?
     let first: string | undefined;
     const self = this.selfId;
-    const live = this.#node.live();
     for (const e of this.#node.state.presenceOf(user)) {
-      if (e.directorId === self || !live.has(e.directorId)) continue;
+      if (e.directorId === self || !this.#node.counts(e.directorId)) continue;
       for (const p of e.placements) {
         if (first === undefined) first = p.host;
         else if (p.host !== first) return true;
@@ -165,12 +165,25 @@ export class SessionPresence {
   /** A live peer holds sessions of `user` on a host other than `host`. */
   #remoteHostOtherThan(user: string, host: string): boolean {
     const self = this.selfId;
-    const live = this.#node.live();
     for (const e of this.#node.state.presenceOf(user)) {
-      if (e.directorId === self || !live.has(e.directorId)) continue;
+      if (e.directorId === self || !this.#node.counts(e.directorId)) continue;
       for (const p of e.placements) if (p.host !== host) return true;
     }
     return false;
+  }
+
+  /**
+   * Write this director's presence entry for `user` now (a login's claim
+   * must be in it before peers are asked to grant the claim); the entry's
+   * version counter, 0 in a ring of one.
+   */
+  publishNow(user: string): number {
+    if (this.#closed || this.#node.state.memberCount() <= 1) return 0;
+    this.#dirty.delete(user);
+    const placements = this.localPlacements(user);
+    const current = this.#node.state.presence(user, this.selfId);
+    if (current === undefined || !samePlacements(current.placements, placements)) this.#node.publishPresence(user, placements);
+    return this.#node.state.presence(user, this.selfId)?.version.counter ?? 0;
   }
 
   close(): void {

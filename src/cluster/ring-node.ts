@@ -1,6 +1,8 @@
-import { inMinority } from './fencing.js';
+import { grantsSuffice, inMinority } from './fencing.js';
+import type { ClaimRequest, ClaimRequest__Output } from '../adapters/grpc/generated/maildirector/ring/v1/ClaimRequest.js';
+import type { ClaimResponse } from '../adapters/grpc/generated/maildirector/ring/v1/ClaimResponse.js';
 import type { Logger } from 'pino';
-import { createRingClient, ringServiceBinding } from '../adapters/grpc/ring-transport.js';
+import { createRingClient, isUnimplemented, ringServiceBinding } from '../adapters/grpc/ring-transport.js';
 import type { MutualTls } from '../adapters/grpc/security.js';
 import type { GrpcServiceBinding } from '../adapters/grpc/server.js';
 import { BackendRing } from '../ring/hash-ring.js';
@@ -36,7 +38,16 @@ export interface RingNodeOptions {
   readonly tuning?: Partial<GossipTuning> | undefined;
   /** ring.tie_breaker: the director whose side wins an even split (cluster/fencing.ts). */
   readonly tieBreaker?: (() => string | undefined) | undefined;
+  /** ring.directors[].dial: where to dial a member instead of its ring address. */
+  readonly dial?: ReadonlyMap<string, string> | undefined;
+  /** ring.gossip.presence_hold: how long a dead director's sessions and claims still count. */
+  readonly presenceHoldMs?: number | undefined;
 }
+
+/** What a login's claim got from the ring (docs/ring-protocol.md). */
+export type ClaimOutcome =
+  | { readonly ok: true; readonly granted: readonly string[] }
+  | { readonly ok: false; readonly granted: readonly string[]; readonly refusedBy?: string; readonly holder?: string; readonly holderHost?: string };
 
 export type EntrySource = 'local' | 'remote';
 
@@ -66,6 +77,7 @@ export class RingNode {
   #closed = false;
   #gcTimer: NodeJS.Timeout | undefined;
   #kickHandler: ((user: string, reason: string, backendHost: string | undefined) => number) | undefined;
+  #claimHandler: ((request: ClaimRequest__Output) => ClaimResponse) | undefined;
 
   constructor(opts: RingNodeOptions) {
     this.#opts = opts;
@@ -100,6 +112,9 @@ export class RingNode {
       onKick: (user, reason, backendHost) => this.#kickHandler?.(user, reason, backendHost) ?? 0,
       effectiveDown: () => new Set(this.ring().downNotPending()),
       placement: () => ({ placement: opts.placement ?? 'ketama', hashKey: opts.hashKey?.() ?? '%u' }),
+      dial: opts.dial,
+      // Refused until the director's claim table is wired in (cluster/claims.ts).
+      onClaim: (request) => this.#claimHandler?.(request) ?? { granted: false, holder: this.state.selfId, holderHost: '' },
     });
     const { ring, key } = this.#build();
     this.#ring = ring;
@@ -156,7 +171,88 @@ export class RingNode {
    * majority cannot survive any failure.
    */
   inMinority(): boolean {
-    return inMinority(this.state.directors().map((d) => d.id), this.gossip.live(), this.#opts.tieBreaker?.());
+    return inMinority(this.state.directors().map((d) => d.id), this.gossip.confirmed(), this.#opts.tieBreaker?.());
+  }
+
+  /**
+   * Whether a director's sessions and claims still count here: it is live,
+   * or was heard within ring.gossip.presence_hold. A director that went
+   * silent may be paused or cut off with its backend connections still
+   * open; its users stay where it put them until the hold is over, it comes
+   * back and says otherwise, or it leaves the ring.
+   */
+  counts(directorId: string): boolean {
+    if (directorId === this.state.selfId || this.gossip.live().has(directorId)) return true;
+    const hold = this.#opts.presenceHoldMs ?? 0;
+    return hold > 0 && Date.now() - this.gossip.lastHeard(directorId) <= hold && this.state.directors().some((d) => d.id === directorId);
+  }
+
+  /** Who answers peers' claims (the director's claim table, cluster/claims.ts). */
+  setClaimHandler(handler: (request: ClaimRequest__Output) => ClaimResponse): void {
+    this.#claimHandler = handler;
+  }
+
+  /**
+   * Ask every other member to grant `user` on `host` (this director granted
+   * it already): resolves ok as soon as the grants make a side that cannot be
+   * fenced (cluster/fencing.ts grantsSuffice), not ok on the first refusal or
+   * when the answers, or `timeoutMs`, are through without one.
+   */
+  claimRing(user: string, host: string, presenceCounter: number, timeoutMs: number): Promise<ClaimOutcome> {
+    const self = this.state.selfId;
+    const members = this.state.directors().map((d) => d.id);
+    const granted = new Set([self]);
+    const tie = this.#opts.tieBreaker?.();
+    const suffices = (): boolean => grantsSuffice(members, granted, this.gossip.live(), tie);
+    if (suffices()) return Promise.resolve({ ok: true, granted: [self] });
+    const peers = members.filter((id) => id !== self);
+    const request: ClaimRequest = { user, host, directorId: self, presenceCounter, release: false };
+    return new Promise<ClaimOutcome>((resolve) => {
+      let pending = peers.length;
+      let done = false;
+      const finish = (outcome: ClaimOutcome): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => finish({ ok: false, granted: [...granted] }), timeoutMs);
+      for (const id of peers) {
+        this.gossip.claimPeer(id, request, timeoutMs).then(
+          (answer) => {
+            pending -= 1;
+            if (answer.granted) {
+              granted.add(id);
+              if (suffices()) finish({ ok: true, granted: [...granted] });
+            } else {
+              finish({ ok: false, granted: [...granted], refusedBy: id, holder: answer.holder, holderHost: answer.holderHost });
+            }
+            if (pending === 0) finish({ ok: suffices(), granted: [...granted] });
+          },
+          (err: unknown) => {
+            pending -= 1;
+            // A director of an earlier version has no Claim RPC: during a
+            // rolling upgrade it is counted as granting, which is what
+            // logins had before claims existed (docs/ring-protocol.md).
+            if (isUnimplemented(err)) {
+              granted.add(id);
+              if (suffices()) finish({ ok: true, granted: [...granted] });
+            }
+            if (pending === 0) finish({ ok: suffices(), granted: [...granted] });
+          },
+        );
+      }
+    });
+  }
+
+  /** Withdraw a claim that got no majority from the peers that may have granted it (best effort). */
+  releaseClaim(user: string, host: string, peers: readonly string[], timeoutMs: number): void {
+    const self = this.state.selfId;
+    const request: ClaimRequest = { user, host, directorId: self, presenceCounter: 0, release: true };
+    for (const id of peers) {
+      if (id === self) continue;
+      this.gossip.claimPeer(id, request, timeoutMs).catch(() => undefined);
+    }
   }
 
   /** Every entry that changed the state, local or from a peer (moves, verdicts, ...). */

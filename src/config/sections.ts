@@ -128,6 +128,7 @@ export const DEFAULTS = {
   deadAfterMs: 2 * MS.s,
   // haproxy_timeout = 3 secs.
   haproxyTimeoutMs: 3 * MS.s,
+  presenceHoldMs: 30 * MS.s,
 } as const;
 
 const TOP_KEYS = ['director', 'listen', 'tls', 'backend_tls', 'limits', 'passdb', 'cache', 'ring', 'grpc_tls', 'log', 'lmtp', 'http', 'oauth2'];
@@ -868,7 +869,7 @@ function readRing(ctx: LoadContext, v: MapView | undefined): RingConfig {
   const probeDefaults: ProbeConfig = {
     intervalMs: d.probeIntervalMs, timeoutMs: d.probeTimeoutMs, failures: d.probeFailures, successes: d.probeSuccesses,
   };
-  const gossipDefaults: GossipConfig = { heartbeatMs: d.heartbeatMs, deadAfterMs: d.deadAfterMs };
+  const gossipDefaults: GossipConfig = { heartbeatMs: d.heartbeatMs, deadAfterMs: d.deadAfterMs, presenceHoldMs: d.presenceHoldMs };
   if (v === undefined) {
     return { placement: d.placement, hashKey: d.hashKey, vnodes: d.vnodes, backends: [], directors: [], stateFile: undefined, probe: probeDefaults, gossip: gossipDefaults, fenceMinority: true, tieBreaker: undefined };
   }
@@ -959,7 +960,7 @@ function readRingDirectors(ctx: LoadContext, v: MapView): RingDirectorConfig[] {
   const addresses = new Map<string, string>();
   e.node.items.forEach((item, i) => {
     const path = `${e.path}[${i}]`;
-    const m = r.map(r.deref(item), path, ['id', 'grpc']);
+    const m = r.map(r.deref(item), path, ['id', 'grpc', 'dial']);
     if (m === undefined) {
       r.report(r.deref(item), path, 'expected { id, grpc: host:port }');
       return;
@@ -991,9 +992,26 @@ function readRingDirectors(ctx: LoadContext, v: MapView): RingDirectorConfig[] {
         } else addresses.set(address, grpcEntry.path);
       }
     }
-    if (okId && id !== undefined && address !== undefined) out.push({ id, address });
+    const dial = readDial(m);
+    if (okId && id !== undefined && address !== undefined) out.push(dial === undefined ? { id, address } : { id, address, dial });
   });
   return out;
+}
+
+/**
+ * ring.directors[].dial: where this director dials that member when
+ * something sits between them (a TCP proxy, NAT). Local to this config: the
+ * ring keeps `grpc` as the member's address.
+ */
+function readDial(m: MapView): string | undefined {
+  const entry = m.value('dial');
+  const raw = m.string('dial');
+  if (raw === undefined || entry === undefined) return undefined;
+  const hp = parseHostPort(raw);
+  if (!hp.ok) m.problem(entry, hp.message);
+  else if (hp.value.port === 0 || hp.value.host === '0.0.0.0') m.problem(entry, 'needs an address and port to dial');
+  else return hp.value.host.includes(':') ? `[${hp.value.host}]:${hp.value.port}` : `${hp.value.host}:${hp.value.port}`;
+  return undefined;
 }
 
 function readProbe(ctx: LoadContext, v: MapView, d: ProbeConfig): ProbeConfig {
@@ -1009,14 +1027,15 @@ function readProbe(ctx: LoadContext, v: MapView, d: ProbeConfig): ProbeConfig {
 }
 
 function readGossip(ctx: LoadContext, v: MapView, d: GossipConfig): GossipConfig {
-  const g = ctx.reader.section(v, 'gossip', ['heartbeat', 'dead_after']);
+  const g = ctx.reader.section(v, 'gossip', ['heartbeat', 'dead_after', 'presence_hold']);
   if (g === undefined) return d;
   const heartbeatMs = g.duration('heartbeat', d.heartbeatMs, { min: 10 });
   const deadAfterMs = g.duration('dead_after', d.deadAfterMs, { min: 20 });
+  const presenceHoldMs = g.duration('presence_hold', d.presenceHoldMs, { min: 0 });
   const e = g.value('dead_after') ?? g.value('heartbeat');
   // Two missed heartbeats must not kill a live peer.
   if (e !== undefined && deadAfterMs < 2 * heartbeatMs) g.problem(e, `dead_after (${deadAfterMs} ms) must be at least twice heartbeat (${heartbeatMs} ms)`);
-  return { heartbeatMs, deadAfterMs };
+  return { heartbeatMs, deadAfterMs, presenceHoldMs };
 }
 
 function readBackends(ctx: LoadContext, v: MapView, placement: RingPlacement): BackendSpec[] {

@@ -324,6 +324,8 @@ export interface RingDirectorConfig {
   readonly id: string;
   /** host:port of its gRPC port (listen.grpc on that director). */
   readonly address: string;
+  /** Where this director dials it instead (a proxy in between); not shared with the ring. */
+  readonly dial?: string;
 }
 
 /** Backend health checks (cluster/backend-probe.ts). */
@@ -340,6 +342,12 @@ export interface GossipConfig {
   readonly heartbeatMs: number;
   /** A director not heard from for this long is dead (its probe votes stop counting). */
   readonly deadAfterMs: number;
+  /**
+   * How long a dead director's sessions and claims still keep its users
+   * where they are: a paused or cut-off director's backend connections may
+   * still be open (I1 in docs/invariants.md, docs/ring-protocol.md).
+   */
+  readonly presenceHoldMs: number;
 }
 
 export interface LogConfig {

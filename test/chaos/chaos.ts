@@ -18,6 +18,7 @@ import { startCluster, type Cluster, type ClusterUser } from '../harness/cluster
 import type { DirectorHandle } from '../harness/director.js';
 import { adminCert, cliTlsArgs, ringOverrides } from '../harness/ring.js';
 import { ChaosBackend } from './backend.js';
+import { startRingFaults, type RingFaults } from '../harness/ring-faults.js';
 import { runClient, type ClientResult } from './clients.js';
 import { checkDeliveries, parseDeliveries, scanMaildirs, type DeliveryEvent, type DeliveryProblem, type FoundCopy } from './deliveries.js';
 import { sendLmtp, type LmtpMessage } from './lmtp-client.js';
@@ -35,6 +36,7 @@ const { values: opts } = parseArgs({
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     seed: { type: 'string' },
+    partitions: { type: 'boolean', default: false },
   },
 });
 
@@ -76,6 +78,9 @@ const bump = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k
 const record = (kind: string, ms: number): void => void stats.convergence.set(kind, [...(stats.convergence.get(kind) ?? []), ms]);
 
 let cluster: Cluster;
+let faults: RingFaults | undefined;
+/** One network fault between directors at a time, so each one's heal is its own. */
+let faultActive = false;
 let backends: ChaosBackend[] = [];
 const directorUp: boolean[] = [];
 let cliBase: string[] = [];
@@ -309,13 +314,108 @@ const EVENTS: ReadonlyArray<{ name: string; weight: number; run: () => Promise<v
   },
 ];
 
+/** Run `fault` now and heal it after `ms`, in the background (one at a time). */
+function faultFor(kind: string, text: string, ms: number, fault: (f: RingFaults) => void): void {
+  const f = faults;
+  if (f === undefined || faultActive) return;
+  faultActive = true;
+  fault(f);
+  bump(stats.events, kind);
+  say(`${text} for ${(ms / 1000).toFixed(1)} s`);
+  pending.push(
+    sleep(ms).then(() => {
+      f.healAll();
+      faultActive = false;
+      say(`healed: ${text}`);
+    }),
+  );
+}
+
+/** Directors neither killed nor paused, by id. */
+function upIds(): string[] {
+  return cluster.directors.filter((_, i) => directorUp[i] === true).map((d) => d.id);
+}
+
+/**
+ * --partitions: faults between directors through the relays of
+ * test/harness/ring-faults.ts (clients still reach every director
+ * directly), and SIGSTOP/SIGCONT of a director whose sessions stay open.
+ */
+const PARTITION_EVENTS: ReadonlyArray<{ name: string; weight: number; run: () => Promise<void> }> = [
+  {
+    name: 'isolate director',
+    weight: 2,
+    run: async () => {
+      const id = pick(upIds());
+      if (id !== undefined) faultFor('director cut off from the others', `cut ${id} off from every other director`, between(2000, 9000), (f) => f.isolate(id));
+    },
+  },
+  {
+    name: 'cut one link',
+    weight: 1,
+    run: async () => {
+      const [a, b] = shuffled(upIds());
+      if (a !== undefined && b !== undefined) faultFor('link cut', `cut the link ${a} - ${b}`, between(2000, 8000), (f) => f.cut(a, b));
+    },
+  },
+  {
+    name: 'drop one direction',
+    weight: 2,
+    run: async () => {
+      const [a, b] = shuffled(upIds());
+      if (a !== undefined && b !== undefined) faultFor('one direction dropped', `drop bytes ${a} -> ${b}`, between(2000, 8000), (f) => f.drop(a, b));
+    },
+  },
+  {
+    name: 'delay a link',
+    weight: 1,
+    run: async () => {
+      const [a, b] = shuffled(upIds());
+      const ms = between(50, 600);
+      if (a !== undefined && b !== undefined) faultFor('link delayed', `delay ${a} - ${b} by ${ms} ms`, between(3000, 10_000), (f) => f.delay(a, b, ms));
+    },
+  },
+  {
+    name: 'pause director',
+    weight: 2,
+    run: async () => {
+      const alive = cluster.directors.map((d, i) => ({ d, i })).filter(({ i }) => directorUp[i] === true);
+      if (alive.length < 2) return;
+      const { d, i } = pick(alive) as { d: DirectorHandle; i: number };
+      const ms = between(1000, 9000);
+      // Clients no longer pick it; the sessions it holds stay open, silent.
+      directorUp[i] = false;
+      d.pause();
+      bump(stats.events, 'director paused (SIGSTOP)');
+      say(`SIGSTOP director ${d.id} for ${(ms / 1000).toFixed(1)} s`);
+      pending.push(
+        sleep(ms).then(() => {
+          d.resume();
+          directorUp[i] = true;
+          say(`SIGCONT director ${d.id}`);
+        }),
+      );
+    },
+  },
+];
+
+function shuffled<T>(list: readonly T[]): T[] {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
 async function chaosLoop(): Promise<void> {
-  const total = EVENTS.reduce((n, e) => n + e.weight, 0);
+  const events = opts.partitions ? [...EVENTS, ...PARTITION_EVENTS] : EVENTS;
+  const total = events.reduce((n, e) => n + e.weight, 0);
   while (running) {
     await sleep(between(EVENT_EVERY_MS / 2, (EVENT_EVERY_MS * 3) / 2));
     if (!running) break;
     let r = rand() * total;
-    const event = EVENTS.find((e) => (r -= e.weight) < 0) ?? EVENTS[0];
+    const event = events.find((e) => (r -= e.weight) < 0) ?? events[0];
     try {
       await event?.run();
     } catch (err) {
@@ -389,8 +489,10 @@ function localTime(ms: number): string {
 
 async function main(): Promise<number> {
   const dir = opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'md-chaos-')) : resolve(opts.dir);
-  say(`chaos: ${N_DIRECTORS} directors, ${N_BACKENDS} backends, ${N_USERS} users, ${N_CLIENTS} clients, ${DURATION_MS / 1000} s, seed ${SEED}, dir ${dir}`);
-  cluster = await startCluster({ dir, directors: N_DIRECTORS, backends: N_BACKENDS, users: N_USERS, directorOverrides: ringOverrides(dir) });
+  say(`chaos: ${N_DIRECTORS} directors, ${N_BACKENDS} backends, ${N_USERS} users, ${N_CLIENTS} clients, ${DURATION_MS / 1000} s, seed ${SEED}, dir ${dir}${opts.partitions ? ', with partitions' : ''}`);
+  if (opts.partitions) faults = await startRingFaults(Array.from({ length: N_DIRECTORS }, (_, i) => `d${i + 1}`));
+  const overrides = faults === undefined ? ringOverrides(dir) : faults.overrides(ringOverrides(dir));
+  cluster = await startCluster({ dir, directors: N_DIRECTORS, backends: N_BACKENDS, users: N_USERS, directorOverrides: overrides });
   try {
     backends = cluster.backends.map((b) => new ChaosBackend(b));
     cluster.directors.forEach((_, i) => (directorUp[i] = true));
@@ -434,7 +536,7 @@ async function main(): Promise<number> {
     await writeFile(join(dir, 'lmtp-messages.json'), `${JSON.stringify(sentMessages, null, 1)}\n`);
 
     const lines: string[] = ['', '== chaos run summary =='];
-    lines.push(`seed ${SEED}; ${N_DIRECTORS} directors, ${N_BACKENDS} backends, ${N_USERS} users, ${N_CLIENTS} concurrent clients, ${DURATION_MS / 1000} s`);
+    lines.push(`seed ${SEED}; ${N_DIRECTORS} directors, ${N_BACKENDS} backends, ${N_USERS} users, ${N_CLIENTS} concurrent clients, ${DURATION_MS / 1000} s${opts.partitions ? ", with partitions (--partitions)" : ""}`);
     lines.push('client logins:');
     for (const [k, v] of [...stats.logins].sort()) lines.push(`  ${k.padEnd(40)} ${v}`);
     lines.push('events done:');
@@ -493,7 +595,9 @@ async function main(): Promise<number> {
     const mailBad = mail.lost.length + mail.duplicated.length + mail.misplaced.length + mail.refusedButDelivered.length + mail.wrongUser.length;
     return overlaps.length === 0 && mailBad === 0 ? 0 : 1;
   } finally {
+    for (const d of cluster.directors) d.resume();
     await cluster.stop().catch(() => undefined);
+    await faults?.close();
     await Promise.all(backends.map((b) => b.stop().catch(() => undefined)));
     if (!opts.keep && opts.dir === undefined) await rm(dir, { recursive: true, force: true });
   }

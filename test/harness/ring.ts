@@ -16,6 +16,8 @@ export interface RingTuning {
   readonly probeFailures?: number;
   readonly heartbeat?: string;
   readonly deadAfter?: string;
+  /** ring.gossip.presence_hold */
+  readonly presenceHold?: string;
   readonly maxDisconnectDelay?: string;
 }
 
@@ -40,6 +42,7 @@ export function ringOverrides(dir: string, tuning: RingTuning = {}): (self: Dire
     const gossip: Record<string, unknown> = {};
     if (tuning.heartbeat !== undefined) gossip['heartbeat'] = tuning.heartbeat;
     if (tuning.deadAfter !== undefined) gossip['dead_after'] = tuning.deadAfter;
+    if (tuning.presenceHold !== undefined) gossip['presence_hold'] = tuning.presenceHold;
     if (Object.keys(gossip).length > 0) ring['gossip'] = gossip;
     const out: Record<string, unknown> = {
       ring,

@@ -1,9 +1,11 @@
-import { loadPackageDefinition, Metadata } from '@grpc/grpc-js';
+import { loadPackageDefinition, Metadata, status as grpcStatus } from '@grpc/grpc-js';
 import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { ProtoGrpcType as RingProto } from './generated/ring.js';
 import type { ApplyRequest } from './generated/maildirector/ring/v1/ApplyRequest.js';
 import type { ApplyResponse__Output } from './generated/maildirector/ring/v1/ApplyResponse.js';
+import type { ClaimRequest } from './generated/maildirector/ring/v1/ClaimRequest.js';
+import type { ClaimResponse__Output } from './generated/maildirector/ring/v1/ClaimResponse.js';
 import type { GossipMessage, GossipMessage__Output } from './generated/maildirector/ring/v1/GossipMessage.js';
 import type { RingClient, RingHandlers } from './generated/maildirector/ring/v1/Ring.js';
 import type { SnapshotResponse__Output } from './generated/maildirector/ring/v1/SnapshotResponse.js';
@@ -54,6 +56,7 @@ export interface RingPeerClient {
   apply(request: ApplyRequest, timeoutMs: number): Promise<ApplyResponse__Output>;
   snapshot(timeoutMs: number): Promise<SnapshotResponse__Output>;
   kick(request: KickRequest, timeoutMs: number): Promise<KickResponse__Output>;
+  claim(request: ClaimRequest, timeoutMs: number): Promise<ClaimResponse__Output>;
   close(): void;
 }
 
@@ -92,6 +95,8 @@ export function createRingClient(options: RingClientOptions): RingPeerClient {
     snapshot: (timeoutMs) =>
       unary<SnapshotResponse__Output>((cb) => client.snapshot({}, { deadline: Date.now() + timeoutMs }, cb)),
     kick: (request, timeoutMs) => unary<KickResponse__Output>((cb) => client.kick(request, { deadline: Date.now() + timeoutMs }, cb)),
+    claim: (request, timeoutMs) =>
+      unary<ClaimResponse__Output>((cb) => client.claim(request, { deadline: Date.now() + timeoutMs }, cb)),
     close: () => client.close(),
   };
 }
@@ -101,4 +106,9 @@ export class RingTransportError extends Error {
     super(message);
     this.name = 'RingTransportError';
   }
+}
+
+/** A peer that does not know the RPC (a director of an earlier version, mid-upgrade). */
+export function isUnimplemented(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === grpcStatus.UNIMPLEMENTED;
 }

@@ -34,7 +34,7 @@ test('example.yaml: only its absent TLS files are reported', () => {
     assert.equal(p.file, EXAMPLE);
     assert.match(p.message, /cannot read .* \(ENOENT\)/);
   }
-  assert.deepEqual(problems.map((p) => p.line), [37, 38, 41, 131, 132, 133]);
+  assert.deepEqual(problems.map((p) => p.line), [37, 38, 41, 132, 133, 134]);
 });
 
 test('example.yaml with real TLS files maps every key onto Config', (t) => {
@@ -141,7 +141,7 @@ test('example.yaml with real TLS files maps every key onto Config', (t) => {
   ]);
   assert.equal(c.ring.stateFile, '/var/lib/mail-director/ring-state.json');
   assert.deepEqual(c.ring.probe, { intervalMs: 1000, timeoutMs: 1000, failures: 2, successes: 2 });
-  assert.deepEqual(c.ring.gossip, { heartbeatMs: 500, deadAfterMs: 2000 });
+  assert.deepEqual(c.ring.gossip, { heartbeatMs: 500, deadAfterMs: 2000, presenceHoldMs: 30_000 });
   assert.equal(c.grpcTls?.caFile, join(dir, 'ca.crt'));
   assert.equal(c.grpcTls?.cert.toString(), pem('leaf.crt'));
   assert.equal(c.grpcTls?.key.toString(), pem('leaf.key'));

@@ -35,27 +35,27 @@ test('no ring keys: a ring of one with default probes and gossip, plaintext gRPC
   assert.deepEqual(config.ring.directors, []);
   assert.equal(config.ring.stateFile, undefined);
   assert.deepEqual(config.ring.probe, { intervalMs: 1000, timeoutMs: 1000, failures: 2, successes: 2 });
-  assert.deepEqual(config.ring.gossip, { heartbeatMs: 500, deadAfterMs: 2000 });
+  assert.deepEqual(config.ring.gossip, { heartbeatMs: 500, deadAfterMs: 2000, presenceHoldMs: 30_000 });
   assert.equal(config.grpcTls, undefined);
 });
 
 test('ring directors, state file (relative to the config), probe and gossip are read', () => {
   const { config, problems } = check(`  directors:
     - { id: d1, grpc: 127.0.0.1:17000 }
-    - { id: d2, grpc: "[::1]:17001" }
+    - { id: d2, grpc: "[::1]:17001", dial: 127.0.0.5:18001 }
   state_file: state/ring.json
   probe: { interval: 500ms, timeout: 300ms, failures: 3, successes: 1 }
-  gossip: { heartbeat: 200ms, dead_after: 1s }
+  gossip: { heartbeat: 200ms, dead_after: 1s, presence_hold: 10s }
 `);
   assert.deepEqual(problems, []);
   assert.ok(config);
   assert.deepEqual(config.ring.directors, [
     { id: 'd1', address: '127.0.0.1:17000' },
-    { id: 'd2', address: '[::1]:17001' },
+    { id: 'd2', address: '[::1]:17001', dial: '127.0.0.5:18001' },
   ]);
   assert.equal(config.ring.stateFile, '/etc/md/state/ring.json');
   assert.deepEqual(config.ring.probe, { intervalMs: 500, timeoutMs: 300, failures: 3, successes: 1 });
-  assert.deepEqual(config.ring.gossip, { heartbeatMs: 200, deadAfterMs: 1000 });
+  assert.deepEqual(config.ring.gossip, { heartbeatMs: 200, deadAfterMs: 1000, presenceHoldMs: 10_000 });
 });
 
 test('bad ring members are reported with file, line and key', () => {
@@ -66,8 +66,9 @@ test('bad ring members are reported with file, line and key', () => {
     - { id: d4, grpc: nonsense }
     - { id: d5, grpc: 127.0.0.1:17000 }
     - { id: d6, grp: 127.0.0.1:17006 }
+    - { id: d7, grpc: 127.0.0.1:17007, dial: 127.0.0.1:0 }
   probe: { interval: 5ms, failures: 0 }
-  gossip: { heartbeat: 1s, dead_after: 1s }
+  gossip: { heartbeat: 1s, dead_after: 1s, presence_hold: soon }
 `);
   assert.equal(config, undefined);
   const dup = problem(problems, 'ring.directors[1].id');
@@ -81,6 +82,8 @@ test('bad ring members are reported with file, line and key', () => {
   assert.match(problem(problems, 'ring.probe.interval').message, /at least 100/);
   assert.match(problem(problems, 'ring.probe.failures').message, /at least 1/);
   assert.match(problem(problems, 'ring.gossip.dead_after').message, /twice heartbeat/);
+  assert.match(problem(problems, 'ring.directors[6].dial').message, /address and port/);
+  assert.ok(problem(problems, 'ring.gossip.presence_hold').message.length > 0);
 });
 
 test('a ring must list this director and have a gRPC port', () => {

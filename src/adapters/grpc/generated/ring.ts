@@ -9,6 +9,8 @@ import type { BackendEntry as _maildirector_ring_v1_BackendEntry, BackendEntry__
 import type { BackendSpec as _maildirector_ring_v1_BackendSpec, BackendSpec__Output as _maildirector_ring_v1_BackendSpec__Output } from './maildirector/ring/v1/BackendSpec.js';
 import type { Batch as _maildirector_ring_v1_Batch, Batch__Output as _maildirector_ring_v1_Batch__Output } from './maildirector/ring/v1/Batch.js';
 import type { CapabilityList as _maildirector_ring_v1_CapabilityList, CapabilityList__Output as _maildirector_ring_v1_CapabilityList__Output } from './maildirector/ring/v1/CapabilityList.js';
+import type { ClaimRequest as _maildirector_ring_v1_ClaimRequest, ClaimRequest__Output as _maildirector_ring_v1_ClaimRequest__Output } from './maildirector/ring/v1/ClaimRequest.js';
+import type { ClaimResponse as _maildirector_ring_v1_ClaimResponse, ClaimResponse__Output as _maildirector_ring_v1_ClaimResponse__Output } from './maildirector/ring/v1/ClaimResponse.js';
 import type { DirectorEntry as _maildirector_ring_v1_DirectorEntry, DirectorEntry__Output as _maildirector_ring_v1_DirectorEntry__Output } from './maildirector/ring/v1/DirectorEntry.js';
 import type { Entry as _maildirector_ring_v1_Entry, Entry__Output as _maildirector_ring_v1_Entry__Output } from './maildirector/ring/v1/Entry.js';
 import type { GossipMessage as _maildirector_ring_v1_GossipMessage, GossipMessage__Output as _maildirector_ring_v1_GossipMessage__Output } from './maildirector/ring/v1/GossipMessage.js';
@@ -44,6 +46,8 @@ export interface ProtoGrpcType {
         Batch: MessageTypeDefinition<_maildirector_ring_v1_Batch, _maildirector_ring_v1_Batch__Output>
         BatchKind: EnumTypeDefinition
         CapabilityList: MessageTypeDefinition<_maildirector_ring_v1_CapabilityList, _maildirector_ring_v1_CapabilityList__Output>
+        ClaimRequest: MessageTypeDefinition<_maildirector_ring_v1_ClaimRequest, _maildirector_ring_v1_ClaimRequest__Output>
+        ClaimResponse: MessageTypeDefinition<_maildirector_ring_v1_ClaimResponse, _maildirector_ring_v1_ClaimResponse__Output>
         DirectorEntry: MessageTypeDefinition<_maildirector_ring_v1_DirectorEntry, _maildirector_ring_v1_DirectorEntry__Output>
         Entry: MessageTypeDefinition<_maildirector_ring_v1_Entry, _maildirector_ring_v1_Entry__Output>
         GossipMessage: MessageTypeDefinition<_maildirector_ring_v1_GossipMessage, _maildirector_ring_v1_GossipMessage__Output>
