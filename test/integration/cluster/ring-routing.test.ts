@@ -163,8 +163,10 @@ test('user where explains refusals and unknown users', async () => {
   const w = await cliJson<WhereJson & { detail: string }>(ring, d2, 'user', 'where', nologin.name);
   assert.equal(w.reason, 'refused');
   assert.match(w.detail, /^nologin/);
-  const missing = await cliJson<WhereJson & { detail: string }>(ring, d2, 'user', 'where', 'nobody-here');
-  assert.equal(missing.reason, 'not_found');
+  // An unknown user still gets its one JSON line, and exit 67 (EX_NOUSER, as doveadm user).
+  const missing = await cli(ring, d2, 'user', 'where', 'nobody-here', '--json');
+  assert.equal(missing.code, 67, missing.stderr);
+  assert.equal((JSON.parse(missing.stdout) as WhereJson).reason, 'not_found');
   const text = await cli(ring, d2, 'user', 'where', users('host', 1)[0]!.name);
   assert.match(text.stdout, /chosen by the host field in LDAP/);
 });
