@@ -77,7 +77,9 @@ export interface LoginAttempt {
 export interface LoginTrace {
   user: string | undefined;
   routeReason: string | undefined;
-  backend: string | undefined;
+  /** The ring backend's id; undefined for a host outside the ring (logged as ''). */
+  backendId: string | undefined;
+  backendHost: string | undefined;
   delayedMs: number;
 }
 
@@ -162,7 +164,8 @@ export class LoginCore {
       }
     }
     trace.routeReason = decision.reason;
-    trace.backend = decision.destination.backend?.id ?? decision.destination.host;
+    trace.backendId = decision.destination.backend?.id;
+    trace.backendHost = decision.destination.host;
 
     const delayMs = loginDelayMs(fields.delayUntil, Date.now(), Math.random, config.limits.maxLoginDelayMs);
     if (delayMs > 0) {
