@@ -157,7 +157,7 @@ export class LoginCore {
         case 'nologin':
           throw new LoginFailure('nologin', 'nologin', decision.detail);
         case 'proxy_loop':
-          attempt.log.error({ user: fields.user, host: fields.host }, 'Proxying loops');
+          attempt.log.error({ user: fields.user, backend_host: fields.host }, 'Proxying loops');
           throw new LoginFailure('proxy_loop', decision.detail);
         case 'no_backend':
           throw new LoginFailure('backend_unavailable', decision.detail);
@@ -184,7 +184,7 @@ export class LoginCore {
     const ttl = proxyTtl(attempt, request) - 1;
     if (ttl <= 0) {
       placement?.release(attempt.sessionId);
-      attempt.log.error({ user: fields.user, host: decision.destination.host }, 'Proxying loops: proxy TTL reached zero');
+      attempt.log.error({ user: fields.user, backend: decision.destination.backend?.id ?? '', backend_host: decision.destination.host }, 'Proxying loops: proxy TTL reached zero');
       throw new LoginFailure('proxy_loop', 'proxy TTL reached zero');
     }
     const params = this.#backendParams(attempt, request, fields, decision, config, ttl);
