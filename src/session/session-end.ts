@@ -27,22 +27,7 @@ export const CLOSE_REASONS = {
 export type CloseReason = keyof typeof CLOSE_REASONS;
 
 /** The session line's `end`: one closed set for every protocol and both phases (docs/logging.md). */
-export type SessionEnd =
-  | 'client_closed'
-  | 'client_error'
-  | 'logout'
-  | 'backend_closed'
-  | 'backend_error'
-  | 'idle_timeout'
-  | 'prelogin_timeout'
-  | 'kicked'
-  | 'shutdown'
-  | 'tls_failed'
-  | 'auth_failures'
-  | 'protocol_error'
-  | 'error';
-
-export const SESSION_ENDS: readonly SessionEnd[] = [
+export const SESSION_ENDS = [
   'client_closed',
   'client_error',
   'logout',
@@ -56,7 +41,9 @@ export const SESSION_ENDS: readonly SessionEnd[] = [
   'auth_failures',
   'protocol_error',
   'error',
-];
+] as const;
+
+export type SessionEnd = (typeof SESSION_ENDS)[number];
 
 export function closeEnd(reason: CloseReason): SessionEnd {
   return CLOSE_REASONS[reason];
