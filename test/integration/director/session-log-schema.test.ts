@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster, type ClusterUser } from '../../harness/cluster.js';
+import { startDirector } from '../../harness/director.js';
 import { LineClient } from '../support/line-client.js';
 import { command, firstDirector, lastLine, login, portOf } from './imap-support.js';
 import { SESSION_ENDS } from '../../../src/session/session-end.js';
@@ -195,4 +196,36 @@ test('a failed STARTTLS handshake: the error line carries err as an object, the 
   assert.equal(line['end'], 'tls_failed');
   assert.equal(line['reason'], 'Disconnected: TLS handshake failed');
   assert.equal(line['tls'], false);
+});
+
+test('a relayed session ended by the director draining (SIGTERM): end shutdown, with the drain\'s reason', async () => {
+  const draining = await startDirector({
+    ca: cluster.ca,
+    ldap: cluster.slapd,
+    backends: cluster.backends,
+    dir: join(dir, 'd-draining'),
+    id: 'd5',
+    listen: ['imap'],
+    overrides: { director: { shutdown_grace: '1s' } },
+  });
+  const u = user('user0003');
+  const client = await LineClient.connect(draining.host, portOf(draining, 'imap'));
+  try {
+    await client.line();
+    assert.match(await login(client, u.name, u.password), /^a1 OK /);
+    await draining.stop();
+    await client.waitClosed();
+  } finally {
+    client.close();
+  }
+  const text = await readFile(draining.logFile, 'utf8');
+  const line = text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as LogRecord)
+    .find((r) => r['msg'] === 'session end' && r['user'] === u.name);
+  assert.ok(line !== undefined, 'no session line written before the director exited');
+  assert.equal(line['end'], 'shutdown', JSON.stringify(line));
+  assert.equal(line['reason'], 'Disconnected by proxy: Process shutting down');
+  assert.equal(line['result'], 'relayed');
 });
