@@ -34,7 +34,7 @@ function guarded<Req, Res>(
     const audit = (error: Parameters<sendUnaryData<Res>>[0]): void => {
       if (auditArguments === undefined) return;
       const line = { audit: true, who: verdict.who, command, args: auditArguments(call.request), peer };
-      options.audit.info(error === null ? { ...line, result: 'ok' } : { ...line, result: 'error', error: errorText(error) }, 'admin command');
+      options.audit.info(error === null ? { ...line, result: 'ok' } : { ...line, result: 'error', detail: errorText(error) }, 'admin command');
     };
     if (!verdict.allowed) {
       const error = { code: grpcStatus.PERMISSION_DENIED, details: verdict.reason };

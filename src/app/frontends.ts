@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { SecureContext } from 'node:tls';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { newSessionId } from '../core/ids.js';
 import type { DirectorConfig, ListenAddress, ListenKey, UnixListenConfig } from '../config/types.js';
@@ -9,7 +9,7 @@ import { PreloginLimits, type PreloginRefusal } from '../net/prelogin-limits.js'
 import { ignoreSocketError } from '../net/ignore-error.js';
 import { destroyAfterGrace } from '../net/close-grace.js';
 import { claimSocketPath, ownSocketFile, removeSocketFile, type OwnedSocketFile } from '../net/unix-socket.js';
-import { ClientSession, sessionLogger, type SessionDeps } from '../session/session.js';
+import { ClientSession, sessionLogger, type ClientTls, type SessionDeps } from '../session/session.js';
 import type { FrontendDriver } from '../session/frontend.js';
 import { FRONTEND_PROTOCOLS } from '../protocols/registry.js';
 import { serveLmtp } from '../protocols/lmtp/driver.js';
@@ -201,6 +201,7 @@ export class Frontends {
       client: endpoint,
       // A balancer that terminated the client's TLS (PP2_CLIENT_SSL): secured, as Dovecot's login-common counts it.
       implicitTls: implicitTls || endpoint.proxy?.tls?.ssl === true,
+      tls: clientTls(socket, endpoint, implicitTls),
       secureContext: this.#opts.secureContext(),
       log: sessionLogger(this.#opts.log, { session: sessionId, protocol: driver.protocol, ...endpointLogFields(endpoint) }),
       onPreloginEnd: () => this.#prelogin.release(ip),
@@ -212,4 +213,12 @@ export class Frontends {
       socket.destroy();
     }
   }
+}
+
+/** TLS at connect, for the session line: this listener's own handshake, or a balancer's that terminated the client's TLS. */
+function clientTls(socket: Socket, endpoint: Endpoint, implicitTls: boolean): ClientTls | undefined {
+  if (implicitTls && socket instanceof TLSSocket) return { version: socket.getProtocol() ?? undefined };
+  const proxied = endpoint.proxy?.tls;
+  if (proxied?.ssl === true) return { version: proxied.version };
+  return undefined;
 }

@@ -179,7 +179,7 @@ export class MoveCoordinator implements LoginPlacement {
       if (this.#heldElsewhere(user, host)) {
         if (!heldLogged) {
           heldLogged = true;
-          log.info({ user, backend: destination.backend?.id ?? host, holders: this.elsewhere(user, host) }, 'login held: user has sessions on another backend');
+          log.info({ user, backend: destination.backend?.id ?? '', backend_host: host, holders: this.elsewhere(user, host) }, 'login held: user has sessions on another backend');
         }
         if (now() >= deadline) {
           log.warn({ user, waitedMs: now() - started }, "login gave up waiting for the user's sessions on another backend");
@@ -208,7 +208,7 @@ export class MoveCoordinator implements LoginPlacement {
       this.release(sessionId);
       quorum.release(user, host);
       if (now() >= deadline || this.#opts.fenced?.() === true) {
-        log.warn({ user, backend: destination.backend?.id ?? host, granted: outcome.granted, refusedBy: outcome.refusedBy, holder: outcome.holder }, 'login refused: no majority of the ring granted its claim');
+        log.warn({ user, backend: destination.backend?.id ?? '', backend_host: host, granted: outcome.granted, refusedBy: outcome.refusedBy, holder: outcome.holder }, 'login refused: no majority of the ring granted its claim');
         throw new LoginFailure('backend_unavailable', 'no majority of the ring granted the login');
       }
       log.debug({ user, granted: outcome.granted, refusedBy: outcome.refusedBy, holder: outcome.holder, holderHost: outcome.holderHost }, 'claim not granted: trying again');
@@ -240,7 +240,7 @@ export class MoveCoordinator implements LoginPlacement {
     for (const s of this.#opts.registry.list()) if (s.user === user && s.backendHost !== host) hosts.add(s.backendHost);
     let kicked = 0;
     for (const h of hosts) kicked += this.#opts.registry.kickUser(user, MOVED_REASON, h);
-    if (kicked > 0) this.#opts.log.info({ user, to: host, kicked, why }, 'ending sessions of a moved user');
+    if (kicked > 0) this.#opts.log.info({ user, backend_host: host, kicked, why }, 'ending sessions of a moved user');
     return kicked;
   }
 

@@ -293,7 +293,7 @@ export class LdapChangeWatcher implements UserChangeSource {
       return undefined;
     }
     const parsed = parseUserFields(user, entryToRawFields(entry, this.#config.fields));
-    if ('error' in parsed) this.#log.warn({ user, dn: entry.dn, error: parsed.error }, 'changed LDAP entry has a malformed field');
+    if ('error' in parsed) this.#log.warn({ user, dn: entry.dn, problem: parsed.error }, 'changed LDAP entry has a malformed field');
     const fields = 'error' in parsed ? undefined : parsed.fields;
     return { user: fields?.user ?? user, dn: entry.dn, modifiedAt, fields };
   }
@@ -315,7 +315,7 @@ export class LdapChangeWatcher implements UserChangeSource {
       try {
         listener(changes);
       } catch (err) {
-        this.#log.error({ error: err instanceof Error ? err.message : String(err) }, 'LDAP change listener failed');
+        this.#log.error({ err }, 'LDAP change listener failed');
       }
     }
   }
@@ -333,12 +333,11 @@ export class LdapChangeWatcher implements UserChangeSource {
     this.#suppressed = 0;
     if (err instanceof LdapError) {
       this.#log.warn(
-        { uri: err.uri, kind: err.kind, code: err.code, durationMs, failures: this.#failures, suppressed, error: err.message },
+        { uri: err.uri, kind: err.kind, code: err.code, durationMs, failures: this.#failures, suppressed, err },
         'LDAP change poll failed; retrying',
       );
     } else {
-      const message = err instanceof Error ? err.message : String(err);
-      this.#log.error({ durationMs, failures: this.#failures, suppressed, error: message }, 'LDAP change poll failed unexpectedly; retrying');
+      this.#log.error({ durationMs, failures: this.#failures, suppressed, err }, 'LDAP change poll failed unexpectedly; retrying');
     }
   }
 

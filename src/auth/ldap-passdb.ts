@@ -77,7 +77,7 @@ export class LdapPassdb implements Passdb {
       const parsed = parseUserFields(user, entryToRawFields(entry, this.#config.fields));
       if ('error' in parsed) {
         // The entry is broken, not the user's password: do not say "wrong password".
-        this.#log.warn({ user, dn: entry.dn, error: parsed.error }, 'LDAP entry has a malformed field');
+        this.#log.warn({ user, dn: entry.dn, problem: parsed.error }, 'LDAP entry has a malformed field');
         return { kind: 'tempfail', detail: `malformed field: ${parsed.error}` };
       }
       return { kind: 'found', entry, fields: parsed.fields };
@@ -98,7 +98,7 @@ export class LdapPassdb implements Passdb {
           this.#suppressed = 0;
         }
         this.#log.warn(
-          { user, op, uri: err.uri, kind: err.kind, code: err.code, durationMs, suppressed, error: err.message },
+          { user, op, uri: err.uri, kind: err.kind, code: err.code, durationMs, suppressed, err },
           'LDAP request failed',
         );
       } else {
@@ -107,7 +107,7 @@ export class LdapPassdb implements Passdb {
       return `LDAP ${err.kind}: ${err.message}`;
     }
     const message = err instanceof Error ? err.message : String(err);
-    this.#log.error({ user, op, durationMs, error: message }, 'unexpected error in LDAP passdb');
+    this.#log.error({ user, op, durationMs, err }, 'unexpected error in LDAP passdb');
     return `LDAP error: ${message}`;
   }
 

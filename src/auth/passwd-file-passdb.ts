@@ -67,14 +67,14 @@ export class PasswdFilePassdb implements Passdb {
       snapshot = await this.#current();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.#log.error({ error: message }, 'cannot read passwd-file');
+      this.#log.error({ err }, 'cannot read passwd-file');
       return { kind: 'tempfail', detail: `passwd-file unreadable: ${message}` };
     }
     const entry = snapshot.entries.get(user);
     if (entry === undefined) return { kind: 'not_found' };
     const parsed = parseUserFields(user, entry.fields);
     if ('error' in parsed) {
-      this.#log.warn({ user, error: parsed.error }, 'passwd-file entry has a malformed field');
+      this.#log.warn({ user, problem: parsed.error }, 'passwd-file entry has a malformed field');
       return { kind: 'tempfail', detail: `malformed field: ${parsed.error}` };
     }
     return { kind: 'found', entry, fields: parsed.fields };

@@ -77,7 +77,7 @@ export class SqlPassdb implements Passdb {
     const row = rowFields(result, first, this.#config.defaultPassScheme);
     const parsed = parseUserFields(user, row.fields);
     if ('error' in parsed) {
-      this.#log.warn({ user, error: parsed.error }, 'SQL row has a malformed field');
+      this.#log.warn({ user, problem: parsed.error }, 'SQL row has a malformed field');
       return { kind: 'tempfail', detail: `malformed field: ${parsed.error}` };
     }
     return { kind: 'found', row, fields: parsed.fields };
@@ -87,18 +87,18 @@ export class SqlPassdb implements Passdb {
     const durationMs = Date.now() - started;
     if (!(err instanceof SqlError)) {
       const message = err instanceof Error ? err.message : String(err);
-      this.#log.error({ user, durationMs, error: message }, 'unexpected error in SQL passdb');
+      this.#log.error({ user, durationMs, err }, 'unexpected error in SQL passdb');
       return `SQL error: ${message}`;
     }
     if (err.kind === 'query') {
       // The server refused the statement: a configuration problem, worth every line.
-      this.#log.error({ user, host: err.host, code: err.code, durationMs, error: err.message }, 'Password query failed');
+      this.#log.error({ user, host: err.host, code: err.code, durationMs, err }, 'Password query failed');
       return `SQL query failed: ${err.message}`;
     }
     // With the database down every login fails the same way: one line per second is enough.
     const now = Date.now();
     if (now - this.#lastUnavailableLogMs >= 1000) {
-      this.#log.warn({ user, host: err.host, code: err.code, durationMs, suppressed: this.#suppressed, error: err.message }, 'SQL database unavailable');
+      this.#log.warn({ user, host: err.host, code: err.code, durationMs, suppressed: this.#suppressed, err }, 'SQL database unavailable');
       this.#lastUnavailableLogMs = now;
       this.#suppressed = 0;
     } else {

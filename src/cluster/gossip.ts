@@ -269,7 +269,7 @@ export class Gossip {
           const r = await link.client.kick({ user, reason, backendHost: backendHost ?? '' }, timeoutMs);
           return { directorId: id, kicked: r.kicked };
         } catch (err: unknown) {
-          this.#opts.log.warn({ peer: id, user, err: err instanceof Error ? err.message : String(err) }, 'ring-wide kick: peer did not answer');
+          this.#opts.log.warn({ peer: id, user, err }, 'ring-wide kick: peer did not answer');
           return { directorId: id, kicked: undefined };
         }
       });
@@ -353,7 +353,7 @@ export class Gossip {
     };
     // An unhandled 'error' on a stream crashes the process.
     call.on('error', (err: Error) => {
-      this.#log.debug({ peer: stream.peerId, err: err.message.split('\n', 1)[0] }, 'incoming gossip stream error');
+      this.#log.debug({ peer: stream.peerId, err }, 'incoming gossip stream error');
       done();
     });
     call.on('cancelled', done);

@@ -78,7 +78,7 @@ export function connectForLogin(params: BackendLoginParams, deadline: Deadline, 
     {
       maxReconnects: options.maxReconnects,
       delayMs: options.delayMs ?? LOGIN_RECONNECT_DELAY_MS,
-      onRetry: (attempt, err) => options.log?.debug({ attempt, err: err.message }, `${options.protocol} backend reconnecting`),
+      onRetry: (attempt, err) => options.log?.debug({ attempt, err }, `${options.protocol} backend reconnecting`),
     },
   );
 }

@@ -8,6 +8,7 @@ import { ignoreSocketError } from '../net/ignore-error.js';
 import { isProxyHeaderStart } from '../net/proxy-protocol.js';
 import type { BackendLogin, FrontendContext, FrontendDriver, LoginOutcome, LoginRequest } from './frontend.js';
 import type { BackendLoginParams, BackendLoginSuccess } from './backend-login.js';
+import type { CloseReason } from './session-end.js';
 
 /**
  * The pre-login life of every client connection, once for all protocols
@@ -203,8 +204,9 @@ export class ClientConnection<E> {
         return false;
       }
       this.#socket = tlsSocket;
+      this.context.tlsEstablished(tlsSocket.getProtocol() ?? undefined);
     } catch (err: unknown) {
-      this.context.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'STARTTLS handshake failed');
+      this.context.log.debug({ err }, 'STARTTLS handshake failed');
       this.#finish('Disconnected: TLS handshake failed');
       return false;
     } finally {
@@ -274,7 +276,7 @@ export class ClientConnection<E> {
   }
 
   /** Write `finalText` (if any), close, report `reason` to the core. */
-  end(reason: string, finalText = ''): 'stop' {
+  end(reason: CloseReason, finalText = ''): 'stop' {
     if (this.#finished) return 'stop';
     this.write(finalText);
     this.#finish(reason);
@@ -354,7 +356,7 @@ export class ClientConnection<E> {
   readonly #onError = this.#onErrorImpl.bind(this);
 
   #onErrorImpl(err: Error): void {
-    this.context.log.debug({ err: err.message }, 'client connection error');
+    this.context.log.debug({ err }, 'client connection error');
     this.#finish('Disconnected: Connection error');
   }
 
@@ -383,7 +385,7 @@ export class ClientConnection<E> {
     this.#timer = undefined;
   }
 
-  #finish(reason: string): void {
+  #finish(reason: CloseReason): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#stopTimer();

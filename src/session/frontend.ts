@@ -7,6 +7,7 @@ import type { LoginFailure } from '../core/failure.js';
 import type { LimitsConfig } from '../config/types.js';
 import type { Destination } from '../routing/decision.js';
 import type { BackendLoginParams, BackendLoginSuccess, ClientEndpoint } from './backend-login.js';
+import type { CloseReason } from './session-end.js';
 
 /** Credentials a protocol driver has parsed from LOGIN, AUTHENTICATE, USER/PASS or AUTH. */
 export interface LoginRequest {
@@ -83,8 +84,10 @@ export interface FrontendContext {
    * sockets). `kickText(reason)` is written to the client when it is kicked.
    */
   relay(client: Socket, outcome: Extract<LoginOutcome, { ok: true }>, clientPending: Buffer, kickText: (reason: string) => string): void;
+  /** STARTTLS completed; `version` as the TLS socket names it (for the session line). */
+  tlsEstablished(version: string | undefined): void;
   /** The driver is closing the connection without a relayed session (logout, limits, errors). */
-  closed(reason: string): void;
+  closed(reason: CloseReason): void;
 }
 
 /** One protocol front end, registered with the listener for its ports. */

@@ -77,7 +77,9 @@ export interface LoginAttempt {
 export interface LoginTrace {
   user: string | undefined;
   routeReason: string | undefined;
-  backend: string | undefined;
+  /** The ring backend's id; undefined for a host outside the ring (logged as ''). */
+  backendId: string | undefined;
+  backendHost: string | undefined;
   delayedMs: number;
 }
 
@@ -155,14 +157,15 @@ export class LoginCore {
         case 'nologin':
           throw new LoginFailure('nologin', 'nologin', decision.detail);
         case 'proxy_loop':
-          attempt.log.error({ user: fields.user, host: fields.host }, 'Proxying loops');
+          attempt.log.error({ user: fields.user, backend_host: fields.host }, 'Proxying loops');
           throw new LoginFailure('proxy_loop', decision.detail);
         case 'no_backend':
           throw new LoginFailure('backend_unavailable', decision.detail);
       }
     }
     trace.routeReason = decision.reason;
-    trace.backend = decision.destination.backend?.id ?? decision.destination.host;
+    trace.backendId = decision.destination.backend?.id;
+    trace.backendHost = decision.destination.host;
 
     const delayMs = loginDelayMs(fields.delayUntil, Date.now(), Math.random, config.limits.maxLoginDelayMs);
     if (delayMs > 0) {
@@ -181,7 +184,7 @@ export class LoginCore {
     const ttl = proxyTtl(attempt, request) - 1;
     if (ttl <= 0) {
       placement?.release(attempt.sessionId);
-      attempt.log.error({ user: fields.user, host: decision.destination.host }, 'Proxying loops: proxy TTL reached zero');
+      attempt.log.error({ user: fields.user, backend: decision.destination.backend?.id ?? '', backend_host: decision.destination.host }, 'Proxying loops: proxy TTL reached zero');
       throw new LoginFailure('proxy_loop', 'proxy TTL reached zero');
     }
     const params = this.#backendParams(attempt, request, fields, decision, config, ttl);

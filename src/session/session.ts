@@ -9,6 +9,7 @@ import type { BackendLogin, FrontendContext, LoginOutcome, LoginRequest } from '
 import type { ClientEndpoint } from './backend-login.js';
 import type { LoginCore, LoginTrace } from './login-core.js';
 import type { LiveSession, SessionInfo, SessionRegistry } from './registry.js';
+import { closeEnd, relayEnd, type CloseReason, type SessionEnd } from './session-end.js';
 
 export interface SessionDeps {
   readonly loginCore: LoginCore;
@@ -28,6 +29,11 @@ export interface SessionDeps {
 
 type Result = 'logged_out' | 'relayed' | 'login_failed' | 'closed';
 
+/** TLS on the client's side: `version` as node:tls names it (e.g. TLSv1.3), or a load balancer's PP2_SUBTYPE_SSL_VERSION. */
+export interface ClientTls {
+  readonly version: string | undefined;
+}
+
 /**
  * One client connection as the core sees it: the FrontendContext a driver
  * uses, and the single log line written when the connection ends.
@@ -41,7 +47,12 @@ export class ClientSession implements FrontendContext, RelayOwner {
   readonly log: Logger;
   readonly #deps: SessionDeps;
   readonly #startedAt = Date.now();
-  readonly #trace: LoginTrace = { user: undefined, routeReason: undefined, backend: undefined, delayedMs: 0 };
+  readonly #trace: LoginTrace = { user: undefined, routeReason: undefined, backendId: undefined, backendHost: undefined, delayedMs: 0 };
+  #tls: ClientTls | undefined;
+  /** From the login command to its outcome (the last one's, when a client tried more than once). */
+  #loginMs: number | undefined;
+  /** The reason of the kick that ended the relay, to tell a shutdown from an operator's kick. */
+  #kickReason: string | undefined;
   #lastFailure: string | undefined;
   #ended = false;
   #trusted: boolean | undefined;
@@ -56,6 +67,8 @@ export class ClientSession implements FrontendContext, RelayOwner {
       implicitTls: boolean;
       secureContext: SecureContext | undefined;
       log: Logger;
+      /** Set when TLS started at connect (implicit TLS, or a balancer that terminated it). */
+      tls?: ClientTls;
       /** Called once when the connection leaves pre-login: relayed, or closed (pre-login connection caps). */
       onPreloginEnd?: () => void;
     },
@@ -68,6 +81,11 @@ export class ClientSession implements FrontendContext, RelayOwner {
     this.implicitTls = init.implicitTls;
     this.secureContext = init.secureContext;
     this.log = init.log;
+    this.#tls = init.tls;
+  }
+
+  tlsEstablished(version: string | undefined): void {
+    this.#tls = { version };
   }
 
   get limits(): LimitsConfig {
@@ -110,13 +128,23 @@ export class ClientSession implements FrontendContext, RelayOwner {
       backendLogin,
       this.#trace,
     );
-    this.#deps.onLoginResult(this.protocol, outcome.ok ? 'ok' : outcome.failure.kind, (performance.now() - started) / 1000);
+    const elapsedMs = performance.now() - started;
+    this.#loginMs = Math.round(elapsedMs);
+    this.#deps.onLoginResult(this.protocol, outcome.ok ? 'ok' : outcome.failure.kind, elapsedMs / 1000);
     // The driver will not relay for a client that left meanwhile: release the login's claim.
     if (outcome.ok && this.#ended) this.#deps.registry.remove(this.sessionId);
     if (!outcome.ok) {
       this.#lastFailure = outcome.failure.kind;
       this.log.info(
-        { user: this.#trace.user, mech: request.mechanism, result: outcome.failure.kind, detail: outcome.failure.message, backend: this.#trace.backend },
+        {
+          user: this.#trace.user,
+          mech: request.mechanism,
+          result: outcome.failure.kind,
+          detail: outcome.failure.message,
+          backend: this.#trace.backendId ?? (this.#trace.backendHost === undefined ? undefined : ''),
+          backend_host: this.#trace.backendHost,
+          login_ms: this.#loginMs,
+        },
         'login failed',
       );
     }
@@ -151,14 +179,14 @@ export class ClientSession implements FrontendContext, RelayOwner {
     this.#deps.registry.add(new RelayedSession(this, user, destination, relay, kickText));
     // Checked first: with the level above info (e.g. warn on a busy director) build nothing per login.
     if (this.log.isLevelEnabled('info')) {
-      this.log.info({ user, backend: destination.backend?.id ?? destination.host, route: this.#trace.routeReason }, 'proxied login');
+      this.log.info({ user, backend: destination.backend?.id ?? '', backend_host: destination.host, route: this.#trace.routeReason, login_ms: this.#loginMs }, 'proxied login');
     }
   }
 
   /** The Relay's owner callback: both sides closed. */
   relayEnded(result: RelayResult): void {
     try {
-      this.#finish('relayed', { end: result.end, bytesFromClient: result.bytesFromClient, bytesFromBackend: result.bytesFromBackend });
+      this.#finish('relayed', relayEnd(result.end, this.#kickReason), undefined, result.bytesFromClient, result.bytesFromBackend);
     } finally {
       this.#deps.registry.remove(this.sessionId);
     }
@@ -169,9 +197,15 @@ export class ClientSession implements FrontendContext, RelayOwner {
     return this.#startedAt;
   }
 
-  closed(reason: string): void {
+  /** The kick about to end this session's relay (RelayedSession.kick). */
+  kicking(reason: string): void {
+    this.#kickReason ??= reason;
+  }
+
+  closed(reason: CloseReason): void {
     this.#preloginEnded();
-    this.#finish(this.#lastFailure === undefined ? (reason === 'logout' ? 'logged_out' : 'closed') : 'login_failed', { end: reason });
+    const end = closeEnd(reason);
+    this.#finish(this.#lastFailure === undefined ? (end === 'logout' ? 'logged_out' : 'closed') : 'login_failed', end, reason, 0, 0);
   }
 
   #preloginEnded(): void {
@@ -180,20 +214,30 @@ export class ClientSession implements FrontendContext, RelayOwner {
     end?.();
   }
 
-  #finish(result: Result, extra: Record<string, unknown>): void {
+  /** The session line: every field of docs/logging.md's table, in that order, on every session. */
+  #finish(result: Result, end: SessionEnd, reason: string | undefined, bytesFromClient: number, bytesFromBackend: number): void {
     if (this.#ended) return;
     this.#ended = true;
     if (this.log.isLevelEnabled('info')) {
+      const trace = this.#trace;
       this.log.info(
         {
-          user: this.#trace.user,
-          backend: this.#trace.backend,
-          route: this.#trace.routeReason,
+          user: trace.user,
+          backend: trace.backendId ?? (trace.backendHost === undefined ? undefined : ''),
+          backend_host: trace.backendHost,
+          route: trace.routeReason,
           result,
+          end,
+          reason: reason ?? this.#kickReason,
           lastFailure: this.#lastFailure,
-          delayedMs: this.#trace.delayedMs || undefined,
+          local_port: this.client.localPort,
+          tls: this.#tls !== undefined,
+          tls_version: this.#tls?.version,
+          login_ms: this.#loginMs,
+          delayedMs: trace.delayedMs || undefined,
           durationMs: Date.now() - this.#startedAt,
-          ...extra,
+          bytesFromClient,
+          bytesFromBackend,
         },
         'session end',
       );
@@ -238,6 +282,7 @@ class RelayedSession implements LiveSession {
 
   kick(reason: string): void {
     this.#session.log.info({ user: this.#user, reason }, 'session kicked');
+    this.#session.kicking(reason);
     this.#relay.kick(this.#kickText(reason));
   }
 }

@@ -105,7 +105,7 @@ export class LdapDirectory {
         }
         const backoffMs = this.#health.markFailure(uri);
         this.#log.warn(
-          { uri, op, durationMs: Date.now() - started, backoffMs, error: err.message },
+          { uri, op, durationMs: Date.now() - started, backoffMs, err },
           'LDAP server failed, trying the next one',
         );
         last = err;

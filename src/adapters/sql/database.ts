@@ -47,7 +47,7 @@ export class SqlDatabase {
       };
       return options.driver === 'mysql'
         ? new MysqlHostClient(host)
-        : new PgsqlHostClient(host, (err) => this.#log.warn({ host: err.host, code: err.code, error: err.message }, 'idle SQL connection failed'));
+        : new PgsqlHostClient(host, (err) => this.#log.warn({ host: err.host, code: err.code, err }, 'idle SQL connection failed'));
     });
     this.#health = new UriHealth(this.#hosts.map((h) => h.name), options.backoff ?? DEFAULT_BACKOFF);
   }
@@ -78,7 +78,7 @@ export class SqlDatabase {
         }
         const backoffMs = this.#health.markFailure(host.name);
         this.#log.warn(
-          { host: host.name, durationMs: Date.now() - started, backoffMs, code: sqlError.code, error: sqlError.message },
+          { host: host.name, durationMs: Date.now() - started, backoffMs, code: sqlError.code, err: sqlError },
           'SQL host failed, trying the next one',
         );
         last = sqlError;

@@ -313,7 +313,7 @@ export class WorkerProcess {
       secureContext = WorkerProcess.#serverTls(next);
       passdb = WorkerProcess.#createPassdb(next, this.log);
     } catch (error: unknown) {
-      this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'reload refused in a worker; keeping the running config');
+      this.log.error({ err: error }, 'reload refused in a worker; keeping the running config');
       return;
     }
     const old = this.#passdb;

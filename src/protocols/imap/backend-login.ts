@@ -76,7 +76,7 @@ class ImapBackendLoginMachine {
 
   #enter(state: BackendLoginState): void {
     this.#state = state;
-    if (this.#debug) this.#options.log?.debug({ backend: `${this.#params.host}:${this.#params.port}`, state }, 'imap backend login state');
+    if (this.#debug) this.#options.log?.debug({ backend_host: this.#params.host, backend_port: this.#params.port, state }, 'imap backend login state');
   }
 
   async #login(deadline: Deadline): Promise<BackendLoginSuccess> {

@@ -8,6 +8,7 @@ import { ImapFramer } from './framer.js';
 import type { FramerEvent } from './framer.js';
 import { ImapParseError, parseCommand, textOf } from './parser.js';
 import { imapKickText, IMAP_TEXT, bye, renderFailure, renderLoginSuccess, tagged } from './replies.js';
+import type { CloseReason } from '../../session/session-end.js';
 
 /** Greetings by capability list: preloginCapabilities() hands out the same few lists. */
 const greetings = new WeakMap<readonly string[], string>();
@@ -114,7 +115,7 @@ export class ImapSession implements CommandSession, PreloginSession<FramerEvent>
     return text;
   }
 
-  end(reason: string, finalText?: string): CommandResult {
+  end(reason: CloseReason, finalText?: string): CommandResult {
     return this.#connection.end(reason, finalText);
   }
 

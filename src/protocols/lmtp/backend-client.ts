@@ -305,7 +305,7 @@ export class LmtpBackendClient {
 
   #fail(trouble: BackendTrouble, detail: string): BackendVerdict {
     if (this.#dead === undefined) {
-      this.#ctx.log?.warn({ backend: this.where, state: this.state, trouble, detail: detail.slice(0, 200) }, 'lmtp backend failed');
+      this.#ctx.log?.warn({ backend_host: this.target.host, backend_port: this.target.port, state: this.state, trouble, detail: detail.slice(0, 200) }, 'lmtp backend failed');
     }
     this.#dead ??= trouble;
     this.destroy();
@@ -314,6 +314,6 @@ export class LmtpBackendClient {
 
   #enter(state: string): void {
     this.state = state;
-    this.#ctx.log?.debug({ state, backend: this.where }, 'lmtp backend state');
+    this.#ctx.log?.debug({ state, backend_host: this.target.host, backend_port: this.target.port }, 'lmtp backend state');
   }
 }

@@ -77,7 +77,7 @@ export async function resolveRecipient(deps: RecipientDeps, request: RecipientRe
   }
   if (decision.kind === 'refuse') {
     if (decision.failure === 'proxy_loop') {
-      request.log.error({ user: fields.user, host: fields.host }, 'Proxying loops to itself');
+      request.log.error({ user: fields.user, backend_host: fields.host }, 'Proxying loops to itself');
       return { ok: false, reply: RCPT_TEXT.loops(request.path) };
     }
     return { ok: false, reply: RCPT_TEXT.noBackend(request.path) };

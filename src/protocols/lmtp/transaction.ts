@@ -27,6 +27,8 @@ export interface TransactionOptions {
 interface Accepted {
   readonly path: string;
   readonly user: string;
+  /** The ring backend's id, '' for a host outside the ring (the log lines' `backend`). */
+  readonly backendId: string;
   readonly backend: LmtpBackendClient;
 }
 
@@ -98,7 +100,7 @@ export class LmtpTransaction {
       this.#backends.set(key, backend);
     }
     const verdict = await backend.rcpt(resolved.rcptLine);
-    const log = { user: resolved.user, backend: resolved.backendId ?? backend.where };
+    const log = { user: resolved.user, backend: resolved.backendId ?? '', backend_host: resolved.target.host, backend_port: resolved.target.port };
     if (verdict.kind === 'trouble') {
       opts.log.info({ ...log, trouble: verdict.trouble }, 'lmtp recipient: backend not answering');
       this.#release(claimId);
@@ -108,7 +110,7 @@ export class LmtpTransaction {
     if (Math.floor(reply.status / 100) === 2) {
       // As lmtp-proxy.c: an accepted recipient is logged once, with its delivery ("lmtp delivered").
       opts.log.debug({ ...log, status: reply.status }, 'lmtp recipient');
-      this.#accepted.push({ path, user: resolved.user, backend });
+      this.#accepted.push({ path, user: resolved.user, backendId: log.backend, backend });
       return renderReply(reply, '2.1.0');
     }
     opts.log.info({ ...log, status: reply.status }, 'lmtp recipient');
@@ -159,7 +161,7 @@ export class LmtpTransaction {
   }
 
   #dataReply(a: Accepted, verdict: BackendVerdict | undefined): string {
-    const log = { user: a.user, backend: a.backend.where };
+    const log = { user: a.user, backend: a.backendId, backend_host: a.backend.target.host, backend_port: a.backend.target.port };
     if (verdict === undefined || verdict.kind === 'trouble') {
       const trouble = verdict?.trouble ?? 'connection lost';
       this.#opts.log.info({ ...log, trouble }, 'lmtp delivery failed: backend not answering');

@@ -184,11 +184,7 @@ class Pop3BackendLogin {
 
   #enter(state: Pop3BackendState): void {
     this.state = state;
-    this.#log?.debug({ state, backend: this.#where() }, 'pop3 backend login state');
-  }
-
-  #where(): string {
-    return `${this.#params.host}:${this.#params.port}`;
+    this.#log?.debug({ state, backend_host: this.#params.host, backend_port: this.#params.port }, 'pop3 backend login state');
   }
 
   #unavailable(detail: string): LoginFailure {

@@ -201,7 +201,7 @@ class SieveBackendLogin {
 
   #enter(state: SieveBackendState): void {
     this.state = state;
-    this.#log?.debug({ state, backend: this.#where() }, 'sieve backend login state');
+    this.#log?.debug({ state, backend_host: this.#params.host, backend_port: this.#params.port }, 'sieve backend login state');
   }
 
   #where(): string {

@@ -8,6 +8,7 @@ import type { CommandResult, SaslResponse, SieveCommandSession } from './command
 import { commandName, parseArguments, parseLine, SieveParseError, type SieveArg } from './parser.js';
 import { sieveString } from './quote.js';
 import { renderFailure, renderLoginSuccess, reply, sieveKickText, SIEVE_TEXT } from './replies.js';
+import type { CloseReason } from '../../session/session-end.js';
 
 /**
  * One ManageSieve client before login (RFC 5804 non-authenticated state):
@@ -52,7 +53,7 @@ export class SieveSession implements SieveCommandSession, PreloginSession<Framer
     this.#connection.write(data);
   }
 
-  end(reason: string, finalText?: string): CommandResult {
+  end(reason: CloseReason, finalText?: string): CommandResult {
     return this.#connection.end(reason, finalText);
   }
 

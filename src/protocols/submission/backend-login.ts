@@ -208,7 +208,7 @@ class SubmissionBackendLogin {
 
   #enter(state: SubmissionBackendState): void {
     this.state = state;
-    this.#options.log?.debug({ state, backend: this.#where() }, 'submission backend login state');
+    this.#options.log?.debug({ state, backend_host: this.#params.host, backend_port: this.#params.port }, 'submission backend login state');
   }
 
   #where(): string {

@@ -102,14 +102,14 @@ test("a backend's or another director's certificate from the ring's CA is refuse
   assert.deepEqual(byBackend?.['args'], { id: backend.id, weight: 37 });
   assert.match(String(byBackend?.['peer']), /^127\.0\.0\.1:\d+$/);
   assert.equal(byBackend?.['result'], 'error');
-  assert.match(String(byBackend?.['error']), /^PERMISSION_DENIED: permission denied: certificate "backend-b2"/);
+  assert.match(String(byBackend?.['detail']), /^PERMISSION_DENIED: permission denied: certificate "backend-b2"/);
   assert.equal(byDirector?.['who'], 'director-d2');
   assert.equal(byDirector?.['result'], 'error');
   assert.equal(byAdmin?.['who'], ADMIN_CERT_NAME);
   assert.deepEqual(byAdmin?.['args'], { id: backend.id, weight: 37 });
   assert.match(String(byAdmin?.['peer']), /^127\.0\.0\.1:\d+$/);
   assert.equal(byAdmin?.['result'], 'ok');
-  assert.equal(byAdmin?.['error'], undefined);
+  assert.equal(byAdmin?.['detail'], undefined);
   assert.equal(byAdmin?.['director'], 'd1');
   // Only the director that answered the call audits it.
   assert.deepEqual(await auditLines(d2, 'SetBackendWeight'), []);

@@ -148,6 +148,14 @@ test('who --json lists a live session; user kick ends it and the backend logs th
     await waitEvent(backendById(cluster, backend), (e) => e.event === 'logout' && e.user === u.name && (session === undefined || e.session === session));
     const after = JSON.parse(await cli('who', '--json')) as { sessions: Array<{ user: string }> };
     assert.ok(!after.sessions.some((s) => s.user === u.name), JSON.stringify(after));
+    // The session line says why it ended: kicked, with the kick's reason (Dovecot's KILLED_BY_ADMIN_REASON).
+    let end: LogRecord | undefined;
+    await waitFor(async () => {
+      end = (await records()).find((r) => r.msg === 'session end' && r.session === session);
+      return end !== undefined;
+    });
+    assert.equal(end?.['end'], 'kicked', JSON.stringify(end));
+    assert.equal(end?.['reason'], 'Kicked by admin', JSON.stringify(end));
   } finally {
     client.close();
   }

@@ -242,6 +242,7 @@ test('through the driver: pipelined USER, PASS, STAT, QUIT reach the backend aft
     implicitTls: false,
     secureContext: undefined,
     plaintextAllowed: () => true,
+    tlsEstablished: () => undefined,
     limits: {
       maxLineLength: 8192, maxLiteralSize: 0, maxInvalidCommands: 10, preloginTimeoutMs: 10_000, maxAuthAttempts: 3,
       authFailureDelayMs: 0, idleTimeoutMs: 10_000, proxyTimeoutMs: 5_000, maxLoginDelayMs: 0, maxDisconnectDelayMs: 0, moveWaitMs: 30_000, maxPreloginConnections: 10_000, maxPreloginPerIp: 100,

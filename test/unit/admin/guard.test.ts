@@ -75,7 +75,7 @@ test('TLS: a certificate of the CA that is not listed is refused every call, rea
       msg: 'admin command',
       obj: {
         audit: true, who: 'backend-b2', command: 'SetBackendWeight', args: { id: 'b2', weight: 100 }, peer: '127.0.0.1:50001',
-        result: 'error', error: 'PERMISSION_DENIED: permission denied: certificate "backend-b2" (also named localhost) is not in grpc_tls.admins',
+        result: 'error', detail: 'PERMISSION_DENIED: permission denied: certificate "backend-b2" (also named localhost) is not in grpc_tls.admins',
       },
     },
     { level: 'warn', msg: 'permission denied: certificate "director-d2" is not in grpc_tls.admins', obj: { who: 'director-d2', command: 'Status', peer: '127.0.0.1:50002' } },
@@ -95,7 +95,7 @@ test('TLS: a listed name (CN or DNS SAN) may call; each mutating call leaves one
   assert.deepEqual(calls, ['SetBackendWeight', 'SetBackendWeight', 'Status']);
   assert.deepEqual(lines.map((l) => l.obj), [
     { audit: true, who: 'ops-admin', command: 'SetBackendWeight', args: { id: 'b2', weight: 50 }, peer: '10.1.2.3:40000', result: 'ok' },
-    { audit: true, who: 'ops-admin', command: 'SetBackendWeight', args: { id: 'b2', weight: 7 }, peer: '10.1.2.3:40000', result: 'error', error: 'INVALID_ARGUMENT: weight 7 is unlucky' },
+    { audit: true, who: 'ops-admin', command: 'SetBackendWeight', args: { id: 'b2', weight: 7 }, peer: '10.1.2.3:40000', result: 'error', detail: 'INVALID_ARGUMENT: weight 7 is unlucky' },
   ]);
 });
 

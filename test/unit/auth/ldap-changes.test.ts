@@ -207,7 +207,7 @@ test('an unexpected error in the search is logged, not thrown', async () => {
   const { directory, watcher, records } = setup();
   directory.failWith = new TypeError('boom');
   assert.deepEqual(await watcher.pollOnce(), []);
-  assert.ok(records.some((r) => r['msg'] === 'LDAP change poll failed unexpectedly; retrying' && r['error'] === 'boom'));
+  assert.ok(records.some((r) => r['msg'] === 'LDAP change poll failed unexpectedly; retrying' && (r['err'] as { message?: unknown } | undefined)?.message === 'boom'));
   await watcher.stop();
 });
 

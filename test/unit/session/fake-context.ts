@@ -112,6 +112,7 @@ export function fakeContext(options: FakeOptions = {}): Fake {
       await new Promise((resolve) => setTimeout(resolve, FAKE_RELAY_MS));
       socket.end();
     },
+    tlsEstablished() {},
     closed(reason) {
       closed.push(reason);
     },

@@ -55,7 +55,7 @@ function request(clientId?: Array<[string, string | null]>): LoginRequest {
   return { user: 'alice', password: new Secret('pw'), authzid: undefined, mechanism: 'LOGIN', clientId };
 }
 
-const trace = () => ({ user: undefined, routeReason: undefined, backend: undefined, delayedMs: 0 });
+const trace = () => ({ user: undefined, routeReason: undefined, backendId: undefined, backendHost: undefined, delayedMs: 0 });
 
 test('the backend login gets the LDAP host, destuser and a decremented TTL', async () => {
   let seen: BackendLoginParams | undefined;

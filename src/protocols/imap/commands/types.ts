@@ -1,5 +1,6 @@
 import type { FrontendContext, LoginRequest } from '../../../session/frontend.js';
 import type { ParsedCommand } from '../parser.js';
+import type { CloseReason } from '../../../session/session-end.js';
 
 /** 'ok': handled; 'bad': counts as an invalid command; 'stop': the connection was closed or handed to the relay. */
 export type CommandResult = 'ok' | 'bad' | 'stop';
@@ -25,7 +26,7 @@ export interface CommandSession {
   /** The next client line during AUTHENTICATE; undefined when the connection went away. */
   readContinuation(): Promise<string | undefined>;
   /** Write `finalText` (if any), close, report `reason` to the core. */
-  end(reason: string, finalText?: string): CommandResult;
+  end(reason: CloseReason, finalText?: string): CommandResult;
 }
 
 export interface CommandHandler {

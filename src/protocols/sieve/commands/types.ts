@@ -1,5 +1,6 @@
 import type { FrontendContext, LoginRequest } from '../../../session/frontend.js';
 import type { SieveArg } from '../parser.js';
+import type { CloseReason } from '../../../session/session-end.js';
 
 /** 'ok': handled; 'invalid': counts towards limits.max_invalid_commands; 'stop': closed or relayed. */
 export type CommandResult = 'ok' | 'invalid' | 'stop';
@@ -26,7 +27,7 @@ export interface SieveCommandSession {
   /** The client's next line during AUTHENTICATE. Carries credentials: never logged. */
   readResponse(): Promise<SaslResponse>;
   /** Write `finalText` (if any), close, report `reason` to the core. */
-  end(reason: string, finalText?: string): CommandResult;
+  end(reason: CloseReason, finalText?: string): CommandResult;
 }
 
 /** One pre-login command; arguments are never logged (AUTHENTICATE carries credentials). */

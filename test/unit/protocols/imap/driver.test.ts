@@ -84,6 +84,7 @@ async function startDriver(opts: Options = {}): Promise<{ port: number; h: Harne
       implicitTls: false,
       secureContext: opts.secure === true ? secureContext : undefined,
       plaintextAllowed: opts.plaintext ?? (() => true),
+      tlsEstablished: () => undefined,
       limits: { ...LIMITS, ...opts.limits },
       imapIdRetain: opts.idRetain ?? true,
       oauth2: false,
