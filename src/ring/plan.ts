@@ -151,3 +151,19 @@ export function planRing(before: BackendRing, after: BackendRing, users: Iterabl
     moves: moves.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0)),
   };
 }
+
+/** What the director is asked to plan: one change, or the whole desired backend list. */
+export interface PlanRequest {
+  readonly desired: { readonly change: RingChange } | { readonly backends: readonly DesiredBackend[] };
+  /** Every ring user the passdb can list, not only those with live sessions. */
+  readonly allUsers: boolean;
+}
+
+/** A plan as the director answers it (admin PlanRing, /ring/plan). */
+export interface PlanOutcome extends RingPlan {
+  /** Which users were placed: those with live sessions, or every passdb user. */
+  readonly source: 'sessions' | 'passdb';
+  readonly placement: string;
+  /** Users whose lookup failed (tempfail): not counted. */
+  readonly skipped: number;
+}
