@@ -350,6 +350,8 @@ export class Director {
           ),
         events,
         usersToken: () => this.#config.http.usersToken,
+        plan: (request) => this.#planner().plan(request),
+        onError: (err) => this.log.warn({ err }, 'ring plan failed'),
       });
       this.#ringEvents = events;
       const started = await startHttpServer(http, {
