@@ -156,6 +156,9 @@ export function changeFromWire(c: PlannedChange__Output): RingChange {
   }
 }
 
+/** Moves listed at most: 100k names would pass gRPC's 4 MB message limit. `moved` still counts them all. */
+export const MAX_LISTED_MOVES = 20_000;
+
 export function planResponse(plan: PlanOutcome, listMoves: boolean): PlanRingResponse {
   return {
     source: plan.source,
@@ -166,6 +169,6 @@ export function planResponse(plan: PlanOutcome, listMoves: boolean): PlanRingRes
     unplaced: plan.unplaced,
     skipped: plan.skipped,
     shares: plan.shares.map((s) => ({ backendId: s.backendId, before: s.before, after: s.after })),
-    moves: listMoves ? plan.moves.map((m) => ({ user: m.user, from: m.from, to: m.to, keptBySessions: m.keptBySessions })) : [],
+    moves: listMoves ? plan.moves.slice(0, MAX_LISTED_MOVES).map((m) => ({ user: m.user, from: m.from, to: m.to, keptBySessions: m.keptBySessions })) : [],
   };
 }

@@ -35,7 +35,7 @@ export const PLAN_JSON =
   '"users": ring users placed, "moved": users whose backend differs after the change, ' +
   '"kept_by_sessions": of moved, users whose live sessions keep them where they are until they end, ' +
   '"unplaced": users no backend would take, "skipped": users whose lookup failed, ' +
-  '"shares": [{"backend", "before", "after"}], "moves" (--users only): [{"user", "from", "to", "kept_by_sessions"}]}. Nothing changes.';
+  '"shares": [{"backend", "before", "after"}], "moves" (--users only, at most 20000, by user name): [{"user", "from", "to", "kept_by_sessions"}]}. Nothing changes.';
 
 /** Options of every plan: which users, and whether to list them. */
 export const PLAN_OPTIONS: readonly OptionSpec[] = [
@@ -75,6 +75,7 @@ export function planText(p: PlanJson): string {
   );
   let out = `${lines.join('\n')}\n${table}`;
   if (p.moves !== undefined && p.moves.length > 0) {
+    if (p.moves.length < p.moved) out += `the first ${p.moves.length} of ${p.moved} moves (by user name):\n`;
     out += renderTable(
       ['user', 'from', 'to', 'kept by sessions'],
       p.moves.map((m) => [m.user, m.from === '' ? '-' : m.from, m.to === '' ? '-' : m.to, m.kept_by_sessions ? 'yes' : 'no']),
