@@ -53,6 +53,16 @@ function moveSet(plan: PlanJson): string[] {
   return plan.moves.map((m) => `${m.user}:${m.from}>${m.to}`).sort();
 }
 
+/** Every director's ring state version clock and entry count (`ring --json`): any write moves them. */
+async function stateVersions(): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of ring.cluster.directors) {
+    const r = await cliJson<{ director_id: string; clock: number; entries: number }>(ring, d, 'ring');
+    out.push(`${r.director_id}:${r.clock}:${r.entries}`);
+  }
+  return out;
+}
+
 async function weights(): Promise<Record<string, number>> {
   const s = await cliJson<StatusJson>(ring, directorAt(ring, 2), 'status');
   return Object.fromEntries(s.backends.map((b) => [b.id, b.weight]));
@@ -80,6 +90,7 @@ test('a weight change planned three ways matches what applying it does; the plan
       return true;
     });
     const weightsBefore = await weights();
+    const versionsBefore = await stateVersions();
 
     const dry = await cliJson<PlanJson>(ring, asked, 'backend', 'weight', 'b1', '50', '--dry-run', '--users');
     assert.equal(dry.source, 'sessions');
@@ -118,7 +129,8 @@ test('a weight change planned three ways matches what applying it does; the plan
     const bad = await fetch(`http://${http}/ring/plan?weight=nosuch:5`);
     assert.equal(bad.status, 400);
 
-    // Nothing changed: weights, and every user's placement.
+    // Nothing changed: no ring state entry written on any director, the weights, every user's placement.
+    assert.deepEqual(await stateVersions(), versionsBefore);
     assert.deepEqual(await weights(), weightsBefore);
     const unchanged = await whereAll(all);
     for (const u of all) assert.equal(unchanged.get(u.name)?.backend, beforeWhere.get(u.name)?.backend, `${u.name} unchanged by the plans`);
