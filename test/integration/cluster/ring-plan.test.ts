@@ -128,6 +128,17 @@ test('a weight change planned three ways matches what applying it does; the plan
     assert.equal(page['moves'], undefined, 'no user names without the token');
     const bad = await fetch(`http://${http}/ring/plan?weight=nosuch:5`);
     assert.equal(bad.status, 400);
+    // The desired list POSTed as JSON, as the file gave it.
+    const desired = status.backends.map((b) => ({ id: b.id, host: b.host, weight: b.id === 'b1' ? 50 : b.weight, tag: b.tag }));
+    const posted = await fetch(`http://${http}/ring/plan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(desired) });
+    assert.equal(posted.status, 200);
+    const postedPlan = (await posted.json()) as { moved: number; shares: Array<{ backendId: string; before: number; after: number }> };
+    assert.equal(postedPlan.moved, dry.moved);
+    assert.deepEqual(postedPlan.shares.map((x) => ({ backend: x.backendId, before: x.before, after: x.after })), dry.shares);
+    const badList = await fetch(`http://${http}/ring/plan`, { method: 'POST', body: '[{"id": "b1"}]' });
+    assert.equal(badList.status, 400);
+    assert.match(((await badList.json()) as { error: string }).error, /backends\[0\]\.host: required/);
+    assert.equal((await fetch(`http://${http}/ring/state`, { method: 'POST' })).status, 405, 'only the plan takes a POST');
 
     // Nothing changed: no ring state entry written on any director, the weights, every user's placement.
     assert.deepEqual(await stateVersions(), versionsBefore);
