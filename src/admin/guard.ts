@@ -69,6 +69,8 @@ export function guardAdminHandlers(h: AdminHandlers, options: AdminGuardOptions)
     Who: readOnly('Who', h.Who),
     Ring: readOnly('Ring', h.Ring),
     UserWhere: readOnly('UserWhere', h.UserWhere),
+    // A plan writes nothing (ring/plan.ts): no audit line.
+    PlanRing: readOnly('PlanRing', h.PlanRing),
     AddBackend: mutating('AddBackend', h.AddBackend, (r) => ({ id: r.id, host: r.host, ports: { ...r.ports }, weight: r.weight, tag: r.tag })),
     RemoveBackend: mutating('RemoveBackend', h.RemoveBackend, (r) => ({ id: r.id })),
     SetBackendWeight: mutating('SetBackendWeight', h.SetBackendWeight, (r) => ({ id: r.id, weight: r.weight })),

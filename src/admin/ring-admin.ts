@@ -23,6 +23,9 @@ import type { UserWhereResponse } from '../adapters/grpc/generated/maildirector/
 import type { MoveUserResponse } from '../adapters/grpc/generated/maildirector/admin/v1/MoveUserResponse.js';
 import { parseHost, parseHostPort } from '../config/net-syntax.js';
 import { AdminRequestError } from './errors.js';
+import { PlanInputError, type PlanOutcome, type PlanRequest } from '../ring/plan.js';
+import type { PlanRingResponse } from '../adapters/grpc/generated/maildirector/admin/v1/PlanRingResponse.js';
+import { changeFromWire, desiredFromWire, planResponse } from './plan-input.js';
 
 /** What the ring commands of the admin service need from the director. */
 export interface RingAdminDeps {
@@ -45,6 +48,8 @@ export interface RingAdminDeps {
   readonly holders?: ((user: string) => SessionHolder[]) | undefined;
   /** The addresses a backend host name resolves to (rejects when it does not); absent: the system resolver. */
   readonly resolveHost?: ((name: string) => Promise<readonly string[]>) | undefined;
+  /** A ring change planned, nothing written (app/ring-planner.ts); absent: PlanRing is refused. */
+  readonly planRing?: ((request: PlanRequest) => Promise<PlanOutcome>) | undefined;
 }
 
 /** What `user move` did (MoveUserResponse). */
@@ -64,7 +69,7 @@ const MAX_MOVE_DELAY_MS = 300_000;
 
 type RingMethods = Pick<
   AdminHandlers,
-  'Ring' | 'AddBackend' | 'RemoveBackend' | 'SetBackendWeight' | 'SetBackendState' | 'UserWhere' | 'MoveUser' | 'AddDirector' | 'RemoveDirector'
+  'Ring' | 'AddBackend' | 'RemoveBackend' | 'SetBackendWeight' | 'SetBackendState' | 'UserWhere' | 'MoveUser' | 'AddDirector' | 'RemoveDirector' | 'PlanRing'
 >;
 
 const BACKEND_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -90,7 +95,7 @@ function asyncUnary<Req, Res>(
     work.then(
       (response) => callback(null, response),
       (err: unknown) => {
-        if (err instanceof AdminRequestError || err instanceof RingStateError) {
+        if (err instanceof AdminRequestError || err instanceof RingStateError || err instanceof PlanInputError) {
           callback({ code: grpcStatus.INVALID_ARGUMENT, details: err.message });
           return;
         }
@@ -344,6 +349,16 @@ export function createRingAdminHandlers(deps: RingAdminDeps): RingMethods {
         host: decision.destination.host,
         port: decision.destination.port,
       };
+    }),
+
+    PlanRing: asyncUnary('PlanRing', onError, async (request): Promise<PlanRingResponse> => {
+      const planRing = deps.planRing;
+      if (planRing === undefined) throw new AdminRequestError('this director cannot plan ring changes');
+      let desired: PlanRequest['desired'];
+      if (request.desired === 'change' && request.change != null) desired = { change: changeFromWire(request.change) };
+      else if (request.desired === 'backends' && request.backends != null) desired = { backends: desiredFromWire(request.backends.backends) };
+      else throw new AdminRequestError('give a change or the desired backend list');
+      return planResponse(await planRing({ desired, allUsers: request.allUsers }), request.listMoves);
     }),
 
     MoveUser: asyncUnary('MoveUser', onError, async (request): Promise<MoveUserResponse> => {

@@ -190,6 +190,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminHandlers {
     MoveUser: ringHandlers?.MoveUser ?? noRing('MoveUser'),
     AddDirector: ringHandlers?.AddDirector ?? noRing('AddDirector'),
     RemoveDirector: ringHandlers?.RemoveDirector ?? noRing('RemoveDirector'),
+    PlanRing: ringHandlers?.PlanRing ?? noRing('PlanRing'),
   }, { access: deps.access, audit: deps.audit });
 }
 

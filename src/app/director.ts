@@ -22,7 +22,8 @@ import type { MutualTls } from '../adapters/grpc/security.js';
 import { formatHostPort } from '../adapters/grpc/security.js';
 import { startGrpcServer, type GrpcServerHandle } from '../adapters/grpc/server.js';
 import { loadAdminProto } from '../adapters/grpc/load.js';
-import { routeUser } from '../routing/route.js';
+import { ringKeyOf, routeUser } from '../routing/route.js';
+import { RingPlanner } from './ring-planner.js';
 import type { UserFields } from '../auth/fields.js';
 import type { Protocol } from '../core/protocol.js';
 import type { BackendSpec } from '../ring/types.js';
@@ -314,6 +315,7 @@ export class Director {
           route: (fields, protocol) => this.#route(fields, protocol),
           flushUsers: (backendId: string) =>
             this.#moves.flushBackend(backendId, (user) => this.#passdb.lookup(user), (fields, protocol) => this.#route(fields, protocol, false)),
+          planRing: (request) => this.#planner().plan(request),
           holders: (user: string) =>
             this.#presence
               .holders(user)
@@ -348,6 +350,8 @@ export class Director {
           ),
         events,
         usersToken: () => this.#config.http.usersToken,
+        plan: (request) => this.#planner().plan(request),
+        onError: (err) => this.log.warn({ err }, 'ring plan failed'),
       });
       this.#ringEvents = events;
       const started = await startHttpServer(http, {
@@ -373,6 +377,20 @@ export class Director {
       stats: () => node.stats(),
     });
     node.gossip.onAckWait((ms, all) => ackSeconds.observe({ result: all ? 'all' : 'partial' }, ms / 1000));
+  }
+
+  /** Plans of ring changes (admin PlanRing, /ring/plan), with the config and ring of the moment. */
+  #planner(): RingPlanner {
+    const all = this.#passdb.listUsers;
+    return new RingPlanner({
+      ring: () => this.#ring,
+      presentUsers: () => this.#presence.users(),
+      lookup: (user) => this.#passdb.lookup(user),
+      route: (fields) => this.#route(fields, 'imap', false),
+      ringKey: (fields) => ringKeyOf(fields, this.#config.ring.hashKey, this.#ring.placement),
+      held: (user, tag) => this.#moves.sticky(user, tag)?.id,
+      allUsers: all === undefined ? undefined : () => all.call(this.#passdb),
+    });
   }
 
   #route(fields: UserFields, protocol: Protocol, sticky = true): ReturnType<typeof routeUser> {

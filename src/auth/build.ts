@@ -1,3 +1,4 @@
+import type { UserFields } from './fields.js';
 import type { Logger } from 'pino';
 import type { CacheConfig, CryptLimitsConfig, PassdbConfig } from '../config/types.js';
 import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js';
@@ -20,9 +21,14 @@ class WatchedPassdb implements DirectorPassdb {
   readonly #inner: Passdb;
   readonly #watcher: LdapChangeWatcher | undefined;
 
+  /** The inner passdb's listing, when it has one (only LDAP's). */
+  readonly listUsers?: () => AsyncIterable<UserFields>;
+
   constructor(inner: Passdb, watcher: LdapChangeWatcher | undefined) {
     this.#inner = inner;
     this.#watcher = watcher;
+    const list = inner.listUsers;
+    if (list !== undefined) this.listUsers = () => list.call(inner);
   }
 
   authenticate(request: AuthRequest): Promise<AuthResult> {
@@ -69,9 +75,13 @@ class TimedPassdb implements Passdb {
   readonly #inner: Passdb;
   readonly #observe: PassdbRequestObserver;
 
+  readonly listUsers?: () => AsyncIterable<UserFields>;
+
   constructor(inner: Passdb, observe: PassdbRequestObserver) {
     this.#inner = inner;
     this.#observe = observe;
+    const list = inner.listUsers;
+    if (list !== undefined) this.listUsers = () => list.call(inner);
   }
 
   authenticate(request: AuthRequest): Promise<AuthResult> {

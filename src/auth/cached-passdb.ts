@@ -1,3 +1,4 @@
+import type { UserFields } from './fields.js';
 import { hash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CacheConfig } from '../config/types.js';
@@ -48,7 +49,12 @@ export class CachedPassdb implements Passdb {
     this.#config = config;
     this.#log = log.child({ passdb: 'cache' });
     this.#now = options.now ?? Date.now;
+    // A scan of every user (`ring plan --ldap`) bypasses the cache: it would evict the logins' entries.
+    const list = inner.listUsers;
+    if (list !== undefined) this.listUsers = () => list.call(inner);
   }
+
+  readonly listUsers?: () => AsyncIterable<UserFields>;
 
   #authKey(user: string, password: Secret): string {
     // A keyed one-shot digest: the cache only compares keys inside this

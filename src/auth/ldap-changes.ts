@@ -7,6 +7,7 @@ import type { Deadline } from '../adapters/ldap/deadline.js';
 import type { FoundEntry } from '../adapters/ldap/entry.js';
 import { LdapError } from '../adapters/ldap/errors.js';
 import { FilterTemplate } from '../adapters/ldap/filter.js';
+import { LdapUserNamer } from './ldap-user-name.js';
 import { formatGeneralizedTime, parseGeneralizedTime } from '../adapters/ldap/generalized-time.js';
 import type { UserFields } from './fields.js';
 import { entryToRawFields, mappedAttributes } from './ldap-fields.js';
@@ -91,9 +92,7 @@ const DEFAULT_ERROR_LOG_INTERVAL_MS = 30_000;
  * which must not fail the logins multiplexed on the same connection, and a
  * poll's failures must not put URIs in backoff for logins.
  *
- * The user name of an entry: the attribute the field map maps to `user`;
- * else the attribute the filter compares with `%u`; else the ones compared
- * with `%n` (and `%d`, joined as n@d); else the value of the DN's first RDN.
+ * The user name of an entry: ldap-user-name.ts.
  */
 export class LdapChangeWatcher implements UserChangeSource {
   readonly #config: LdapPassdbConfig;
@@ -107,7 +106,7 @@ export class LdapChangeWatcher implements UserChangeSource {
    * polls then probe with timestamps and CSNs first (PROBE_ATTRIBUTES).
    */
   #probeFirst = false;
-  readonly #userAttribute: { readonly user: string } | { readonly username: string; readonly domain: string | undefined } | undefined;
+  readonly #namer: LdapUserNamer;
   readonly #now: () => number;
   readonly #startWindowMs: number;
   readonly #errorLogIntervalMs: number;
@@ -136,13 +135,9 @@ export class LdapChangeWatcher implements UserChangeSource {
     this.#startWindowMs = options.startWindowMs ?? DEFAULT_START_WINDOW_MS;
     this.#errorLogIntervalMs = options.errorLogIntervalMs ?? DEFAULT_ERROR_LOG_INTERVAL_MS;
     this.#overlapMs = Math.max(OVERLAP_MS, options.overlapMs ?? OVERLAP_MS);
-    const userField = config.fields.find((f) => f.field.toLowerCase() === 'user' && f.attribute !== undefined)?.attribute;
-    const fromFilter = this.#filter.userAttributes();
-    if (userField !== undefined) this.#userAttribute = { user: userField };
-    else if (fromFilter.user !== undefined) this.#userAttribute = { user: fromFilter.user };
-    else if (fromFilter.username !== undefined) this.#userAttribute = { username: fromFilter.username, domain: fromFilter.domain };
+    this.#namer = new LdapUserNamer(config, this.#filter);
     const attributes = mappedAttributes(config.fields);
-    for (const name of [fromFilter.user, fromFilter.username, fromFilter.domain, 'modifyTimestamp', 'entryCSN']) {
+    for (const name of [...this.#namer.attributes, 'modifyTimestamp', 'entryCSN']) {
       if (name !== undefined && !attributes.some((a) => a.toLowerCase() === name.toLowerCase())) attributes.push(name);
     }
     this.#attributes = attributes;
@@ -287,7 +282,7 @@ export class LdapChangeWatcher implements UserChangeSource {
   }
 
   #toChange(entry: FoundEntry, modifiedAt: number): LdapUserChange | undefined {
-    const user = this.#userOf(entry);
+    const user = this.#namer.userOf(entry);
     if (user === undefined) {
       this.#log.warn({ dn: entry.dn }, 'changed LDAP entry has no user name attribute; ignored');
       return undefined;
@@ -296,17 +291,6 @@ export class LdapChangeWatcher implements UserChangeSource {
     if ('error' in parsed) this.#log.warn({ user, dn: entry.dn, problem: parsed.error }, 'changed LDAP entry has a malformed field');
     const fields = 'error' in parsed ? undefined : parsed.fields;
     return { user: fields?.user ?? user, dn: entry.dn, modifiedAt, fields };
-  }
-
-  #userOf(entry: FoundEntry): string | undefined {
-    const first = (attribute: string): string | undefined => entry.attributes.get(attribute.toLowerCase())?.[0];
-    const how = this.#userAttribute;
-    if (how === undefined) return firstRdnValue(entry.dn);
-    if ('user' in how) return first(how.user);
-    const name = first(how.username);
-    if (name === undefined || how.domain === undefined) return name;
-    const domain = first(how.domain);
-    return domain === undefined ? name : `${name}@${domain}`;
   }
 
   #emit(changes: readonly LdapUserChange[]): void {
@@ -367,9 +351,3 @@ function fingerprint(entry: FoundEntry): string {
   return JSON.stringify([entry.dn.toLowerCase(), stamp, undefined, hash.digest('base64')]);
 }
 
-/** "uid=alice,ou=people,..." → "alice"; escapes are not undone (a fallback for filters without %u). */
-function firstRdnValue(dn: string): string | undefined {
-  const match = /^[^=,+]+=((?:\\.|[^,+\\])*)/.exec(dn);
-  const value = match?.[1]?.trim();
-  return value === undefined || value.length === 0 ? undefined : value;
-}

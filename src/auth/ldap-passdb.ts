@@ -10,6 +10,7 @@ import type { UserFields } from './fields.js';
 import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js';
 import { parseUserFields } from './parse-fields.js';
 import { entryToRawFields, mappedAttributes } from './ldap-fields.js';
+import { LdapUserNamer } from './ldap-user-name.js';
 import { verifyPassword, type CryptLimits } from './schemes.js';
 import { checkUsername, DEFAULT_MAX_USERNAME_LENGTH } from './username.js';
 
@@ -50,20 +51,57 @@ export class LdapPassdb implements Passdb {
     this.#attributes = attributes;
     this.#maxUsernameLength = options.maxUsernameLength ?? DEFAULT_MAX_USERNAME_LENGTH;
     this.#cryptLimits = options.cryptLimits;
-    this.#directory = new LdapDirectory(
+    this.#directory = this.#newDirectory(config.searchPoolSize, config.bindPoolSize);
+  }
+
+  #newDirectory(searchPoolSize: number, bindPoolSize: number): LdapDirectory {
+    const config = this.#config;
+    return new LdapDirectory(
       {
         uris: config.uris,
         bindDn: config.bindDn,
         bindPassword: config.bindPassword,
         timeoutMs: config.timeoutMs,
         connectTimeoutMs: config.connectTimeoutMs,
-        searchPoolSize: config.searchPoolSize,
-        bindPoolSize: config.bindPoolSize,
+        searchPoolSize,
+        bindPoolSize,
         startTls: config.startTls,
         ca: config.ca,
       },
       this.#log,
     );
+  }
+
+  /**
+   * Every user the filter can find (the filter with its user assertions as
+   * "present": FilterTemplate.everyUser), a page at a time. The scan has a
+   * connection of its own, as the change watcher does (ldap-changes.ts): a
+   * page that runs out of time tears down its socket, which must not fail
+   * the logins multiplexed on the passdb's connections.
+   */
+  async *listUsers(): AsyncGenerator<UserFields> {
+    const namer = new LdapUserNamer(this.#config, this.#filter);
+    const attributes = mappedAttributes(this.#config.fields);
+    for (const name of namer.attributes) if (!attributes.some((a) => a.toLowerCase() === name.toLowerCase())) attributes.push(name);
+    const directory = this.#newDirectory(1, 1);
+    let skipped = 0;
+    try {
+      const spec = { base: this.#config.base, scope: this.#config.scope, filter: this.#filter.everyUser(), attributes };
+      for await (const page of directory.eachPage(spec)) {
+        for (const entry of page) {
+          const user = namer.userOf(entry);
+          const parsed = user === undefined ? undefined : parseUserFields(user, entryToRawFields(entry, this.#config.fields));
+          if (parsed === undefined || 'error' in parsed) {
+            skipped += 1;
+            continue;
+          }
+          yield parsed.fields;
+        }
+      }
+    } finally {
+      if (skipped > 0) this.#log.warn({ skipped }, 'user scan: entries without a user name or with a malformed field left out');
+      await directory.close();
+    }
   }
 
   async #find(user: string, deadline: Deadline): Promise<Found> {

@@ -29,6 +29,11 @@ export interface Passdb {
   authenticate(request: AuthRequest): Promise<AuthResult>;
   /** Fields without a password check, for routing questions (`user where`, LMTP). */
   lookup(user: string): Promise<LookupResult>;
+  /**
+   * Every user's fields, streamed (`ring plan --ldap`); absent when the
+   * passdb cannot list its users. Entries with malformed fields are skipped.
+   */
+  listUsers?(): AsyncIterable<UserFields>;
   /** Forget cached entries: one user, or all when `user` is undefined. Returns how many were dropped. */
   flushCache(user?: string): number;
   close(): Promise<void>;

@@ -109,6 +109,17 @@ export class SessionPresence {
     return out;
   }
 
+  /** Users with live sessions on this director or a peer whose presence counts (an operator's scan: walks every user). */
+  users(): Set<string> {
+    const self = this.selfId;
+    const out = new Set<string>(this.#local.keys());
+    for (const e of this.#node.state.presenceEntries()) {
+      if (e.directorId === self || e.placements.length === 0 || !this.#node.counts(e.directorId)) continue;
+      out.add(e.user);
+    }
+    return out;
+  }
+
   /**
    * Sessions and distinct users per backend id over this director and every
    * live peer, as `doveadm director map` counts them (an operator's scan:

@@ -56,6 +56,11 @@ function portOf(backend: BackendSpec, protocol: Protocol): number {
   return backend.ports[protocol] ?? DEFAULT_PORTS[protocol];
 }
 
+/** The key a ring user is placed by: the hash key template over the name the placement hashes. */
+export function ringKeyOf(fields: UserFields, hashKey: string, placement: RingPlacement): string {
+  return hashKeyFor(hashKey, hashedName(fields, placement), placement);
+}
+
 function viaRing(input: RouteInput): RouteDecision {
   const tag = input.fields.directorTag;
   const sticky = input.sticky;
@@ -63,7 +68,7 @@ function viaRing(input: RouteInput): RouteDecision {
   const backend =
     sticky !== undefined && sticky.tag === tag
       ? sticky
-      : input.ring.pick(hashKeyFor(input.hashKey, hashedName(input.fields, placement), placement), tag);
+      : input.ring.pick(ringKeyOf(input.fields, input.hashKey, placement), tag);
   if (backend === undefined) {
     return { kind: 'refuse', failure: 'no_backend', detail: `no backend up for tag "${tag}"` };
   }

@@ -33,6 +33,9 @@ export const RING_PAGE_HTML = `<!doctype html>
   .empty { color: #5b6475; font-size: 0.9rem; }
   #banner { display: none; background: #fee4e2; color: #b42318; padding: 0.4rem 0.6rem; border-radius: 0.4rem; margin: 0.4rem 0; }
   #banner[data-on="true"] { display: block; }
+  #plan table { border-collapse: collapse; font-size: 0.9rem; margin-top: 0.4rem; }
+  #plan td, #plan th { padding: 0.1rem 0.6rem; text-align: right; }
+  #plan td:first-child, #plan th:first-child { text-align: left; }
 </style>
 </head>
 <body>
@@ -43,6 +46,13 @@ export const RING_PAGE_HTML = `<!doctype html>
 <div id="backends" class="grid"></div>
 <h2>Directors</h2>
 <div id="directors" class="grid"></div>
+<h2>Plan a weight change</h2>
+<form id="plan-form">
+  <label>backend <input id="plan-backend" name="backend" size="8" required></label>
+  <label>weight <input id="plan-weight" name="weight" type="number" min="0" max="10000" size="6" required></label>
+  <button type="submit">plan (nothing changes)</button>
+</form>
+<div id="plan" data-state="none"></div>
 <h2>Moves and held logins</h2>
 <ul id="moves"></ul>
 <h2>Recent events</h2>
@@ -98,6 +108,34 @@ export const RING_PAGE_HTML = `<!doctype html>
     conn.textContent = "live · " + time(s.atMs) + " · " + s.entries + " ring entries";
     conn.setAttribute("data-state", "live");
   }
+  // The plan is the director's (GET /ring/plan, ring/plan.ts): the page only asks and draws it.
+  function drawPlan(p) {
+    var box = document.getElementById("plan");
+    box.replaceChildren();
+    box.setAttribute("data-state", p.error ? "error" : "done");
+    if (p.error) { box.appendChild(el("div", { "class": "empty" }, p.error)); return; }
+    box.setAttribute("data-moved", p.moved);
+    box.appendChild(el("div", { "class": "meta" }, p.users + " ring users with live sessions · " + p.moved + " would move" +
+      (p.keptBySessions > 0 ? " (" + p.keptBySessions + " kept by their sessions until they end)" : "") + " · nothing changed"));
+    var t = el("table");
+    var head = el("tr");
+    ["backend", "before", "after"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    t.appendChild(head);
+    p.shares.forEach(function (sh) {
+      var r = el("tr", { "data-share": sh.backendId, "data-before": sh.before, "data-after": sh.after });
+      [sh.backendId, sh.before, sh.after].forEach(function (v) { r.appendChild(el("td", null, v)); });
+      t.appendChild(r);
+    });
+    box.appendChild(t);
+    if (p.moves) box.appendChild(el("div", { "class": "meta", "data-users": "" }, p.moves.map(function (m) { return m.user + " " + m.from + "→" + m.to; }).join(", ")));
+  }
+  document.getElementById("plan-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var q = new URLSearchParams(location.search);
+    q.set("weight", document.getElementById("plan-backend").value + ":" + document.getElementById("plan-weight").value);
+    document.getElementById("plan").setAttribute("data-state", "asking");
+    fetch("/ring/plan?" + q.toString()).then(function (r) { return r.json(); }).then(drawPlan, function (e) { drawPlan({ error: String(e) }); });
+  });
   var source = new EventSource("/ring/events" + location.search);
   source.addEventListener("snapshot", function (ev) { draw(JSON.parse(ev.data)); });
   source.onerror = function () { conn.textContent = "connection lost, retrying…"; conn.setAttribute("data-state", "lost"); };

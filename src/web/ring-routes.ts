@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Secret } from '../core/secret.js';
 import { RING_PAGE_HTML } from './ring-page-html.js';
+import { answerPlan, type Planner } from './ring-plan-route.js';
 import type { RingEventLog } from './ring-events.js';
 import type { RingSnapshot } from './ring-snapshot.js';
 
@@ -16,6 +17,10 @@ export interface RingRoutesDeps {
   readonly events: RingEventLog;
   /** undefined: user names are never shown. */
   readonly usersToken: () => Secret | undefined;
+  /** /ring/plan (ring-plan-route.ts); absent: 404. */
+  readonly plan?: Planner | undefined;
+  /** Where a plan that failed unexpectedly is logged. */
+  readonly onError?: ((err: unknown) => void) | undefined;
 }
 
 /** Re-draw at most this often: presence changes with every login on a busy ring. */
@@ -60,9 +65,12 @@ export class RingRoutes {
   /** Answers the request when it is the ring page's; false leaves it to the caller. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://director.invalid');
-    if (url.pathname !== '/ring' && url.pathname !== '/ring/state' && url.pathname !== '/ring/events') return false;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
+    const plan = url.pathname === '/ring/plan' ? this.#deps.plan : undefined;
+    if (url.pathname !== '/ring' && url.pathname !== '/ring/state' && url.pathname !== '/ring/events' && plan === undefined) return false;
+    // A plan writes nothing, so POSTing the desired list is as safe as a GET.
+    const methods = plan === undefined ? ['GET', 'HEAD'] : ['GET', 'POST'];
+    if (!methods.includes(req.method ?? '')) {
+      res.writeHead(405, { allow: methods.join(', '), 'content-type': 'text/plain' });
       res.end('method not allowed\n');
       return true;
     }
@@ -72,7 +80,13 @@ export class RingRoutes {
       res.end(allowed.message);
       return true;
     }
-    if (url.pathname === '/ring') {
+    if (plan !== undefined) {
+      answerPlan(req, res, url, plan, allowed.showUsers).catch((err: unknown) => {
+        this.#deps.onError?.(err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('plan failed\n');
+      });
+    } else if (url.pathname === '/ring') {
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',

@@ -20,6 +20,8 @@ import type { UserWhereRequest } from './generated/maildirector/admin/v1/UserWhe
 import type { UserWhereResponse__Output } from './generated/maildirector/admin/v1/UserWhereResponse.js';
 import type { MoveUserRequest } from './generated/maildirector/admin/v1/MoveUserRequest.js';
 import type { MoveUserResponse__Output } from './generated/maildirector/admin/v1/MoveUserResponse.js';
+import type { PlanRingRequest } from './generated/maildirector/admin/v1/PlanRingRequest.js';
+import type { PlanRingResponse__Output } from './generated/maildirector/admin/v1/PlanRingResponse.js';
 import { AdminCallError } from './errors.js';
 import { loadAdminProto } from './load.js';
 import { channelCredentials, KEEPALIVE_OPTIONS } from './security.js';
@@ -54,10 +56,14 @@ export interface AdminApi {
   userWhere(request: UserWhereRequest): Promise<UserWhereResponse__Output>;
   /** Waits for the user's old sessions to end: the deadline allows for limits.move_wait. */
   moveUser(request: MoveUserRequest): Promise<MoveUserResponse__Output>;
+  /** A plan over every passdb user (all_users) walks the whole directory: it gets PLAN_EXTRA_TIMEOUT_MS more. */
+  planRing(request: PlanRingRequest): Promise<PlanRingResponse__Output>;
   close(): void;
 }
 
 export const DEFAULT_ADMIN_TIMEOUT_MS = 10_000;
+/** A directory of 100k users is a few hundred pages of a paged search. */
+const PLAN_EXTRA_TIMEOUT_MS = 170_000;
 /** Added to the deadline of calls that wait for sessions to end (limits.move_wait is 30 s by default). */
 export const MOVE_EXTRA_TIMEOUT_MS = 60_000;
 
@@ -108,6 +114,8 @@ export function createAdminApi(options: AdminClientOptions): AdminApi {
     setBackendState: (request) => call<SetBackendStateRequest, RingChangeResponse__Output>(client.setBackendState, request),
     userWhere: (request) => call<UserWhereRequest, UserWhereResponse__Output>(client.userWhere, request),
     moveUser: (request) => call<MoveUserRequest, MoveUserResponse__Output>(client.moveUser, request, MOVE_EXTRA_TIMEOUT_MS),
+    planRing: (request) =>
+      call<PlanRingRequest, PlanRingResponse__Output>(client.planRing, request, request.allUsers === true ? PLAN_EXTRA_TIMEOUT_MS : 0),
     close: () => client.close(),
   };
 }

@@ -120,6 +120,24 @@ export class LdapConnection {
     return this.#guard(() => this.#client.search(base, { ...options }), 'search', deadline);
   }
 
+  /**
+   * A paged search (RFC 2696) read one page at a time: each page has its own
+   * deadline, and the caller holds only the page it is working on.
+   */
+  async *searchPages(base: string, options: SearchOptions, pageDeadline: () => Deadline): AsyncGenerator<SearchResult> {
+    const pages = this.#client.searchPaginated(base, { ...options });
+    try {
+      for (;;) {
+        const next = await this.#guard(() => pages.next(), 'search', pageDeadline());
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      // A caller that stops early (or a failed page) leaves no search running on the connection.
+      void pages.return(undefined).catch(() => undefined);
+    }
+  }
+
   /** Replace each attribute's values (an empty list deletes it) in one modify: atomic on the server. */
   modifyReplace(dn: string, values: Readonly<Record<string, readonly string[]>>, deadline: Deadline): Promise<void> {
     const changes = Object.entries(values).map(

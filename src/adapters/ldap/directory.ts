@@ -166,6 +166,32 @@ export class LdapDirectory {
   }
 
   /**
+   * Every entry matching `spec`, streamed page by page (`pageSize` entries at
+   * most in memory), each page within the configured timeout. Fails over
+   * only before the first page: a scan half read from one server and half
+   * from another could count entries twice.
+   */
+  async *eachPage(spec: SearchSpec, pageSize = 500): AsyncGenerator<FoundEntry[]> {
+    const uri = await this.#withFailover('search', this.deadline(), async (uri, deadline) => {
+      await this.#pool(this.#searchPools, uri).shared().ready(deadline.capped(this.#options.connectTimeoutMs));
+      return uri;
+    });
+    const connection = this.#pool(this.#searchPools, uri).shared();
+    const pages = connection.searchPages(
+      spec.base,
+      {
+        scope: spec.scope,
+        filter: spec.filter,
+        attributes: spec.attributes.length === 0 ? ['1.1'] : [...spec.attributes],
+        paged: { pageSize },
+        timeLimit: Math.max(1, Math.ceil(this.#options.timeoutMs / 1000)),
+      },
+      () => this.deadline(),
+    );
+    for await (const page of pages) yield page.searchEntries.map(normalizeEntry);
+  }
+
+  /**
    * Replace attributes of `dn` in one modify, as the service bind identity
    * (which needs write access to them). Replace is idempotent, so failing
    * over to the next URI after a lost answer is safe.

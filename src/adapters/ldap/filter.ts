@@ -107,6 +107,28 @@ function substitute(filter: Filter, vars: FilterVariables): Filter {
   throw new FilterTemplateError(`unsupported filter element ${filter.constructor.name}`);
 }
 
+/** Whether an assertion value names a user variable (`%%` alone is a literal percent sign). */
+function hasVariable(value: Buffer | string): boolean {
+  return typeof value === 'string' && value.replace(/%%/g, '').includes('%');
+}
+
+/**
+ * `filter` for every user at once: an assertion about the user (one whose
+ * value has a variable) becomes "the attribute is present"; the others stay,
+ * so `(&(objectClass=posixAccount)(uid=%u)(!(disabled=TRUE)))` lists the
+ * users the passdb would find, one by one.
+ */
+function everyUser(filter: Filter): Filter {
+  if (filter instanceof AndFilter) return new AndFilter({ filters: filter.filters.map(everyUser) });
+  if (filter instanceof OrFilter) return new OrFilter({ filters: filter.filters.map(everyUser) });
+  if (filter instanceof NotFilter) return new NotFilter({ filter: everyUser(filter.filter) });
+  if (filter instanceof EqualityFilter && hasVariable(filter.value)) return new PresenceFilter({ attribute: filter.attribute });
+  if (filter instanceof SubstringFilter && [filter.initial, ...filter.any, filter.final].some(hasVariable)) {
+    return new PresenceFilter({ attribute: filter.attribute });
+  }
+  return substitute(filter, filterVariables(''));
+}
+
 /** Parentheses balance and the outermost pair spans the whole filter (values escape parentheses as \28, \29). */
 function balanced(filter: string): boolean {
   if (!filter.startsWith('(')) return false;
@@ -151,6 +173,11 @@ export class FilterTemplate {
 
   build(user: string): Filter {
     return substitute(this.#parsed, filterVariables(user));
+  }
+
+  /** Every entry the filter would find for some user (`ring plan --ldap`): see everyUser. */
+  everyUser(): Filter {
+    return everyUser(this.#parsed);
   }
 
   /**

@@ -8,6 +8,7 @@ import { EXIT } from './command.js';
 import type { AdminCommand, CliIo } from './command.js';
 import { defineAdminCommand } from './common.js';
 import { jsonLine } from './format.js';
+import { PLAN_JSON, PLAN_OPTIONS, planChange, planOptionsNeedDryRun } from './ring-plan.js';
 
 export interface RingChangeJson {
   readonly backend: string;
@@ -93,12 +94,20 @@ async function report(
 
 const ID_ARG = [{ name: 'ID', required: true, summary: 'backend id' }];
 
+/** add, remove and weight can be planned first (ring-plan.ts). */
+const DRY_RUN_OPTIONS = [
+  { name: 'dry-run', summary: 'only plan the change: how many users would move, shares before and after; nothing changes' },
+  ...PLAN_OPTIONS,
+];
+const DRY_RUN_JSON = `${CHANGE_JSON} With --dry-run: ${PLAN_JSON}`;
+
 export const backendAddCommand = defineAdminCommand({
   name: ['backend', 'add'],
   summary: 'Add a backend to the ring (every director); answers once the live directors applied it.',
-  json: CHANGE_JSON,
+  json: DRY_RUN_JSON,
   positionals: [...ID_ARG, { name: 'HOST', required: true, summary: 'address the directors connect to' }],
   options: [
+    ...DRY_RUN_OPTIONS,
     { name: 'weight', value: 'N', summary: 'share of ring users, 1..10000 (default 100; `backend weight ID 0` after adding gives it no new users)' },
     { name: 'tag', value: 'T', summary: 'director_tag this backend serves (default: the untagged ring)' },
     ...PROTOCOL_SPECS.map((p) => ({ name: `${p.protocol}-port`, value: 'P', summary: `${p.protocol} port (default ${p.defaultPort})` })),
@@ -114,6 +123,8 @@ export const backendAddCommand = defineAdminCommand({
     }
     const weightText = args.value('weight');
     const weight = weightText === undefined ? 100 : wholeNumber(weightText, '--weight', 1, 10_000);
+    planOptionsNeedDryRun(args);
+    if (args.flag('dry-run')) return planChange(api, io, json, args, { action: 'add', id, host, ports, weight, tag: args.value('tag') ?? '' });
     return report(io, json, id, 'add', api.addBackend({ id, host, ports, weight, tag: args.value('tag') ?? '' }), host);
   },
 });
@@ -121,10 +132,13 @@ export const backendAddCommand = defineAdminCommand({
 export const backendRemoveCommand = defineAdminCommand({
   name: ['backend', 'remove'],
   summary: 'Remove a backend from the ring; its sessions are ended and its ring users placed elsewhere.',
-  json: CHANGE_JSON,
+  json: DRY_RUN_JSON,
   positionals: ID_ARG,
+  options: DRY_RUN_OPTIONS,
   async execute(api, args, io, json) {
     const id = backendId(args);
+    planOptionsNeedDryRun(args);
+    if (args.flag('dry-run')) return planChange(api, io, json, args, { action: 'remove', id });
     return report(io, json, id, 'remove', api.removeBackend({ id }));
   },
 });
@@ -132,11 +146,14 @@ export const backendRemoveCommand = defineAdminCommand({
 export const backendWeightCommand = defineAdminCommand({
   name: ['backend', 'weight'],
   summary: "Set a backend's weight (its share of ring users, 0..10000; 0 gives it no new users, `backend down` takes it out).",
-  json: CHANGE_JSON,
+  json: DRY_RUN_JSON,
   positionals: [...ID_ARG, { name: 'N', required: true, summary: 'weight 0..10000 (0: no new users)' }],
+  options: DRY_RUN_OPTIONS,
   async execute(api, args, io, json) {
     const id = backendId(args);
     const weight = wholeNumber(args.positionals[1] ?? '', 'N', 0, 10_000);
+    planOptionsNeedDryRun(args);
+    if (args.flag('dry-run')) return planChange(api, io, json, args, { action: 'weight', id, weight });
     return report(io, json, id, 'weight', api.setBackendWeight({ id, weight }));
   },
 });

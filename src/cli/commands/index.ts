@@ -13,6 +13,7 @@ import {
   backendWeightCommand,
 } from './backend.js';
 import { userWhereCommand } from './user-where.js';
+import { ringPlanCommand } from './ring-plan.js';
 import { userMoveCommand } from './user-move.js';
 
 export type { AdminCommand, CliIo } from './command.js';
@@ -24,6 +25,7 @@ export const adminCommands: readonly AdminCommand[] = [
   ringCommand,
   ringAddCommand,
   ringRemoveCommand,
+  ringPlanCommand,
   backendAddCommand,
   backendRemoveCommand,
   backendWeightCommand,

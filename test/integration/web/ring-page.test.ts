@@ -14,7 +14,7 @@ import { startCluster } from '../../harness/cluster.js';
 import { adminCert, ringOverrides } from '../../harness/ring.js';
 import type { DirectorHandle } from '../../harness/director.js';
 import { login, openImap } from '../director/imap-support.js';
-import { cli, cliJson, directorAt, type Ring, type WhereJson } from '../cluster/ring-support.js';
+import { cli, cliJson, directorAt, until, type Ring, type WhereJson } from '../cluster/ring-support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'ring-page-test-token-0123456789';
@@ -177,5 +177,51 @@ test('a weight change shows within 1 s, a killed backend shows down within 3 s',
     process.stderr.write(`# ring page: weight shown ${weightMs} ms after the command returned; killed backend down after ${downMs} ms\n`);
   } finally {
     await page.close();
+  }
+});
+
+test('the page plans a weight change with the director: counts for everyone, names only with the token, nothing changed', async () => {
+  const d1 = directorAt(ring, 0);
+  // A user the ring places (the move test above gave its user an LDAP host).
+  const u = ring.cluster.usersOfKind('ring').at(-1);
+  assert.ok(u);
+  const where = await cliJson<WhereJson>(ring, d1, 'user', 'where', u.name);
+  assert.equal(where.reason, 'ring');
+  const { client } = await openImap(directorAt(ring, 1));
+  const plan = async (query: string): Promise<{ moved: string | null; users: string | null }> => {
+    const page = await openPage(d1, query);
+    try {
+      await page.type('#plan-backend', where.backend);
+      await page.type('#plan-weight', '0');
+      await page.click('#plan-form button');
+      await page.waitForSelector('#plan[data-state="done"]', { timeout: 5000 });
+      for (const b of ring.cluster.backends) await page.waitForSelector(`#plan [data-share="${b.id}"]`, { timeout: 1000 });
+      return {
+        moved: await page.$eval('#plan', (e) => e.getAttribute('data-moved')),
+        users: await page.$eval('#plan', (e) => e.querySelector('[data-users]')?.textContent ?? null),
+      };
+    } finally {
+      await page.close();
+    }
+  };
+  type Weights = { backends: Array<{ id: string; weight: number }> };
+  const weightsBefore = (await cliJson<Weights>(ring, d1, 'status')).backends.map((b) => [b.id, b.weight]);
+  try {
+    assert.match(await login(client, u.name, u.password), /^a1 OK /);
+    await until(`${d1.id} sees the session`, 3000, async () =>
+      (await cliJson<WhereJson>(ring, d1, 'user', 'where', u.name)).sessions.length > 0 ? true : undefined,
+    );
+    // Weight 0 on the user's backend: the one live user would move once its session ends.
+    const anonymous = await plan('');
+    const http = d1.address('http');
+    const direct = await (await fetch(`http://${http}/ring/plan?weight=${where.backend}:0&users=1&token=${TOKEN}`)).text();
+    assert.equal(anonymous.moved, '1', `weight 0 on ${where.backend}: ${direct}`);
+    assert.equal(anonymous.users, null, 'no user names without the token');
+    const named = await plan(`?users=1&token=${TOKEN}`);
+    assert.ok(named.users?.includes(u.name), `the named plan lists ${u.name}: ${named.users}`);
+    const weightsAfter = (await cliJson<Weights>(ring, d1, 'status')).backends.map((b) => [b.id, b.weight]);
+    assert.deepEqual(weightsAfter, weightsBefore, 'the plan changed no weight');
+  } finally {
+    client.close();
   }
 });

@@ -18,7 +18,7 @@ function handlers(calls: string[]): AdminHandlers {
     Status: ok('Status'), Who: ok('Who'), Ring: ok('Ring'), UserWhere: ok('UserWhere'),
     AddBackend: ok('AddBackend'), RemoveBackend: ok('RemoveBackend'), SetBackendState: ok('SetBackendState'),
     MoveUser: ok('MoveUser'), KickUser: ok('KickUser'), FlushAuthCache: ok('FlushAuthCache'),
-    AddDirector: ok('AddDirector'), RemoveDirector: ok('RemoveDirector'),
+    AddDirector: ok('AddDirector'), RemoveDirector: ok('RemoveDirector'), PlanRing: ok('PlanRing'),
     SetBackendWeight: (call, callback) => {
       calls.push('SetBackendWeight');
       if (call.request.weight === 7) callback({ code: grpcStatus.INVALID_ARGUMENT, details: 'weight 7 is unlucky' });

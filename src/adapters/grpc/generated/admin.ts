@@ -4,6 +4,7 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 import type { AddBackendRequest as _maildirector_admin_v1_AddBackendRequest, AddBackendRequest__Output as _maildirector_admin_v1_AddBackendRequest__Output } from './maildirector/admin/v1/AddBackendRequest.js';
 import type { AddDirectorRequest as _maildirector_admin_v1_AddDirectorRequest, AddDirectorRequest__Output as _maildirector_admin_v1_AddDirectorRequest__Output } from './maildirector/admin/v1/AddDirectorRequest.js';
 import type { AdminClient as _maildirector_admin_v1_AdminClient, AdminDefinition as _maildirector_admin_v1_AdminDefinition } from './maildirector/admin/v1/Admin.js';
+import type { BackendShareCount as _maildirector_admin_v1_BackendShareCount, BackendShareCount__Output as _maildirector_admin_v1_BackendShareCount__Output } from './maildirector/admin/v1/BackendShareCount.js';
 import type { BackendStatus as _maildirector_admin_v1_BackendStatus, BackendStatus__Output as _maildirector_admin_v1_BackendStatus__Output } from './maildirector/admin/v1/BackendStatus.js';
 import type { DirectorKick as _maildirector_admin_v1_DirectorKick, DirectorKick__Output as _maildirector_admin_v1_DirectorKick__Output } from './maildirector/admin/v1/DirectorKick.js';
 import type { FlushAuthCacheRequest as _maildirector_admin_v1_FlushAuthCacheRequest, FlushAuthCacheRequest__Output as _maildirector_admin_v1_FlushAuthCacheRequest__Output } from './maildirector/admin/v1/FlushAuthCacheRequest.js';
@@ -12,6 +13,12 @@ import type { KickUserRequest as _maildirector_admin_v1_KickUserRequest, KickUse
 import type { KickUserResponse as _maildirector_admin_v1_KickUserResponse, KickUserResponse__Output as _maildirector_admin_v1_KickUserResponse__Output } from './maildirector/admin/v1/KickUserResponse.js';
 import type { MoveUserRequest as _maildirector_admin_v1_MoveUserRequest, MoveUserRequest__Output as _maildirector_admin_v1_MoveUserRequest__Output } from './maildirector/admin/v1/MoveUserRequest.js';
 import type { MoveUserResponse as _maildirector_admin_v1_MoveUserResponse, MoveUserResponse__Output as _maildirector_admin_v1_MoveUserResponse__Output } from './maildirector/admin/v1/MoveUserResponse.js';
+import type { PlanRingRequest as _maildirector_admin_v1_PlanRingRequest, PlanRingRequest__Output as _maildirector_admin_v1_PlanRingRequest__Output } from './maildirector/admin/v1/PlanRingRequest.js';
+import type { PlanRingResponse as _maildirector_admin_v1_PlanRingResponse, PlanRingResponse__Output as _maildirector_admin_v1_PlanRingResponse__Output } from './maildirector/admin/v1/PlanRingResponse.js';
+import type { PlannedBackend as _maildirector_admin_v1_PlannedBackend, PlannedBackend__Output as _maildirector_admin_v1_PlannedBackend__Output } from './maildirector/admin/v1/PlannedBackend.js';
+import type { PlannedBackendList as _maildirector_admin_v1_PlannedBackendList, PlannedBackendList__Output as _maildirector_admin_v1_PlannedBackendList__Output } from './maildirector/admin/v1/PlannedBackendList.js';
+import type { PlannedChange as _maildirector_admin_v1_PlannedChange, PlannedChange__Output as _maildirector_admin_v1_PlannedChange__Output } from './maildirector/admin/v1/PlannedChange.js';
+import type { PlannedUserMove as _maildirector_admin_v1_PlannedUserMove, PlannedUserMove__Output as _maildirector_admin_v1_PlannedUserMove__Output } from './maildirector/admin/v1/PlannedUserMove.js';
 import type { RemoveBackendRequest as _maildirector_admin_v1_RemoveBackendRequest, RemoveBackendRequest__Output as _maildirector_admin_v1_RemoveBackendRequest__Output } from './maildirector/admin/v1/RemoveBackendRequest.js';
 import type { RemoveDirectorRequest as _maildirector_admin_v1_RemoveDirectorRequest, RemoveDirectorRequest__Output as _maildirector_admin_v1_RemoveDirectorRequest__Output } from './maildirector/admin/v1/RemoveDirectorRequest.js';
 import type { RingChangeResponse as _maildirector_admin_v1_RingChangeResponse, RingChangeResponse__Output as _maildirector_admin_v1_RingChangeResponse__Output } from './maildirector/admin/v1/RingChangeResponse.js';
@@ -41,6 +48,7 @@ export interface ProtoGrpcType {
         AddDirectorRequest: MessageTypeDefinition<_maildirector_admin_v1_AddDirectorRequest, _maildirector_admin_v1_AddDirectorRequest__Output>
         Admin: SubtypeConstructor<typeof grpc.Client, _maildirector_admin_v1_AdminClient> & { service: _maildirector_admin_v1_AdminDefinition }
         AdminOverride: EnumTypeDefinition
+        BackendShareCount: MessageTypeDefinition<_maildirector_admin_v1_BackendShareCount, _maildirector_admin_v1_BackendShareCount__Output>
         BackendState: EnumTypeDefinition
         BackendStatus: MessageTypeDefinition<_maildirector_admin_v1_BackendStatus, _maildirector_admin_v1_BackendStatus__Output>
         DirectorKick: MessageTypeDefinition<_maildirector_admin_v1_DirectorKick, _maildirector_admin_v1_DirectorKick__Output>
@@ -50,6 +58,12 @@ export interface ProtoGrpcType {
         KickUserResponse: MessageTypeDefinition<_maildirector_admin_v1_KickUserResponse, _maildirector_admin_v1_KickUserResponse__Output>
         MoveUserRequest: MessageTypeDefinition<_maildirector_admin_v1_MoveUserRequest, _maildirector_admin_v1_MoveUserRequest__Output>
         MoveUserResponse: MessageTypeDefinition<_maildirector_admin_v1_MoveUserResponse, _maildirector_admin_v1_MoveUserResponse__Output>
+        PlanRingRequest: MessageTypeDefinition<_maildirector_admin_v1_PlanRingRequest, _maildirector_admin_v1_PlanRingRequest__Output>
+        PlanRingResponse: MessageTypeDefinition<_maildirector_admin_v1_PlanRingResponse, _maildirector_admin_v1_PlanRingResponse__Output>
+        PlannedBackend: MessageTypeDefinition<_maildirector_admin_v1_PlannedBackend, _maildirector_admin_v1_PlannedBackend__Output>
+        PlannedBackendList: MessageTypeDefinition<_maildirector_admin_v1_PlannedBackendList, _maildirector_admin_v1_PlannedBackendList__Output>
+        PlannedChange: MessageTypeDefinition<_maildirector_admin_v1_PlannedChange, _maildirector_admin_v1_PlannedChange__Output>
+        PlannedUserMove: MessageTypeDefinition<_maildirector_admin_v1_PlannedUserMove, _maildirector_admin_v1_PlannedUserMove__Output>
         RemoveBackendRequest: MessageTypeDefinition<_maildirector_admin_v1_RemoveBackendRequest, _maildirector_admin_v1_RemoveBackendRequest__Output>
         RemoveDirectorRequest: MessageTypeDefinition<_maildirector_admin_v1_RemoveDirectorRequest, _maildirector_admin_v1_RemoveDirectorRequest__Output>
         RingChangeResponse: MessageTypeDefinition<_maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_RingChangeResponse__Output>

@@ -59,3 +59,9 @@ test('bad templates are refused at configuration time', () => {
   assert.throws(() => FilterTemplate.parse('(&(uid=%u)'), FilterTemplateError);
   assert.throws(() => FilterTemplate.parse('(uid=%x)'), /unknown variable/);
 });
+
+test('everyUser: user assertions become presence, the rest stays', () => {
+  const t = FilterTemplate.parse('(&(objectClass=posixAccount)(|(uid=%u)(mail=%n@%d))(!(disabled=TRUE))(cn=100%%))');
+  assert.equal(t.everyUser().toString(), '(&(objectClass=posixAccount)(|(uid=*)(mail=*))(!(disabled=TRUE))(cn=100%))');
+  assert.equal(FilterTemplate.parse('(uid=%{user})').everyUser().toString(), '(uid=*)');
+});

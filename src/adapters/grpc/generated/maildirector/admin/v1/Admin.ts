@@ -10,6 +10,8 @@ import type { KickUserRequest as _maildirector_admin_v1_KickUserRequest, KickUse
 import type { KickUserResponse as _maildirector_admin_v1_KickUserResponse, KickUserResponse__Output as _maildirector_admin_v1_KickUserResponse__Output } from '../../../maildirector/admin/v1/KickUserResponse.js';
 import type { MoveUserRequest as _maildirector_admin_v1_MoveUserRequest, MoveUserRequest__Output as _maildirector_admin_v1_MoveUserRequest__Output } from '../../../maildirector/admin/v1/MoveUserRequest.js';
 import type { MoveUserResponse as _maildirector_admin_v1_MoveUserResponse, MoveUserResponse__Output as _maildirector_admin_v1_MoveUserResponse__Output } from '../../../maildirector/admin/v1/MoveUserResponse.js';
+import type { PlanRingRequest as _maildirector_admin_v1_PlanRingRequest, PlanRingRequest__Output as _maildirector_admin_v1_PlanRingRequest__Output } from '../../../maildirector/admin/v1/PlanRingRequest.js';
+import type { PlanRingResponse as _maildirector_admin_v1_PlanRingResponse, PlanRingResponse__Output as _maildirector_admin_v1_PlanRingResponse__Output } from '../../../maildirector/admin/v1/PlanRingResponse.js';
 import type { RemoveBackendRequest as _maildirector_admin_v1_RemoveBackendRequest, RemoveBackendRequest__Output as _maildirector_admin_v1_RemoveBackendRequest__Output } from '../../../maildirector/admin/v1/RemoveBackendRequest.js';
 import type { RemoveDirectorRequest as _maildirector_admin_v1_RemoveDirectorRequest, RemoveDirectorRequest__Output as _maildirector_admin_v1_RemoveDirectorRequest__Output } from '../../../maildirector/admin/v1/RemoveDirectorRequest.js';
 import type { RingChangeResponse as _maildirector_admin_v1_RingChangeResponse, RingChangeResponse__Output as _maildirector_admin_v1_RingChangeResponse__Output } from '../../../maildirector/admin/v1/RingChangeResponse.js';
@@ -69,6 +71,15 @@ export interface AdminClient extends grpc.Client {
   moveUser(argument: _maildirector_admin_v1_MoveUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
   moveUser(argument: _maildirector_admin_v1_MoveUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
   moveUser(argument: _maildirector_admin_v1_MoveUserRequest, callback: grpc.requestCallback<_maildirector_admin_v1_MoveUserResponse__Output>): grpc.ClientUnaryCall;
+  
+  PlanRing(argument: _maildirector_admin_v1_PlanRingRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_PlanRingResponse__Output>): grpc.ClientUnaryCall;
+  PlanRing(argument: _maildirector_admin_v1_PlanRingRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_PlanRingResponse__Output>): grpc.ClientUnaryCall;
+  PlanRing(argument: _maildirector_admin_v1_PlanRingRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_PlanRingResponse__Output>): grpc.ClientUnaryCall;
+  PlanRing(argument: _maildirector_admin_v1_PlanRingRequest, callback: grpc.requestCallback<_maildirector_admin_v1_PlanRingResponse__Output>): grpc.ClientUnaryCall;
+  planRing(argument: _maildirector_admin_v1_PlanRingRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_PlanRingResponse__Output>): grpc.ClientUnaryCall;
+  planRing(argument: _maildirector_admin_v1_PlanRingRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_PlanRingResponse__Output>): grpc.ClientUnaryCall;
+  planRing(argument: _maildirector_admin_v1_PlanRingRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_PlanRingResponse__Output>): grpc.ClientUnaryCall;
+  planRing(argument: _maildirector_admin_v1_PlanRingRequest, callback: grpc.requestCallback<_maildirector_admin_v1_PlanRingResponse__Output>): grpc.ClientUnaryCall;
   
   RemoveBackend(argument: _maildirector_admin_v1_RemoveBackendRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
   RemoveBackend(argument: _maildirector_admin_v1_RemoveBackendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_maildirector_admin_v1_RingChangeResponse__Output>): grpc.ClientUnaryCall;
@@ -155,6 +166,8 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   
   MoveUser: grpc.handleUnaryCall<_maildirector_admin_v1_MoveUserRequest__Output, _maildirector_admin_v1_MoveUserResponse>;
   
+  PlanRing: grpc.handleUnaryCall<_maildirector_admin_v1_PlanRingRequest__Output, _maildirector_admin_v1_PlanRingResponse>;
+  
   RemoveBackend: grpc.handleUnaryCall<_maildirector_admin_v1_RemoveBackendRequest__Output, _maildirector_admin_v1_RingChangeResponse>;
   
   RemoveDirector: grpc.handleUnaryCall<_maildirector_admin_v1_RemoveDirectorRequest__Output, _maildirector_admin_v1_RingChangeResponse>;
@@ -179,6 +192,7 @@ export interface AdminDefinition extends grpc.ServiceDefinition {
   FlushAuthCache: MethodDefinition<_maildirector_admin_v1_FlushAuthCacheRequest, _maildirector_admin_v1_FlushAuthCacheResponse, _maildirector_admin_v1_FlushAuthCacheRequest__Output, _maildirector_admin_v1_FlushAuthCacheResponse__Output>
   KickUser: MethodDefinition<_maildirector_admin_v1_KickUserRequest, _maildirector_admin_v1_KickUserResponse, _maildirector_admin_v1_KickUserRequest__Output, _maildirector_admin_v1_KickUserResponse__Output>
   MoveUser: MethodDefinition<_maildirector_admin_v1_MoveUserRequest, _maildirector_admin_v1_MoveUserResponse, _maildirector_admin_v1_MoveUserRequest__Output, _maildirector_admin_v1_MoveUserResponse__Output>
+  PlanRing: MethodDefinition<_maildirector_admin_v1_PlanRingRequest, _maildirector_admin_v1_PlanRingResponse, _maildirector_admin_v1_PlanRingRequest__Output, _maildirector_admin_v1_PlanRingResponse__Output>
   RemoveBackend: MethodDefinition<_maildirector_admin_v1_RemoveBackendRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_RemoveBackendRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
   RemoveDirector: MethodDefinition<_maildirector_admin_v1_RemoveDirectorRequest, _maildirector_admin_v1_RingChangeResponse, _maildirector_admin_v1_RemoveDirectorRequest__Output, _maildirector_admin_v1_RingChangeResponse__Output>
   Ring: MethodDefinition<_maildirector_admin_v1_RingRequest, _maildirector_admin_v1_RingResponse, _maildirector_admin_v1_RingRequest__Output, _maildirector_admin_v1_RingResponse__Output>
