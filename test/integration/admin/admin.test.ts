@@ -301,7 +301,7 @@ test('a plaintext admin server refuses a non-loopback address', async () => {
 test('every admin command is exported once and found by its full name', () => {
   const names = adminCommands.map((c) => c.name.join(' '));
   assert.deepEqual(names, [
-    'status', 'ring', 'ring add', 'ring remove', 'backend add', 'backend remove', 'backend weight', 'backend up', 'backend down', 'backend flush',
+    'status', 'ring', 'ring add', 'ring remove', 'ring plan', 'backend add', 'backend remove', 'backend weight', 'backend up', 'backend down', 'backend flush',
     'who', 'user where', 'user kick', 'user move', 'auth cache flush',
   ]);
   assert.equal(findAdminCommand(['auth', 'cache', 'flush', 'u'])?.args[0], 'u');

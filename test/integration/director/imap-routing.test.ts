@@ -101,7 +101,7 @@ test('proxy with a self host is refused as a loop and logged with user and host'
   assert.equal(await loginReply(u), 'a1 NO [UNAVAILABLE] Account is temporarily unavailable.');
   const line = await waitLog(firstDirector(cluster).logFile, /Proxying loops/);
   assert.match(line, /"user":"user0003"/);
-  assert.match(line, /"host":"127\.0\.0\.1"/);
+  assert.match(line, /"backend_host":"127\.0\.0\.1"/);
   assert.deepEqual(await loginCounts(cluster.backends, u.name), before);
 });
 
