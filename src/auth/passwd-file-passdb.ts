@@ -6,7 +6,8 @@ import type { UserFields } from './fields.js';
 import { parsePasswdFile } from './passwd-file.js';
 import type { PasswdFileEntry } from './passwd-file.js';
 import { parseUserFields } from './parse-fields.js';
-import { verifyPassword, type CryptLimits } from './schemes.js';
+import type { CryptLimits } from './schemes.js';
+import { checkStoredPassword } from './stored-password.js';
 import { checkUsername, DEFAULT_MAX_USERNAME_LENGTH } from './username.js';
 
 interface Snapshot {
@@ -86,14 +87,7 @@ export class PasswdFilePassdb implements Passdb {
     const found = await this.#find(name.user);
     if (found.kind === 'tempfail') return found;
     if (found.kind === 'not_found') return { kind: 'fail', detail: 'unknown user' };
-    if (found.fields.nopassword) return { kind: 'ok', fields: found.fields };
-    if (request.password.isEmpty) return { kind: 'fail', detail: 'empty password' };
-    if (found.entry.password.length === 0) return { kind: 'fail', detail: 'no password stored' };
-    const verdict = await verifyPassword(found.entry.password, request.password, this.#cryptLimits);
-    if (verdict.kind === 'match') return { kind: 'ok', fields: found.fields };
-    if (verdict.kind === 'mismatch') return { kind: 'fail', detail: 'wrong password' };
-    this.#log.warn({ user: name.user, scheme: verdict.scheme, reason: verdict.reason }, 'cannot verify stored password');
-    return { kind: 'tempfail', detail: `cannot verify ${verdict.scheme} password: ${verdict.reason}` };
+    return checkStoredPassword(found.fields, found.entry.password, request.password, this.#cryptLimits, this.#log, name.user);
   }
 
   async lookup(user: string): Promise<LookupResult> {

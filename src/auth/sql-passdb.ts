@@ -8,7 +8,8 @@ import type { UserFields } from './fields.js';
 import type { AuthRequest, AuthResult, LookupResult, Passdb } from './passdb.js';
 import { parseUserFields } from './parse-fields.js';
 import { rowFields, type SqlRow } from './sql-fields.js';
-import { verifyPassword, type CryptLimits } from './schemes.js';
+import type { CryptLimits } from './schemes.js';
+import { checkStoredPassword } from './stored-password.js';
 import { checkUsername, DEFAULT_MAX_USERNAME_LENGTH } from './username.js';
 
 export interface SqlPassdbOptions {
@@ -118,14 +119,7 @@ export class SqlPassdb implements Passdb {
       this.#log.error({ user: name.user }, "Password query must return a field named 'password'");
       return { kind: 'tempfail', detail: 'password query returned no password column' };
     }
-    if (found.fields.nopassword) return { kind: 'ok', fields: found.fields };
-    if (request.password.isEmpty) return { kind: 'fail', detail: 'empty password' };
-    if (found.row.password === undefined) return { kind: 'fail', detail: 'no password stored' };
-    const verdict = await verifyPassword(found.row.password, request.password, this.#cryptLimits);
-    if (verdict.kind === 'match') return { kind: 'ok', fields: found.fields };
-    if (verdict.kind === 'mismatch') return { kind: 'fail', detail: 'wrong password' };
-    this.#log.warn({ user: name.user, scheme: verdict.scheme, reason: verdict.reason }, 'cannot verify stored password');
-    return { kind: 'tempfail', detail: `cannot verify ${verdict.scheme} password: ${verdict.reason}` };
+    return checkStoredPassword(found.fields, found.row.password, request.password, this.#cryptLimits, this.#log, name.user);
   }
 
   async lookup(user: string): Promise<LookupResult> {

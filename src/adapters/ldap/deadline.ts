@@ -1,3 +1,4 @@
+import { raceDeadline } from '../race-deadline.js';
 import { LdapError } from './errors.js';
 
 /**
@@ -33,28 +34,6 @@ export class Deadline {
    * deadline passes first; `onExpire` then gets to tear down whatever is stuck.
    */
   race<T>(work: Promise<T>, what: string, uri: string, onExpire: () => void): Promise<T> {
-    const remaining = this.remainingMs();
-    // The losing promise may still reject later; nobody listens then.
-    work.catch(() => undefined);
-    if (remaining === 0) {
-      onExpire();
-      return Promise.reject(new LdapError('unavailable', `${what}: deadline passed`, uri));
-    }
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        onExpire();
-        reject(new LdapError('unavailable', `${what}: no answer within ${remaining} ms`, uri));
-      }, remaining);
-      work.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
-    });
+    return raceDeadline(work, this.remainingMs(), onExpire, (why) => new LdapError('unavailable', `${what}: ${why}`, uri));
   }
 }

@@ -1,3 +1,4 @@
+import { raceDeadline as race } from '../race-deadline.js';
 /**
  * What the SQL adapter can tell its callers. `unavailable` covers every
  * transport problem (refused, reset, login refused, deadline, every host in
@@ -41,25 +42,5 @@ export function errorMessage(err: unknown): string {
  * statement runs on). The loser's late rejection is swallowed.
  */
 export function raceDeadline<T>(work: Promise<T>, ms: number, what: string, host: string, onExpire: () => void): Promise<T> {
-  work.catch(() => undefined);
-  if (ms <= 0) {
-    onExpire();
-    return Promise.reject(new SqlError('unavailable', `${what}: deadline passed`, host));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      onExpire();
-      reject(new SqlError('unavailable', `${what}: no answer within ${ms} ms`, host));
-    }, ms);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
+  return race(work, ms, onExpire, (why) => new SqlError('unavailable', `${what}: ${why}`, host));
 }
