@@ -29,6 +29,7 @@ import type { Protocol } from '../core/protocol.js';
 import type { BackendSpec } from '../ring/types.js';
 import { RingKicker } from './ring-kicks.js';
 import { RingLoginQuorum } from './ring-claims.js';
+import { FenceWatch } from '../cluster/fence-watch.js';
 import { MoveCoordinator } from './moves.js';
 import { UserMover } from './user-move.js';
 import { PresenceRegistry } from './presence-registry.js';
@@ -73,6 +74,7 @@ export class Director {
   readonly #registry: PresenceRegistry;
   readonly #presence: SessionPresence;
   readonly #moves: MoveCoordinator;
+  readonly #fence: FenceWatch;
   readonly #metrics = new MetricsRegistry({ processMetrics: true });
   /** Dovecot's auth penalty, one table for this process and its workers. */
   readonly #penalty = new AuthPenalty();
@@ -122,6 +124,11 @@ export class Director {
     });
     // A ring state file from an earlier run wins over the config's backends (they only seed it).
     this.#ring = this.#node.ring();
+    this.#fence = new FenceWatch({
+      fenced: () => this.#config.ring.fenceMinority && this.#node.inMinority(),
+      joinWaitMs: () => this.#config.limits.moveWaitMs,
+      blipWaitMs: () => this.#config.ring.gossip.deadAfterMs,
+    });
     this.#presence = new SessionPresence(this.#node);
     this.#registry = new PresenceRegistry(new LocalSessionRegistry(), this.#presence);
     this.#moves = new MoveCoordinator({
@@ -132,7 +139,7 @@ export class Director {
       ring: () => this.#ring,
       route: (fields, protocol) => this.#route(fields, protocol),
       moveWaitMs: () => this.#config.limits.moveWaitMs,
-      fenced: () => this.#fenced(),
+      fence: this.#fence,
       quorum: new RingLoginQuorum(this.#node, this.#presence, this.log.child({ component: 'claims' })),
       claimTimeoutMs: Math.max(200, Math.floor(config.ring.gossip.deadAfterMs / 2)),
       forgetUser: (user) => this.#flushCache(user),
@@ -358,7 +365,7 @@ export class Director {
         metrics: async () => this.#metrics.renderWith((await this.#workers?.metrics()) ?? []),
         metricsContentType: this.#metrics.contentType,
         // A draining director still answers, but a load balancer must send new clients elsewhere.
-        status: () => ({ serving: !this.#draining, body: this.status() }),
+        status: () => ({ serving: !this.#draining && !this.#fenced(), body: this.status() }),
         routes: this.#ringPage,
       });
       this.#http = started.server;
@@ -424,6 +431,9 @@ export class Director {
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       sessions: this.#registry.list().length,
       draining: this.#draining,
+      // Not serving: no majority of the ring hears it (still joining, or cut off).
+      fenced: this.#fenced(),
+      joining: this.#fence.joining(),
       backends: this.#ring.backends().map((b) => ({ id: b.id, host: b.host, weight: b.weight, tag: b.tag, up: this.#ring.isUp(b.id) })),
       ring: {
         directors: this.#node.state.directors().map((d) => ({ id: d.id, live: this.#node.live().has(d.id) })),
@@ -433,7 +443,7 @@ export class Director {
   }
 
   #fenced(): boolean {
-    return this.#config.ring.fenceMinority && this.#node.inMinority();
+    return this.#fence.fenced();
   }
 
   /** I1 (docs/invariants.md) under a partition: the majority now places this director's users elsewhere. */

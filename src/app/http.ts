@@ -4,7 +4,7 @@ export interface HttpEndpoints {
   /** The Prometheus text exposition and its content type. */
   readonly metrics: () => Promise<string>;
   readonly metricsContentType: string;
-  /** `/status` JSON; `serving: false` (draining) answers 503 so a load balancer stops sending clients. */
+  /** `/status` JSON; `serving: false` (draining, or fenced: no majority of the ring hears it) answers 503 so a load balancer stops sending clients. */
   readonly status: () => { readonly serving: boolean; readonly body: unknown };
   /** More pages on the same port (the ring page); asked first. */
   readonly routes?: HttpRoutes | undefined;

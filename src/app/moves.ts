@@ -28,8 +28,12 @@ export interface MoveCoordinatorOptions {
   /** Routing (docs/invariants.md) with this director's ring and config (and the sticky hint). */
   readonly route: (fields: UserFields, protocol: Protocol) => RouteDecision;
   readonly moveWaitMs: () => number;
-  /** This director is cut off from the ring's majority (ring.fence_minority): hold no logins. */
-  readonly fenced?: () => boolean;
+  /**
+   * This director is cut off from the ring's majority (ring.fence_minority):
+   * a login waits for the majority until `holdUntil` (cluster/fence-watch.ts),
+   * then gets its temporary failure.
+   */
+  readonly fence?: { fenced(): boolean; holdUntil(): number };
   /**
    * The ring's grants for a login's claim (docs/ring-protocol.md); left out,
    * a claim is this director's alone (a ring of one, unit tests).
@@ -171,10 +175,22 @@ export class MoveCoordinator implements LoginPlacement {
     const host = destination.host;
     let heldLogged = false;
     let mustSettle = false;
+    let fenceLogged = false;
     for (;;) {
-      if (this.#opts.fenced?.() === true) {
-        // The majority counts this director dead and ignores its sessions: a login here could double one there.
-        throw new LoginFailure('backend_unavailable', 'director is cut off from the majority of the ring');
+      const fence = this.#opts.fence;
+      if (fence?.fenced() === true) {
+        // The majority counts this director dead and ignores its sessions: a
+        // login here could double one there. A ring still forming, or a lost
+        // heartbeat, is waited out (cluster/fence-watch.ts).
+        if (now() >= Math.min(deadline, fence.holdUntil())) {
+          throw new LoginFailure('backend_unavailable', 'director is cut off from the majority of the ring');
+        }
+        if (!fenceLogged) {
+          fenceLogged = true;
+          log.info({ user }, 'login held: this director does not hear a majority of the ring yet');
+        }
+        await sleep(pollMs);
+        continue;
       }
       if (this.#heldElsewhere(user, host)) {
         if (!heldLogged) {
@@ -207,7 +223,7 @@ export class MoveCoordinator implements LoginPlacement {
       if (outcome.ok) return now() - started;
       this.release(sessionId);
       quorum.release(user, host);
-      if (now() >= deadline || this.#opts.fenced?.() === true) {
+      if (now() >= deadline) {
         log.warn({ user, backend: destination.backend?.id ?? '', backend_host: host, granted: outcome.granted, refusedBy: outcome.refusedBy, holder: outcome.holder }, 'login refused: no majority of the ring granted its claim');
         throw new LoginFailure('backend_unavailable', 'no majority of the ring granted the login');
       }

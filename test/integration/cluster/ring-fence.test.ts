@@ -90,3 +90,41 @@ test('cut off from the majority: sessions end, logins are refused as temporary, 
   // Hearing the peers again is not enough: d1 serves once they have acknowledged its gossip again.
   await until('d1 serves again', 10_000, async () => ((await tryLogin(v)).startsWith('a1 OK ') ? true : undefined));
 });
+
+async function statusOf(d: { address(key: 'http'): string | null }): Promise<{ code: number; body: { fenced?: boolean; joining?: boolean } }> {
+  const res = await fetch(`http://${d.address('http')}/status`);
+  return { code: res.status, body: (await res.json()) as { fenced?: boolean; joining?: boolean } };
+}
+
+test('a director started while its peers are down holds logins until a majority acknowledges it; /status answers 503 meanwhile', async () => {
+  const [d1, d2, d3] = ring.cluster.directors;
+  assert.ok(d1 !== undefined && d2 !== undefined && d3 !== undefined);
+  const u = ring.cluster.usersOfKind('ring')[0];
+  assert.ok(u !== undefined);
+  await Promise.all([d2.kill(), d3.kill(), d1.stop()]);
+  const alone = await d1.restart();
+  ring.cluster.directors[0] = alone;
+  const status = await statusOf(alone);
+  assert.equal(status.code, 503, JSON.stringify(status.body));
+  assert.equal(status.body.fenced, true);
+  assert.equal(status.body.joining, true);
+
+  const { client } = await openImap(alone);
+  try {
+    client.write(`a1 LOGIN ${u.name} ${u.password}\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(client.buffered, 0, 'no answer while the ring has not formed: the login is held, not refused');
+    const started = Date.now();
+    ring.cluster.directors[1] = await d2.restart();
+    assert.match(lastLine(await client.until('a1 ', 15_000)), /^a1 OK /);
+    process.stdout.write(`# held login went on ${Date.now() - started} ms after a second director was started\n`);
+    await command(client, 'a2', 'LOGOUT');
+  } finally {
+    client.close();
+  }
+  const serving = await statusOf(alone);
+  assert.equal(serving.code, 200, JSON.stringify(serving.body));
+  assert.equal(serving.body.joining, false);
+  ring.cluster.directors[2] = await d3.restart();
+  await until('the ring is whole again', 10_000, async () => ((await liveCount()) === 3 ? true : undefined));
+});
