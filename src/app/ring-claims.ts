@@ -26,13 +26,19 @@ export class RingLoginQuorum implements LoginQuorum {
   readonly #presence: SessionPresence;
   readonly #grants: ClaimGrants;
   readonly #log: Logger;
+  /** ClaimGrants' `ready`: this director knows what its peers hold (cluster/claims.ts). */
+  readonly #ready: () => boolean;
 
   constructor(node: RingNode, presence: SessionPresence, log: Logger) {
     this.#node = node;
     this.#presence = presence;
     this.#log = log;
+    const startedAt = Date.now();
+    let ready = false;
+    this.#ready = () => (ready ||= Date.now() - startedAt >= GRANT_TTL_MS || node.gossip.hasWholeStateOfAll());
     this.#grants = new ClaimGrants({
       selfId: node.state.selfId,
+      ready: this.#ready,
       holders: (user) => presence.holders(user),
       counts: (id) => node.counts(id),
       ttlMs: GRANT_TTL_MS,
@@ -43,6 +49,10 @@ export class RingLoginQuorum implements LoginQuorum {
         return { granted: true };
       }
       const answer = this.#grants.decide({ user: request.user, host: request.host, claimant: request.directorId, presenceCounter: Number(request.presenceCounter) });
+      if (!answer.granted && answer.holder === node.state.selfId) {
+        this.#log.debug({ user: request.user, claimant: request.directorId }, 'claim refused: this director has not yet merged every peer\'s state since it started');
+        return { granted: false, holder: answer.holder, holderHost: answer.holderHost };
+      }
       if (!answer.granted) {
         this.#log.info({ user: request.user, claimant: request.directorId, host: request.host, holder: answer.holder, holderHost: answer.holderHost }, 'claim refused: user held elsewhere');
         return { granted: false, holder: answer.holder, holderHost: answer.holderHost };
@@ -60,6 +70,9 @@ export class RingLoginQuorum implements LoginQuorum {
   }
 
   acquire(user: string, host: string, timeoutMs: number): Promise<ClaimOutcome> {
+    // Its own grant counts in the majority, so it is held to the same rule
+    // as the grants it gives: the login waits (MoveCoordinator tries again).
+    if (!this.#ready()) return Promise.resolve({ ok: false, granted: [] });
     const counter = this.#presence.publishNow(user);
     return this.#node.claimRing(user, host, counter, timeoutMs);
   }

@@ -24,6 +24,17 @@ export interface ClaimGrantsOptions {
    * the release was lost) stops counting after this long.
    */
   readonly ttlMs: number;
+  /**
+   * Whether this director may grant at all yet. Grants live in memory: a
+   * director that restarted has forgotten the ones it gave, and a claim it
+   * granted just before may not have reached anybody else as presence yet.
+   * So it grants nothing until it knows what its peers hold (their whole
+   * states merged since its start), or until every grant it could have
+   * given before would have expired (`ttlMs` from its start). Without this,
+   * a crash between a grant and the claimant's presence arriving lets a
+   * second claim on another host collect the same majority (model/).
+   */
+  readonly ready?: () => boolean;
   readonly now?: () => number;
 }
 
@@ -58,6 +69,7 @@ export class ClaimGrants {
 
   /** Grant `ask` unless another director holds or claimed the user on another host. */
   decide(ask: ClaimAsk): ClaimAnswer {
+    if (this.#opts.ready?.() === false) return { granted: false, holder: this.#opts.selfId, holderHost: '' };
     for (const h of this.#opts.holders(ask.user)) {
       if (h.directorId !== ask.claimant && h.host !== ask.host) return { granted: false, holder: h.directorId, holderHost: h.host };
     }

@@ -106,6 +106,8 @@ export class Gossip {
   readonly #startedAt = Date.now();
   #live: ReadonlySet<string>;
   #confirmed: ReadonlySet<string>;
+  /** Peers whose whole state (the FULL batches of a link's opening) was merged since this director started. */
+  readonly #wholeStateFrom = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #malformedLoggedAt = 0;
@@ -134,6 +136,7 @@ export class Gossip {
         this.stats.batchesSent += batches;
         this.stats.entriesSent += entries;
       },
+      wholeStateMerged: (peerId) => this.#wholeStateFrom.add(peerId),
       mergeBatch: (peerId, entries) => {
         try {
           this.#mergeWire(peerId, entries);
@@ -177,6 +180,11 @@ export class Gossip {
    */
   confirmed(): ReadonlySet<string> {
     return this.#confirmed;
+  }
+
+  /** Whether the whole state of every other member has been merged here since this director started. */
+  hasWholeStateOfAll(): boolean {
+    return this.#state.directors().every((d) => d.id === this.selfId || this.#wholeStateFrom.has(d.id));
   }
 
   /** When a director was last heard from (ms); before anything was heard, when this node started. */
@@ -418,6 +426,7 @@ export class Gossip {
           return;
         }
         this.#mergeWire(peerId, batch.entries);
+        if (batch.kind === 'BATCH_KIND_FULL' && batch.lastOfFull) this.#wholeStateFrom.add(peerId);
         write({ ack: { seq: batch.seq } });
         return;
       }

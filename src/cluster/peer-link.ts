@@ -28,6 +28,8 @@ export interface LinkHost {
   countSent(batches: number, entries: number): void;
   /** A batch of the peer's whole state, answered on the stream we dialed; merged before the Ack. */
   mergeBatch(peerId: string, entries: readonly Entry__Output[]): void;
+  /** The last batch of the peer's whole state was merged. */
+  wholeStateMerged(peerId: string): void;
 }
 
 interface Awaiting {
@@ -225,6 +227,7 @@ export class PeerLink {
         }
         this.#heard();
         this.#host.mergeBatch(this.peerId, batch.entries);
+        if (batch.lastOfFull) this.#host.wholeStateMerged(this.peerId);
         this.#write({ ack: { seq: batch.seq } });
         return;
       }

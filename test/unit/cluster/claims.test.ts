@@ -72,3 +72,12 @@ test('enough grants: a side that cannot be fenced; in a ring of two without tie-
   assert.equal(grantsSuffice(['d1', 'd2'], s('d1'), s('d1', 'd2'), 'd1'), true, 'the tie-breaker alone');
   assert.equal(grantsSuffice(['d1', 'd2'], s('d2'), s('d2'), 'd1'), false);
 });
+
+test('a director that has not yet learnt what its peers hold (just restarted) grants nothing, naming itself; then it grants as usual', () => {
+  let ready = false;
+  const g = new ClaimGrants({ selfId: 'd3', holders: () => [], counts: () => true, ttlMs: 10_000, ready: () => ready });
+  assert.deepEqual(g.decide({ user: 'u', host: 'B', claimant: 'd2', presenceCounter: 7 }), { granted: false, holder: 'd3', holderHost: '' });
+  assert.equal(g.size(), 0, 'a refused claim leaves no grant behind');
+  ready = true;
+  assert.deepEqual(g.decide({ user: 'u', host: 'B', claimant: 'd2', presenceCounter: 7 }), { granted: true });
+});
