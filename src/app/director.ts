@@ -139,6 +139,7 @@ export class Director {
       ring: () => this.#ring,
       route: (fields, protocol) => this.#route(fields, protocol),
       moveWaitMs: () => this.#config.limits.moveWaitMs,
+      maxDisconnectDelayMs: () => this.#config.limits.maxDisconnectDelayMs,
       fence: this.#fence,
       quorum: new RingLoginQuorum(this.#node, this.#presence, this.log.child({ component: 'claims' })),
       claimTimeoutMs: Math.max(200, Math.floor(config.ring.gossip.deadAfterMs / 2)),
@@ -565,6 +566,7 @@ export class Director {
   async stop(): Promise<void> {
     this.#prober.stop();
     this.#kicker.stop();
+    this.#moves.stop();
     this.#unwatchPassdb();
     this.#moves.close();
     this.#presence.close();

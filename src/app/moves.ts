@@ -28,6 +28,8 @@ export interface MoveCoordinatorOptions {
   /** Routing (docs/invariants.md) with this director's ring and config (and the sticky hint). */
   readonly route: (fields: UserFields, protocol: Protocol) => RouteDecision;
   readonly moveWaitMs: () => number;
+  /** limits.max_disconnect_delay: `backend flush` spreads its kicks over this long. */
+  readonly maxDisconnectDelayMs?: () => number;
   /**
    * This director is cut off from the ring's majority (ring.fence_minority):
    * a login waits for the majority until `holdUntil` (cluster/fence-watch.ts),
@@ -52,6 +54,7 @@ export interface MoveCoordinatorOptions {
    */
   readonly settleMs?: number;
   readonly now?: () => number;
+  readonly random?: () => number;
 }
 
 export interface LoginClaims {
@@ -75,6 +78,7 @@ const KICK_REPEAT_MS = 2_000;
 export class MoveCoordinator implements LoginPlacement {
   readonly #opts: MoveCoordinatorOptions;
   readonly #lastKick = new Map<string, { host: string; at: number }>();
+  readonly #flushTimers = new Set<NodeJS.Timeout>();
   readonly #unsubscribe: () => void;
   #closed = false;
 
@@ -273,6 +277,10 @@ export class MoveCoordinator implements LoginPlacement {
   ): Promise<number> {
     const users = new Set(this.#opts.node.state.usersPresentOn(backendId));
     for (const p of this.#opts.registry.list()) if (p.backendId === backendId) users.add(p.user);
+    // As Dovecot's director flush, the kicks are spread (here over
+    // limits.max_disconnect_delay) so the users do not all reconnect at once.
+    const spreadMs = Math.max(0, this.#opts.maxDisconnectDelayMs?.() ?? 0);
+    const random = this.#opts.random ?? Math.random;
     let moved = 0;
     for (const user of [...users].sort()) {
       if (!this.#opts.presence.holders(user).some((h) => h.backendId === backendId)) continue;
@@ -280,11 +288,27 @@ export class MoveCoordinator implements LoginPlacement {
       if (found.kind !== 'ok') continue;
       const decision = routeWithoutSticky(found.fields, 'imap');
       if (decision.kind !== 'proxy' || decision.reason !== 'ring' || decision.destination.backend?.id === backendId) continue;
-      this.requestKick(user, decision.destination, true);
+      const destination = decision.destination;
       moved += 1;
+      if (spreadMs === 0) {
+        this.requestKick(user, destination, true);
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.#flushTimers.delete(timer);
+        this.requestKick(user, destination, true);
+      }, Math.floor(random() * spreadMs));
+      timer.unref();
+      this.#flushTimers.add(timer);
     }
-    if (moved > 0) this.#opts.log.info({ backend: backendId, users: moved }, 'backend flush: users sent to their ring placement');
+    if (moved > 0) this.#opts.log.info({ backend: backendId, users: moved, spreadMs }, 'backend flush: users sent to their ring placement');
     return moved;
+  }
+
+  /** Cancels the flush kicks not yet made (the director is stopping). */
+  stop(): void {
+    for (const t of this.#flushTimers) clearTimeout(t);
+    this.#flushTimers.clear();
   }
 
   /** passdb.onUsersChanged: an entry whose routing now points elsewhere is a move. */
