@@ -28,7 +28,7 @@ export function entryToWire(entry: RingEntry): Entry {
         backend:
           entry.spec === null
             ? { backendId: entry.backendId, removed: true }
-            : { backendId: entry.backendId, removed: false, spec: { ...entry.spec, ports: { ...entry.spec.ports } } },
+            : { backendId: entry.backendId, removed: false, spec: { ...entry.spec, ports: { ...entry.spec.ports } }, since: entry.since ?? 0 },
       };
     case 'admin':
       return { version, admin: { backendId: entry.backendId, state: ADMIN_TO_WIRE[entry.state] } };
@@ -78,7 +78,8 @@ export function entryFromWire(wire: Entry__Output): RingEntry | undefined {
       else {
         if (b.spec === null) return undefined;
         const spec: BackendValue = { host: b.spec.host, ports: { ...b.spec.ports }, weight: b.spec.weight, tag: b.spec.tag };
-        entry = { kind: 'backend', version, backendId: b.backendId, spec };
+        // 0: from a seed or a director that does not send it; such entries carry none, as before.
+        entry = { kind: 'backend', version, backendId: b.backendId, spec, ...(b.since > 0 ? { since: b.since } : {}) };
       }
       break;
     }

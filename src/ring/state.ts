@@ -40,8 +40,12 @@ export type Capabilities = Readonly<Partial<Record<ProbedProtocol, readonly stri
 export const NO_CAPABILITIES: Capabilities = Object.freeze({});
 
 export type RingEntry =
-  /** spec null: removed (tombstone). */
-  | { readonly kind: 'backend'; readonly version: Version; readonly backendId: string; readonly spec: BackendValue | null }
+  /**
+   * spec null: removed (tombstone). `since`: the version counter of the add
+   * that began this incarnation (see DESIGN NOTE: garbage collection); 0 or
+   * absent, from a seed or a director of an earlier version.
+   */
+  | { readonly kind: 'backend'; readonly version: Version; readonly backendId: string; readonly spec: BackendValue | null; readonly since?: number }
   | { readonly kind: 'admin'; readonly version: Version; readonly backendId: string; readonly state: AdminState }
   /** Written only by `directorId` (its version origin). */
   | {
@@ -128,7 +132,7 @@ function canonicalValue(entry: RingEntry): string {
     case 'backend':
       return entry.spec === null
         ? 'removed'
-        : JSON.stringify([entry.spec.host, sortedRecord(entry.spec.ports), entry.spec.weight, entry.spec.tag]);
+        : JSON.stringify([entry.spec.host, sortedRecord(entry.spec.ports), entry.spec.weight, entry.spec.tag, entry.since ?? 0]);
     case 'admin':
       return entry.state;
     case 'verdict':
@@ -168,7 +172,8 @@ export function checkEntry(entry: RingEntry): string | undefined {
   switch (entry.kind) {
     case 'backend': {
       if (!isId(entry.backendId)) return 'bad backend id';
-      if (entry.spec === null) return undefined;
+      if (entry.since !== undefined && (!Number.isSafeInteger(entry.since) || entry.since < 0 || entry.since > counter)) return 'bad backend incarnation';
+      if (entry.spec === null) return entry.since === undefined ? undefined : 'a removed backend has no incarnation';
       const { host, ports, weight, tag } = entry.spec;
       if (!isId(host)) return 'bad backend host';
       if (!Number.isInteger(weight) || weight < 0 || weight > 1_000_000) return 'bad backend weight';
@@ -310,7 +315,7 @@ export class RingState {
       if (entry.kind === 'backend' && compareVersions(entry.version, SEED_VERSION) === 0) this.#seededBackends.add(entry.backendId);
       const current = this.#entries.get(key);
       // An entry we collected (or would at once) must not come back with every full-state exchange.
-      if (current === undefined && isCollectable(entry, clock, this.#seededBackends)) continue;
+      if (current === undefined && this.#collectable(entry, clock)) continue;
       if (current === undefined || compareEntries(entry, current) > 0) {
         this.#put(key, entry);
         changed.push(entry);
@@ -329,12 +334,22 @@ export class RingState {
   collectGarbage(): number {
     let dropped = 0;
     for (const [key, entry] of this.#entries) {
-      if (isCollectable(entry, this.#clock, this.#seededBackends)) {
+      if (this.#collectable(entry, this.#clock)) {
         this.#drop(key, entry);
         dropped += 1;
       }
     }
     return dropped;
+  }
+
+  #collectable(entry: RingEntry, clock: number): boolean {
+    if (entry.kind !== 'admin' && entry.kind !== 'verdict') return isCollectable(entry, clock, this.#seededBackends);
+    const b = this.#backendEntry(entry.backendId);
+    // A backend nobody knows (its tombstone long collected): the entry is an orphan.
+    if (b === undefined) return olderThan(entry, clock, BACKEND_TOMBSTONE_TTL_MS);
+    // Stale stays stale (a later backend entry ends incarnations no earlier);
+    // its own age makes the verdict the same wherever the entry is merged.
+    return this.#earlierIncarnation(entry) && olderThan(entry, clock, INCARNATION_SETTLE_MS);
   }
 
   #put(key: string, entry: RingEntry): void {
@@ -383,9 +398,13 @@ export class RingState {
 
   // --- local writes: each makes one entry with a fresh version and merges it ---
 
+  /** Add a backend or change a live one; an add after a removal (or the first) begins a new incarnation. */
   setBackend(spec: BackendSpec, nowMs?: number): RingEntry {
     const { id, ...value } = spec;
-    return this.#write({ kind: 'backend', version: this.nextVersion(nowMs), backendId: id, spec: { ...value, ports: { ...value.ports } } });
+    const current = this.#backendEntry(id);
+    const version = this.nextVersion(nowMs);
+    const since = current !== undefined && current.spec !== null ? (current.since ?? 0) : version.counter;
+    return this.#write({ kind: 'backend', version, backendId: id, spec: { ...value, ports: { ...value.ports } }, ...(since > 0 ? { since } : {}) });
   }
 
   removeBackend(backendId: string, nowMs?: number): RingEntry {
@@ -445,14 +464,34 @@ export class RingState {
     return out.sort();
   }
 
+  /** The operator's state of the backend's current incarnation ('none' when it has none). */
   adminState(backendId: string): AdminState {
     const e = this.#entries.get(`admin\0${backendId}`);
-    return e?.kind === 'admin' ? e.state : 'none';
+    return e?.kind === 'admin' && !this.#earlierIncarnation(e) ? e.state : 'none';
   }
 
+  /** A director's probe verdict on the backend's current incarnation. */
   verdict(directorId: string, backendId: string): Extract<RingEntry, { kind: 'verdict' }> | undefined {
     const e = this.#entries.get(`verdict\0${directorId}\0${backendId}`);
-    return e?.kind === 'verdict' ? e : undefined;
+    return e?.kind === 'verdict' && !this.#earlierIncarnation(e) ? e : undefined;
+  }
+
+  #backendEntry(backendId: string): Extract<RingEntry, { kind: 'backend' }> | undefined {
+    const e = this.#entries.get(`backend\0${backendId}`);
+    return e?.kind === 'backend' ? e : undefined;
+  }
+
+  /**
+   * Whether an admin or verdict entry was written before the backend's
+   * current incarnation began (or before its removal): an operator's
+   * `down` or a probe's verdict on a backend that was removed does not
+   * carry over to one added again under the same id.
+   */
+  #earlierIncarnation(e: Extract<RingEntry, { kind: 'admin' | 'verdict' }>): boolean {
+    const b = this.#backendEntry(e.backendId);
+    if (b === undefined) return false;
+    const begins = b.spec === null ? b.version.counter : (b.since ?? 0);
+    return e.version.counter < begins;
   }
 
   /** Directors in the ring (not removed), sorted by id. */
@@ -566,9 +605,23 @@ export class RingState {
  *          BACKEND_TOMBSTONE_TTL_MS must start with its state file removed
  *          (it then learns the whole state from its peers).
  *     The tombstone a seeded director keeps is not taken back by the
- *     others (collectable there). Admin and verdict entries of removed
- *     backends are left alone: reads ignore them (effectiveDown and
- *     commonCapabilities look at live backends only).
+ *     others (collectable there).
+ *   - admin and verdict entries of an earlier incarnation of a backend:
+ *     older than its tombstone, or than the `since` of the add that
+ *     brought it back (the version counter of that add, carried by every
+ *     later change of the live backend). Reads ignore them at once, so a
+ *     re-added backend starts pending and without an operator's old
+ *     `down`; they are collected once they are INCARNATION_SETTLE_MS old.
+ *     The end only moves forward (a later backend entry has a later
+ *     tombstone or `since`), so what is stale stays stale and the
+ *     predicate depends on the entry, the backend entry and the clock only.
+ *     (One exception: a weight change racing a removal, written by a
+ *     director that had not seen the removal, wins by its later version
+ *     with the old `since`; entries collected meanwhile stay collected
+ *     there and are read elsewhere, until the next admin write or probe
+ *     verdict replaces them.) Entries whose
+ *     backend has no entry at all (its tombstone collected) go after
+ *     BACKEND_TOMBSTONE_TTL_MS, like the tombstone.
  */
 
 /** How long a presence tombstone is kept (by the ring clock, which runs at least at wall-clock ms). */
@@ -576,6 +629,13 @@ export const PRESENCE_TOMBSTONE_TTL_MS = 10 * 60_000;
 
 /** How long a move entry is kept: well past app/moves.ts's 2 min in which a move is acted on. */
 export const MOVE_ENTRY_TTL_MS = 10 * 60_000;
+
+/**
+ * How old an admin or verdict entry of an earlier incarnation of its
+ * backend must be before it is collected, so that every director has it
+ * and would collect it too.
+ */
+export const INCARNATION_SETTLE_MS = 10 * 60_000;
 
 /** How long a removed backend's tombstone is kept; a director down longer must rejoin without its state file. */
 export const BACKEND_TOMBSTONE_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -677,6 +737,8 @@ export function commonCapabilities(state: RingState, live: ReadonlySet<string>, 
   const backends = new Set(state.backends().map((b) => b.id));
   for (const e of state.entries()) {
     if (e.kind !== 'verdict' || e.down || !live.has(e.directorId) || !backends.has(e.backendId)) continue;
+    // A verdict on an earlier incarnation of the backend does not count.
+    if (state.verdict(e.directorId, e.backendId) !== e) continue;
     const caps = e.capabilities[protocol];
     if (caps === undefined || caps.length === 0) continue;
     common = common === undefined ? new Set(caps) : new Set(caps.filter((c) => common?.has(c)));

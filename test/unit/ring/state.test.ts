@@ -4,6 +4,7 @@ import { BackendRing } from '../../../src/ring/hash-ring.js';
 import {
   BACKEND_TOMBSTONE_TTL_MS,
   checkEntry,
+  INCARNATION_SETTLE_MS,
   commonCapabilities,
   backendHealth,
   compareEntries,
@@ -365,7 +366,7 @@ test('merging after GC stays deterministic: directors that get every entry withi
       writer.merge(history.map((h) => h.entry));
       const backend = pick(rand, BACKENDS);
       let entry: RingEntry;
-      switch (Math.floor(rand() * 6)) {
+      switch (Math.floor(rand() * 7)) {
         case 0:
           entry = writer.setBackend(spec(backend), now);
           break;
@@ -377,6 +378,9 @@ test('merging after GC stays deterministic: directors that get every entry withi
           break;
         case 3:
           entry = writer.setPresence(pick(rand, users), rand() < 0.5 ? [] : [{ host: '10.0.0.1', backendId: backend, sessions: 1 }], now);
+          break;
+        case 4:
+          entry = writer.setVerdict(backend, rand() < 0.5, {}, now);
           break;
         default:
           entry = writer.setMove(pick(rand, users), rand() < 0.7 ? backend : null, now);
@@ -409,8 +413,65 @@ test('merging after GC stays deterministic: directors that get every entry withi
     const everything = new RingState('all');
     everything.merge(history.map((h) => h.entry));
     assert.deepEqual(a.state.backends(), everything.backends(), `seed ${seed}: same live backends as without GC`);
-    for (const id of BACKENDS) assert.equal(a.state.adminState(id), everything.adminState(id));
+    // Reads that matter: of live backends (those of removed ones are never asked, and are collected with their tombstone).
+    for (const id of everything.backends().map((b) => b.id)) {
+      assert.equal(a.state.adminState(id), everything.adminState(id), `seed ${seed}: admin state of ${id}`);
+      for (const d of DIRECTORS) assert.equal(a.state.verdict(d, id), everything.verdict(d, id), `seed ${seed}: ${d}'s verdict on ${id}`);
+    }
+    // Admin and verdict entries of an earlier incarnation whose end has settled are gone.
+    for (const e of a.state.entries()) {
+      if (e.kind !== 'admin' && e.kind !== 'verdict') continue;
+      const b = a.state.sortedEntries().find((x) => x.kind === 'backend' && x.backendId === e.backendId);
+      if (b?.kind !== 'backend' || b.version.counter >= clock - INCARNATION_SETTLE_MS) continue;
+      const begins = b.spec === null ? b.version.counter : (b.since ?? 0);
+      assert.ok(e.version.counter >= begins, `seed ${seed}: stale ${e.kind} of ${e.backendId} left`);
+    }
   }
+});
+
+test('a backend removed and added again starts afresh: no operator down, no old verdicts (pending); a weight change keeps both', () => {
+  const d1 = new RingState('d1');
+  const d2 = new RingState('d2');
+  const sync = (): void => {
+    d2.merge(d1.sortedEntries());
+    d1.merge(d2.sortedEntries());
+  };
+  d1.setDirector('d1', '127.0.0.1:1', T0);
+  d1.setDirector('d2', '127.0.0.2:1', T0);
+  d1.setBackend(spec('b1'), T0);
+  d1.setAdmin('b1', 'down', T0 + 1);
+  d2.merge(d1.sortedEntries());
+  d2.setVerdict('b1', false, { imap: ['IDLE'] }, T0 + 2);
+  sync();
+  const live = new Set(['d1', 'd2']);
+  assert.equal(d1.adminState('b1'), 'down');
+  // A weight change is the same incarnation.
+  d1.setBackend({ ...spec('b1'), weight: 50 }, T0 + 3);
+  sync();
+  assert.equal(d2.adminState('b1'), 'down');
+  assert.equal(d2.verdict('d2', 'b1')?.down, false);
+  assert.deepEqual([...(commonCapabilities(d2, live, 'imap') ?? [])], ['IDLE']);
+  d1.removeBackend('b1', T0 + MINUTE);
+  d1.setBackend(spec('b1'), T0 + 2 * MINUTE);
+  sync();
+  for (const d of [d1, d2]) {
+    assert.equal(d.adminState('b1'), 'none', `${d.selfId}: the old down does not apply`);
+    assert.equal(d.verdict('d2', 'b1'), undefined, `${d.selfId}: the old verdict does not count`);
+    assert.equal(backendHealth(d, live).get('b1'), 'pending');
+    assert.equal(commonCapabilities(d, live, 'imap'), undefined);
+  }
+  // Collected once they are INCARNATION_SETTLE_MS old, not before; and not taken back from a peer that kept them.
+  const kept = new RingState('d3');
+  kept.merge(d2.sortedEntries());
+  assert.equal(d2.collectGarbage(), 0);
+  assert.equal(backendHealth(d2, live).get('b1'), 'pending');
+  d2.setMove('alice', 'b1', T0 + 2 * MINUTE + INCARNATION_SETTLE_MS + 1);
+  assert.equal(d2.collectGarbage(), 2, 'the old admin and verdict entries');
+  assert.equal(d2.merge(kept.sortedEntries()).changed.length, 0);
+  assert.equal(d2.sortedEntries().filter((e) => e.kind === 'admin' || e.kind === 'verdict').length, 0);
+  // A new verdict on the new incarnation counts.
+  d2.setVerdict('b1', false, {}, T0 + 3 * MINUTE + INCARNATION_SETTLE_MS);
+  assert.equal(backendHealth(d2, live).get('b1'), 'up');
 });
 
 test('a director rejoining with an old state file within the window does not resurrect a removed backend, before or after GC', () => {
