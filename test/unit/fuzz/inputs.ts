@@ -114,16 +114,28 @@ export function splitAt(input: Buffer, offsets: readonly number[]): Buffer[] {
   return pieces;
 }
 
-/** Seeded and small enough for CI: FUZZ_SEED replays a failure, FUZZ_RUNS scales every property. */
 /** The seed of the test suite's runs. */
 const DEFAULT_SEED = 20261206;
 
+/** FUZZ_SEED=random: one seed for the whole file, drawn once and printed, so a failure can be replayed. */
+const randomSeed = (Math.random() * 2 ** 31) | 0;
+let properties = 0;
+let inputs = 0;
+process.on('exit', () => {
+  if (properties > 0) process.stdout.write(`# fuzz: ${inputs} inputs over ${properties} properties, seed ${process.env['FUZZ_SEED'] === 'random' ? randomSeed : (process.env['FUZZ_SEED'] ?? DEFAULT_SEED)}\n`);
+});
+
+/**
+ * Seeded and small enough for CI: FUZZ_SEED replays a failure (or
+ * `random` explores new inputs), FUZZ_RUNS_SCALE scales every property.
+ * A red CI is then the code's, not the dice's.
+ */
 export function fuzzParameters<T>(numRuns: number): fc.Parameters<T> {
   const seedText = process.env['FUZZ_SEED'];
   const scale = Number(process.env['FUZZ_RUNS_SCALE'] ?? '1');
   const runs = Math.max(1, Math.round(numRuns * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
-  // The test run is repeatable (one seed, so a red CI is the code's, not the dice's);
-  // FUZZ_SEED=random explores new inputs, FUZZ_SEED=<n> replays a reported failure.
-  if (seedText === 'random') return { numRuns: runs };
-  return { numRuns: runs, seed: seedText === undefined ? DEFAULT_SEED : Number(seedText) };
+  properties += 1;
+  inputs += runs;
+  const seed = seedText === 'random' ? randomSeed : seedText === undefined ? DEFAULT_SEED : Number(seedText);
+  return { numRuns: runs, seed };
 }
