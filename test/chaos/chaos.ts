@@ -24,7 +24,10 @@ import { checkDeliveries, parseDeliveries, scanMaildirs, type DeliveryEvent, typ
 import { sendLmtp, type LmtpMessage } from './lmtp-client.js';
 import { findOverlaps, sessionsOf, type Interval } from './overlap.js';
 
-const { values: opts } = parseArgs({
+/** An unknown or malformed option: the usage hint and exit 2 (the run failed), not a stack trace and 1 (a finding). */
+function parseOptions() {
+  try {
+    return parseArgs({
   options: {
     directors: { type: 'string', default: '3' },
     backends: { type: 'string', default: '3' },
@@ -39,6 +42,12 @@ const { values: opts } = parseArgs({
     partitions: { type: 'boolean', default: false },
   },
 });
+  } catch (err) {
+    process.stderr.write(`scripts/chaos: ${err instanceof Error ? err.message : String(err)} (scripts/chaos --help)\n`);
+    process.exit(2);
+  }
+}
+const { values: opts } = parseOptions();
 
 const N_DIRECTORS = Number(opts.directors);
 const N_BACKENDS = Number(opts.backends);

@@ -21,7 +21,10 @@ import { ChaosBackend } from '../chaos/backend.js';
 import { runClient } from '../chaos/clients.js';
 import { findOverlaps, sessionsOf, type Interval } from '../chaos/overlap.js';
 
-const { values: opts } = parseArgs({
+/** An unknown or malformed option: the usage hint and exit 2 (the run failed), not a stack trace and 1 (a finding). */
+function parseOptions() {
+  try {
+    return parseArgs({
   options: {
     duration: { type: 'string', default: '3600' },
     clients: { type: 'string', default: '16' },
@@ -34,6 +37,12 @@ const { values: opts } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
+  } catch (err) {
+    process.stderr.write(`scripts/soak: ${err instanceof Error ? err.message : String(err)} (scripts/soak --help)\n`);
+    process.exit(2);
+  }
+}
+const { values: opts } = parseOptions();
 
 const DURATION_MS = Number(opts.duration) * 1000;
 const N_CLIENTS = Number(opts.clients);
