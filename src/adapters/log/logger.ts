@@ -37,7 +37,11 @@ export function createLogger(config: LogConfig, directorId: string): Logger {
     config.file === undefined
       ? pino.destination({ fd: 1, sync: false, minLength: BUFFER_BYTES })
       : pino.destination({ dest: config.file, mkdir: true, sync: false, minLength: BUFFER_BYTES, mode: LOG_FILE_MODE });
+  // An idle director writes nothing: sonic-boom's flush of an empty buffer is still an fs.write.
+  let unflushed = false;
   const flusher = setInterval(() => {
+    if (!unflushed) return;
+    unflushed = false;
     flushQuietly(destination);
   }, FLUSH_MS);
   flusher.unref();
@@ -48,6 +52,12 @@ export function createLogger(config: LogConfig, directorId: string): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['password', 'pass', '*.password', '*.pass', 'bindPassword', '*.bindPassword'], censor: '[secret]' },
       formatters: { level: (label) => ({ level: label }) },
+      hooks: {
+        streamWrite: (line) => {
+          unflushed = true;
+          return line;
+        },
+      },
     },
     destination,
   );
