@@ -215,6 +215,31 @@ export function generateUsers(count: number, backendCount: number): { users: Clu
   return { users, ldap };
 }
 
+/** Clusters of this process that are still up (not detached): stopped on Ctrl-C or SIGTERM. */
+const runningClusters = new Set<Cluster>();
+let signalsHandled = false;
+
+/**
+ * A chaos run, a bench or a test file stopped by Ctrl-C (or the test
+ * runner's SIGTERM) would otherwise leave its slapd, Dovecot and director
+ * processes running. The first signal stops every cluster of the process
+ * and exits as the signal would; a second one exits at once.
+ */
+function stopOnSignal(cluster: Cluster): void {
+  runningClusters.add(cluster);
+  if (signalsHandled) return;
+  signalsHandled = true;
+  let stopping = false;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(code);
+      stopping = true;
+      process.stderr.write(`${signal}: stopping ${runningClusters.size} cluster(s)\n`);
+      Promise.allSettled([...runningClusters].map((c) => c.stop())).finally(() => process.exit(code));
+    });
+  }
+}
+
 /** CA, slapd with generated users, Dovecot backends on 127.0.0.11.., and directors. */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const dir = resolve(opts.dir);
@@ -353,7 +378,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         ...adopted.map((a) => ({ name: a.name, pid: a.proc.pid })),
       ].map((p) => ({ ...p, startTime: processStartTime(p.pid) }));
 
-    return {
+    const cluster: Cluster = {
       dir,
       ca,
       slapd,
@@ -375,6 +400,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         adopted.push({ name, proc });
       },
       stop: async () => {
+        runningClusters.delete(cluster);
         for (const a of [...adopted].reverse()) await a.proc.stop();
         await Promise.all(directors.map((d) => d.stop()));
         await Promise.all(backends.map((b) => b.stop()));
@@ -382,6 +408,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         await slapd.stop();
       },
     };
+    if (!detached) stopOnSignal(cluster);
+    return cluster;
   } catch (err) {
     await stopStarted();
     throw err;
