@@ -139,6 +139,7 @@ async function ringKey(d: DirectorHandle, withUp = true): Promise<string | undef
 async function convergence(kind: string, action: () => Promise<boolean>, withUp = false): Promise<void> {
   const live = liveDirectors();
   const key = (d: DirectorHandle): Promise<string | undefined> => ringKey(d, withUp);
+  const startedAt = Date.now();
   const before = await Promise.all(live.map(key));
   let firstChange: number | undefined;
   let done = false;
@@ -148,7 +149,8 @@ async function convergence(kind: string, action: () => Promise<boolean>, withUp 
     while (Date.now() < deadline) {
       const keys = await Promise.all(live.map(key));
       if (firstChange === undefined && keys.some((k, i) => k !== undefined && k !== before[i])) firstChange = Date.now();
-      if (done && keys.every((k) => k !== undefined && k === keys[0])) {
+      const judged = keys.filter((_, i) => !disturbedSince(live[i]?.id ?? '', startedAt));
+      if (done && judged.length > 0 && judged.every((k) => k !== undefined && k === judged[0])) {
         convergedAt = Date.now();
         return;
       }
@@ -159,7 +161,9 @@ async function convergence(kind: string, action: () => Promise<boolean>, withUp 
   done = true;
   await poll;
   if (!ok) return;
-  if (convergedAt === undefined) stats.errors.push(`${kind}: directors did not agree within 15 s`);
+  const judged = live.filter((d) => !disturbedSince(d.id, startedAt)).length;
+  if (judged === 0) bump(stats.events, `${kind}: not timed, every director was cut off or paused meanwhile`);
+  else if (convergedAt === undefined) stats.errors.push(`${kind}: the ${judged} director(s) left alone did not agree within 15 s`);
   else if (firstChange !== undefined) record(kind, convergedAt - firstChange);
 }
 
@@ -323,11 +327,37 @@ const EVENTS: ReadonlyArray<{ name: string; weight: number; run: () => Promise<v
   },
 ];
 
-/** Run `fault` now and heal it after `ms`, in the background (one at a time). */
-function faultFor(kind: string, text: string, ms: number, fault: (f: RingFaults) => void): void {
+/**
+ * Directors under a network fault or paused now, and when each last came
+ * out of one: I2's convergence is timed among the directors left alone
+ * during the whole change (a cut-off one cannot agree before it is healed).
+ */
+const disturbedNow = new Map<string, number>();
+const disturbedUntil = new Map<string, number>();
+
+function disturb(ids: readonly string[]): void {
+  for (const id of ids) disturbedNow.set(id, (disturbedNow.get(id) ?? 0) + 1);
+}
+
+function undisturb(ids: readonly string[]): void {
+  for (const id of ids) {
+    const n = (disturbedNow.get(id) ?? 1) - 1;
+    if (n > 0) disturbedNow.set(id, n);
+    else disturbedNow.delete(id);
+    disturbedUntil.set(id, Date.now());
+  }
+}
+
+function disturbedSince(id: string, since: number): boolean {
+  return disturbedNow.has(id) || (disturbedUntil.get(id) ?? 0) >= since;
+}
+
+/** Run `fault` on the directors `ids` now and heal it after `ms`, in the background (one at a time). */
+function faultFor(kind: string, text: string, ms: number, ids: readonly string[], fault: (f: RingFaults) => void): void {
   const f = faults;
   if (f === undefined || faultActive) return;
   faultActive = true;
+  disturb(ids);
   fault(f);
   bump(stats.events, kind);
   say(`${text} for ${(ms / 1000).toFixed(1)} s`);
@@ -335,6 +365,7 @@ function faultFor(kind: string, text: string, ms: number, fault: (f: RingFaults)
     sleep(ms).then(() => {
       f.healAll();
       faultActive = false;
+      undisturb(ids);
       say(`healed: ${text}`);
     }),
   );
@@ -356,7 +387,7 @@ const PARTITION_EVENTS: ReadonlyArray<{ name: string; weight: number; run: () =>
     weight: 2,
     run: async () => {
       const id = pick(upIds());
-      if (id !== undefined) faultFor('director cut off from the others', `cut ${id} off from every other director`, between(2000, 9000), (f) => f.isolate(id));
+      if (id !== undefined) faultFor('director cut off from the others', `cut ${id} off from every other director`, between(2000, 9000), [id], (f) => f.isolate(id));
     },
   },
   {
@@ -364,7 +395,7 @@ const PARTITION_EVENTS: ReadonlyArray<{ name: string; weight: number; run: () =>
     weight: 1,
     run: async () => {
       const [a, b] = shuffled(upIds());
-      if (a !== undefined && b !== undefined) faultFor('link cut', `cut the link ${a} - ${b}`, between(2000, 8000), (f) => f.cut(a, b));
+      if (a !== undefined && b !== undefined) faultFor('link cut', `cut the link ${a} - ${b}`, between(2000, 8000), [a, b], (f) => f.cut(a, b));
     },
   },
   {
@@ -372,7 +403,7 @@ const PARTITION_EVENTS: ReadonlyArray<{ name: string; weight: number; run: () =>
     weight: 2,
     run: async () => {
       const [a, b] = shuffled(upIds());
-      if (a !== undefined && b !== undefined) faultFor('one direction dropped', `drop bytes ${a} -> ${b}`, between(2000, 8000), (f) => f.drop(a, b));
+      if (a !== undefined && b !== undefined) faultFor('one direction dropped', `drop bytes ${a} -> ${b}`, between(2000, 8000), [a, b], (f) => f.drop(a, b));
     },
   },
   {
@@ -381,7 +412,7 @@ const PARTITION_EVENTS: ReadonlyArray<{ name: string; weight: number; run: () =>
     run: async () => {
       const [a, b] = shuffled(upIds());
       const ms = between(50, 600);
-      if (a !== undefined && b !== undefined) faultFor('link delayed', `delay ${a} - ${b} by ${ms} ms`, between(3000, 10_000), (f) => f.delay(a, b, ms));
+      if (a !== undefined && b !== undefined) faultFor('link delayed', `delay ${a} - ${b} by ${ms} ms`, between(3000, 10_000), [a, b], (f) => f.delay(a, b, ms));
     },
   },
   {
@@ -394,6 +425,7 @@ const PARTITION_EVENTS: ReadonlyArray<{ name: string; weight: number; run: () =>
       const ms = between(1000, 9000);
       // Clients no longer pick it; the sessions it holds stay open, silent.
       directorUp[i] = false;
+      disturb([d.id]);
       d.pause();
       bump(stats.events, 'director paused (SIGSTOP)');
       say(`SIGSTOP director ${d.id} for ${(ms / 1000).toFixed(1)} s`);
@@ -401,6 +433,7 @@ const PARTITION_EVENTS: ReadonlyArray<{ name: string; weight: number; run: () =>
         sleep(ms).then(() => {
           d.resume();
           directorUp[i] = true;
+          undisturb([d.id]);
           say(`SIGCONT director ${d.id}`);
         }),
       );
