@@ -46,15 +46,19 @@
  *     first) or delivered again. A skip is not modelled as such: the receiver
  *     keeps only the newest counter, so skipping an update leaves it in the
  *     same state as receiving the update and, with no step in between, the
- *     next one, a run this model has. A duplicate is modelled (the receive
- *     may leave the update on the channel); the ring state merges by
- *     version, so a repeat is not a changed entry and changes nothing.
+ *     next one, a run this model has. A duplicate is modelled as a second
+ *     delivery right after the first: the ring state merges by version, so
+ *     a repeat is not a changed entry and changes nothing, and on one stream
+ *     the receiver's counter only grows, so a later repeat is the same no-op
+ *     (leaving it on the channel would only add states).
  *   - a Claim call, its reply or a release may be lost (or a call fail): the
  *     receiver may drop the head of those channels. The claimant's timeout
  *     (claimRing's timer) may end a round at any time, so a lost claim or
  *     reply is a round that times out, and a lost release leaves a grant that
  *     stands until the claimant's newer presence arrives or it expires. A
- *     reply may be delivered twice (it counts once). A release that overtakes
+ *     reply may be delivered twice, modelled as two deliveries in one step
+ *     (it counts once; a later repeat finds its round ended or the grant
+ *     already in the set). A release that overtakes
  *     its own claim finds nothing and the claim is then granted: the same
  *     states as a lost release, so claim and release share one FIFO channel.
  *
