@@ -226,7 +226,7 @@ export class MoveCoordinator implements LoginPlacement {
       const outcome = await quorum.acquire(user, host, Math.min(remaining, this.#opts.claimTimeoutMs ?? 1_000));
       if (outcome.ok) return now() - started;
       this.release(sessionId);
-      quorum.release(user, host);
+      quorum.release(user, host, outcome.counter);
       if (now() >= deadline) {
         log.warn({ user, backend: destination.backend?.id ?? '', backend_host: host, granted: outcome.granted, refusedBy: outcome.refusedBy, holder: outcome.holder }, 'login refused: no majority of the ring granted its claim');
         throw new LoginFailure('backend_unavailable', 'no majority of the ring granted the login');

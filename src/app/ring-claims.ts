@@ -10,10 +10,10 @@ const GRANT_TTL_MS = 10_000;
 export interface LoginQuorum {
   /** A grant this director gave another director's login of `user` on a host other than `host`. */
   conflict(user: string, host: string): { directorId: string; host: string } | undefined;
-  /** This director's claim of `user` on `host` is in its presence: ask the other members to grant it. */
-  acquire(user: string, host: string, timeoutMs: number): Promise<ClaimOutcome>;
-  /** The claim got no majority: withdraw it where it was granted. */
-  release(user: string, host: string): void;
+  /** This director's claim of `user` on `host` is in its presence: ask the other members to grant it. `counter` names the claim. */
+  acquire(user: string, host: string, timeoutMs: number): Promise<ClaimOutcome & { readonly counter: number }>;
+  /** The claim `counter` got no majority: withdraw it where it was granted. */
+  release(user: string, host: string, counter: number): void;
 }
 
 /**
@@ -45,7 +45,7 @@ export class RingLoginQuorum implements LoginQuorum {
     });
     node.setClaimHandler((request) => {
       if (request.release) {
-        this.#grants.release(request.user, request.directorId);
+        this.#grants.release(request.user, request.directorId, Number(request.presenceCounter));
         return { granted: true };
       }
       const answer = this.#grants.decide({ user: request.user, host: request.host, claimant: request.directorId, presenceCounter: Number(request.presenceCounter) });
@@ -69,15 +69,15 @@ export class RingLoginQuorum implements LoginQuorum {
     return this.#grants.conflict(user, host, this.#node.state.selfId);
   }
 
-  acquire(user: string, host: string, timeoutMs: number): Promise<ClaimOutcome> {
+  async acquire(user: string, host: string, timeoutMs: number): Promise<ClaimOutcome & { readonly counter: number }> {
     // Its own grant counts in the majority, so it is held to the same rule
     // as the grants it gives: the login waits (MoveCoordinator tries again).
-    if (!this.#ready()) return Promise.resolve({ ok: false, granted: [] });
+    if (!this.#ready()) return { ok: false, granted: [], counter: 0 };
     const counter = this.#presence.publishNow(user);
-    return this.#node.claimRing(user, host, counter, timeoutMs);
+    return { ...(await this.#node.claimRing(user, host, counter, timeoutMs)), counter };
   }
 
-  release(user: string, host: string): void {
-    this.#node.releaseClaim(user, host, this.#node.state.directors().map((d) => d.id), 1_000);
+  release(user: string, host: string, counter: number): void {
+    this.#node.releaseClaim(user, host, counter, this.#node.state.directors().map((d) => d.id), 1_000);
   }
 }

@@ -98,10 +98,17 @@ export class ClaimGrants {
     return undefined;
   }
 
-  /** The claimant gave its claim up (no majority). */
-  release(user: string, claimant: string): void {
+  /**
+   * The claimant gave its claim up (no majority). `upTo`: the counter of
+   * the claim it gave up; a grant of a later claim of the same claimant
+   * stays (a release can overtake that claim's Claim call). 0, from a
+   * director that sends none: whatever it was granted.
+   */
+  release(user: string, claimant: string, upTo = 0): void {
     const byClaimant = this.#grants.get(user);
     if (byClaimant === undefined) return;
+    const g = byClaimant.get(claimant);
+    if (g === undefined || (upTo > 0 && g.presenceCounter > upTo)) return;
     byClaimant.delete(claimant);
     if (byClaimant.size === 0) this.#grants.delete(user);
   }
@@ -109,7 +116,7 @@ export class ClaimGrants {
   /** A presence entry of `directorId` for `user` arrived: from `counter` on, it speaks for that director's claims. */
   presenceSeen(directorId: string, user: string, counter: number): void {
     const g = this.#grants.get(user)?.get(directorId);
-    if (g !== undefined && counter >= g.presenceCounter) this.release(user, directorId);
+    if (g !== undefined && counter >= g.presenceCounter) this.release(user, directorId, counter);
   }
 
   /** Users with grants (tests, metrics). */

@@ -246,9 +246,10 @@ export class RingNode {
   }
 
   /** Withdraw a claim that got no majority from the peers that may have granted it (best effort). */
-  releaseClaim(user: string, host: string, peers: readonly string[], timeoutMs: number): void {
+  releaseClaim(user: string, host: string, presenceCounter: number, peers: readonly string[], timeoutMs: number): void {
     const self = this.state.selfId;
-    const request: ClaimRequest = { user, host, directorId: self, presenceCounter: 0, release: true };
+    // The claim's counter: a peer keeps a grant of a later claim this release overtook.
+    const request: ClaimRequest = { user, host, directorId: self, presenceCounter, release: true };
     for (const id of peers) {
       if (id === self) continue;
       this.gossip.claimPeer(id, request, timeoutMs).catch(() => undefined);

@@ -81,3 +81,17 @@ test('a director that has not yet learnt what its peers hold (just restarted) gr
   ready = true;
   assert.deepEqual(g.decide({ user: 'u', host: 'B', claimant: 'd2', presenceCounter: 7 }), { granted: true });
 });
+
+test("a release names the claim it gives up: one that overtook a later claim of the same director leaves that claim's grant", () => {
+  const g = grants();
+  assert.equal(g.decide({ user: 'u', host: 'A', claimant: 'd1', presenceCounter: 5 }).granted, true);
+  // d1 gave up claim 5 and claimed again (7); its release of 5 arrives after the new claim.
+  assert.equal(g.decide({ user: 'u', host: 'B', claimant: 'd1', presenceCounter: 7 }).granted, true);
+  g.release('u', 'd1', 5);
+  assert.deepEqual(g.decide({ user: 'u', host: 'A', claimant: 'd2', presenceCounter: 8 }), { granted: false, holder: 'd1', holderHost: 'B' });
+  g.release('u', 'd1', 7);
+  assert.equal(g.decide({ user: 'u', host: 'A', claimant: 'd2', presenceCounter: 8 }).granted, true);
+  // A release without a counter (a director of an earlier version) drops whatever was granted.
+  g.release('u', 'd2');
+  assert.equal(g.size(), 0);
+});
