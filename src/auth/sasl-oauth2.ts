@@ -1,5 +1,5 @@
 import { Secret } from '../core/secret.js';
-import { decode, EXCHANGE_OVER, failed, utf8, type SaslServer, type SaslStep } from './sasl.js';
+import { failed, OneMessageServer, utf8, type SaslServer, type SaslStep } from './sasl.js';
 
 /**
  * Server side of SASL XOAUTH2 (Google's) and OAUTHBEARER (RFC 7628): parse
@@ -134,33 +134,18 @@ function parseOauthbearer(fields: readonly string[]): Parsed {
   return { user, token };
 }
 
-class OAuth2Server implements SaslServer {
+class OAuth2Server extends OneMessageServer {
   readonly mechanism: string;
   readonly #parse: (fields: readonly string[]) => Parsed;
-  #over = false;
 
   constructor(mechanism: 'XOAUTH2' | 'OAUTHBEARER') {
+    super();
     this.mechanism = mechanism;
     this.#parse = mechanism === 'XOAUTH2' ? parseXoauth2 : parseOauthbearer;
   }
 
-  start(initialResponse: string | undefined): SaslStep {
-    // Dovecot's mech_generic_auth_initial: without an initial response, an empty challenge.
-    if (initialResponse === undefined) return { kind: 'challenge', challenge: '' };
-    return this.#message(initialResponse, false);
-  }
-
-  respond(line: string): SaslStep {
-    return this.#message(line, true);
-  }
-
-  #message(text: string, continuation: boolean): SaslStep {
-    if (this.#over) return EXCHANGE_OVER;
-    this.#over = true;
-    const decoded = decode(text, continuation);
-    if (!decoded.ok) return decoded.step;
-    const message = utf8(decoded.data);
-    decoded.data.fill(0);
+  protected take(data: Buffer): SaslStep {
+    const message = utf8(data);
     if (message === undefined) return failed('malformed', `${this.mechanism} message is not UTF-8`);
     const parsed = this.#parse(message.split('\x01'));
     if ('error' in parsed) return failed('malformed', `${this.mechanism}: ${parsed.error}`);

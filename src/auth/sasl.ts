@@ -129,12 +129,17 @@ function done(authzid: string, authcid: string, password: string): SaslStep {
 
 export const EXCHANGE_OVER = failed('malformed', 'response after the exchange ended');
 
-class PlainServer implements SaslServer {
-  readonly mechanism = 'PLAIN';
+/**
+ * A mechanism whose client sends one message (PLAIN, XOAUTH2,
+ * OAUTHBEARER): an empty challenge when there is no initial response (RFC
+ * 4616 §2; Dovecot's mech_generic_auth_initial), then that message,
+ * decoded, to `take`; anything after it ends the exchange.
+ */
+export abstract class OneMessageServer implements SaslServer {
+  abstract readonly mechanism: string;
   #over = false;
 
   start(initialResponse: string | undefined): SaslStep {
-    // RFC 4616 §2: the server's challenge is empty.
     if (initialResponse === undefined) return { kind: 'challenge', challenge: '' };
     return this.#message(initialResponse, false);
   }
@@ -148,7 +153,22 @@ class PlainServer implements SaslServer {
     this.#over = true;
     const decoded = decode(text, continuation);
     if (!decoded.ok) return decoded.step;
-    const message = decoded.data;
+    try {
+      return this.take(decoded.data);
+    } finally {
+      // Whatever `take` made of it, the secret's bytes do not stay in memory.
+      decoded.data.fill(0);
+    }
+  }
+
+  /** The client's message, decoded (wiped once this returns). */
+  protected abstract take(message: Buffer): SaslStep;
+}
+
+class PlainServer extends OneMessageServer {
+  readonly mechanism = 'PLAIN';
+
+  protected take(message: Buffer): SaslStep {
     // Exactly two NULs: authzid NUL authcid NUL passwd, none of them holding a NUL.
     const first = message.indexOf(NUL);
     const second = first < 0 ? -1 : message.indexOf(NUL, first + 1);
@@ -157,7 +177,6 @@ class PlainServer implements SaslServer {
     const authzid = utf8(message.subarray(0, first));
     const authcid = utf8(message.subarray(first + 1, second));
     const password = utf8(message.subarray(second + 1));
-    message.fill(0);
     if (authzid === undefined || authcid === undefined || password === undefined) return failed('malformed', 'PLAIN message is not UTF-8');
     if (authcid === '') return failed('malformed', 'empty authcid');
     if (password === '') return failed('malformed', 'empty password');
