@@ -16,6 +16,13 @@ export const TSX_LOADER = import.meta.resolve('tsx');
 const COMPILED_MAIN = join(REPO_ROOT, 'dist/src/cli/main.js');
 const BUILD_STAMP = join(REPO_ROOT, 'dist/.build-stamp');
 
+/** scripts/build ran after the last change to src/ and proto/ (scripts/test builds first). */
+export function distIsFresh(): boolean {
+  if (!existsSync(BUILD_STAMP)) return false;
+  const built = statSync(BUILD_STAMP).mtimeMs;
+  return newestMtimeMs(join(REPO_ROOT, 'src')) <= built && newestMtimeMs(join(REPO_ROOT, 'proto')) <= built;
+}
+
 function newestMtimeMs(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -30,13 +37,7 @@ function newestMtimeMs(dir: string): number {
  * bin/mail-director and production do) when scripts/build made it after the
  * last change to src/ or proto/, else the sources through tsx.
  */
-export const DIRECTOR_CLI_ARGS: readonly string[] = (() => {
-  if (existsSync(BUILD_STAMP) && existsSync(COMPILED_MAIN)) {
-    const built = statSync(BUILD_STAMP).mtimeMs;
-    if (newestMtimeMs(join(REPO_ROOT, 'src')) <= built && newestMtimeMs(join(REPO_ROOT, 'proto')) <= built) return [COMPILED_MAIN];
-  }
-  return ['--import', TSX_LOADER, DIRECTOR_MAIN];
-})();
+export const DIRECTOR_CLI_ARGS: readonly string[] = distIsFresh() && existsSync(COMPILED_MAIN) ? [COMPILED_MAIN] : ['--import', TSX_LOADER, DIRECTOR_MAIN];
 
 export const LISTEN_KEYS = ['imap', 'imaps', 'pop3', 'pop3s', 'submission', 'submissions', 'lmtp', 'sieve', 'grpc', 'http'] as const;
 export type DirectorListenKey = (typeof LISTEN_KEYS)[number];

@@ -1,11 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../harness/director.js';
+import { distIsFresh, REPO_ROOT } from '../../harness/director.js';
 import { freePort } from '../../harness/ports.js';
 import { spawnLogged, waitForPort } from '../../harness/process.js';
 import { LineClient } from '../../harness/lines.js';
@@ -26,23 +26,6 @@ function exec(command: string, args: readonly string[], cwd: string, timeoutMs =
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-function newestMtimeMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** scripts/build ran after the last change to src/ and proto/ (scripts/test builds first). */
-function distIsFresh(): boolean {
-  const stamp = join(REPO_ROOT, 'dist/.build-stamp');
-  if (!existsSync(stamp)) return false;
-  const built = statSync(stamp).mtimeMs;
-  return newestMtimeMs(join(REPO_ROOT, 'src')) <= built && newestMtimeMs(join(REPO_ROOT, 'proto')) <= built;
 }
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
