@@ -13,6 +13,7 @@ import { entryToRawFields, mappedAttributes } from './ldap-fields.js';
 import { LdapUserNamer } from './ldap-user-name.js';
 import { verifyPassword, type CryptLimits } from './schemes.js';
 import { checkUsername, DEFAULT_MAX_USERNAME_LENGTH } from './username.js';
+import { LogThrottle } from '../adapters/log/throttle.js';
 
 export interface LdapPassdbOptions {
   readonly maxUsernameLength?: number;
@@ -39,8 +40,8 @@ export class LdapPassdb implements Passdb {
   readonly #attributes: string[];
   readonly #maxUsernameLength: number;
   readonly #cryptLimits: CryptLimits | undefined;
-  #lastUnavailableLogMs = 0;
-  #suppressed = 0;
+  /** With LDAP down every login fails the same way: one line per second is enough. */
+  readonly #unavailableLog = new LogThrottle(1000);
 
   constructor(config: LdapPassdbConfig, log: Logger, options: LdapPassdbOptions = {}) {
     this.#config = config;
@@ -127,20 +128,12 @@ export class LdapPassdb implements Passdb {
   #logLdapError(err: unknown, user: string, op: string, started: number): string {
     const durationMs = Date.now() - started;
     if (err instanceof LdapError) {
-      // With LDAP down every login fails the same way: one line per second is enough.
-      const now = Date.now();
-      if (err.kind !== 'unavailable' || now - this.#lastUnavailableLogMs >= 1000) {
-        const suppressed = err.kind === 'unavailable' ? this.#suppressed : undefined;
-        if (err.kind === 'unavailable') {
-          this.#lastUnavailableLogMs = now;
-          this.#suppressed = 0;
-        }
+      const slot = err.kind === 'unavailable' ? this.#unavailableLog.take() : { suppressed: undefined };
+      if (slot !== undefined) {
         this.#log.warn(
-          { user, op, uri: err.uri, kind: err.kind, code: err.code, durationMs, suppressed, err },
+          { user, op, uri: err.uri, kind: err.kind, code: err.code, durationMs, suppressed: slot.suppressed, err },
           'LDAP request failed',
         );
-      } else {
-        this.#suppressed += 1;
       }
       return `LDAP ${err.kind}: ${err.message}`;
     }

@@ -11,6 +11,7 @@ import { rowFields, type SqlRow } from './sql-fields.js';
 import type { CryptLimits } from './schemes.js';
 import { checkStoredPassword } from './stored-password.js';
 import { checkUsername, DEFAULT_MAX_USERNAME_LENGTH } from './username.js';
+import { LogThrottle } from '../adapters/log/throttle.js';
 
 export interface SqlPassdbOptions {
   readonly maxUsernameLength?: number;
@@ -36,8 +37,8 @@ export class SqlPassdb implements Passdb {
   readonly #database: SqlDatabase;
   readonly #maxUsernameLength: number;
   readonly #cryptLimits: CryptLimits | undefined;
-  #lastUnavailableLogMs = 0;
-  #suppressed = 0;
+  /** With the database down every login fails the same way: one line per second is enough. */
+  readonly #unavailableLog = new LogThrottle(1000);
 
   constructor(config: SqlPassdbConfig, log: Logger, options: SqlPassdbOptions = {}) {
     this.#config = config;
@@ -96,15 +97,8 @@ export class SqlPassdb implements Passdb {
       this.#log.error({ user, host: err.host, code: err.code, durationMs, err }, 'Password query failed');
       return `SQL query failed: ${err.message}`;
     }
-    // With the database down every login fails the same way: one line per second is enough.
-    const now = Date.now();
-    if (now - this.#lastUnavailableLogMs >= 1000) {
-      this.#log.warn({ user, host: err.host, code: err.code, durationMs, suppressed: this.#suppressed, err }, 'SQL database unavailable');
-      this.#lastUnavailableLogMs = now;
-      this.#suppressed = 0;
-    } else {
-      this.#suppressed += 1;
-    }
+    const slot = this.#unavailableLog.take();
+    if (slot !== undefined) this.#log.warn({ user, host: err.host, code: err.code, durationMs, suppressed: slot.suppressed, err }, 'SQL database unavailable');
     return `SQL unavailable: ${err.message}`;
   }
 
