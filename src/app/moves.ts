@@ -180,6 +180,7 @@ export class MoveCoordinator implements LoginPlacement {
     let heldLogged = false;
     let mustSettle = false;
     let fenceLogged = false;
+    let readyLogged = false;
     for (;;) {
       const fence = this.#opts.fence;
       if (fence?.fenced() === true) {
@@ -217,10 +218,21 @@ export class MoveCoordinator implements LoginPlacement {
         await sleep(this.#opts.settleMs ?? 50);
         continue;
       }
-      // Check and claim with no await between them: no other login of the user here can slip in.
       if (sessionId === undefined) return now() - started;
-      this.#claim(sessionId, user, destination);
       const quorum = this.#opts.quorum;
+      if (quorum !== undefined && !quorum.ready()) {
+        // Just started: its own vote would count in the majority while it
+        // does not yet know what its peers hold (docs/ring-protocol.md).
+        if (now() >= deadline) throw new LoginFailure('backend_unavailable', "director does not yet know what its peers hold");
+        if (!readyLogged) {
+          readyLogged = true;
+          log.info({ user }, "login held: this director has not yet merged every peer's state since it started");
+        }
+        await sleep(pollMs);
+        continue;
+      }
+      // Check and claim with no await between them: no other login of the user here can slip in.
+      this.#claim(sessionId, user, destination);
       if (quorum === undefined) return now() - started;
       const remaining = Math.max(1, deadline - now());
       const outcome = await quorum.acquire(user, host, Math.min(remaining, this.#opts.claimTimeoutMs ?? 1_000));

@@ -8,6 +8,12 @@ const GRANT_TTL_MS = 10_000;
 
 /** What MoveCoordinator asks of the ring before a login goes to its backend (docs/ring-protocol.md). */
 export interface LoginQuorum {
+  /**
+   * Whether this director may claim (and grant) yet: after a start it
+   * knows what its peers hold only once it merged their whole states, or
+   * the grant TTL passed (cluster/claims.ts `ready`).
+   */
+  ready(): boolean;
   /** A grant this director gave another director's login of `user` on a host other than `host`. */
   conflict(user: string, host: string): { directorId: string; host: string } | undefined;
   /** This director's claim of `user` on `host` is in its presence: ask the other members to grant it. `counter` names the claim. */
@@ -65,14 +71,15 @@ export class RingLoginQuorum implements LoginQuorum {
     });
   }
 
+  ready(): boolean {
+    return this.#ready();
+  }
+
   conflict(user: string, host: string): { directorId: string; host: string } | undefined {
     return this.#grants.conflict(user, host, this.#node.state.selfId);
   }
 
   async acquire(user: string, host: string, timeoutMs: number): Promise<ClaimOutcome & { readonly counter: number }> {
-    // Its own grant counts in the majority, so it is held to the same rule
-    // as the grants it gives: the login waits (MoveCoordinator tries again).
-    if (!this.#ready()) return { ok: false, granted: [], counter: 0 };
     const counter = this.#presence.publishNow(user);
     return { ...(await this.#node.claimRing(user, host, counter, timeoutMs)), counter };
   }
